@@ -1,0 +1,244 @@
+"""Actions: what a rule asks the platform to do, as plain values.
+
+Rules return actions; the executor runs them through an adapter, one after another. An adapter
+declares which action kinds it can perform (`Adapter.capabilities`); the executor skips the rest
+and says so in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    kind: ClassVar[str] = "action"
+    # moderation actions become numbered cases
+    is_moderation: ClassVar[bool] = False
+
+    @property
+    def target_user(self) -> str | None:
+        return None
+
+    @property
+    def channel(self) -> str | None:
+        return None
+
+    @property
+    def text_shown(self) -> str | None:
+        """The text a person would see, if the action shows any."""
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    custom_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post(Action):
+    """A new message in a channel."""
+
+    kind: ClassVar[str] = "post"
+
+    channel_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    mentions: tuple[str, ...] = ()
+    image: str | None = None  # path to a local file
+    poll_options: tuple[str, ...] = ()
+
+    @property
+    def channel(self) -> str:
+        return self.channel_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply(Action):
+    """An answer to a message (or to the command that asked)."""
+
+    kind: ClassVar[str] = "reply"
+
+    channel_id: str
+    text: str
+    reply_to: str | None = None
+    user_id: str | None = None  # the member being answered
+    ephemeral: bool = False  # only the asker sees it, where the platform can
+
+    @property
+    def target_user(self) -> str | None:
+        return self.user_id
+
+    @property
+    def channel(self) -> str:
+        return self.channel_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendDirect(Action):
+    kind: ClassVar[str] = "send_direct"
+
+    user_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteMessage(Action):
+    kind: ClassVar[str] = "delete_message"
+    is_moderation: ClassVar[bool] = False
+
+    channel_id: str
+    message_id: str
+    user_id: str | None = None  # author, for the audit log
+
+    @property
+    def target_user(self) -> str | None:
+        return self.user_id
+
+    @property
+    def channel(self) -> str:
+        return self.channel_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Moderation(Action):
+    is_moderation: ClassVar[bool] = True
+
+    user_id: str
+    reason: str = ""
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Warn(_Moderation):
+    """A recorded warning; the adapter tells the member (publicly or by DM)."""
+
+    kind: ClassVar[str] = "warn"
+
+    channel_id: str | None = None
+    weight: int = 1
+    text: str = ""
+
+    @property
+    def text_shown(self) -> str | None:
+        return self.text or None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeout(_Moderation):
+    """Mute until `until` (Discord native timeout, Telegram restrict with until_date)."""
+
+    kind: ClassVar[str] = "timeout"
+
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveTimeout(_Moderation):
+    kind: ClassVar[str] = "remove_timeout"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kick(_Moderation):
+    kind: ClassVar[str] = "kick"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ban(_Moderation):
+    kind: ClassVar[str] = "ban"
+
+    delete_message_seconds: int = 0
+    until: datetime | None = None  # None: permanent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unban(_Moderation):
+    kind: ClassVar[str] = "unban"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddRole(Action):
+    kind: ClassVar[str] = "add_role"
+
+    user_id: str
+    role: str
+    reason: str = ""
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveRole(Action):
+    kind: ClassVar[str] = "remove_role"
+
+    user_id: str
+    role: str
+    reason: str = ""
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertModerators(Action):
+    """A message to the moderators' log channel (or their DMs where there is none)."""
+
+    kind: ClassVar[str] = "alert_moderators"
+
+    text: str
+    user_id: str | None = None  # the member the alert is about
+    image: str | None = None
+
+    @property
+    def target_user(self) -> str | None:
+        return self.user_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+
+ALL_ACTION_KINDS: frozenset[str] = frozenset(
+    cls.kind
+    for cls in (
+        Post,
+        Reply,
+        SendDirect,
+        DeleteMessage,
+        Warn,
+        Timeout,
+        RemoveTimeout,
+        Kick,
+        Ban,
+        Unban,
+        AddRole,
+        RemoveRole,
+        AlertModerators,
+    )
+)

@@ -1,0 +1,118 @@
+"""The engine: gives each enabled rule the event, its config, its snapshot and the clock, and
+collects the decisions — or, in a dry run, why each rule did or did not fire."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.actions import Reply
+from bot.commands import CommandSpec
+from bot.events import Actor, CommandInvoked, Event
+from bot.rule import Capability, Decision, RuleContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    rule: str
+    capability: str
+    decision: Decision | None  # None: the rule was not asked (disabled, other event, error)
+    note: str = ""  # why it was not asked, or the error
+
+    @property
+    def fired(self) -> bool:
+        return self.decision is not None and self.decision.fired
+
+    @property
+    def reason(self) -> str:
+        return self.decision.reason if self.decision else self.note
+
+
+def member_standing(actor: Actor, settings: Any) -> str:
+    """'admin', 'moderator' or 'member', from the platform's flags and the playbook's roles."""
+    roles = set(actor.roles)
+    if actor.is_admin or roles & set(settings.admin_roles):
+        return "admin"
+    if actor.is_moderator or roles & set(settings.moderator_roles):
+        return "moderator"
+    return "member"
+
+
+_RANK = {"member": 0, "moderator": 1, "admin": 2}
+
+
+class Engine:
+    def __init__(
+        self, capabilities: Sequence[Capability], core_commands: Sequence[CommandSpec] = ()
+    ) -> None:
+        self.capabilities = sorted(capabilities, key=lambda c: (c.priority, c.name))
+        self.commands: dict[str, CommandSpec] = {c.name: c for c in core_commands}
+        for cap in self.capabilities:
+            for spec in cap.commands:
+                if spec.name in self.commands:
+                    raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
+                self.commands[spec.name] = spec
+
+    def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
+        spec = self.commands.get(event.command)
+        if spec is None:
+            return None
+        standing = member_standing(event.actor, ctx.view.settings)
+        if _RANK[standing] >= _RANK[spec.permission]:
+            return None
+        texts = ctx.view.texts
+        reply = Reply(
+            channel_id=event.channel_id,
+            reply_to=event.message_id,
+            user_id=event.actor.user_id,
+            ephemeral=True,
+            text=texts.get(
+                "command.denied", role=texts.raw(f"role.{spec.permission}"), command=spec.name
+            ),
+        )
+        decision = Decision.act(
+            [reply], f"{event.actor.display} is a {standing}; /{spec.name} needs {spec.permission}",
+            stop=True,
+        )
+        return RuleOutcome("core.permissions", "core", decision)
+
+    async def evaluate(
+        self, event: Event, ctx: RuleContext, *, explain: bool = False
+    ) -> list[RuleOutcome]:
+        """Run every rule the event concerns. With `explain`, also list the rules that were not
+        asked and why (the dry-run view)."""
+        outcomes: list[RuleOutcome] = []
+        if isinstance(event, CommandInvoked):
+            denied = self.permission_denied(event, ctx)
+            if denied:
+                return [denied]
+        for cap in self.capabilities:
+            config = getattr(ctx.playbook, cap.name, None)
+            if config is None or not getattr(config, "enabled", True):
+                if explain:
+                    outcomes += [
+                        RuleOutcome(r.name, cap.name, None, f"section '{cap.name}' is disabled")
+                        for r in cap.rules
+                        if isinstance(event, r.on)
+                    ]
+                continue
+            for spec in cap.rules:
+                if not spec.concerns(event):
+                    continue
+                try:
+                    snapshot = await spec.load(event, config, ctx)
+                    decision = spec.fn(event, config, snapshot, ctx.now)
+                except Exception as exc:  # a bug in one rule must not stop the bot
+                    log.exception("rule %s failed on %s", spec.name, event.kind)
+                    outcomes.append(
+                        RuleOutcome(spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}")
+                    )
+                    continue
+                outcomes.append(RuleOutcome(spec.name, cap.name, decision))
+                if decision.fired and decision.stop:
+                    return outcomes
+        return outcomes

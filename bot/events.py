@@ -1,0 +1,193 @@
+"""Normalized, immutable events: what adapters hand to the engine.
+
+Events carry platform-neutral ids only. A rule may read any field here and nothing platform
+specific, so the same playbook behaves the same on Discord, Telegram and the console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, with what standing in the community."""
+
+    user_id: str
+    name: str = ""
+    roles: tuple[str, ...] = ()
+    is_moderator: bool = False
+    is_admin: bool = False
+    is_bot: bool = False
+    # Telegram can only DM members who started the bot; Discord members are always reachable.
+    can_dm: bool = True
+
+    @property
+    def display(self) -> str:
+        return self.name or self.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    kind: ClassVar[str] = "event"
+
+    platform: str
+    community_id: str
+    occurred_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("event times must be timezone-aware (use UTC)")
+
+    @property
+    def user_id(self) -> str | None:
+        """The member this event is about, if any."""
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(Event):
+    kind: ClassVar[str] = "message"
+
+    channel_id: str
+    message_id: str
+    author: Actor
+    text: str = ""
+    reply_to: str | None = None
+    mentions: tuple[str, ...] = ()
+    attachments: int = 0
+    is_forward: bool = False
+
+    @property
+    def user_id(self) -> str:
+        return self.author.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(MessagePosted):
+    kind: ClassVar[str] = "edit"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    kind: ClassVar[str] = "delete"
+
+    channel_id: str
+    message_id: str
+    author_id: str | None = None
+
+    @property
+    def user_id(self) -> str | None:
+        return self.author_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    kind: ClassVar[str] = "join"
+
+    member: Actor
+    channel_id: str | None = None  # where the platform showed the join, if anywhere
+
+    @property
+    def user_id(self) -> str:
+        return self.member.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(Event):
+    kind: ClassVar[str] = "leave"
+
+    member: Actor
+
+    @property
+    def user_id(self) -> str:
+        return self.member.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    kind: ClassVar[str] = "reaction"
+
+    channel_id: str
+    message_id: str
+    user: Actor
+    emoji: str
+    message_author_id: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.user.user_id
+
+
+def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvoked(Event):
+    """A slash command (or `/cmd` text command), already parsed into named arguments."""
+
+    kind: ClassVar[str] = "command"
+
+    command: str
+    actor: Actor
+    channel_id: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    # the message the command was used on (reply-to on Telegram, context menu on Discord)
+    target_message_id: str | None = None
+    target_message_text: str | None = None
+    target_user_id: str | None = None
+    message_id: str | None = None
+
+    def __post_init__(self) -> None:
+        Event.__post_init__(self)
+        object.__setattr__(self, "args", _freeze(self.args))
+
+    @property
+    def user_id(self) -> str:
+        return self.actor.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed(Event):
+    """An inline button (Telegram) or component (Discord) the bot posted was pressed."""
+
+    kind: ClassVar[str] = "button"
+
+    channel_id: str
+    message_id: str
+    actor: Actor
+    custom_id: str
+
+    @property
+    def user_id(self) -> str:
+        return self.actor.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick(Event):
+    """The scheduler woke up: due steps and periodic sweeps run on this event."""
+
+    kind: ClassVar[str] = "tick"
+
+    job: str = "sweep"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        MessagePosted,
+        MessageEdited,
+        MessageDeleted,
+        MemberJoined,
+        MemberLeft,
+        ReactionAdded,
+        CommandInvoked,
+        ButtonPressed,
+        Tick,
+    )
+}

@@ -1,0 +1,151 @@
+"""The executor: applies each decision's state changes, then runs its actions through the
+adapter one after another (each awaited), and records every action in the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.actions import Action, AlertModerators, Post
+from bot.adapter import Adapter, ActionResult, PlatformError
+from bot.engine import RuleOutcome
+from bot.rule import ApplyContext, CommunityView
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    at: datetime
+    rule: str
+    reason: str
+    action: Action
+    # executed | skipped (the platform cannot) | failed | shadow (decided, deliberately not run)
+    status: str
+    detail: str = ""
+    ref: str | None = None
+
+
+@dataclass
+class Executor:
+    adapters: dict[str, Adapter]
+    sleep: Sleep = asyncio.sleep
+    max_attempts: int = 4
+    max_wait: float = 30.0
+    # (community id, action kind) pairs whose missing permission was already reported
+    _reported: set[tuple[int, str]] = field(default_factory=set)
+
+    async def run(
+        self,
+        outcomes: Sequence[RuleOutcome],
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        now: datetime,
+        *,
+        shadow: bool = False,
+    ) -> list[ActionOutcome]:
+        done: list[ActionOutcome] = []
+        adapter = self.adapters.get(apply_ctx.community.platform)
+        for outcome in outcomes:
+            decision = outcome.decision
+            if decision is None or not decision.fired:
+                continue
+            quiet = shadow or decision.shadow
+            if not quiet:
+                for patch in decision.patches:
+                    await patch.apply(apply_ctx)
+            for action in decision.actions:
+                action = self._route(action, view)
+                if quiet:
+                    result = ActionOutcome(now, outcome.rule, decision.reason, action, "shadow",
+                                           "shadow mode: decided, not executed")
+                else:
+                    result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
+                done.append(result)
+        await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
+        return done
+
+    @staticmethod
+    def _route(action: Action, view: CommunityView) -> Action:
+        """Moderator alerts go to the moderators' log channel when the playbook names one."""
+        channel = view.settings.mod_log_channel
+        if isinstance(action, AlertModerators) and channel:
+            return Post(channel_id=channel, text=action.text, image=action.image)
+        return action
+
+    async def _execute(
+        self,
+        adapter: Adapter | None,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        outcome: RuleOutcome,
+        action: Action,
+        now: datetime,
+    ) -> ActionOutcome:
+        reason = outcome.decision.reason if outcome.decision else ""
+
+        def result(status: str, detail: str = "", ref: str | None = None) -> ActionOutcome:
+            return ActionOutcome(now, outcome.rule, reason, action, status, detail, ref)
+
+        if adapter is None:
+            return result("skipped", f"no adapter for platform {apply_ctx.community.platform!r}")
+        if action.kind not in adapter.capabilities:
+            return result("skipped", adapter.why_unsupported(action.kind))
+        community_id = apply_ctx.community.external_id
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                done: ActionResult = await adapter.execute(community_id, action)
+                return result("executed" if done.ok else "failed", done.detail, done.ref)
+            except PlatformError as exc:
+                if exc.retryable and attempt < self.max_attempts:
+                    wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
+                    await self.sleep(min(wait, self.max_wait))
+                    continue
+                log.warning("%s failed in %s: %s", action.kind, community_id, exc)
+                if exc.kind == PlatformError.FORBIDDEN:
+                    await self._report_forbidden(adapter, apply_ctx, view, action, str(exc))
+                return result("failed", f"{exc.kind}: {exc}")
+            except Exception as exc:  # an adapter bug must not stop the bot
+                log.exception("adapter failed on %s", action.kind)
+                return result("failed", f"error: {exc.__class__.__name__}: {exc}")
+        return result("failed", "gave up after retries")
+
+    async def _report_forbidden(
+        self, adapter: Adapter, apply_ctx: ApplyContext, view: CommunityView, action: Action,
+        detail: str,
+    ) -> None:
+        """Tell the moderators once per community and action kind, not on every message."""
+        key = (apply_ctx.community.id, action.kind)
+        if key in self._reported or isinstance(action, AlertModerators | Post):
+            return
+        self._reported.add(key)
+        text = view.texts.get(
+            "platform.forbidden", action=action.kind, community=view.settings.name, detail=detail
+        )
+        alert = self._route(AlertModerators(text=text), view)
+        if alert.kind in adapter.capabilities:
+            try:
+                await adapter.execute(apply_ctx.community.external_id, alert)
+            except PlatformError as exc:
+                log.warning("could not alert moderators either: %s", exc)
+
+
+def _audit_row(o: ActionOutcome) -> dict[str, Any]:
+    text = o.action.text_shown
+    return {
+        "at": o.at,
+        "rule": o.rule[:100],
+        "action": o.action.kind,
+        "status": o.status,
+        "target_user": o.action.target_user,
+        "channel": o.action.channel,
+        "reason": o.reason,
+        "text": text[:2000] if text else None,
+        "detail": o.detail,
+    }

@@ -1,0 +1,209 @@
+"""Loading playbooks from YAML with errors that point at file, line, column and YAML path."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookProblem:
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class PlaybookInvalid(Exception):
+    def __init__(self, problems: Sequence[PlaybookProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+def _node_at(root: yaml.Node | None, loc: Sequence[Any]) -> tuple[yaml.Node | None, bool]:
+    """The YAML node at a pydantic error location; (nearest parent, False) when it is missing."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = None
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    found = value_node
+                    break
+            if found is None:
+                return node, False
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node, False
+            node = node.value[part]
+        else:
+            # pydantic adds type tags to the location (e.g. 'function-after[...]'): skip them
+            continue
+    return node, True
+
+
+def _key_node(root: yaml.Node | None, loc: Sequence[Any]) -> yaml.Node | None:
+    parent, _ = _node_at(root, loc[:-1])
+    if isinstance(parent, yaml.MappingNode):
+        for key_node, _value in parent.value:
+            if key_node.value == str(loc[-1]):
+                return key_node
+    return None
+
+
+def _dotted(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and ("[" in part or "-" in part and part.endswith("]")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
+    """Follow field annotations to find the model that owns `loc` (for 'did you mean')."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        ann = field.annotation
+        # unwrap Optional / list / dict value types to reach a model
+        for _ in range(4):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            if not args:
+                break
+            ann = args[-1]
+        current = ann
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _explain(err: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = err.get("type", "")
+    msg = str(err.get("msg", "invalid value"))
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc[:-1]) if loc else None
+        known = sorted(owner.model_fields) if owner else []
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        text = f"unknown key {loc[-1]!r}"
+        if hint:
+            text += f"; did you mean {hint[0]!r}?"
+        if known:
+            text += f" Expected one of: {', '.join(known)}"
+        return text
+    if kind == "missing":
+        return "this key is required here"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    given = err.get("input")
+    if kind not in ("value_error",) and not isinstance(given, dict | list) and given is not None:
+        msg += f" (got {given!r})"
+    return msg
+
+
+def _duplicate_keys(node: yaml.Node | None, file: str, path: str = "") -> list[PlaybookProblem]:
+    problems: list[PlaybookProblem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub = f"{path}.{key}" if path else key
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                problems.append(
+                    PlaybookProblem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        sub,
+                        f"key {key!r} appears twice (first on line {first}); keep one",
+                    )
+                )
+            seen[key] = key_node
+            problems += _duplicate_keys(value_node, file, sub)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems += _duplicate_keys(item, file, f"{path}[{i}]")
+    return problems
+
+
+def parse_playbook(
+    text: str, model: type[BaseModel], file: str = "<playbook>", base_dir: Path | None = None
+) -> Any:
+    """Validate playbook YAML text into `model`; raise PlaybookInvalid with located problems."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise PlaybookInvalid(
+            [PlaybookProblem(file, line, col, "", f"YAML syntax error: {what}")]
+        ) from None
+    problems = _duplicate_keys(root, file)
+    if problems:
+        raise PlaybookInvalid(problems)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PlaybookInvalid(
+            [PlaybookProblem(file, 1, 1, "", "a playbook is a mapping of sections (community:, "
+                             "welcome:, ...), not a single value or a list")]
+        )
+    try:
+        return model.model_validate(data, context={"base_dir": base_dir or Path.cwd()})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err.get("loc", ())
+            if err.get("type") == "extra_forbidden" and loc:
+                node = _key_node(root, loc)
+            else:
+                node, _ = _node_at(root, loc)
+            mark = node.start_mark if node is not None else None
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problems.append(PlaybookProblem(file, line, col, _dotted(loc), _explain(err, model)))
+        raise PlaybookInvalid(problems) from None
+
+
+def load_playbook(path: str | Path, model: type[BaseModel]) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlaybookInvalid(
+            [PlaybookProblem(str(path), 1, 1, "", "file not found: check the path, or copy "
+                             "playbooks/default.yaml and edit it")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlaybookInvalid(
+            [PlaybookProblem(str(path), 1, 1, "", f"cannot read the file ({exc}); "
+                             "save it as UTF-8 text")]
+        ) from None
+    return parse_playbook(text, model, str(path), path.parent)

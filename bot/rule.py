@@ -1,0 +1,167 @@
+"""The shape of a capability: pure rules, their config section, commands and texts.
+
+A rule is a pure function `fn(event, config, snapshot, now) -> Decision`. The snapshot is built
+beforehand by the rule's async `load` function — the only place that reads the store — so the
+decision itself never does I/O and can be replayed and explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from bot.actions import Action
+from bot.commands import CommandSpec
+from bot.configmodel import ConfigModel
+from bot.events import Event
+from bot.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.playbook.schema import CommunitySettings
+    from bot.store import CommunityRef, Store
+
+
+@dataclass(slots=True)
+class ApplyContext:
+    """What a patch may touch: the store, and this process's scratch memory of the community."""
+
+    store: Store
+    community: CommunityRef
+    memory: dict[str, Any]
+
+
+class Patch:
+    """A state change, applied by the executor before the decision's actions run (so a crash
+    after the write never pays or posts twice). Patches are skipped in dry runs."""
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    fired: bool
+    reason: str
+    actions: tuple[Action, ...] = ()
+    patches: tuple[Patch, ...] = ()
+    # True: later rules do not see this event (e.g. a message already deleted as spam)
+    stop: bool = False
+    # True: log what would have been done, change nothing (a rule in `mode: shadow`)
+    shadow: bool = False
+
+    @classmethod
+    def skip(cls, reason: str) -> Decision:
+        return cls(False, reason)
+
+    @classmethod
+    def act(
+        cls,
+        actions: list[Action] | tuple[Action, ...],
+        reason: str,
+        patches: list[Patch] | tuple[Patch, ...] = (),
+        *,
+        stop: bool = False,
+    ) -> Decision:
+        return cls(True, reason, tuple(actions), tuple(patches), stop)
+
+    @classmethod
+    def update(cls, patches: list[Patch] | tuple[Patch, ...], reason: str) -> Decision:
+        """State changes only, no visible action."""
+        return cls(True, reason, (), tuple(patches))
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityView:
+    """What every rule may know about the community: settings, texts and local time."""
+
+    settings: CommunitySettings
+    texts: Texts
+    tz: tzinfo
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """Given to a rule's loader (never to the rule itself)."""
+
+    store: Store
+    community: CommunityRef
+    view: CommunityView
+    playbook: Any  # the validated Playbook model
+    # per-process, per-community scratch space for short windows (flood counters, fingerprints)
+    memory: dict[str, Any]
+    now: datetime
+
+
+Loader = Callable[[Event, Any, RuleContext], Awaitable[Any]]
+RuleFn = Callable[[Any, Any, Any, datetime], Decision]
+
+
+async def view_only(event: Event, config: Any, ctx: RuleContext) -> CommunityView:
+    """The default loader: rules that need no stored state still see the community view."""
+    return ctx.view
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    name: str
+    on: tuple[type[Event], ...]
+    fn: RuleFn
+    load: Loader = view_only
+    # for CommandInvoked: only these commands; for Tick: only these jobs
+    commands: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()
+
+    def concerns(self, event: Event) -> bool:
+        """"Does this concern me?" — decided before any state is loaded."""
+        if not isinstance(event, self.on):
+            return False
+        command = getattr(event, "command", None)
+        if self.commands and command not in self.commands:
+            return False
+        job = getattr(event, "job", None)
+        return not (self.jobs and job not in self.jobs)
+
+
+# A periodic job: given the section config and community timezone, an APScheduler trigger
+# (or None when the job is off). Each firing becomes `Tick(job=name)` for that community.
+TriggerFactory = Callable[[Any, tzinfo], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    name: str
+    trigger: TriggerFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    name: str  # the playbook section key
+    config: type[ConfigModel]
+    rules: tuple[RuleSpec, ...]
+    commands: tuple[CommandSpec, ...] = ()
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang → key → text
+    jobs: tuple[JobSpec, ...] = ()
+    priority: int = 100  # lower runs first: anti-spam before points
+    description: str = ""
+
+
+def rule(
+    name: str,
+    on: type[Event] | tuple[type[Event], ...],
+    *,
+    load: Loader = view_only,
+    commands: tuple[str, ...] = (),
+    jobs: tuple[str, ...] = (),
+) -> Callable[[RuleFn], RuleSpec]:
+    """Declare a pure rule: `@rule("welcome.greet", on=MemberJoined, load=...)`."""
+
+    def wrap(fn: RuleFn) -> RuleSpec:
+        events = on if isinstance(on, tuple) else (on,)
+        return RuleSpec(name, events, fn, load, commands, jobs)
+
+    return wrap

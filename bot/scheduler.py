@@ -1,0 +1,132 @@
+"""Scheduler core behind a small interface, so the same jobs run on APScheduler in production
+and on a simulated clock in the console, replays and tests.
+
+A job has either a fixed APScheduler trigger (cron, interval) or a dynamic `next_due` function
+(e.g. "the earliest pending SOP step in the database"). Jobs receive the time they were due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+JobRun = Callable[[datetime], Awaitable[None]]
+NextDue = Callable[[], Awaitable[datetime | None]]
+_TINY = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    run: JobRun
+    trigger: Any = None  # an APScheduler trigger
+    next_due: NextDue | None = None
+    misfire_grace: timedelta = timedelta(minutes=5)
+
+
+class Scheduler(Protocol):
+    def add(self, job: Job) -> None: ...
+    def remove(self, job_id: str) -> None: ...
+    def job_ids(self) -> set[str]: ...
+
+
+class SimulatedScheduler:
+    """Runs due jobs, in time order, whenever the simulated clock is moved forward."""
+
+    def __init__(self, start: datetime, *, max_runs_per_advance: int = 200_000) -> None:
+        self.cursor = start
+        self._jobs: dict[str, Job] = {}
+        self._last: dict[str, datetime] = {}
+        self._max_runs = max_runs_per_advance
+
+    def add(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        self._last.pop(job.id, None)
+
+    def remove(self, job_id: str) -> None:
+        self._jobs.pop(job_id, None)
+        self._last.pop(job_id, None)
+
+    def job_ids(self) -> set[str]:
+        return set(self._jobs)
+
+    async def _next(self, job: Job) -> datetime | None:
+        if job.next_due is not None:
+            due = await job.next_due()
+            return max(due, self.cursor) if due is not None else None
+        last = self._last.get(job.id)
+        after = last + _TINY if last else self.cursor
+        return job.trigger.get_next_fire_time(last, after)
+
+    async def advance_to(self, target: datetime) -> int:
+        """Run every job due up to `target`, earliest first. Returns how many runs happened."""
+        runs = 0
+        while runs < self._max_runs:
+            best: tuple[datetime, str] | None = None
+            for job_id, job in list(self._jobs.items()):
+                when = await self._next(job)
+                if when is not None and when <= target and (best is None or when < best[0]):
+                    best = (when, job_id)
+            if best is None:
+                break
+            when, job_id = best
+            self.cursor = max(self.cursor, when)
+            self._last[job_id] = when
+            await self._jobs[job_id].run(when)
+            runs += 1
+        else:
+            log.warning("stopped after %d job runs in one advance; is a job never finishing?", runs)
+        self.cursor = max(self.cursor, target)
+        return runs
+
+
+class RealScheduler:
+    """APScheduler 3.11 AsyncIOScheduler; dynamic jobs are polled every `poll` seconds."""
+
+    def __init__(self, clock: Clock, *, poll: float = 10.0) -> None:
+        self.clock = clock
+        self.poll = poll
+        self._aps = AsyncIOScheduler(timezone="UTC")
+
+    def add(self, job: Job) -> None:
+        trigger = job.trigger or IntervalTrigger(seconds=self.poll)
+
+        async def fire() -> None:
+            try:
+                await job.run(self.clock.now())
+            except Exception:
+                log.exception("scheduled job %s failed", job.id)
+
+        self._aps.add_job(
+            fire,
+            trigger,
+            id=job.id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(job.misfire_grace.total_seconds()) or None,
+        )
+
+    def remove(self, job_id: str) -> None:
+        if self._aps.get_job(job_id):
+            self._aps.remove_job(job_id)
+
+    def job_ids(self) -> set[str]:
+        return {j.id for j in self._aps.get_jobs()}
+
+    def start(self) -> None:
+        self._aps.start()
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)

@@ -1,0 +1,52 @@
+"""Driving the runtime on a simulated clock: the console, replays, the demo and tests.
+
+Before each event the scheduler catches up to the event's time, so due steps and periodic jobs
+happen in the same order they would in real time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.events import Event
+from bot.runtime import Handled, Runtime
+from bot.scheduler import SimulatedScheduler
+
+
+class Simulation:
+    def __init__(self, runtime: Runtime, start: datetime) -> None:
+        self.runtime = runtime
+        self.scheduler = SimulatedScheduler(start)
+        self._jobs_for: tuple[int, tuple[int, ...]] | None = None
+
+    @property
+    def now(self) -> datetime:
+        return self.scheduler.cursor
+
+    async def _refresh_jobs(self) -> None:
+        """(Re)install jobs when communities appear or a playbook is reloaded."""
+        state = (
+            len(await self.runtime.store.communities()),
+            tuple(m.version for m in self.runtime.playbooks.managers()),
+        )
+        if state == self._jobs_for:
+            return
+        self._jobs_for = state
+        wanted = {job.id: job for job in await self.runtime.jobs()}
+        for job_id in self.scheduler.job_ids() - set(wanted):
+            self.scheduler.remove(job_id)
+        for job_id, job in wanted.items():
+            if job_id not in self.scheduler.job_ids():
+                self.scheduler.add(job)
+
+    async def advance_to(self, when: datetime) -> int:
+        await self._refresh_jobs()
+        return await self.scheduler.advance_to(max(when, self.now))
+
+    async def advance(self, delta: timedelta) -> int:
+        return await self.advance_to(self.now + delta)
+
+    async def feed(self, event: Event) -> Handled:
+        await self.advance_to(event.occurred_at)
+        handled = await self.runtime.handle(event)
+        await self._refresh_jobs()
+        return handled

@@ -1,0 +1,562 @@
+"""The store: the only module family that opens database sessions.
+
+Rules never see it; their loaders call these methods to build snapshots, and patches call them
+to change state. Capability-specific queries live beside it in `bot/store/<capability>.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.events import Actor
+from bot.store import db
+from bot.store.buffer import CounterBuffer
+from bot.store.models import (
+    ActivityDaily,
+    ActivityHourly,
+    AuditEntry,
+    Community,
+    CommunityState,
+    Member,
+    PendingStep,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRef:
+    id: int
+    platform: str
+    external_id: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    user_id: str
+    name: str
+    is_bot: bool
+    joined_at: datetime | None
+    left_at: datetime | None
+    join_count: int
+    first_message_at: datetime | None
+    last_active_at: datetime | None
+    message_count: int
+    greeted_at: datetime | None
+    verified_at: datetime | None
+    can_dm: bool
+
+    @property
+    def present(self) -> bool:
+        return self.left_at is None or (
+            self.joined_at is not None and self.joined_at > self.left_at
+        )
+
+    def posted_since(self, when: datetime) -> bool:
+        return self.last_active_at is not None and self.last_active_at >= when
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    id: int
+    user_id: str | None
+    kind: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+def _member_info(row: Member) -> MemberInfo:
+    return MemberInfo(
+        row.user_id,
+        row.name,
+        row.is_bot,
+        row.joined_at,
+        row.left_at,
+        row.join_count,
+        row.first_message_at,
+        row.last_active_at,
+        row.message_count,
+        row.greeted_at,
+        row.verified_at,
+        row.can_dm,
+    )
+
+
+def _step_info(row: PendingStep) -> StepInfo:
+    return StepInfo(row.id, row.user_id, row.kind, row.key, row.due_at, dict(row.payload or {}))
+
+
+class Store:
+    """Async access to qunbot's state. Create with `await Store.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.buffer = CounterBuffer()
+        self._flush_lock = asyncio.Lock()
+        self._communities: dict[tuple[str, str], CommunityRef] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect; with `migrate`, bring the schema to the newest revision first."""
+        engine = db.create_engine(url)
+        await db.check_reachable(engine)
+        if migrate:
+            await db.upgrade(engine)
+        else:
+            current, heads = await db.current_revisions(engine), db.head_revisions()
+            if current != heads:
+                await engine.dispose()
+                raise db.StoreError(
+                    f"the database schema is at {sorted(current) or 'nothing'}, the code needs "
+                    f"{sorted(heads)}: run `qunbot db upgrade` first"
+                )
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.flush()
+        await self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def insert(self, table: Any) -> Any:
+        """A dialect insert that supports `on_conflict_do_update/nothing`."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    def greatest(self, a: Any, b: Any) -> Any:
+        return func.greatest(a, b) if self.dialect == "postgresql" else func.max(a, b)
+
+    def least(self, a: Any, b: Any) -> Any:
+        return func.least(a, b) if self.dialect == "postgresql" else func.min(a, b)
+
+    # -- communities and members ---------------------------------------------------------------
+
+    async def community(self, platform: str, external_id: str, name: str = "") -> CommunityRef:
+        cached = self._communities.get((platform, external_id))
+        if cached:
+            return cached
+        async with self.sessions.begin() as s:
+            stmt = self.insert(Community).values(
+                platform=platform, external_id=external_id, name=name, created_at=_utcnow()
+            )
+            await s.execute(stmt.on_conflict_do_nothing())
+            row_id = await s.scalar(
+                select(Community.id).where(
+                    Community.platform == platform, Community.external_id == external_id
+                )
+            )
+        ref = CommunityRef(int(row_id), platform, external_id)  # type: ignore[arg-type]
+        self._communities[(platform, external_id)] = ref
+        return ref
+
+    async def communities(self) -> list[CommunityRef]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(Community))).scalars().all()
+        return [CommunityRef(r.id, r.platform, r.external_id) for r in rows]
+
+    async def member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
+        async with self.sessions() as s:
+            row = await s.scalar(
+                select(Member).where(Member.community_id == ref.id, Member.user_id == user_id)
+            )
+        if row is None:
+            return None
+        info = _member_info(row)
+        seen = self.buffer.last_seen(ref.id, user_id)
+        if seen and (info.last_active_at is None or seen > info.last_active_at):
+            # unflushed activity counts: a member who just spoke is not silent
+            from dataclasses import replace
+
+            info = replace(
+                info, last_active_at=seen, first_message_at=info.first_message_at or seen
+            )
+        return info
+
+    async def members(self, ref: CommunityRef, *, present_only: bool = True) -> list[MemberInfo]:
+        async with self.sessions() as s:
+            rows = (
+                (await s.execute(select(Member).where(Member.community_id == ref.id)))
+                .scalars()
+                .all()
+            )
+        infos = [_member_info(r) for r in rows]
+        return [m for m in infos if m.present] if present_only else infos
+
+    async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
+        stmt = self.insert(Member).values(
+            community_id=ref.id,
+            user_id=actor.user_id,
+            name=actor.name,
+            is_bot=actor.is_bot,
+            can_dm=actor.can_dm,
+            joined_at=at,
+            join_count=1,
+            message_count=0,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Member.community_id, Member.user_id],
+            set_={
+                "joined_at": at,
+                "left_at": None,
+                "name": actor.name or Member.name,
+                "join_count": Member.join_count + 1,
+                "verified_at": None,
+            },
+        )
+        async with self.sessions.begin() as s:
+            await s.execute(stmt)
+
+    async def member_left(self, ref: CommunityRef, user_id: str, at: datetime) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(
+                update(Member)
+                .where(Member.community_id == ref.id, Member.user_id == user_id)
+                .values(left_at=at)
+            )
+
+    async def set_member_fields(
+        self, ref: CommunityRef, user_ids: Iterable[str], **values: Any
+    ) -> None:
+        """e.g. `greeted_at=now` or `verified_at=now` for several members at once."""
+        ids = list(user_ids)
+        if not ids:
+            return
+        async with self.sessions.begin() as s:
+            await s.execute(
+                update(Member)
+                .where(Member.community_id == ref.id, Member.user_id.in_(ids))
+                .values(**values)
+            )
+
+    async def count_joins_since(self, ref: CommunityRef, since: datetime) -> int:
+        async with self.sessions() as s:
+            return int(
+                await s.scalar(
+                    select(func.count())
+                    .select_from(Member)
+                    .where(Member.community_id == ref.id, Member.joined_at >= since)
+                )
+                or 0
+            )
+
+    # -- activity (write-behind) ---------------------------------------------------------------
+
+    def record_message(
+        self,
+        ref: CommunityRef,
+        actor: Actor,
+        at: datetime,
+        local: datetime,
+        chars: int,
+        links: int,
+    ) -> None:
+        self.buffer.add_message(
+            ref.id, actor.user_id, actor.name, actor.is_bot, at, local.date(), local.hour,
+            chars, links,
+        )
+
+    async def flush(self) -> int:
+        """Write buffered counters in one transaction; returns the number of messages flushed."""
+        async with self._flush_lock:
+            if not self.buffer:
+                return 0
+            batch = self.buffer.take()
+            try:
+                async with self.sessions.begin() as s:
+                    await self._flush_batch(s, batch)
+            except Exception:
+                # put the counts back so a transient failure loses nothing
+                self._merge_back(batch)
+                raise
+            return batch.events
+
+    def _merge_back(self, batch: CounterBuffer) -> None:
+        for key, (m, c, links) in batch.daily.items():
+            row = self.buffer.daily.setdefault(key, [0, 0, 0])
+            row[0] += m
+            row[1] += c
+            row[2] += links
+        for key, n in batch.hourly.items():
+            self.buffer.hourly[key] = self.buffer.hourly.get(key, 0) + n
+        for key, delta in batch.members.items():
+            mine = self.buffer.members.get(key)
+            if mine is None:
+                self.buffer.members[key] = delta
+            else:
+                mine.messages += delta.messages
+                mine.first_at = min(mine.first_at, delta.first_at)
+                mine.last_at = max(mine.last_at, delta.last_at)
+        self.buffer.events += batch.events
+
+    async def _flush_batch(self, s: AsyncSession, batch: CounterBuffer) -> None:
+        if batch.members:
+            stmt = self.insert(Member)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Member.community_id, Member.user_id],
+                set_={
+                    "name": stmt.excluded.name,
+                    "message_count": Member.message_count + stmt.excluded.message_count,
+                    "first_message_at": func.coalesce(
+                        Member.first_message_at, stmt.excluded.first_message_at
+                    ),
+                    "last_active_at": self.greatest(
+                        func.coalesce(Member.last_active_at, stmt.excluded.last_active_at),
+                        stmt.excluded.last_active_at,
+                    ),
+                },
+            )
+            await s.execute(
+                stmt,
+                [
+                    {
+                        "community_id": cid,
+                        "user_id": uid,
+                        "name": d.name,
+                        "is_bot": d.is_bot,
+                        "can_dm": True,
+                        "join_count": 0,
+                        "message_count": d.messages,
+                        "first_message_at": d.first_at,
+                        "last_active_at": d.last_at,
+                    }
+                    for (cid, uid), d in batch.members.items()
+                ],
+            )
+        if batch.daily:
+            stmt = self.insert(ActivityDaily)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[ActivityDaily.community_id, ActivityDaily.user_id, ActivityDaily.day],
+                set_={
+                    "messages": ActivityDaily.messages + stmt.excluded.messages,
+                    "chars": ActivityDaily.chars + stmt.excluded.chars,
+                    "links": ActivityDaily.links + stmt.excluded.links,
+                },
+            )
+            await s.execute(
+                stmt,
+                [
+                    {"community_id": c, "user_id": u, "day": d, "messages": m, "chars": ch,
+                     "links": lk}
+                    for (c, u, d), (m, ch, lk) in batch.daily.items()
+                ],
+            )
+        if batch.hourly:
+            stmt = self.insert(ActivityHourly)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[ActivityHourly.community_id, ActivityHourly.day, ActivityHourly.hour],
+                set_={"messages": ActivityHourly.messages + stmt.excluded.messages},
+            )
+            await s.execute(
+                stmt,
+                [
+                    {"community_id": c, "day": d, "hour": h, "messages": n}
+                    for (c, d, h), n in batch.hourly.items()
+                ],
+            )
+
+    async def daily_activity(
+        self, ref: CommunityRef, start: date, end: date
+    ) -> list[tuple[str, date, int]]:
+        """(user, day, messages) for start <= day < end."""
+        async with self.sessions() as s:
+            rows = await s.execute(
+                select(ActivityDaily.user_id, ActivityDaily.day, ActivityDaily.messages).where(
+                    ActivityDaily.community_id == ref.id,
+                    ActivityDaily.day >= start,
+                    ActivityDaily.day < end,
+                )
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- audit log -----------------------------------------------------------------------------
+
+    async def audit(self, ref: CommunityRef, entries: Sequence[dict[str, Any]]) -> None:
+        if not entries:
+            return
+        async with self.sessions.begin() as s:
+            await s.execute(
+                self.insert(AuditEntry), [{"community_id": ref.id, **e} for e in entries]
+            )
+
+    async def audit_log(self, ref: CommunityRef, limit: int = 100) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            rows = (
+                (
+                    await s.execute(
+                        select(AuditEntry)
+                        .where(AuditEntry.community_id == ref.id)
+                        .order_by(AuditEntry.id.desc())
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [
+            {
+                "at": r.at,
+                "rule": r.rule,
+                "action": r.action,
+                "status": r.status,
+                "target_user": r.target_user,
+                "channel": r.channel,
+                "reason": r.reason,
+                "text": r.text,
+                "detail": r.detail,
+            }
+            for r in reversed(rows)
+        ]
+
+    # -- pending steps -------------------------------------------------------------------------
+
+    async def schedule_step(
+        self,
+        ref: CommunityRef,
+        *,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        user_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+        created_at: datetime,
+    ) -> bool:
+        """Schedule once: a second call with the same key does nothing. True when new."""
+        stmt = (
+            self.insert(PendingStep)
+            .values(
+                community_id=ref.id,
+                user_id=user_id,
+                kind=kind,
+                key=key,
+                due_at=due_at,
+                payload=payload or {},
+                status="pending",
+                created_at=created_at,
+            )
+            .on_conflict_do_nothing(index_elements=[PendingStep.key])
+        )
+        async with self.sessions.begin() as s:
+            result = await s.execute(stmt)
+        return bool(result.rowcount)
+
+    async def steps(
+        self,
+        ref: CommunityRef,
+        *,
+        kind_prefix: str = "",
+        user_id: str | None = None,
+        due_before: datetime | None = None,
+        status: str = "pending",
+    ) -> list[StepInfo]:
+        conds = [
+            PendingStep.community_id == ref.id,
+            PendingStep.status == status,
+            PendingStep.kind.startswith(kind_prefix),
+        ]
+        if user_id is not None:
+            conds.append(PendingStep.user_id == user_id)
+        if due_before is not None:
+            conds.append(PendingStep.due_at <= due_before)
+        async with self.sessions() as s:
+            rows = (
+                (
+                    await s.execute(
+                        select(PendingStep).where(and_(*conds)).order_by(PendingStep.due_at)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [_step_info(r) for r in rows]
+
+    async def finish_steps(
+        self, step_ids: Iterable[int], at: datetime, status: str = "done"
+    ) -> int:
+        """Move pending steps to `status`; only pending ones change, so two finishers never
+        both win. Returns how many changed."""
+        ids = list(step_ids)
+        if not ids:
+            return 0
+        async with self.sessions.begin() as s:
+            result = await s.execute(
+                update(PendingStep)
+                .where(PendingStep.id.in_(ids), PendingStep.status == "pending")
+                .values(status=status, done_at=at)
+            )
+        return int(result.rowcount or 0)
+
+    async def cancel_steps(
+        self, ref: CommunityRef, *, user_id: str, kind_prefix: str, at: datetime
+    ) -> int:
+        async with self.sessions.begin() as s:
+            result = await s.execute(
+                update(PendingStep)
+                .where(
+                    PendingStep.community_id == ref.id,
+                    PendingStep.user_id == user_id,
+                    PendingStep.kind.startswith(kind_prefix),
+                    PendingStep.status == "pending",
+                )
+                .values(status="cancelled", done_at=at)
+            )
+        return int(result.rowcount or 0)
+
+    async def next_due_at(self) -> datetime | None:
+        async with self.sessions() as s:
+            return await s.scalar(
+                select(func.min(PendingStep.due_at)).where(PendingStep.status == "pending")
+            )
+
+    async def communities_with_due_steps(self, now: datetime) -> list[CommunityRef]:
+        async with self.sessions() as s:
+            rows = await s.execute(
+                select(Community.id, Community.platform, Community.external_id)
+                .join(PendingStep, PendingStep.community_id == Community.id)
+                .where(PendingStep.status == "pending", PendingStep.due_at <= now)
+                .distinct()
+            )
+            return [CommunityRef(r[0], r[1], r[2]) for r in rows]
+
+    # -- small persistent state ----------------------------------------------------------------
+
+    async def get_state(self, ref: CommunityRef, key: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(CommunityState, (ref.id, key))
+            return dict(row.value) if row else None
+
+    async def set_state(
+        self, ref: CommunityRef, key: str, value: dict[str, Any], at: datetime
+    ) -> None:
+        stmt = self.insert(CommunityState).values(
+            community_id=ref.id, key=key, value=value, updated_at=at
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CommunityState.community_id, CommunityState.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        async with self.sessions.begin() as s:
+            await s.execute(stmt)
+
+
+def _utcnow() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
