@@ -49,6 +49,7 @@ class Post(Action):
     buttons: tuple[Button, ...] = ()
     mentions: tuple[str, ...] = ()
     image: str | None = None  # path to a local file
+    poll_question: str | None = None
     poll_options: tuple[str, ...] = ()
 
     @property

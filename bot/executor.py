@@ -13,7 +13,7 @@ from typing import Any
 from bot.actions import Action, AlertModerators, Post
 from bot.adapter import Adapter, ActionResult, PlatformError
 from bot.engine import RuleOutcome
-from bot.rule import ApplyContext, CommunityView
+from bot.rule import AlreadyDone, ApplyContext, CommunityView
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,13 @@ class Executor:
                 continue
             quiet = shadow or decision.shadow
             if not quiet:
-                for patch in decision.patches:
-                    await patch.apply(apply_ctx)
+                try:
+                    for patch in decision.patches:
+                        await patch.apply(apply_ctx)
+                except AlreadyDone as exc:
+                    log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
+                    continue
+            mine: list[ActionOutcome] = []
             for action in decision.actions:
                 action = self._route(action, view)
                 if quiet:
@@ -67,7 +72,11 @@ class Executor:
                                            "shadow mode: decided, not executed")
                 else:
                     result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
-                done.append(result)
+                mine.append(result)
+            done += mine
+            if not quiet:
+                for patch in decision.patches:
+                    await patch.settle(apply_ctx, mine)
         await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
         return done
 

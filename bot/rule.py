@@ -7,7 +7,7 @@ decision itself never does I/O and can be replayed and explained.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -32,12 +32,23 @@ class ApplyContext:
     memory: dict[str, Any]
 
 
+class AlreadyDone(Exception):
+    """Raised by a patch whose claim was already taken (a unique key exists): the executor then
+    drops the rest of that decision — its later patches and all its actions — so a duplicated
+    or replayed event never acts twice."""
+
+
 class Patch:
     """A state change, applied by the executor before the decision's actions run (so a crash
     after the write never pays or posts twice). Patches are skipped in dry runs."""
 
     async def apply(self, ctx: ApplyContext) -> None:
         raise NotImplementedError
+
+    async def settle(self, ctx: ApplyContext, outcomes: Sequence[Any]) -> None:
+        """Called after the decision's actions ran, with their `ActionOutcome`s (e.g. to mark a
+        claimed post "sent" only if it was, so a failed post never counts). Default: nothing."""
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,301 @@
+"""The console adapter: an interactive terminal chat with the bot — no tokens, no server.
+
+You speak as a member (`/as alice`), join and leave members, run moderator commands and move a
+simulated clock (`/time +1d`) to watch scheduled steps happen. Each bot action is printed with
+the rule that decided it and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from bot.actions import ALL_ACTION_KINDS, Action, Button
+from bot.adapter import ActionResult
+from bot.commands import CommandSpec
+from bot.configmodel import parse_duration
+from bot.events import (
+    Actor,
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+)
+from bot.executor import ActionOutcome
+from bot.store import CommunityRef
+
+PLATFORM = "console"
+
+HELP = """\
+Type a message to say it as the current member. Commands:
+  /as NAME [mod|admin]   speak as NAME (a moderator or admin with the flag)
+  /join NAME             NAME joins the community      /leave NAME   NAME leaves
+  /channel NAME          switch channel                /time +1d     move the clock (30m, 2h, 1w)
+  /time                  show the simulated time       /press [ID]   press a button (last by default)
+  /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
+  /delete MSG            delete a message              /on MSG /cmd ...  run a command on message MSG
+  /log                   recent audit log              /help  /quit
+Bot commands: {commands}
+"""
+
+
+@dataclass
+class ConsoleAdapter:
+    """Performs every action by handing it to the session, which prints it."""
+
+    platform: str = PLATFORM
+    capabilities: frozenset[str] = ALL_ACTION_KINDS
+    _ids: Any = field(default_factory=lambda: count(1))
+
+    def why_unsupported(self, kind: str) -> str:
+        return f"the console cannot {kind}"
+
+    async def execute(self, community_id: str, action: Action) -> ActionResult:
+        return ActionResult(ref=f"b{next(self._ids)}")
+
+    async def start(self, sink: Any, commands: list[CommandSpec]) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def describe(outcome: ActionOutcome) -> str:
+    """One line a person can read: what the bot did, to whom, where — and why."""
+    a = outcome.action
+    where = f" in #{a.channel}" if a.channel else ""
+    who = f" → {a.target_user}" if a.target_user else ""
+    text = a.text_shown
+    extra = ""
+    until = getattr(a, "until", None)
+    if isinstance(until, datetime):
+        extra = f" until {until:%Y-%m-%d %H:%M} UTC"
+    buttons: tuple[Button, ...] = getattr(a, "buttons", ())
+    if buttons:
+        extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
+    status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
+    body = f": {text}" if text else ""
+    return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"
+
+
+class ConsoleSession:
+    """The chat loop's logic, separate from the terminal so tests can drive it line by line."""
+
+    def __init__(self, sim: Any, clock: Any, community: str = "demo",
+                 write: Callable[[str], None] | None = None) -> None:
+        self.sim = sim
+        self.runtime = sim.runtime
+        self.clock = clock
+        self.community = community
+        self.write = write or print
+        self.speaker = Actor(user_id="you", name="you")
+        self.channel = "general"
+        self._ids = count(1)
+        self.last_button: str | None = None
+        self.lock = asyncio.Lock()
+        self.runtime.observers.append(self._show)
+
+    def _show(self, ref: CommunityRef, outcome: ActionOutcome) -> None:
+        buttons = getattr(outcome.action, "buttons", ())
+        if buttons:
+            self.last_button = buttons[0].custom_id
+        self.write(describe(outcome))
+
+    def _base(self) -> dict[str, Any]:
+        return {"platform": PLATFORM, "community_id": self.community,
+                "occurred_at": self.clock.now()}
+
+    async def _emit(self, event: Event) -> None:
+        await self.sim.feed(event)
+
+    async def catch_up(self) -> None:
+        """Run whatever has come due as real time passes."""
+        async with self.lock:
+            await self.sim.advance_to(self.clock.now())
+
+    def _actor(self, name: str, flag: str = "") -> Actor:
+        return Actor(user_id=name, name=name, is_moderator=flag in ("mod", "admin"),
+                     is_admin=flag == "admin")
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one typed line; False when the session should end."""
+        async with self.lock:
+            return await self._handle(line.strip())
+
+    async def _handle(self, line: str) -> bool:
+        if not line:
+            return True
+        if not line.startswith("/"):
+            mid = f"c{next(self._ids)}"
+            self.write(f"   [{mid}] {self.speaker.display} in #{self.channel}: {line}")
+            await self._emit(MessagePosted(**self._base(), channel_id=self.channel,
+                                           message_id=mid, author=self.speaker, text=line))
+            return True
+        try:
+            parts = shlex.split(line[1:])
+        except ValueError:
+            parts = line[1:].split()
+        if not parts:
+            return True
+        name, args = parts[0].lower(), parts[1:]
+        if name in ("quit", "exit"):
+            return False
+        handler = getattr(self, f"_cmd_{name}", None)
+        if handler is not None:
+            await handler(args)
+        else:
+            await self._bot_command(name, args, target=None)
+        return True
+
+    async def _cmd_help(self, args: list[str]) -> None:
+        names = ", ".join(f"/{c.name}" for c in sorted(self.runtime.commands, key=lambda c: c.name))
+        self.write(HELP.format(commands=names))
+
+    async def _cmd_as(self, args: list[str]) -> None:
+        if not args:
+            self.write("usage: /as NAME [mod|admin]")
+            return
+        self.speaker = self._actor(args[0], args[1] if len(args) > 1 else "")
+        role = " (moderator)" if self.speaker.is_moderator else ""
+        self.write(f"   you are now {self.speaker.display}{role}")
+
+    async def _cmd_join(self, args: list[str]) -> None:
+        for name in args or [self.speaker.user_id]:
+            self.write(f"   → {name} joined")
+            await self._emit(MemberJoined(**self._base(), member=self._actor(name)))
+
+    async def _cmd_leave(self, args: list[str]) -> None:
+        for name in args or [self.speaker.user_id]:
+            self.write(f"   ← {name} left")
+            await self._emit(MemberLeft(**self._base(), member=self._actor(name)))
+
+    async def _cmd_channel(self, args: list[str]) -> None:
+        self.channel = (args[0] if args else "general").lstrip("#")
+        self.write(f"   now in #{self.channel}")
+
+    async def _cmd_time(self, args: list[str]) -> None:
+        if args:
+            try:
+                delta = parse_duration(args[0].lstrip("+"))
+            except ValueError as exc:
+                self.write(f"   {exc}; e.g. /time +1d or /time +2h")
+                return
+            self.clock.advance(delta)
+            await self.sim.advance_to(self.clock.now())
+        local = self.clock.now().astimezone(
+            self.runtime.playbooks.default.current.community.tz)
+        self.write(f"   🕒 {local:%Y-%m-%d %H:%M %Z} ({local:%A})")
+
+    async def _cmd_press(self, args: list[str]) -> None:
+        custom_id = args[0] if args else self.last_button
+        if not custom_id:
+            self.write("   no button to press")
+            return
+        await self._emit(ButtonPressed(**self._base(), channel_id=self.channel,
+                                       message_id="button", actor=self.speaker,
+                                       custom_id=custom_id))
+
+    async def _cmd_react(self, args: list[str]) -> None:
+        if not args:
+            self.write("usage: /react MSG [EMOJI]")
+            return
+        await self._emit(ReactionAdded(**self._base(), channel_id=self.channel,
+                                       message_id=args[0], user=self.speaker,
+                                       emoji=args[1] if len(args) > 1 else "👍"))
+
+    async def _cmd_edit(self, args: list[str]) -> None:
+        if len(args) < 2:
+            self.write("usage: /edit MSG TEXT")
+            return
+        await self._emit(MessageEdited(**self._base(), channel_id=self.channel,
+                                       message_id=args[0], author=self.speaker,
+                                       text=" ".join(args[1:])))
+
+    async def _cmd_delete(self, args: list[str]) -> None:
+        if not args:
+            self.write("usage: /delete MSG")
+            return
+        await self._emit(MessageDeleted(**self._base(), channel_id=self.channel,
+                                        message_id=args[0]))
+
+    async def _cmd_on(self, args: list[str]) -> None:
+        if len(args) < 2 or not args[1].startswith("/"):
+            self.write("usage: /on MSG /command [args]")
+            return
+        await self._bot_command(args[1].lstrip("/").lower(), args[2:], target=args[0])
+
+    async def _cmd_log(self, args: list[str]) -> None:
+        ref = await self.runtime.store.community(PLATFORM, self.community)
+        for entry in await self.runtime.store.audit_log(ref, limit=20):
+            self.write(f"   {entry['at']:%m-%d %H:%M} {entry['rule']} {entry['action']} "
+                       f"{entry['status']} {entry['target_user'] or ''} — {entry['reason']}")
+
+    async def _bot_command(self, name: str, args: list[str], target: str | None) -> None:
+        spec = self.runtime.engine.commands.get(name)
+        if spec is None:
+            self.write(f"   unknown command /{name}; /help lists them")
+            return
+        values: dict[str, Any] = {}
+        for i, option in enumerate(spec.options):
+            if i >= len(args):
+                break
+            if option.type == "text" and i == len(spec.options) - 1:
+                values[option.name] = " ".join(args[i:])
+                break
+            raw = args[i]
+            if option.type == "user":
+                values[option.name] = raw.lstrip("@")
+            elif option.type == "integer":
+                try:
+                    values[option.name] = int(raw)
+                except ValueError:
+                    self.write(f"   {option.name} must be a whole number; usage: {spec.usage()}")
+                    return
+            else:
+                values[option.name] = raw
+        await self._emit(CommandInvoked(
+            **self._base(), command=name, actor=self.speaker, channel_id=self.channel,
+            args=values, message_id=f"c{next(self._ids)}", target_message_id=target,
+        ))
+
+
+async def run_console(sim: Any, clock: Any, community: str = "demo") -> None:
+    """The interactive loop: stdin lines in, bot actions out, real time moving the clock."""
+    session = ConsoleSession(sim, clock, community)
+    session.write("qunbot console — you are 'you'. /help lists commands, /quit leaves.")
+    await session._cmd_time([])
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(1)
+            await session.catch_up()
+
+    beat = asyncio.create_task(heartbeat())
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            prompt = f"{session.speaker.display}@#{session.channel}> "
+            line = await loop.run_in_executor(None, _read, prompt)
+            if line is None or not await session.handle_line(line):
+                break
+    finally:
+        beat.cancel()
+
+
+def _read(prompt: str) -> str | None:
+    try:
+        return input(prompt) if sys.stdin.isatty() else sys.stdin.readline() or None
+    except EOFError:
+        return None
+

@@ -1,0 +1,400 @@
+"""Perform `bot.actions` values with the Bot API."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from telegram import (
+    Bot,
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    User,
+)
+from telegram.constants import MessageLimit, PollLimit
+from telegram.error import Forbidden, TelegramError
+
+from adapters.telegram.directory import ChatAdmin, Directory
+from adapters.telegram.errors import to_platform_error
+from bot.actions import (
+    Action,
+    AlertModerators,
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Post,
+    RemoveTimeout,
+    Reply,
+    SendDirect,
+    Timeout,
+    Unban,
+    Warn,
+)
+from bot.adapter import ActionResult, PlatformError
+
+log = logging.getLogger(__name__)
+
+_CHAT_REF = re.compile(r"^(-?\d+)(?::(\d+))?$")
+BUTTONS_PER_ROW = 3
+# Telegram reads an until_date under 30 s away as "forever"; a short mute must stay short
+MIN_RESTRICTION = timedelta(seconds=31)
+UNSUPPORTED = {
+    "add_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
+    "remove_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
+}
+
+
+def resolve_channel(community_id: str, channel_id: str | None) -> tuple[int, int | None]:
+    """(chat id, forum topic id) for "-100123", "-100123:7", or a playbook channel name.
+
+    A Telegram community is one chat, so a name such as "general" or "mod-log" means that chat.
+    """
+    match = _CHAT_REF.match(channel_id or "")
+    if match:
+        return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    return int(community_id), None
+
+
+def mention_entities(
+    text: str, people: Sequence[tuple[int, str]], *, add_missing: bool
+) -> tuple[str, list[MessageEntity]]:
+    """Link each person's name in `text` to them (a text mention notifies even without a
+    @username). Names not in the text are appended when `add_missing`."""
+    entities: list[MessageEntity] = []
+    for user_id, name in people:
+        index = text.find(name)
+        if index < 0:
+            if not add_missing:
+                continue
+            text = f"{text} {name}" if text else name
+            index = len(text) - len(name)
+        entities.append(
+            MessageEntity(
+                type=MessageEntity.TEXT_MENTION,
+                offset=_utf16_len(text[:index]),
+                length=_utf16_len(name),
+                user=User(id=user_id, first_name=name, is_bot=False),
+            )
+        )
+    return text, sorted(entities, key=lambda e: e.offset)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    row_buttons = [InlineKeyboardButton(b.label, callback_data=b.custom_id) for b in buttons]
+    rows = [
+        row_buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(row_buttons), BUTTONS_PER_ROW)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+class ActionRunner:
+    def __init__(
+        self,
+        bot: Bot,
+        directory: Directory,
+        *,
+        clock: Callable[[], datetime],
+        moderator_chat_id: int | None = None,
+    ) -> None:
+        self._bot = bot
+        self._directory = directory
+        self._clock = clock
+        self._moderator_chat_id = moderator_chat_id
+
+    async def run(self, community_id: str, action: Action) -> ActionResult:
+        handler = getattr(self, f"_{action.kind}", None)
+        if handler is None:
+            reason = UNSUPPORTED.get(action.kind, f"Telegram cannot perform {action.kind!r}.")
+            raise PlatformError(PlatformError.OTHER, reason)
+        return await handler(community_id, action)
+
+    # --- helpers ------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _calling(self, doing: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except TelegramError as exc:
+            raise to_platform_error(exc, doing) from exc
+
+    def _person(self, user_id: str) -> tuple[int, str]:
+        uid = int(user_id)
+        return uid, self._directory.name_of(uid) or user_id
+
+    async def _send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        entities: list[MessageEntity] | None = None,
+        buttons: Sequence[Button] = (),
+        reply_to: int | None = None,
+    ) -> Message:
+        async with self._calling(f"sendMessage to {chat_id}"):
+            return await self._bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                message_thread_id=thread_id,
+                entities=entities or None,
+                reply_markup=keyboard(buttons),
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to is not None
+                    else None
+                ),
+            )
+
+    async def _send_photo(
+        self,
+        chat_id: int,
+        image: str,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        entities: list[MessageEntity] | None = None,
+        buttons: Sequence[Button] = (),
+    ) -> Message:
+        """A photo with the text as caption; a text too long for a caption follows the photo."""
+        path = Path(image)
+        if not path.is_file():
+            raise PlatformError(PlatformError.NOT_FOUND, f"image file {image!r} does not exist")
+        fits = len(text) <= MessageLimit.CAPTION_LENGTH
+        async with self._calling(f"sendPhoto to {chat_id}"):
+            with path.open("rb") as photo:
+                sent = await self._bot.send_photo(
+                    chat_id=chat_id,
+                    photo=photo,
+                    caption=text if fits else None,
+                    caption_entities=(entities or None) if fits else None,
+                    message_thread_id=thread_id,
+                    reply_markup=keyboard(buttons) if fits else None,
+                )
+        if fits or not text:
+            return sent
+        return await self._send_text(
+            chat_id, text, thread_id=thread_id, entities=entities, buttons=buttons
+        )
+
+    def _until(self, until: datetime) -> datetime:
+        return max(until, self._clock() + MIN_RESTRICTION)
+
+    # --- messages -----------------------------------------------------------------------------
+    async def _post(self, community_id: str, action: Post) -> ActionResult:
+        chat_id, thread_id = resolve_channel(community_id, action.channel_id)
+        if action.poll_options:
+            async with self._calling(f"sendPoll to {chat_id}"):
+                sent = await self._bot.send_poll(
+                    chat_id=chat_id,
+                    question=action.text[: PollLimit.MAX_QUESTION_LENGTH],
+                    options=list(action.poll_options),
+                    message_thread_id=thread_id,
+                )
+            return ActionResult(ref=str(sent.message_id))
+        people = [self._person(uid) for uid in action.mentions]
+        text, entities = mention_entities(action.text, people, add_missing=True)
+        if action.image:
+            sent = await self._send_photo(
+                chat_id,
+                action.image,
+                text,
+                thread_id=thread_id,
+                entities=entities,
+                buttons=action.buttons,
+            )
+        else:
+            sent = await self._send_text(
+                chat_id, text, thread_id=thread_id, entities=entities, buttons=action.buttons
+            )
+        return ActionResult(ref=str(sent.message_id))
+
+    async def _reply(self, community_id: str, action: Reply) -> ActionResult:
+        # Telegram has no ephemeral messages: a private answer goes by DM when the member
+        # started the bot, otherwise it is an ordinary reply in the chat
+        if action.ephemeral and action.user_id and self._directory.can_dm(int(action.user_id)):
+            with_dm = SendDirect(user_id=action.user_id, text=action.text)
+            try:
+                return await self._send_direct(community_id, with_dm)
+            except PlatformError as exc:
+                if exc.kind != PlatformError.FORBIDDEN:
+                    raise
+        chat_id, thread_id = resolve_channel(community_id, action.channel_id)
+        people = [self._person(action.user_id)] if action.user_id else []
+        text, entities = mention_entities(action.text, people, add_missing=False)
+        reply_to = int(action.reply_to) if action.reply_to else None
+        sent = await self._send_text(
+            chat_id, text, thread_id=thread_id, entities=entities, reply_to=reply_to
+        )
+        return ActionResult(ref=str(sent.message_id))
+
+    async def _send_direct(self, community_id: str, action: SendDirect) -> ActionResult:
+        user_id = int(action.user_id)
+        if not self._directory.can_dm(user_id):
+            raise PlatformError(
+                PlatformError.FORBIDDEN,
+                f"cannot message user {user_id} privately: Telegram bots may only write to "
+                "people who opened a private chat with the bot (/start) first",
+            )
+        try:
+            sent = await self._send_text(user_id, action.text, buttons=action.buttons)
+        except PlatformError as exc:
+            if isinstance(exc.__cause__, Forbidden):
+                self._directory.mark_dm_unreachable(user_id)  # they blocked the bot
+            raise
+        self._directory.remember_dm_origin(user_id, sent.message_id, community_id)
+        return ActionResult(ref=str(sent.message_id))
+
+    async def _delete_message(self, community_id: str, action: DeleteMessage) -> ActionResult:
+        chat_id, _ = resolve_channel(community_id, action.channel_id)
+        async with self._calling(f"deleteMessage {action.message_id} in {chat_id}"):
+            await self._bot.delete_message(chat_id=chat_id, message_id=int(action.message_id))
+        return ActionResult()
+
+    async def _warn(self, community_id: str, action: Warn) -> ActionResult:
+        if not action.text:
+            return ActionResult(detail="warning recorded; no text configured to show")
+        chat_id, thread_id = resolve_channel(community_id, action.channel_id)
+        text, entities = mention_entities(
+            action.text, [self._person(action.user_id)], add_missing=False
+        )
+        if not entities:  # the text does not name the member: address them first
+            uid, name = self._person(action.user_id)
+            text, entities = mention_entities(
+                f"{name} {action.text}", [(uid, name)], add_missing=False
+            )
+        sent = await self._send_text(chat_id, text, thread_id=thread_id, entities=entities)
+        return ActionResult(ref=str(sent.message_id))
+
+    # --- moderation ---------------------------------------------------------------------------
+    async def _timeout(self, community_id: str, action: Timeout) -> ActionResult:
+        chat_id = int(community_id)
+        until = self._until(action.until)
+        async with self._calling(f"restrictChatMember {action.user_id} in {chat_id}"):
+            await self._bot.restrict_chat_member(
+                chat_id=chat_id,
+                user_id=int(action.user_id),
+                permissions=ChatPermissions.no_permissions(),
+                until_date=until,
+            )
+        return ActionResult(detail=f"muted until {until.isoformat()}")
+
+    async def _remove_timeout(self, community_id: str, action: RemoveTimeout) -> ActionResult:
+        chat_id = int(community_id)
+        async with self._calling(f"getChat {chat_id}"):
+            chat = await self._bot.get_chat(chat_id)
+        # back to what every member of this chat may do, not more
+        permissions = chat.permissions or ChatPermissions.all_permissions()
+        async with self._calling(f"restrictChatMember {action.user_id} in {chat_id}"):
+            await self._bot.restrict_chat_member(
+                chat_id=chat_id, user_id=int(action.user_id), permissions=permissions
+            )
+        return ActionResult()
+
+    async def _kick(self, community_id: str, action: Kick) -> ActionResult:
+        chat_id, user_id = int(community_id), int(action.user_id)
+        async with self._calling(f"banChatMember {user_id} in {chat_id}"):
+            await self._bot.ban_chat_member(chat_id=chat_id, user_id=user_id)
+        # unban at once: the member is removed but may join again
+        async with self._calling(f"unbanChatMember {user_id} in {chat_id}"):
+            await self._bot.unban_chat_member(chat_id=chat_id, user_id=user_id, only_if_banned=True)
+        return ActionResult()
+
+    async def _ban(self, community_id: str, action: Ban) -> ActionResult:
+        chat_id, user_id = int(community_id), int(action.user_id)
+        async with self._calling(f"banChatMember {user_id} in {chat_id}"):
+            await self._bot.ban_chat_member(
+                chat_id=chat_id,
+                user_id=user_id,
+                until_date=self._until(action.until) if action.until else None,
+                # Telegram cannot delete "the last N seconds": it deletes all or nothing
+                revoke_messages=action.delete_message_seconds > 0,
+            )
+        return ActionResult()
+
+    async def _unban(self, community_id: str, action: Unban) -> ActionResult:
+        chat_id, user_id = int(community_id), int(action.user_id)
+        async with self._calling(f"unbanChatMember {user_id} in {chat_id}"):
+            await self._bot.unban_chat_member(chat_id=chat_id, user_id=user_id, only_if_banned=True)
+        return ActionResult()
+
+    # --- moderators ---------------------------------------------------------------------------
+    async def refresh_admins(self, chat_id: int) -> None:
+        """Fetch a group's administrators when the cached list is older than its expiry."""
+        now = self._clock()
+        if self._directory.admins_fresh(chat_id, now):
+            return
+        try:
+            members = await self._bot.get_chat_administrators(chat_id)
+        except TelegramError as exc:
+            log.warning("could not list administrators of %s: %s", chat_id, exc)
+            self._directory.set_admins(chat_id, {}, now)  # do not ask again on every message
+            return
+        admins = {
+            m.user.id: ChatAdmin(
+                status=str(getattr(m.status, "value", m.status)),  # plain text, not an enum
+                full=m.status == "creator" or bool(getattr(m, "can_promote_members", False)),
+                is_bot=m.user.is_bot,
+            )
+            for m in members
+        }
+        for member in members:
+            self._directory.learn_user(member.user)
+        self._directory.set_admins(chat_id, admins, now)
+
+    async def _alert_moderators(self, community_id: str, action: AlertModerators) -> ActionResult:
+        """A moderators' chat when one is configured; else a DM to every administrator who
+        started the bot; else a message in the group that mentions the administrators."""
+        if self._moderator_chat_id is not None:
+            sent = await self._send_alert(self._moderator_chat_id, action.text, action.image)
+            return ActionResult(ref=str(sent.message_id), detail="sent to the moderators' chat")
+        chat_id = int(community_id)
+        await self.refresh_admins(chat_id)
+        admin_ids = self._directory.human_admin_ids(chat_id)
+        delivered: list[Message] = []
+        for admin_id in admin_ids:
+            if not self._directory.can_dm(admin_id):
+                continue
+            try:
+                delivered.append(await self._send_alert(admin_id, action.text, action.image))
+            except PlatformError as exc:
+                if exc.kind != PlatformError.FORBIDDEN:
+                    raise
+                self._directory.mark_dm_unreachable(admin_id)
+        if delivered:
+            return ActionResult(
+                ref=str(delivered[0].message_id),
+                detail=f"sent by private message to {len(delivered)} administrator(s)",
+            )
+        people = [self._person(str(uid)) for uid in admin_ids]
+        text, entities = mention_entities(action.text, people, add_missing=True)
+        sent = await self._send_alert(chat_id, text, action.image, entities=entities)
+        return ActionResult(
+            ref=str(sent.message_id),
+            detail="no administrator has started the bot: alert posted in the group",
+        )
+
+    async def _send_alert(
+        self,
+        chat_id: int,
+        text: str,
+        image: str | None,
+        *,
+        entities: list[MessageEntity] | None = None,
+    ) -> Message:
+        if image:
+            return await self._send_photo(chat_id, image, text, entities=entities)
+        return await self._send_text(chat_id, text, entities=entities)

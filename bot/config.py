@@ -1,0 +1,87 @@
+"""Deployment config (config.yaml): database, playbooks, adapters. Tokens come from env vars."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from bot.configmodel import ConfigModel
+from bot.playbook.loader import PlaybookInvalid, load_playbook
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+class DatabaseConfig(ConfigModel):
+    url: str = "sqlite:///data/qunbot.db"
+
+
+class CommunityPlaybook(ConfigModel):
+    platform: Literal["discord", "telegram", "console"]
+    id: str
+    playbook: str
+
+
+class ConsoleConfig(ConfigModel):
+    enabled: bool = False
+    community: str = "demo"
+
+
+class DiscordConfig(ConfigModel):
+    enabled: bool = False
+    token_env: str = "DISCORD_TOKEN"
+    shard_ids: list[int] | None = None
+    shard_count: int | None = None
+    sync_commands: bool = True
+
+
+class TelegramConfig(ConfigModel):
+    enabled: bool = False
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+
+class AdaptersConfig(ConfigModel):
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+
+
+class SchedulerConfig(ConfigModel):
+    # how often due SOP steps are looked for, in seconds
+    poll_seconds: float = 10.0
+
+
+class DeploymentConfig(ConfigModel):
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    playbook: str = "playbooks/default.yaml"
+    communities: list[CommunityPlaybook] = Field(default_factory=list)
+    adapters: AdaptersConfig = Field(default_factory=AdaptersConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def token(self, env_name: str, platform: str) -> str:
+        value = os.environ.get(env_name, "").strip()
+        if not value:
+            raise ConfigError(
+                f"{platform} is enabled but the environment variable {env_name} is empty: "
+                f"export {env_name}=<your bot token> (see README, 'Running on {platform}')"
+            )
+        return value
+
+
+def load_config(path: str | Path | None) -> DeploymentConfig:
+    """Load config.yaml; without one, the embedded default (SQLite + console)."""
+    if path is None:
+        return DeploymentConfig(adapters=AdaptersConfig(console=ConsoleConfig(enabled=True)))
+    try:
+        return load_playbook(path, DeploymentConfig)
+    except PlaybookInvalid as exc:
+        raise ConfigError("the config file is not valid:\n" + str(exc)) from None
