@@ -25,7 +25,7 @@ class Simulation:
     async def _refresh_jobs(self) -> None:
         """(Re)install jobs when communities appear or a playbook is reloaded."""
         state = (
-            len(await self.runtime.store.communities()),
+            self.runtime.store.known_communities,
             tuple(m.version for m in self.runtime.playbooks.managers()),
         )
         if state == self._jobs_for:

@@ -31,6 +31,7 @@ from bot.store.models import (
 )
 
 log = logging.getLogger(__name__)
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,9 @@ class Store:
         self.buffer = CounterBuffer()
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
+        # earliest pending step, cached so the simulated scheduler need not ask per event;
+        # None = nothing pending, _UNKNOWN = ask the database
+        self._next_due: datetime | None | object = _UNKNOWN
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -166,6 +170,11 @@ class Store:
         ref = CommunityRef(int(row_id), platform, external_id)  # type: ignore[arg-type]
         self._communities[(platform, external_id)] = ref
         return ref
+
+    @property
+    def known_communities(self) -> int:
+        """How many communities this process has seen (no query)."""
+        return len(self._communities)
 
     async def communities(self) -> list[CommunityRef]:
         async with self.sessions() as s:
@@ -455,6 +464,10 @@ class Store:
         )
         async with self.sessions.begin() as s:
             result = await s.execute(stmt)
+        if isinstance(self._next_due, datetime):
+            self._next_due = min(self._next_due, due_at)
+        elif self._next_due is None:
+            self._next_due = due_at
         return bool(result.rowcount)
 
     async def steps(
@@ -501,6 +514,7 @@ class Store:
                 .where(PendingStep.id.in_(ids), PendingStep.status == "pending")
                 .values(status=status, done_at=at)
             )
+        self._next_due = _UNKNOWN
         return int(result.rowcount or 0)
 
     async def cancel_steps(
@@ -517,13 +531,16 @@ class Store:
                 )
                 .values(status="cancelled", done_at=at)
             )
+        self._next_due = _UNKNOWN
         return int(result.rowcount or 0)
 
     async def next_due_at(self) -> datetime | None:
-        async with self.sessions() as s:
-            return await s.scalar(
-                select(func.min(PendingStep.due_at)).where(PendingStep.status == "pending")
-            )
+        if self._next_due is _UNKNOWN:
+            async with self.sessions() as s:
+                self._next_due = await s.scalar(
+                    select(func.min(PendingStep.due_at)).where(PendingStep.status == "pending")
+                )
+        return self._next_due  # type: ignore[return-value]
 
     async def communities_with_due_steps(self, now: datetime) -> list[CommunityRef]:
         async with self.sessions() as s:
