@@ -1,0 +1,158 @@
+"""The console chat and `qunbot replay`, driven the way an operator uses them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from adapters.console import PLATFORM, ConsoleAdapter, ConsoleSession
+from bot.app import build_runtime
+from bot.cli import build_app
+from bot.clock import FakeClock
+from bot.simulation import Simulation
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+async def console(tmp_path: Path, db: str | None = None) -> tuple[ConsoleSession, list[str]]:
+    out: list[str] = []
+    clock = FakeClock(T0)
+    runtime = await build_runtime(db_url=db or f"sqlite:///{tmp_path / 'c.db'}",
+                                  playbook=ROOT / "playbooks/default.yaml",
+                                  adapters={PLATFORM: ConsoleAdapter()})
+    return ConsoleSession(Simulation(runtime, clock.now()), clock, write=out.append), out
+
+
+async def test_console_shows_greeting_dm_and_the_nudge_only_when_silent(tmp_path):
+    session, out = await console(tmp_path)
+    await session.handle_line("/join alice")
+    await session.handle_line("/join bob")
+    text = "\n".join(out)
+    assert "Welcome to qunbot demo, alice!" in text and "send_direct → alice" in text
+    assert "↳ welcome.join: alice joined" in text  # who, what and why
+    await session.handle_line("/as bob")
+    await session.handle_line("hello, I'm Bob")
+    out.clear()
+    await session.handle_line("/time +1d")
+    nudges = [line for line in out if "tell us a little about yourself" in line]
+    assert len(nudges) == 1 and "alice" in nudges[0]
+    await session.runtime.store.close()
+
+
+async def test_console_does_not_greet_twice_across_a_restart(tmp_path):
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    session, out = await console(tmp_path, db)
+    await session.handle_line("/join alice")
+    await session.handle_line("/leave alice")
+    await session.runtime.store.close()
+    session, out = await console(tmp_path, db)
+    await session.handle_line("/time +2h")
+    out.clear()
+    await session.handle_line("/join alice")
+    assert not any("Welcome" in line for line in out)
+    await session.runtime.store.close()
+
+
+async def test_console_commands_and_permission_checks(tmp_path):
+    session, out = await console(tmp_path)
+    await session.handle_line("/explain free money")
+    assert any("Only moderators can use /explain" in line for line in out)
+    await session.handle_line("/as mia mod")
+    out.clear()
+    await session.handle_line("/explain free money")
+    assert any("core.explain" in line for line in out)
+    assert await session.handle_line("/quit") is False
+    await session.runtime.store.close()
+
+
+def write_events(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+WELCOME_ONLY = """
+community: {name: qunbot demo}
+welcome:
+  greeting: "Welcome to {community}, {member}!"
+  direct_message: "Rules, {member}."
+  followups: [{after: 24h, text: "{member}, tell us a little about yourself?"}]
+"""
+
+
+def test_replay_prints_one_json_line_per_action(tmp_path):
+    playbook = tmp_path / "p.yaml"
+    playbook.write_text(WELCOME_ONLY, encoding="utf-8")
+    events = write_events(tmp_path / "e.jsonl", [
+        {"at": "2026-03-02T09:00:00Z", "type": "join", "user": "alice"},
+        {"at": "2026-03-02T10:00:00Z", "type": "message", "user": "bob", "text": "hi"},
+        {"at": "2026-03-02T11:00:00Z", "type": "leave", "user": "bob"},
+    ])
+    result = CliRunner().invoke(build_app(), ["replay", str(events), "--drain", "2d",
+                                              "--playbook", str(playbook)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [(x["action"], x["rule"]) for x in lines] == [
+        ("post", "welcome.join"), ("send_direct", "welcome.join"), ("post", "welcome.due")]
+    assert lines[2]["at"] == "2026-03-03T09:00:00Z" and "alice" in lines[2]["text"]
+    assert {"at", "action", "rule", "reason", "text"} <= set(lines[0])
+
+
+def test_replay_reports_broken_lines_and_keeps_going(tmp_path):
+    events = tmp_path / "e.jsonl"
+    events.write_text(
+        'not json\n'
+        '{"at": "yesterday", "type": "join", "user": "x"}\n'
+        '{"at": "2026-03-02T09:00:00Z", "type": "teleport", "user": "x"}\n'
+        '{"at": "2026-03-02T09:00:00Z", "type": "message", "text": "no user"}\n'
+        '{"at": "2026-03-02T09:00:00Z", "type": "message", "user": "big", "text": "'
+        + "\\u0000spam " * 30000 + '"}\n'
+        '{"at": "2026-03-02T09:01:00Z", "type": "join", "user": "alice"}\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(build_app(), ["replay", str(events),
+                                              "--playbook", str(ROOT / "playbooks/default.yaml")])
+    assert result.exit_code == 0
+    assert "e.jsonl:1: not valid JSON" in result.output
+    assert "e.jsonl:2:" in result.output and "ISO-8601" in result.output
+    assert "e.jsonl:3:" in result.output and "unknown \"type\"" in result.output
+    assert "e.jsonl:4:" in result.output and "needs \"user\"" in result.output
+    assert "replayed 2 events" in result.output and "4 lines skipped" in result.output
+    assert "Welcome to qunbot demo, alice!" in result.output
+
+
+def test_replay_with_a_broken_playbook_names_the_line_without_a_traceback(tmp_path):
+    events = write_events(tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join",
+                                                  "user": "a"}])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("welcome:\n  burst: {joins: 0}\n")
+    result = CliRunner().invoke(build_app(), ["replay", str(events), "--playbook", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml:2:" in result.output and "welcome.burst.joins" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_replay_against_an_unreachable_database_says_what_to_do(tmp_path):
+    events = write_events(tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join",
+                                                  "user": "a"}])
+    result = CliRunner().invoke(build_app(), ["replay", str(events), "--db",
+                                              "postgresql://x@127.0.0.1:1/none"])
+    assert result.exit_code == 2 and "cannot reach the database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_upgrade_command(tmp_path):
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    runner = CliRunner()
+    assert "empty" in runner.invoke(build_app(), ["db", "current", "--db", url]).output
+    result = runner.invoke(build_app(), ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0 and "(newest)" in result.output
+    assert "(newest)" in runner.invoke(build_app(), ["db", "current", "--db", url]).output
+
+
+def test_time_moves_only_forward_in_the_console_clock():
+    clock = FakeClock(T0)
+    clock.advance(timedelta(days=1))
+    assert clock.now() == T0 + timedelta(days=1)
