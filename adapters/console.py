@@ -42,9 +42,9 @@ Type a message to say it as the current member. Commands:
   /as NAME [mod|admin]   speak as NAME (a moderator or admin with the flag)
   /join NAME             NAME joins the community      /leave NAME   NAME leaves
   /channel NAME          switch channel                /time +1d     move the clock (30m, 2h, 1w)
-  /time                  show the simulated time       /press [ID]   press a button (last by default)
+  /time                  show the simulated time       /press [ID]   press a button (the last)
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
-  /delete MSG            delete a message              /on MSG /cmd ...  run a command on message MSG
+  /delete MSG            delete a message              /on MSG /cmd  a command on message MSG
   /log                   recent audit log              /help  /quit
 Bot commands: {commands}
 """
@@ -92,8 +92,13 @@ def describe(outcome: ActionOutcome) -> str:
 class ConsoleSession:
     """The chat loop's logic, separate from the terminal so tests can drive it line by line."""
 
-    def __init__(self, sim: Any, clock: Any, community: str = "demo",
-                 write: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sim: Any,
+        clock: Any,
+        community: str = "demo",
+        write: Callable[[str], None] | None = None,
+    ) -> None:
         self.sim = sim
         self.runtime = sim.runtime
         self.clock = clock
@@ -113,8 +118,11 @@ class ConsoleSession:
         self.write(describe(outcome))
 
     def _base(self) -> dict[str, Any]:
-        return {"platform": PLATFORM, "community_id": self.community,
-                "occurred_at": self.clock.now()}
+        return {
+            "platform": PLATFORM,
+            "community_id": self.community,
+            "occurred_at": self.clock.now(),
+        }
 
     async def _emit(self, event: Event) -> None:
         await self.sim.feed(event)
@@ -125,8 +133,9 @@ class ConsoleSession:
             await self.sim.advance_to(self.clock.now())
 
     def _actor(self, name: str, flag: str = "") -> Actor:
-        return Actor(user_id=name, name=name, is_moderator=flag in ("mod", "admin"),
-                     is_admin=flag == "admin")
+        return Actor(
+            user_id=name, name=name, is_moderator=flag in ("mod", "admin"), is_admin=flag == "admin"
+        )
 
     async def handle_line(self, line: str) -> bool:
         """Process one typed line; False when the session should end."""
@@ -139,8 +148,15 @@ class ConsoleSession:
         if not line.startswith("/"):
             mid = f"c{next(self._ids)}"
             self.write(f"   [{mid}] {self.speaker.display} in #{self.channel}: {line}")
-            await self._emit(MessagePosted(**self._base(), channel_id=self.channel,
-                                           message_id=mid, author=self.speaker, text=line))
+            await self._emit(
+                MessagePosted(
+                    **self._base(),
+                    channel_id=self.channel,
+                    message_id=mid,
+                    author=self.speaker,
+                    text=line,
+                )
+            )
             return True
         try:
             parts = shlex.split(line[1:])
@@ -193,8 +209,7 @@ class ConsoleSession:
                 return
             self.clock.advance(delta)
             await self.sim.advance_to(self.clock.now())
-        local = self.clock.now().astimezone(
-            self.runtime.playbooks.default.current.community.tz)
+        local = self.clock.now().astimezone(self.runtime.playbooks.default.current.community.tz)
         self.write(f"   🕒 {local:%Y-%m-%d %H:%M %Z} ({local:%A})")
 
     async def _cmd_press(self, args: list[str]) -> None:
@@ -202,32 +217,51 @@ class ConsoleSession:
         if not custom_id:
             self.write("   no button to press")
             return
-        await self._emit(ButtonPressed(**self._base(), channel_id=self.channel,
-                                       message_id="button", actor=self.speaker,
-                                       custom_id=custom_id))
+        await self._emit(
+            ButtonPressed(
+                **self._base(),
+                channel_id=self.channel,
+                message_id="button",
+                actor=self.speaker,
+                custom_id=custom_id,
+            )
+        )
 
     async def _cmd_react(self, args: list[str]) -> None:
         if not args:
             self.write("usage: /react MSG [EMOJI]")
             return
-        await self._emit(ReactionAdded(**self._base(), channel_id=self.channel,
-                                       message_id=args[0], user=self.speaker,
-                                       emoji=args[1] if len(args) > 1 else "👍"))
+        await self._emit(
+            ReactionAdded(
+                **self._base(),
+                channel_id=self.channel,
+                message_id=args[0],
+                user=self.speaker,
+                emoji=args[1] if len(args) > 1 else "👍",
+            )
+        )
 
     async def _cmd_edit(self, args: list[str]) -> None:
         if len(args) < 2:
             self.write("usage: /edit MSG TEXT")
             return
-        await self._emit(MessageEdited(**self._base(), channel_id=self.channel,
-                                       message_id=args[0], author=self.speaker,
-                                       text=" ".join(args[1:])))
+        await self._emit(
+            MessageEdited(
+                **self._base(),
+                channel_id=self.channel,
+                message_id=args[0],
+                author=self.speaker,
+                text=" ".join(args[1:]),
+            )
+        )
 
     async def _cmd_delete(self, args: list[str]) -> None:
         if not args:
             self.write("usage: /delete MSG")
             return
-        await self._emit(MessageDeleted(**self._base(), channel_id=self.channel,
-                                        message_id=args[0]))
+        await self._emit(
+            MessageDeleted(**self._base(), channel_id=self.channel, message_id=args[0])
+        )
 
     async def _cmd_on(self, args: list[str]) -> None:
         if len(args) < 2 or not args[1].startswith("/"):
@@ -238,8 +272,10 @@ class ConsoleSession:
     async def _cmd_log(self, args: list[str]) -> None:
         ref = await self.runtime.store.community(PLATFORM, self.community)
         for entry in await self.runtime.store.audit_log(ref, limit=20):
-            self.write(f"   {entry['at']:%m-%d %H:%M} {entry['rule']} {entry['action']} "
-                       f"{entry['status']} {entry['target_user'] or ''} — {entry['reason']}")
+            self.write(
+                f"   {entry['at']:%m-%d %H:%M} {entry['rule']} {entry['action']} "
+                f"{entry['status']} {entry['target_user'] or ''} — {entry['reason']}"
+            )
 
     async def _bot_command(self, name: str, args: list[str], target: str | None) -> None:
         spec = self.runtime.engine.commands.get(name)
@@ -264,10 +300,17 @@ class ConsoleSession:
                     return
             else:
                 values[option.name] = raw
-        await self._emit(CommandInvoked(
-            **self._base(), command=name, actor=self.speaker, channel_id=self.channel,
-            args=values, message_id=f"c{next(self._ids)}", target_message_id=target,
-        ))
+        await self._emit(
+            CommandInvoked(
+                **self._base(),
+                command=name,
+                actor=self.speaker,
+                channel_id=self.channel,
+                args=values,
+                message_id=f"c{next(self._ids)}",
+                target_message_id=target,
+            )
+        )
 
 
 async def run_console(sim: Any, clock: Any, community: str = "demo") -> None:
@@ -298,4 +341,3 @@ def _read(prompt: str) -> str | None:
         return input(prompt) if sys.stdin.isatty() else sys.stdin.readline() or None
     except EOFError:
         return None
-

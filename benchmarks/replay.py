@@ -33,11 +33,20 @@ def _translate(m: Any, seen: set[str], n: int) -> list[Any]:
     events: list[Any] = []
     if m.sender not in seen:
         seen.add(m.sender)
-        events.append(MemberJoined(platform="replay", community_id="bench", occurred_at=m.at,
-                                   member=actor))
-    events.append(MessagePosted(platform="replay", community_id="bench", occurred_at=m.at,
-                                channel_id="general", message_id=f"m{n}", author=actor,
-                                text=m.text))
+        events.append(
+            MemberJoined(platform="replay", community_id="bench", occurred_at=m.at, member=actor)
+        )
+    events.append(
+        MessagePosted(
+            platform="replay",
+            community_id="bench",
+            occurred_at=m.at,
+            channel_id="general",
+            message_id=f"m{n}",
+            author=actor,
+            text=m.text,
+        )
+    )
     return events
 
 
@@ -48,8 +57,9 @@ async def run_full(messages: list[Any], playbook: Path) -> tuple[list[float], in
 
     with tempfile.TemporaryDirectory() as tmp:
         adapter = RecordingAdapter()
-        runtime = await build_runtime(db_url=f"sqlite:///{tmp}/bench.db", playbook=playbook,
-                                      adapters={"replay": adapter})
+        runtime = await build_runtime(
+            db_url=f"sqlite:///{tmp}/bench.db", playbook=playbook, adapters={"replay": adapter}
+        )
         sim = Simulation(runtime, messages[0].at)
         seen: set[str] = set()
         latencies: list[float] = []
@@ -121,11 +131,15 @@ def main() -> None:
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
-    print(f"{'pipeline':<8} {'messages':>9} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'peak MB':>8} {'actions':>8}")
+    print(
+        f"{'pipeline':<8} {'messages':>9} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'peak MB':>8} {'actions':>8}"
+    )
     for r in rows:
-        print(f"{r['mode']:<8} {r['messages']:>9} {r['msgs_per_s']:>9} {r['p50_ms']:>8} "
-              f"{r['p99_ms']:>8} {r['peak_rss_mb']:>8} {r['actions']:>8}")
+        print(
+            f"{r['mode']:<8} {r['messages']:>9} {r['msgs_per_s']:>9} {r['p50_ms']:>8} "
+            f"{r['p99_ms']:>8} {r['peak_rss_mb']:>8} {r['actions']:>8}"
+        )
     print(f"(bulk-import minutes dropped: {rows[0]['dropped_bulk']} messages)")
 
 

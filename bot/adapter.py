@@ -62,3 +62,11 @@ class Adapter(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+class AdapterStartError(PlatformError):
+    """An adapter could not start (bad token, missing intents, platform unreachable). Not
+    retried; the message says what the operator should change."""
+
+    def __init__(self, message: str, kind: str = PlatformError.OTHER) -> None:
+        super().__init__(kind, message)

@@ -75,7 +75,8 @@ class Engine:
             ),
         )
         decision = Decision.act(
-            [reply], f"{event.actor.display} is a {standing}; /{spec.name} needs {spec.permission}",
+            [reply],
+            f"{event.actor.display} is a {standing}; /{spec.name} needs {spec.permission}",
             stop=True,
         )
         return RuleOutcome("core.permissions", "core", decision)
@@ -109,7 +110,9 @@ class Engine:
                 except Exception as exc:  # a bug in one rule must not stop the bot
                     log.exception("rule %s failed on %s", spec.name, event.kind)
                     outcomes.append(
-                        RuleOutcome(spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}")
+                        RuleOutcome(
+                            spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
+                        )
                     )
                     continue
                 outcomes.append(RuleOutcome(spec.name, cap.name, decision))

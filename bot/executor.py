@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.actions import Action, AlertModerators, Post
-from bot.adapter import Adapter, ActionResult, PlatformError
+from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
 from bot.rule import AlreadyDone, ApplyContext, CommunityView
 
@@ -68,8 +68,14 @@ class Executor:
             for action in decision.actions:
                 action = self._route(action, view)
                 if quiet:
-                    result = ActionOutcome(now, outcome.rule, decision.reason, action, "shadow",
-                                           "shadow mode: decided, not executed")
+                    result = ActionOutcome(
+                        now,
+                        outcome.rule,
+                        decision.reason,
+                        action,
+                        "shadow",
+                        "shadow mode: decided, not executed",
+                    )
                 else:
                     result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
                 mine.append(result)
@@ -126,7 +132,11 @@ class Executor:
         return result("failed", "gave up after retries")
 
     async def _report_forbidden(
-        self, adapter: Adapter, apply_ctx: ApplyContext, view: CommunityView, action: Action,
+        self,
+        adapter: Adapter,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        action: Action,
         detail: str,
     ) -> None:
         """Tell the moderators once per community and action kind, not on every message."""

@@ -84,21 +84,32 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
     roles = raw.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise ReplayLineError('"roles" must be a list of role names')
-    actor = Actor(user_id=str(user or ""), name=str(user or ""), roles=tuple(roles),
-                  is_bot=bool(raw.get("bot", False)))
+    actor = Actor(
+        user_id=str(user or ""),
+        name=str(user or ""),
+        roles=tuple(roles),
+        is_bot=bool(raw.get("bot", False)),
+    )
     channel = str(raw.get("channel") or "general")
     message_id = str(raw.get("message_id") or f"line-{line_no}")
     if kind in ("message", "edit"):
         cls = MessagePosted if kind == "message" else MessageEdited
         mentions = raw.get("mentions") or []
-        return cls(**base, channel_id=channel, message_id=message_id, author=actor,
-                   text=_text(raw.get("text")), reply_to=raw.get("reply_to"),
-                   mentions=tuple(str(m) for m in mentions),
-                   attachments=int(raw.get("attachments") or 0),
-                   is_forward=bool(raw.get("forward", False)))
+        return cls(
+            **base,
+            channel_id=channel,
+            message_id=message_id,
+            author=actor,
+            text=_text(raw.get("text")),
+            reply_to=raw.get("reply_to"),
+            mentions=tuple(str(m) for m in mentions),
+            attachments=int(raw.get("attachments") or 0),
+            is_forward=bool(raw.get("forward", False)),
+        )
     if kind == "delete":
-        return MessageDeleted(**base, channel_id=channel, message_id=message_id,
-                              author_id=str(user) if user else None)
+        return MessageDeleted(
+            **base, channel_id=channel, message_id=message_id, author_id=str(user) if user else None
+        )
     if kind == "join":
         return MemberJoined(**base, member=actor, channel_id=channel)
     if kind == "leave":
@@ -106,23 +117,39 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
     if kind == "reaction":
         if not raw.get("message_id"):
             raise ReplayLineError('a "reaction" needs "message_id" (the message reacted to)')
-        return ReactionAdded(**base, channel_id=channel, message_id=message_id, user=actor,
-                             emoji=str(raw.get("emoji") or "👍"),
-                             message_author_id=raw.get("target_user"))
+        return ReactionAdded(
+            **base,
+            channel_id=channel,
+            message_id=message_id,
+            user=actor,
+            emoji=str(raw.get("emoji") or "👍"),
+            message_author_id=raw.get("target_user"),
+        )
     if kind == "button":
-        return ButtonPressed(**base, channel_id=channel, message_id=message_id, actor=actor,
-                             custom_id=str(raw.get("custom_id") or ""))
+        return ButtonPressed(
+            **base,
+            channel_id=channel,
+            message_id=message_id,
+            actor=actor,
+            custom_id=str(raw.get("custom_id") or ""),
+        )
     command = raw.get("command")
     if not (isinstance(command, str) and command):
         raise ReplayLineError('a "command" needs "command" (its name, without the slash)')
     args = raw.get("args") or {}
     if not isinstance(args, dict):
         raise ReplayLineError('"args" must be an object of option names to values')
-    return CommandInvoked(**base, command=command.lstrip("/"), actor=actor, channel_id=channel,
-                          args=args, message_id=message_id,
-                          target_message_id=raw.get("target_message_id"),
-                          target_message_text=raw.get("target_text"),
-                          target_user_id=raw.get("target_user"))
+    return CommandInvoked(
+        **base,
+        command=command.lstrip("/"),
+        actor=actor,
+        channel_id=channel,
+        args=args,
+        message_id=message_id,
+        target_message_id=raw.get("target_message_id"),
+        target_message_text=raw.get("target_text"),
+        target_user_id=raw.get("target_user"),
+    )
 
 
 def read_events(lines: Iterable[str]) -> Iterator[tuple[int, Event | ReplayProblem]]:

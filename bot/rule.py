@@ -128,7 +128,7 @@ class RuleSpec:
     jobs: tuple[str, ...] = ()
 
     def concerns(self, event: Event) -> bool:
-        """"Does this concern me?" — decided before any state is loaded."""
+        """ "Does this concern me?" — decided before any state is loaded."""
         if not isinstance(event, self.on):
             return False
         command = getattr(event, "command", None)

@@ -124,7 +124,10 @@ class Runtime:
         if explain:
             return Handled(ref, outcomes, [])
         done = await self.executor.run(
-            outcomes, ApplyContext(self.store, ref, memory), view, now,
+            outcomes,
+            ApplyContext(self.store, ref, memory),
+            view,
+            now,
             shadow=view.settings.mode == "shadow",
         )
         for outcome in done:
@@ -137,8 +140,12 @@ class Runtime:
     async def _record(self, ref: CommunityRef, event: Event, view: CommunityView) -> None:
         if type(event) is MessagePosted:
             self.store.record_message(
-                ref, event.author, event.occurred_at, view.local(event.occurred_at),
-                len(event.text), len(_LINK.findall(event.text[:10_000])),
+                ref,
+                event.author,
+                event.occurred_at,
+                view.local(event.occurred_at),
+                len(event.text),
+                len(_LINK.findall(event.text[:10_000])),
             )
         elif isinstance(event, MemberJoined):
             await self.store.member_joined(ref, event.member, event.occurred_at)
@@ -164,20 +171,27 @@ class Runtime:
             why = "playbook reloaded" if result.ok else "playbook invalid; old one kept"
         else:
             probe = MessagePosted(
-                platform=event.platform, community_id=event.community_id,
-                occurred_at=event.occurred_at, channel_id=event.channel_id,
+                platform=event.platform,
+                community_id=event.community_id,
+                occurred_at=event.occurred_at,
+                channel_id=event.channel_id,
                 message_id=f"explain-{event.message_id or 'x'}",
                 author=event.actor.__class__(user_id="explain-probe", name="probe"),
                 text=str(event.args.get("text", "")),
             )
             outcomes = await self.engine.evaluate(probe, ctx, explain=True)
-            lines = [
-                f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in outcomes
-            ] or ["no rule looks at messages"]
+            lines = [f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in outcomes] or [
+                "no rule looks at messages"
+            ]
             text = "\n".join(lines)
             why = f"explained {len(outcomes)} rules"
-        reply = Reply(channel_id=event.channel_id, reply_to=event.message_id, text=text,
-                      user_id=event.actor.user_id, ephemeral=True)
+        reply = Reply(
+            channel_id=event.channel_id,
+            reply_to=event.message_id,
+            text=text,
+            user_id=event.actor.user_id,
+            ephemeral=True,
+        )
         return [RuleOutcome(f"core.{event.command}", "core", Decision.act([reply], why))]
 
     # -- scheduled work ------------------------------------------------------------------------
@@ -186,13 +200,17 @@ class Runtime:
         """Deliver due SOP steps: a `Tick(job="due")` to each community that has some."""
         await self.store.flush()
         for ref in await self.store.communities_with_due_steps(when):
-            await self.handle(Tick(platform=ref.platform, community_id=ref.external_id,
-                                   occurred_at=when, job="due"))
+            await self.handle(
+                Tick(
+                    platform=ref.platform, community_id=ref.external_id, occurred_at=when, job="due"
+                )
+            )
 
     async def run_job(self, ref: CommunityRef, job: str, when: datetime) -> None:
         await self.store.flush()
-        await self.handle(Tick(platform=ref.platform, community_id=ref.external_id,
-                               occurred_at=when, job=job))
+        await self.handle(
+            Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
+        )
 
     async def jobs(self) -> list[Job]:
         """Every scheduled job: due steps, and each capability's periodic jobs per community."""
@@ -209,12 +227,14 @@ class Runtime:
                     if trigger is None:
                         continue
 
-                    async def run(when: datetime, ref: CommunityRef = ref,
-                                  name: str = spec.name) -> None:
+                    async def run(
+                        when: datetime, ref: CommunityRef = ref, name: str = spec.name
+                    ) -> None:
                         await self.run_job(ref, name, when)
 
-                    jobs.append(Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run,
-                                    trigger=trigger))
+                    jobs.append(
+                        Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)
+                    )
         return jobs
 
     def standing(self, event: CommandInvoked) -> str:

@@ -31,7 +31,9 @@ async def db_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]
     problem = await _pg_available()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_ADMIN_URL}: {problem}")
+            pytest.fail(
+                f"PostgreSQL is required in CI but unreachable at {PG_ADMIN_URL}: {problem}"
+            )
         pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL} ({problem}); set QUNBOT_TEST_PG to run")
     import asyncpg
 

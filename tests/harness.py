@@ -35,8 +35,14 @@ async def _no_sleep(_: float) -> None:
 class BotHarness:
     """`await BotHarness.start(tmp_path, playbook_yaml)`; then say/join/leave/advance."""
 
-    def __init__(self, runtime: Runtime, sim: Simulation, adapter: RecordingAdapter,
-                 db_url: str, playbook: Path) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        sim: Simulation,
+        adapter: RecordingAdapter,
+        db_url: str,
+        playbook: Path,
+    ) -> None:
         self.runtime = runtime
         self.sim = sim
         self.adapter = adapter
@@ -47,24 +53,34 @@ class BotHarness:
 
     @classmethod
     async def start(
-        cls, tmp_path: Path, playbook_yaml: str | None = None, *, db_url: str | None = None,
-        start: datetime = T0, playbook: Path | None = None,
+        cls,
+        tmp_path: Path,
+        playbook_yaml: str | None = None,
+        *,
+        db_url: str | None = None,
+        start: datetime = T0,
+        playbook: Path | None = None,
     ) -> BotHarness:
         if playbook is None:
             playbook = tmp_path / "playbook.yaml"
             playbook.write_text(playbook_yaml or "", encoding="utf-8")
         db_url = db_url or f"sqlite:///{tmp_path / 'bot.db'}"
         adapter = RecordingAdapter(platform=PLATFORM)
-        runtime = await build_runtime(db_url=db_url, playbook=playbook,
-                                      adapters={PLATFORM: adapter}, sleep=_no_sleep)
+        runtime = await build_runtime(
+            db_url=db_url, playbook=playbook, adapters={PLATFORM: adapter}, sleep=_no_sleep
+        )
         return cls(runtime, Simulation(runtime, start), adapter, db_url, playbook)
 
     async def restart(self) -> None:
         """Stop (flushing like a clean shutdown) and start again on the same database."""
         now = self.sim.now
         await self.runtime.store.close()
-        runtime = await build_runtime(db_url=self.db_url, playbook=self.playbook,
-                                      adapters={PLATFORM: self.adapter}, sleep=_no_sleep)
+        runtime = await build_runtime(
+            db_url=self.db_url,
+            playbook=self.playbook,
+            adapters={PLATFORM: self.adapter},
+            sleep=_no_sleep,
+        )
         self.runtime, self.sim = runtime, Simulation(runtime, now)
 
     async def close(self) -> None:
@@ -87,8 +103,9 @@ class BotHarness:
     # -- people --------------------------------------------------------------------------------
 
     def actor(self, user: str, *, roles: tuple[str, ...] = (), bot: bool = False) -> Actor:
-        return Actor(user_id=user, name=user, roles=roles, is_moderator=user in self.moderators,
-                     is_bot=bot)
+        return Actor(
+            user_id=user, name=user, roles=roles, is_moderator=user in self.moderators, is_bot=bot
+        )
 
     async def emit(self, event: Event) -> Handled:
         return await self.sim.feed(event)
@@ -96,37 +113,81 @@ class BotHarness:
     def _base(self, at: datetime | timedelta | None) -> dict[str, Any]:
         return {"platform": PLATFORM, "community_id": COMMUNITY, "occurred_at": self._at(at)}
 
-    async def say(self, user: str, text: str, *, at: datetime | timedelta | None = None,
-                  channel: str = "general", **extra: Any) -> Handled:
+    async def say(
+        self,
+        user: str,
+        text: str,
+        *,
+        at: datetime | timedelta | None = None,
+        channel: str = "general",
+        **extra: Any,
+    ) -> Handled:
         roles = extra.pop("roles", ())
-        return await self.emit(MessagePosted(
-            **self._base(at), channel_id=channel, message_id=f"m{next(self._ids)}",
-            author=self.actor(user, roles=roles), text=text, **extra))
+        return await self.emit(
+            MessagePosted(
+                **self._base(at),
+                channel_id=channel,
+                message_id=f"m{next(self._ids)}",
+                author=self.actor(user, roles=roles),
+                text=text,
+                **extra,
+            )
+        )
 
-    async def join(self, user: str, *, at: datetime | timedelta | None = None,
-                   bot: bool = False) -> Handled:
+    async def join(
+        self, user: str, *, at: datetime | timedelta | None = None, bot: bool = False
+    ) -> Handled:
         return await self.emit(MemberJoined(**self._base(at), member=self.actor(user, bot=bot)))
 
     async def leave(self, user: str, *, at: datetime | timedelta | None = None) -> Handled:
         return await self.emit(MemberLeft(**self._base(at), member=self.actor(user)))
 
     async def press(self, user: str, custom_id: str) -> Handled:
-        return await self.emit(ButtonPressed(**self._base(None), channel_id="general",
-                                             message_id="bot-msg", actor=self.actor(user),
-                                             custom_id=custom_id))
+        return await self.emit(
+            ButtonPressed(
+                **self._base(None),
+                channel_id="general",
+                message_id="bot-msg",
+                actor=self.actor(user),
+                custom_id=custom_id,
+            )
+        )
 
-    async def react(self, user: str, message_id: str, emoji: str = "👍",
-                    author: str | None = None) -> Handled:
-        return await self.emit(ReactionAdded(**self._base(None), channel_id="general",
-                                             message_id=message_id, user=self.actor(user),
-                                             emoji=emoji, message_author_id=author))
+    async def react(
+        self, user: str, message_id: str, emoji: str = "👍", author: str | None = None
+    ) -> Handled:
+        return await self.emit(
+            ReactionAdded(
+                **self._base(None),
+                channel_id="general",
+                message_id=message_id,
+                user=self.actor(user),
+                emoji=emoji,
+                message_author_id=author,
+            )
+        )
 
-    async def command(self, user: str, name: str, *, channel: str = "general",
-                      roles: tuple[str, ...] = (), **args: Any) -> Handled:
+    async def command(
+        self,
+        user: str,
+        name: str,
+        *,
+        channel: str = "general",
+        roles: tuple[str, ...] = (),
+        **args: Any,
+    ) -> Handled:
         target = {k: args.pop(k) for k in list(args) if k.startswith("target_")}
-        return await self.emit(CommandInvoked(
-            **self._base(None), command=name, actor=self.actor(user, roles=roles),
-            channel_id=channel, args=args, message_id=f"m{next(self._ids)}", **target))
+        return await self.emit(
+            CommandInvoked(
+                **self._base(None),
+                command=name,
+                actor=self.actor(user, roles=roles),
+                channel_id=channel,
+                args=args,
+                message_id=f"m{next(self._ids)}",
+                **target,
+            )
+        )
 
     # -- what the bot did ----------------------------------------------------------------------
 
@@ -135,12 +196,16 @@ class BotHarness:
         return [action for _, action in self.adapter.performed]
 
     def actions_for(self, user: str) -> list[Action]:
-        return [a for a in self.actions if a.target_user == user
-                or user in getattr(a, "mentions", ())]
+        return [
+            a for a in self.actions if a.target_user == user or user in getattr(a, "mentions", ())
+        ]
 
     def texts(self, kind: str | None = None) -> list[str]:
-        return [a.text_shown or "" for a in self.actions
-                if (kind is None or a.kind == kind) and a.text_shown]
+        return [
+            a.text_shown or ""
+            for a in self.actions
+            if (kind is None or a.kind == kind) and a.text_shown
+        ]
 
     def clear(self) -> None:
         self.adapter.performed.clear()

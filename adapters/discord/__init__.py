@@ -5,7 +5,7 @@ Setup and permissions: docs/discord.md.
 """
 
 from adapters.discord.adapter import TOKEN_ENV, DiscordAdapter, default_intents
-from adapters.discord.errors import AdapterStartError
 from adapters.discord.texts import DiscordTexts
+from bot.adapter import AdapterStartError
 
 __all__ = ["TOKEN_ENV", "AdapterStartError", "DiscordAdapter", "DiscordTexts", "default_intents"]

@@ -31,7 +31,6 @@ from discord import app_commands
 
 from adapters.discord import slash, translate
 from adapters.discord.errors import (
-    AdapterStartError,
     bad_token_error,
     missing_intents_error,
     unreachable_error,
@@ -40,7 +39,7 @@ from adapters.discord.execute import ALLOW_USER_PINGS, DEFAULT_ALERT_CHANNELS, D
 from adapters.discord.interactions import PendingInteractions, button_key
 from adapters.discord.texts import DiscordTexts
 from bot.actions import Action
-from bot.adapter import ActionResult, EventSink
+from bot.adapter import ActionResult, AdapterStartError, EventSink
 from bot.commands import CommandSpec
 from bot.events import CommandInvoked, Event
 

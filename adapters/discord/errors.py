@@ -8,7 +8,7 @@ import asyncio
 import aiohttp
 import discord
 
-from bot.adapter import PlatformError
+from bot.adapter import AdapterStartError, PlatformError
 
 PORTAL = "https://discord.com/developers/applications"
 
@@ -40,15 +40,6 @@ NEEDED_PERMISSION: dict[str, str] = {
     "remove_role": "Manage Roles, and the bot's highest role must be above that role",
     "alert_moderators": "View Channel + Send Messages in the moderators' channel",
 }
-
-
-class AdapterStartError(PlatformError):
-    """The Discord adapter could not start (bad token, missing intents, Discord unreachable).
-    Not retried; the message says what the operator should change. Like the Telegram adapter's
-    error of the same name it is a `PlatformError`, so one `except` catches both."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(PlatformError.OTHER, message)
 
 
 def bad_token_error() -> AdapterStartError:

@@ -14,12 +14,11 @@ from telegram.request import BaseRequest
 
 from adapters.telegram.commands import valid_command_name
 from adapters.telegram.directory import Directory
-from adapters.telegram.errors import AdapterStartError
 from adapters.telegram.execute import UNSUPPORTED, ActionRunner
 from adapters.telegram.ratelimit import SendingRateLimiter
 from adapters.telegram.translate import GROUP_TYPES, TranslateContext, translate_update
 from bot.actions import ALL_ACTION_KINDS, Action
-from bot.adapter import ActionResult, EventSink, PlatformError
+from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
 
 log = logging.getLogger(__name__)
@@ -112,8 +111,9 @@ class TelegramAdapter:
 
     def _bad_token(self, exc: Exception) -> AdapterStartError:
         return AdapterStartError(
-            PlatformError.FORBIDDEN,
-            f"{self._token_env} was rejected by Telegram ({exc}). Create a bot with @BotFather "
+            kind=PlatformError.FORBIDDEN,
+            message=f"{self._token_env} was rejected by Telegram ({exc}). "
+            "Create a bot with @BotFather "
             f"(/newbot), copy the token it gives you and set it in the {self._token_env} "
             "environment variable; if the token leaked, revoke it with /revoke and use the new "
             "one.",
@@ -157,8 +157,8 @@ class TelegramAdapter:
             raise self._bad_token(exc) from exc
         except NetworkError as exc:
             raise AdapterStartError(
-                PlatformError.UNAVAILABLE,
-                f"could not reach Telegram to check {self._token_env}: {exc}. "
+                kind=PlatformError.UNAVAILABLE,
+                message=f"could not reach Telegram to check {self._token_env}: {exc}. "
                 "Check the network or proxy, then start again.",
             ) from exc
         await self._register_commands(commands)

@@ -18,12 +18,6 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapter import PlatformError
 
-
-class AdapterStartError(PlatformError):
-    """The Telegram adapter could not start (bad token, Telegram unreachable). Not retried by
-    the executor; the message says what the operator should do."""
-
-
 # Bad Request descriptions (lowercased fragments) that mean the target is gone
 _GONE = (
     "not found",  # user / chat / message to delete / message to edit not found

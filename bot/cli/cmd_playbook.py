@@ -33,8 +33,10 @@ def register(app: typer.Typer) -> None:
                     out.print(f"  {problem}", markup=False)
                 continue
             enabled = [name for name, value in playbook if getattr(value, "enabled", False)]
-            out.print(f"[green]✓[/] {path}: valid; enabled: {', '.join(enabled) or 'nothing'}",
-                      markup=True)
+            out.print(
+                f"[green]✓[/] {path}: valid; enabled: {', '.join(enabled) or 'nothing'}",
+                markup=True,
+            )
         if bad:
             raise typer.Exit(1)
 
@@ -54,16 +56,26 @@ def register(app: typer.Typer) -> None:
         from bot.playbook import PlaybookInvalid
 
         async def go() -> list[str]:
-            runtime = await build_runtime(db_url="sqlite:///:memory:", playbook=file,
-                                          adapters={"replay": RecordingAdapter()})
+            runtime = await build_runtime(
+                db_url="sqlite:///:memory:", playbook=file, adapters={"replay": RecordingAdapter()}
+            )
             try:
                 handled = await runtime.handle(
-                    MessagePosted(platform="replay", community_id="explain",
-                                  occurred_at=datetime.now(UTC), channel_id="general",
-                                  message_id="probe", author=Actor(user, user), text=text),
-                    explain=True)
-                return [f"{'✅ fires' if o.fired else '·  quiet'}  {o.rule}: {o.reason}"
-                        for o in handled.outcomes]
+                    MessagePosted(
+                        platform="replay",
+                        community_id="explain",
+                        occurred_at=datetime.now(UTC),
+                        channel_id="general",
+                        message_id="probe",
+                        author=Actor(user, user),
+                        text=text,
+                    ),
+                    explain=True,
+                )
+                return [
+                    f"{'✅ fires' if o.fired else '·  quiet'}  {o.rule}: {o.reason}"
+                    for o in handled.outcomes
+                ]
             finally:
                 await runtime.store.close()
 

@@ -12,8 +12,9 @@ import typer
 from bot.cli.common import err, fail, run_async
 
 
-async def replay_file(events: Path, playbook: Path, db_url: str, drain: timedelta,
-                      out: typer.models.Any = None) -> tuple[int, int, int]:
+async def replay_file(
+    events: Path, playbook: Path, db_url: str, drain: timedelta, out: typer.models.Any = None
+) -> tuple[int, int, int]:
     """Returns (events fed, actions printed, lines skipped)."""
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
@@ -21,8 +22,9 @@ async def replay_file(events: Path, playbook: Path, db_url: str, drain: timedelt
     from bot.simulation import Simulation
 
     write = out or sys.stdout.write
-    runtime = await build_runtime(db_url=db_url, playbook=playbook,
-                                  adapters={PLATFORM: RecordingAdapter()})
+    runtime = await build_runtime(
+        db_url=db_url, playbook=playbook, adapters={PLATFORM: RecordingAdapter()}
+    )
     printed = fed = skipped = 0
 
     def show(ref: object, outcome: object) -> None:
@@ -37,16 +39,22 @@ async def replay_file(events: Path, playbook: Path, db_url: str, drain: timedelt
             for number, item in read_events(handle):
                 if isinstance(item, ReplayProblem):
                     skipped += 1
-                    err.print(f"{events}:{number}: {item.message}; line skipped", markup=False,
-                              highlight=False)
+                    err.print(
+                        f"{events}:{number}: {item.message}; line skipped",
+                        markup=False,
+                        highlight=False,
+                    )
                     continue
                 if sim is None:
                     sim = Simulation(runtime, item.occurred_at)
                 if item.occurred_at < sim.now:
                     skipped += 1
-                    err.print(f"{events}:{number}: time goes back ({item.occurred_at} is before "
-                              f"{sim.now}); sort the file by 'at'; line skipped", markup=False,
-                              highlight=False)
+                    err.print(
+                        f"{events}:{number}: time goes back ({item.occurred_at} is before "
+                        f"{sim.now}); sort the file by 'at'; line skipped",
+                        markup=False,
+                        highlight=False,
+                    )
                     continue
                 await sim.feed(item)
                 fed += 1
@@ -62,10 +70,14 @@ def register(app: typer.Typer) -> None:
     def replay(
         events: Path = typer.Argument(..., help="JSONL file of events, sorted by time"),
         playbook: Path = typer.Option(Path("playbooks/default.yaml"), "--playbook", "-p"),
-        db: str = typer.Option("sqlite:///:memory:", "--db",
-                               help="database URL (default: a throw-away in-memory one)"),
-        drain: str = typer.Option("0s", help="keep the clock running this long after the last "
-                                  "event, e.g. 2d, to see follow-ups"),
+        db: str = typer.Option(
+            "sqlite:///:memory:", "--db", help="database URL (default: a throw-away in-memory one)"
+        ),
+        drain: str = typer.Option(
+            "0s",
+            help="keep the clock running this long after the last "
+            "event, e.g. 2d, to see follow-ups",
+        ),
     ) -> None:
         """Feed a file of events through the real pipeline on a simulated clock and print each
         action the bot took as one JSON line."""
@@ -78,5 +90,8 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(f"--drain: {exc}")
         fed, printed, skipped = run_async(replay_file(events, playbook, db, drain_for))
-        err.print(f"replayed {fed} events, {printed} actions"
-                  + (f", {skipped} lines skipped" if skipped else ""), highlight=False)
+        err.print(
+            f"replayed {fed} events, {printed} actions"
+            + (f", {skipped} lines skipped" if skipped else ""),
+            highlight=False,
+        )

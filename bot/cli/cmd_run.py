@@ -19,8 +19,9 @@ async def console_main(playbook: Path, db_url: str, community: str) -> None:
     from bot.simulation import Simulation
 
     clock = OffsetClock()
-    runtime = await build_runtime(db_url=db_url, playbook=playbook,
-                                  adapters={PLATFORM: ConsoleAdapter()})
+    runtime = await build_runtime(
+        db_url=db_url, playbook=playbook, adapters={PLATFORM: ConsoleAdapter()}
+    )
     watcher = None
     try:
         import asyncio
@@ -48,9 +49,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run")
     def run(
-        config: Path = typer.Option(None, "--config", "-c",
-                                    help="deployment config (see config.example.yaml); "
-                                    "without it: SQLite + the console"),
+        config: Path = typer.Option(
+            None,
+            "--config",
+            "-c",
+            help="deployment config (see config.example.yaml); without it: SQLite + the console",
+        ),
     ) -> None:
         """Run the bot as the config says: Discord, Telegram and/or the console."""
         from bot.config import ConfigError, load_config
@@ -62,11 +66,11 @@ def register(app: typer.Typer) -> None:
         except ConfigError as exc:
             fail(str(exc))
         logging.getLogger().setLevel(cfg.log_level)
-        platforms = [n for n in ("discord", "telegram")
-                     if getattr(cfg.adapters, n).enabled]
+        platforms = [n for n in ("discord", "telegram") if getattr(cfg.adapters, n).enabled]
         if not platforms:
-            run_async(console_main(Path(cfg.playbook), cfg.database.url,
-                                   cfg.adapters.console.community))
+            run_async(
+                console_main(Path(cfg.playbook), cfg.database.url, cfg.adapters.console.community)
+            )
             return
         from bot.cli.serve import serve_main
 

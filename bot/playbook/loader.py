@@ -173,8 +173,16 @@ def parse_playbook(
         data = {}
     if not isinstance(data, dict):
         raise PlaybookInvalid(
-            [PlaybookProblem(file, 1, 1, "", "a playbook is a mapping of sections (community:, "
-                             "welcome:, ...), not a single value or a list")]
+            [
+                PlaybookProblem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    "a playbook is a mapping of sections (community:, "
+                    "welcome:, ...), not a single value or a list",
+                )
+            ]
         )
     try:
         return model.model_validate(data, context={"base_dir": base_dir or Path.cwd()})
@@ -198,12 +206,22 @@ def load_playbook(path: str | Path, model: type[BaseModel]) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PlaybookInvalid(
-            [PlaybookProblem(str(path), 1, 1, "", "file not found: check the path, or copy "
-                             "playbooks/default.yaml and edit it")]
+            [
+                PlaybookProblem(
+                    str(path),
+                    1,
+                    1,
+                    "",
+                    "file not found: check the path, or copy playbooks/default.yaml and edit it",
+                )
+            ]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PlaybookInvalid(
-            [PlaybookProblem(str(path), 1, 1, "", f"cannot read the file ({exc}); "
-                             "save it as UTF-8 text")]
+            [
+                PlaybookProblem(
+                    str(path), 1, 1, "", f"cannot read the file ({exc}); save it as UTF-8 text"
+                )
+            ]
         ) from None
     return parse_playbook(text, model, str(path), path.parent)

@@ -40,8 +40,11 @@ class PlaybookManager:
         log.info("playbook %s reloaded (version %d)", self.path, self.version)
         return ReloadResult(True, f"reloaded {self.path}")
 
-    async def watch(self, on_reload: Callable[[ReloadResult], Any] | None = None,
-                    stop: asyncio.Event | None = None) -> None:
+    async def watch(
+        self,
+        on_reload: Callable[[ReloadResult], Any] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
         """Reload whenever the file changes (editors often replace the file: watch the folder)."""
         from watchfiles import awatch
 

@@ -278,8 +278,15 @@ class Store:
         links: int,
     ) -> None:
         self.buffer.add_message(
-            ref.id, actor.user_id, actor.name, actor.is_bot, at, local.date(), local.hour,
-            chars, links,
+            ref.id,
+            actor.user_id,
+            actor.name,
+            actor.is_bot,
+            at,
+            local.date(),
+            local.hour,
+            chars,
+            links,
         )
 
     async def flush(self) -> int:
@@ -352,7 +359,11 @@ class Store:
         if batch.daily:
             stmt = self.insert(ActivityDaily)
             stmt = stmt.on_conflict_do_update(
-                index_elements=[ActivityDaily.community_id, ActivityDaily.user_id, ActivityDaily.day],
+                index_elements=[
+                    ActivityDaily.community_id,
+                    ActivityDaily.user_id,
+                    ActivityDaily.day,
+                ],
                 set_={
                     "messages": ActivityDaily.messages + stmt.excluded.messages,
                     "chars": ActivityDaily.chars + stmt.excluded.chars,
@@ -362,15 +373,25 @@ class Store:
             await s.execute(
                 stmt,
                 [
-                    {"community_id": c, "user_id": u, "day": d, "messages": m, "chars": ch,
-                     "links": lk}
+                    {
+                        "community_id": c,
+                        "user_id": u,
+                        "day": d,
+                        "messages": m,
+                        "chars": ch,
+                        "links": lk,
+                    }
                     for (c, u, d), (m, ch, lk) in batch.daily.items()
                 ],
             )
         if batch.hourly:
             stmt = self.insert(ActivityHourly)
             stmt = stmt.on_conflict_do_update(
-                index_elements=[ActivityHourly.community_id, ActivityHourly.day, ActivityHourly.hour],
+                index_elements=[
+                    ActivityHourly.community_id,
+                    ActivityHourly.day,
+                    ActivityHourly.hour,
+                ],
                 set_={"messages": ActivityHourly.messages + stmt.excluded.messages},
             )
             await s.execute(

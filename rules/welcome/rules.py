@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.actions import Action, Ban, Button, Kick, Post, RemoveTimeout, Reply, SendDirect, Timeout
-from bot.actions import DeleteMessage
+from bot.actions import (
+    Action,
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Post,
+    RemoveTimeout,
+    Reply,
+    SendDirect,
+    Timeout,
+)
 from bot.configmodel import format_duration
 from bot.events import (
     Actor,
@@ -99,23 +109,38 @@ def _greeting_plan(
     member = snap.member
     if member and member.greeted_at and now - member.greeted_at < cfg.regreet_after:
         ago = format_duration(timedelta(seconds=int((now - member.greeted_at).total_seconds())))
-        return [], [], f"{actor.display} rejoined; greeted {ago} ago (regreet_after " \
-            f"{format_duration(cfg.regreet_after)})"
+        return (
+            [],
+            [],
+            f"{actor.display} rejoined; greeted {ago} ago (regreet_after "
+            f"{format_duration(cfg.regreet_after)})",
+        )
     view = snap.view
     actions: list[Action] = []
     patches: list[Patch] = [MarkMembers((actor.user_id,), {"greeted_at": now})]
     if snap.batch_due or snap.recent_joins >= cfg.burst.joins:
         due = snap.batch_due or now + cfg.burst.window
         patches.append(
-            ScheduleStep(GREET, f"{GREET}:{actor.user_id}:{now.isoformat()}", due, now,
-                         actor.user_id, {"name": actor.display})
+            ScheduleStep(
+                GREET,
+                f"{GREET}:{actor.user_id}:{now.isoformat()}",
+                due,
+                now,
+                actor.user_id,
+                {"name": actor.display},
+            )
         )
-        why = f"join burst ({snap.recent_joins} joins in {format_duration(cfg.burst.window)}): " \
+        why = (
+            f"join burst ({snap.recent_joins} joins in {format_duration(cfg.burst.window)}): "
             "greeting batched"
+        )
     else:
         actions.append(
-            Post(channel_id=_channel(cfg, view), text=cfg.greeting.render(_values(view, actor)),
-                 mentions=(actor.user_id,))
+            Post(
+                channel_id=_channel(cfg, view),
+                text=cfg.greeting.render(_values(view, actor)),
+                mentions=(actor.user_id,),
+            )
         )
         why = f"{actor.display} joined"
     if cfg.direct_message is not None:
@@ -125,8 +150,12 @@ def _greeting_plan(
     for i, follow in enumerate(cfg.followups):
         patches.append(
             ScheduleStep(
-                FOLLOWUP, f"{FOLLOWUP}:{actor.user_id}:{now.isoformat()}:{i}", now + follow.after,
-                now, actor.user_id, {"index": i, "joined_at": now.isoformat()},
+                FOLLOWUP,
+                f"{FOLLOWUP}:{actor.user_id}:{now.isoformat()}:{i}",
+                now + follow.after,
+                now,
+                actor.user_id,
+                {"index": i, "joined_at": now.isoformat()},
             )
         )
     return actions, patches, why
@@ -148,24 +177,40 @@ def on_join(ev: MemberJoined, cfg: WelcomeConfig, snap: Arrival, now: datetime) 
         buttons: tuple[Button, ...] = ()
         if verification.mode == "button":
             # muted until verified; the deadline step removes them if they never press
-            actions.append(Timeout(user_id=ev.member.user_id, until=now + verification.timeout
-                                   + timedelta(minutes=1), reason="waiting for verification"))
+            actions.append(
+                Timeout(
+                    user_id=ev.member.user_id,
+                    until=now + verification.timeout + timedelta(minutes=1),
+                    reason="waiting for verification",
+                )
+            )
             buttons = (Button(verification.button_label, f"{VERIFY_BUTTON}:{ev.member.user_id}"),)
-        actions.append(Post(channel_id=_channel(cfg, view), text=prompt, buttons=buttons,
-                            mentions=(ev.member.user_id,)))
-        patch = ScheduleStep(VERIFY, f"{VERIFY}:{ev.member.user_id}:{now.isoformat()}",
-                             now + verification.timeout, now, ev.member.user_id,
-                             {"name": ev.member.display})
-        return Decision.act(actions, f"{ev.member.display} joined; verification required "
-                            f"within {timeout}", [patch])
+        actions.append(
+            Post(
+                channel_id=_channel(cfg, view),
+                text=prompt,
+                buttons=buttons,
+                mentions=(ev.member.user_id,),
+            )
+        )
+        patch = ScheduleStep(
+            VERIFY,
+            f"{VERIFY}:{ev.member.user_id}:{now.isoformat()}",
+            now + verification.timeout,
+            now,
+            ev.member.user_id,
+            {"name": ev.member.display},
+        )
+        return Decision.act(
+            actions, f"{ev.member.display} joined; verification required within {timeout}", [patch]
+        )
     actions, patches, why = _greeting_plan(ev.member, cfg, snap, now)
     if not actions and not patches:
         return Decision.skip(why)
     return Decision.act(actions, why, patches)
 
 
-def _verified(actor: Actor, cfg: WelcomeConfig, snap: Arrival, now: datetime,
-              how: str) -> Decision:
+def _verified(actor: Actor, cfg: WelcomeConfig, snap: Arrival, now: datetime, how: str) -> Decision:
     assert snap.verify_step is not None
     actions: list[Action] = []
     if cfg.verification.mode == "button":
@@ -176,8 +221,9 @@ def _verified(actor: Actor, cfg: WelcomeConfig, snap: Arrival, now: datetime,
         MarkMembers((actor.user_id,), {"verified_at": now}),
         *patches,
     ]
-    return Decision.act(actions + greet, f"{actor.display} verified ({how}); {why}", patches,
-                        stop=True)
+    return Decision.act(
+        actions + greet, f"{actor.display} verified ({how}); {why}", patches, stop=True
+    )
 
 
 @rule("welcome.verify_button", on=ButtonPressed, load=load_arrival)
@@ -200,8 +246,9 @@ async def load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arr
 
 
 @rule("welcome.verify_answer", on=MessagePosted, load=load_answer)
-def on_answer(ev: MessagePosted, cfg: WelcomeConfig, snap: Arrival | None,
-              now: datetime) -> Decision:
+def on_answer(
+    ev: MessagePosted, cfg: WelcomeConfig, snap: Arrival | None, now: datetime
+) -> Decision:
     if snap is None or snap.verify_step is None:
         return Decision.skip("no verification pending for this member")
     expected = (cfg.verification.answer or "").strip().casefold()
@@ -209,17 +256,23 @@ def on_answer(ev: MessagePosted, cfg: WelcomeConfig, snap: Arrival | None,
         return _verified(ev.author, cfg, snap, now, "answer")
     text = cfg.verification.wrong_answer.render(_values(snap.view, ev.author))
     return Decision.act(
-        [DeleteMessage(channel_id=ev.channel_id, message_id=ev.message_id,
-                       user_id=ev.author.user_id),
-         Reply(channel_id=ev.channel_id, text=text, user_id=ev.author.user_id)],
-        f"{ev.author.display} has not verified yet and wrote something else", stop=True,
+        [
+            DeleteMessage(
+                channel_id=ev.channel_id, message_id=ev.message_id, user_id=ev.author.user_id
+            ),
+            Reply(channel_id=ev.channel_id, text=text, user_id=ev.author.user_id),
+        ],
+        f"{ev.author.display} has not verified yet and wrote something else",
+        stop=True,
     )
 
 
 @rule("welcome.leave", on=MemberLeft)
 def on_leave(ev: MemberLeft, cfg: WelcomeConfig, view: CommunityView, now: datetime) -> Decision:
-    return Decision.update([CancelMemberSteps(ev.member.user_id, now)],
-                           f"{ev.member.display} left: pending welcome steps cancelled")
+    return Decision.update(
+        [CancelMemberSteps(ev.member.user_id, now)],
+        f"{ev.member.display} left: pending welcome steps cancelled",
+    )
 
 
 @rule("welcome.due", on=Tick, load=load_due, jobs=("due",))
@@ -236,12 +289,15 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
         if s.user_id in snap.members and snap.members[s.user_id].present
     ]
     if names:
-        actions.append(Post(
-            channel_id=_channel(cfg, view),
-            text=cfg.batch_greeting.render(_values(view, members=", ".join(names),
-                                                   count=len(names))),
-            mentions=tuple(s.user_id for s in batch if s.user_id),
-        ))
+        actions.append(
+            Post(
+                channel_id=_channel(cfg, view),
+                text=cfg.batch_greeting.render(
+                    _values(view, members=", ".join(names), count=len(names))
+                ),
+                mentions=tuple(s.user_id for s in batch if s.user_id),
+            )
+        )
         reasons.append(f"batched greeting for {len(names)} newcomers")
     for step in snap.steps:
         member = snap.members.get(step.user_id or "")
@@ -258,8 +314,9 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
             if follow.where == "direct":
                 actions.append(SendDirect(user_id=member.user_id, text=text))
             else:
-                actions.append(Post(channel_id=_channel(cfg, view), text=text,
-                                    mentions=(member.user_id,)))
+                actions.append(
+                    Post(channel_id=_channel(cfg, view), text=text, mentions=(member.user_id,))
+                )
             reasons.append(f"{member.name} silent since joining: follow-up {index}")
         elif step.kind == VERIFY and member and member.present:
             if member.verified_at and member.joined_at and member.verified_at >= member.joined_at:
@@ -270,9 +327,14 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
             elif removal == "ban":
                 actions.append(Ban(user_id=member.user_id, reason="did not verify in time"))
             if removal != "none":
-                actions.append(Post(channel_id=_channel(cfg, view),
-                                    text=cfg.verification.removed_text.render(_values(view, member))))
-            reasons.append(f"{member.name} did not verify within "
-                           f"{format_duration(cfg.verification.timeout)}")
+                actions.append(
+                    Post(
+                        channel_id=_channel(cfg, view),
+                        text=cfg.verification.removed_text.render(_values(view, member)),
+                    )
+                )
+            reasons.append(
+                f"{member.name} did not verify within {format_duration(cfg.verification.timeout)}"
+            )
     finish = FinishSteps(tuple(s.id for s in snap.steps), now)
     return Decision.act(actions, "; ".join(reasons) or "due steps no longer apply", [finish])

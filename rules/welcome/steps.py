@@ -25,8 +25,13 @@ class ScheduleStep(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         await ctx.store.schedule_step(
-            ctx.community, kind=self.kind, key=self.key, due_at=self.due_at,
-            user_id=self.user_id, payload=dict(self.payload), created_at=self.created_at,
+            ctx.community,
+            kind=self.kind,
+            key=self.key,
+            due_at=self.due_at,
+            user_id=self.user_id,
+            payload=dict(self.payload),
+            created_at=self.created_at,
         )
 
 

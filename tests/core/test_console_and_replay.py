@@ -21,9 +21,11 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 async def console(tmp_path: Path, db: str | None = None) -> tuple[ConsoleSession, list[str]]:
     out: list[str] = []
     clock = FakeClock(T0)
-    runtime = await build_runtime(db_url=db or f"sqlite:///{tmp_path / 'c.db'}",
-                                  playbook=ROOT / "playbooks/default.yaml",
-                                  adapters={PLATFORM: ConsoleAdapter()})
+    runtime = await build_runtime(
+        db_url=db or f"sqlite:///{tmp_path / 'c.db'}",
+        playbook=ROOT / "playbooks/default.yaml",
+        adapters={PLATFORM: ConsoleAdapter()},
+    )
     return ConsoleSession(Simulation(runtime, clock.now()), clock, write=out.append), out
 
 
@@ -86,17 +88,24 @@ welcome:
 def test_replay_prints_one_json_line_per_action(tmp_path):
     playbook = tmp_path / "p.yaml"
     playbook.write_text(WELCOME_ONLY, encoding="utf-8")
-    events = write_events(tmp_path / "e.jsonl", [
-        {"at": "2026-03-02T09:00:00Z", "type": "join", "user": "alice"},
-        {"at": "2026-03-02T10:00:00Z", "type": "message", "user": "bob", "text": "hi"},
-        {"at": "2026-03-02T11:00:00Z", "type": "leave", "user": "bob"},
-    ])
-    result = CliRunner().invoke(build_app(), ["replay", str(events), "--drain", "2d",
-                                              "--playbook", str(playbook)])
+    events = write_events(
+        tmp_path / "e.jsonl",
+        [
+            {"at": "2026-03-02T09:00:00Z", "type": "join", "user": "alice"},
+            {"at": "2026-03-02T10:00:00Z", "type": "message", "user": "bob", "text": "hi"},
+            {"at": "2026-03-02T11:00:00Z", "type": "leave", "user": "bob"},
+        ],
+    )
+    result = CliRunner().invoke(
+        build_app(), ["replay", str(events), "--drain", "2d", "--playbook", str(playbook)]
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [(x["action"], x["rule"]) for x in lines] == [
-        ("post", "welcome.join"), ("send_direct", "welcome.join"), ("post", "welcome.due")]
+        ("post", "welcome.join"),
+        ("send_direct", "welcome.join"),
+        ("post", "welcome.due"),
+    ]
     assert lines[2]["at"] == "2026-03-03T09:00:00Z" and "alice" in lines[2]["text"]
     assert {"at", "action", "rule", "reason", "text"} <= set(lines[0])
 
@@ -104,28 +113,33 @@ def test_replay_prints_one_json_line_per_action(tmp_path):
 def test_replay_reports_broken_lines_and_keeps_going(tmp_path):
     events = tmp_path / "e.jsonl"
     events.write_text(
-        'not json\n'
+        "not json\n"
         '{"at": "yesterday", "type": "join", "user": "x"}\n'
         '{"at": "2026-03-02T09:00:00Z", "type": "teleport", "user": "x"}\n'
         '{"at": "2026-03-02T09:00:00Z", "type": "message", "text": "no user"}\n'
         '{"at": "2026-03-02T09:00:00Z", "type": "message", "user": "big", "text": "'
-        + "\\u0000spam " * 30000 + '"}\n'
+        + "\\u0000spam "
+        * 30000
+        + '"}\n'
         '{"at": "2026-03-02T09:01:00Z", "type": "join", "user": "alice"}\n',
-        encoding="utf-8")
-    result = CliRunner().invoke(build_app(), ["replay", str(events),
-                                              "--playbook", str(ROOT / "playbooks/default.yaml")])
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        build_app(), ["replay", str(events), "--playbook", str(ROOT / "playbooks/default.yaml")]
+    )
     assert result.exit_code == 0
     assert "e.jsonl:1: not valid JSON" in result.output
     assert "e.jsonl:2:" in result.output and "ISO-8601" in result.output
-    assert "e.jsonl:3:" in result.output and "unknown \"type\"" in result.output
-    assert "e.jsonl:4:" in result.output and "needs \"user\"" in result.output
+    assert "e.jsonl:3:" in result.output and 'unknown "type"' in result.output
+    assert "e.jsonl:4:" in result.output and 'needs "user"' in result.output
     assert "replayed 2 events" in result.output and "4 lines skipped" in result.output
     assert "Welcome to qunbot demo, alice!" in result.output
 
 
 def test_replay_with_a_broken_playbook_names_the_line_without_a_traceback(tmp_path):
-    events = write_events(tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join",
-                                                  "user": "a"}])
+    events = write_events(
+        tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join", "user": "a"}]
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("welcome:\n  burst: {joins: 0}\n")
     result = CliRunner().invoke(build_app(), ["replay", str(events), "--playbook", str(bad)])
@@ -135,10 +149,12 @@ def test_replay_with_a_broken_playbook_names_the_line_without_a_traceback(tmp_pa
 
 
 def test_replay_against_an_unreachable_database_says_what_to_do(tmp_path):
-    events = write_events(tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join",
-                                                  "user": "a"}])
-    result = CliRunner().invoke(build_app(), ["replay", str(events), "--db",
-                                              "postgresql://x@127.0.0.1:1/none"])
+    events = write_events(
+        tmp_path / "e.jsonl", [{"at": "2026-03-02T09:00:00Z", "type": "join", "user": "a"}]
+    )
+    result = CliRunner().invoke(
+        build_app(), ["replay", str(events), "--db", "postgresql://x@127.0.0.1:1/none"]
+    )
     assert result.exit_code == 2 and "cannot reach the database" in result.output
     assert "Traceback" not in result.output
 
@@ -156,3 +172,42 @@ def test_time_moves_only_forward_in_the_console_clock():
     clock = FakeClock(T0)
     clock.advance(timedelta(days=1))
     assert clock.now() == T0 + timedelta(days=1)
+
+
+def test_run_with_telegram_but_no_token_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {{url: 'sqlite:///{tmp_path / 'r.db'}'}}\n"
+        f"playbook: {ROOT / 'playbooks/default.yaml'}\n"
+        "adapters: {telegram: {enabled: true}}\n"
+    )
+    result = CliRunner().invoke(build_app(), ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "TELEGRAM_BOT_TOKEN is empty" in result.output and "Traceback" not in result.output
+
+
+def test_run_with_a_rejected_token_gives_one_readable_error(tmp_path, monkeypatch):
+    """The adapter's start failure (here: Telegram refusing the token, via the Bot API double)
+    ends `qunbot run` with the adapter's message and no traceback."""
+    import bot.cli.serve as serve_mod
+    from adapters.telegram import TelegramAdapter
+    from tests.telegram.botapi_double import BotApiDouble
+
+    api = BotApiDouble()
+    api.reject_token()
+
+    def build(cfg):
+        return {"telegram": TelegramAdapter("123:bad", request=api, rate_limit=False)}
+
+    monkeypatch.setattr(serve_mod, "build_adapters", build)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {{url: 'sqlite:///{tmp_path / 'r.db'}'}}\n"
+        f"playbook: {ROOT / 'playbooks/default.yaml'}\n"
+        "adapters: {telegram: {enabled: true}}\n"
+    )
+    result = CliRunner().invoke(build_app(), ["run", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "TELEGRAM_BOT_TOKEN was rejected by Telegram" in result.output
+    assert "Traceback" not in result.output

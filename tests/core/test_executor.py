@@ -69,11 +69,15 @@ async def run(env, adapter, *outcomes, shadow=False, sleeps=None, executor=None)
 
 async def test_actions_run_in_order_and_are_audited(env):
     adapter = FlakyAdapter()
-    done = await run(env, adapter, fired(Post(channel_id="a", text="1"), Post(channel_id="a", text="2")))
+    done = await run(
+        env, adapter, fired(Post(channel_id="a", text="1"), Post(channel_id="a", text="2"))
+    )
     assert [a.text_shown for a in adapter.done] == ["1", "2"]
     log = await env[0].audit_log(env[1])
     assert [(e["text"], e["status"], e["rule"]) for e in log] == [
-        ("1", "executed", "test.rule"), ("2", "executed", "test.rule")]
+        ("1", "executed", "test.rule"),
+        ("2", "executed", "test.rule"),
+    ]
     assert [o.ref for o in done] == ["1", "2"]
 
 
@@ -83,8 +87,9 @@ async def test_unsupported_action_is_skipped_and_says_why(env):
 
 
 async def test_rate_limit_is_retried_after_the_platform_delay(env):
-    adapter = FlakyAdapter(failures=[PlatformError(PlatformError.RATE_LIMITED, "429",
-                                                   retry_after=3.0)])
+    adapter = FlakyAdapter(
+        failures=[PlatformError(PlatformError.RATE_LIMITED, "429", retry_after=3.0)]
+    )
     sleeps: list[float] = []
     done = await run(env, adapter, fired(Post(channel_id="a", text="hi")), sleeps=sleeps)
     assert done[0].status == "executed" and sleeps == [3.0]
@@ -96,8 +101,13 @@ async def test_missing_permission_is_reported_once_and_the_bot_goes_on(env):
 
     executor = Executor({"test": adapter})
     first = await run(env, adapter, fired(Kick(user_id="u1")), executor=executor)
-    second = await run(env, adapter, fired(Kick(user_id="u2")),
-                       fired(Reply(channel_id="a", text="ok")), executor=executor)
+    second = await run(
+        env,
+        adapter,
+        fired(Kick(user_id="u2")),
+        fired(Reply(channel_id="a", text="ok")),
+        executor=executor,
+    )
     assert first[0].status == "failed" and "forbidden" in first[0].detail
     assert second[0].status == "failed"
     # one alert to the moderators' log channel after the first failure, none after the second
@@ -114,8 +124,9 @@ async def test_shadow_mode_decides_and_logs_but_executes_nothing(env):
             Count.calls += 1
 
     adapter = FlakyAdapter()
-    done = await run(env, adapter, fired(Post(channel_id="a", text="x"), patches=(Count(),),
-                                         shadow=True))
+    done = await run(
+        env, adapter, fired(Post(channel_id="a", text="x"), patches=(Count(),), shadow=True)
+    )
     assert adapter.done == [] and Count.calls == 0
     assert done[0].status == "shadow"
     assert (await env[0].audit_log(env[1]))[0]["status"] == "shadow"
@@ -127,8 +138,12 @@ async def test_a_claim_already_taken_drops_the_decisions_actions(env):
             raise AlreadyDone("key exists")
 
     adapter = FlakyAdapter()
-    await run(env, adapter, fired(Post(channel_id="a", text="twice?"), patches=(Claimed(),)),
-              fired(Post(channel_id="a", text="other")))
+    await run(
+        env,
+        adapter,
+        fired(Post(channel_id="a", text="twice?"), patches=(Claimed(),)),
+        fired(Post(channel_id="a", text="other")),
+    )
     assert [a.text_shown for a in adapter.done] == ["other"]
 
 
@@ -153,8 +168,15 @@ async def test_a_crashing_rule_is_reported_and_other_rules_still_run(env):
     engine = Engine(caps)
     pb = type("PB", (), {"broken": Cfg(), "fine": Cfg(), "community": playbook.community})()
     ctx = RuleContext(store, ref, None, pb, {}, T)  # type: ignore[arg-type]
-    ev = MessagePosted(platform="test", community_id="c1", occurred_at=T, channel_id="a",
-                       message_id="1", author=Actor("u"), text="hi")
+    ev = MessagePosted(
+        platform="test",
+        community_id="c1",
+        occurred_at=T,
+        channel_id="a",
+        message_id="1",
+        author=Actor("u"),
+        text="hi",
+    )
     outcomes = await engine.evaluate(ev, ctx)
     assert outcomes[0].decision is None and "ZeroDivisionError" in outcomes[0].note
     assert outcomes[1].fired

@@ -39,8 +39,10 @@ def test_misspelled_key_names_line_column_and_suggests_the_right_one():
 
 def test_bad_value_names_its_line_and_what_was_expected():
     found = problems("welcome:\n  followups:\n    - after: soon\n      text: hi\n")
-    assert found == ["pb.yaml:3:14: welcome.followups[0].after: expected a duration such as "
-                     "'10m', '2h' or '1d', got 'soon'"]
+    assert found == [
+        "pb.yaml:3:14: welcome.followups[0].after: expected a duration such as "
+        "'10m', '2h' or '1d', got 'soon'"
+    ]
 
 
 def test_negative_duration_and_unknown_timezone_are_refused():
@@ -113,7 +115,8 @@ def test_cli_check_reports_problems_and_exit_code(tmp_path):
     app = build_app()
     bad = tmp_path / "bad.yaml"
     bad.write_text("welcome:\n  greting: hi\n")
-    result = CliRunner().invoke(app, ["playbook", "check", str(ROOT / "playbooks/default.yaml"),
-                                      str(bad)])
+    result = CliRunner().invoke(
+        app, ["playbook", "check", str(ROOT / "playbooks/default.yaml"), str(bad)]
+    )
     assert result.exit_code == 1
     assert "✓" in result.output and "bad.yaml:2:3: welcome.greting" in result.output

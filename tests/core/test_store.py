@@ -81,8 +81,9 @@ async def test_second_flush_adds_to_existing_counters(store):
     await store.close()  # a clean shutdown flushes
     reopened = await Store.open(str(store.engine.url))
     member = await reopened.member(await reopened.community("test", "c1"), "bob")
-    rows = await reopened.daily_activity(await reopened.community("test", "c1"),
-                                         T.date(), T.date() + timedelta(days=1))
+    rows = await reopened.daily_activity(
+        await reopened.community("test", "c1"), T.date(), T.date() + timedelta(days=1)
+    )
     await reopened.close()
     assert member is not None and member.message_count == 2
     assert rows == [("bob", T.date(), 2)]
@@ -91,8 +92,9 @@ async def test_second_flush_adds_to_existing_counters(store):
 async def test_steps_are_scheduled_once_and_finished_once(store):
     ref = await store.community("test", "c1")
     for _ in range(2):
-        await store.schedule_step(ref, kind="welcome.followup", key="k1", due_at=T,
-                                  user_id="alice", created_at=T)
+        await store.schedule_step(
+            ref, kind="welcome.followup", key="k1", due_at=T, user_id="alice", created_at=T
+        )
     due = await store.steps(ref, kind_prefix="welcome.", due_before=T)
     assert len(due) == 1
     assert await store.next_due_at() == T
@@ -104,9 +106,22 @@ async def test_steps_are_scheduled_once_and_finished_once(store):
 
 async def test_audit_log_and_state_round_trip(store):
     ref = await store.community("test", "c1")
-    await store.audit(ref, [{"at": T, "rule": "r", "action": "post", "status": "executed",
-                             "target_user": None, "channel": "general", "reason": "why",
-                             "text": "hello 你好", "detail": ""}])
+    await store.audit(
+        ref,
+        [
+            {
+                "at": T,
+                "rule": "r",
+                "action": "post",
+                "status": "executed",
+                "target_user": None,
+                "channel": "general",
+                "reason": "why",
+                "text": "hello 你好",
+                "detail": "",
+            }
+        ],
+    )
     assert (await store.audit_log(ref))[0]["text"] == "hello 你好"
     await store.set_state(ref, "raid", {"on": True}, T)
     await store.set_state(ref, "raid", {"on": False}, T)

@@ -138,11 +138,14 @@ async def test_unverified_newcomer_is_removed_after_the_timeout(tmp_path):
 
 
 async def test_answer_verification_deletes_other_messages_until_answered(tmp_path):
-    bot = await BotHarness.start(tmp_path, """
+    bot = await BotHarness.start(
+        tmp_path,
+        """
 welcome:
   greeting: "Welcome {member}!"
   verification: {enabled: true, mode: answer, answer: "blue", prompt: "{member}: sky colour?"}
-""")
+""",
+    )
     await bot.join("alice")
     bot.clear()
     await bot.say("alice", "buy crypto")

@@ -1,0 +1,81 @@
+"""`qunbot run` with real platforms: build the adapters from config and serve until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.adapter import Adapter, AdapterStartError
+from bot.app import build_runtime
+from bot.clock import SystemClock
+from bot.config import ConfigError, DeploymentConfig
+
+log = logging.getLogger(__name__)
+
+
+def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
+    """The enabled platform adapters; a missing token is a ConfigError naming the variable."""
+    adapters: dict[str, Adapter] = {}
+    if cfg.adapters.discord.enabled:
+        from adapters.discord import DiscordAdapter
+
+        d = cfg.adapters.discord
+        adapters["discord"] = DiscordAdapter(
+            cfg.token(d.token_env, "Discord"),
+            shard_ids=d.shard_ids,
+            shard_count=d.shard_count,
+            sync_commands=d.sync_commands,
+        )
+    if cfg.adapters.telegram.enabled:
+        from adapters.telegram import TelegramAdapter
+
+        t = cfg.adapters.telegram
+        if t.mode == "webhook" and not t.webhook_url:
+            raise ConfigError(
+                "adapters.telegram.mode is webhook but webhook_url is empty: set the public "
+                "HTTPS URL Telegram should call, or use mode: polling"
+            )
+        adapters["telegram"] = TelegramAdapter(
+            cfg.token(t.token_env, "Telegram"),
+            mode=t.mode,
+            webhook_url=t.webhook_url,
+            listen=t.listen,
+            port=t.port,
+            token_env=t.token_env,
+        )
+    return adapters
+
+
+async def serve_main(cfg: DeploymentConfig) -> None:
+    from bot.service import serve
+
+    adapters = build_adapters(cfg)
+    if cfg.adapters.console.enabled:
+        log.warning("the console adapter runs on its own (`qunbot console`); ignored here")
+    overrides = {(c.platform, c.id): c.playbook for c in cfg.communities}
+    runtime = await build_runtime(
+        db_url=cfg.database.url, playbook=cfg.playbook, adapters=adapters, overrides=overrides
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    watchers = [
+        asyncio.create_task(manager.watch(stop=stop)) for manager in runtime.playbooks.managers()
+    ]
+    try:
+        await serve(
+            runtime,
+            adapters,
+            clock=SystemClock(),
+            poll_seconds=cfg.scheduler.poll_seconds,
+            stop_event=stop,
+        )
+    except AdapterStartError as exc:
+        raise ConfigError(str(exc)) from None
+    finally:
+        for task in watchers:
+            task.cancel()
