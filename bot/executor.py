@@ -80,9 +80,11 @@ class Executor:
                     result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
                 mine.append(result)
             done += mine
-            if not quiet:
+            if not quiet:  # patches that wait for the outcome (e.g. "sent" only if it was)
                 for patch in decision.patches:
-                    await patch.settle(apply_ctx, mine)
+                    settle = getattr(patch, "settle", None)
+                    if settle is not None:
+                        await settle(apply_ctx, mine)
         await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
         return done
 

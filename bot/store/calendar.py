@@ -1,0 +1,175 @@
+"""Calendar queries: claim an occurrence (exactly once), settle it, read the history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.store.models_calendar import CalendarOccurrence
+from bot.store.store import CommunityRef, Store
+
+CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
+# statuses whose pool item members saw (or are about to see): they count for the rotation
+SHOWN = (CLAIMED, SENT)
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRow:
+    entry_id: str
+    key: str
+    scheduled_at: datetime
+    status: str
+    pool_item: str | None = None
+    detail: str = ""
+    alerted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOccurrence:
+    entry_id: str
+    key: str
+    scheduled_at: datetime
+    status: str  # claimed (to be posted now) or skipped
+    pool_item: str | None = None
+    detail: str = ""
+
+
+class _Taken(Exception):
+    pass
+
+
+def _row(r: CalendarOccurrence) -> OccurrenceRow:
+    return OccurrenceRow(
+        r.entry_id, r.key, r.scheduled_at, r.status, r.pool_item, r.detail, r.alerted_at
+    )
+
+
+async def record_occurrences(
+    store: Store, ref: CommunityRef, rows: Sequence[NewOccurrence], at: datetime
+) -> bool:
+    """Insert all rows in one transaction, or none: False (nothing written) when any key is
+    already recorded — another process or an earlier run owns it."""
+    if not rows:
+        return True
+    try:
+        async with store.sessions.begin() as s:
+            for row in rows:
+                stmt = (
+                    store.insert(CalendarOccurrence)
+                    .values(
+                        community_id=ref.id,
+                        entry_id=row.entry_id,
+                        key=row.key,
+                        scheduled_at=row.scheduled_at,
+                        status=row.status,
+                        pool_item=row.pool_item,
+                        detail=row.detail,
+                        claimed_at=at,
+                        done_at=at if row.status == SKIPPED else None,
+                    )
+                    .on_conflict_do_nothing(
+                        index_elements=[CalendarOccurrence.community_id, CalendarOccurrence.key]
+                    )
+                )
+                if not (await s.execute(stmt)).rowcount:
+                    raise _Taken(row.key)  # rolls the whole batch back
+    except _Taken:
+        return False
+    return True
+
+
+async def settle_occurrence(
+    store: Store, ref: CommunityRef, key: str, status: str, at: datetime, detail: str = ""
+) -> None:
+    """claimed → sent | failed (only a claimed row moves)."""
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(CalendarOccurrence)
+            .where(
+                CalendarOccurrence.community_id == ref.id,
+                CalendarOccurrence.key == key,
+                CalendarOccurrence.status == CLAIMED,
+            )
+            .values(status=status, done_at=at, detail=detail)
+        )
+
+
+async def mark_alerted(store: Store, ref: CommunityRef, keys: Sequence[str], at: datetime) -> None:
+    if not keys:
+        return
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(CalendarOccurrence)
+            .where(
+                CalendarOccurrence.community_id == ref.id, CalendarOccurrence.key.in_(list(keys))
+            )
+            .values(alerted_at=at)
+        )
+
+
+async def occurrences_since(
+    store: Store, ref: CommunityRef, since: datetime
+) -> list[OccurrenceRow]:
+    """Every recorded occurrence scheduled at or after `since`, oldest first."""
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(CalendarOccurrence)
+                    .where(
+                        CalendarOccurrence.community_id == ref.id,
+                        CalendarOccurrence.scheduled_at >= since,
+                    )
+                    .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [_row(r) for r in rows]
+
+
+async def unalerted_failures(store: Store, ref: CommunityRef) -> list[OccurrenceRow]:
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(CalendarOccurrence)
+                    .where(
+                        CalendarOccurrence.community_id == ref.id,
+                        CalendarOccurrence.status == FAILED,
+                        CalendarOccurrence.alerted_at.is_(None),
+                    )
+                    .order_by(CalendarOccurrence.scheduled_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [_row(r) for r in rows]
+
+
+async def pool_history(
+    store: Store, ref: CommunityRef, entry_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """Per entry, the pool items members were shown, oldest first (failed posts excluded)."""
+    if not entry_ids:
+        return {}
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(CalendarOccurrence.entry_id, CalendarOccurrence.pool_item)
+            .where(
+                CalendarOccurrence.community_id == ref.id,
+                CalendarOccurrence.entry_id.in_(list(entry_ids)),
+                CalendarOccurrence.status.in_(SHOWN),
+                CalendarOccurrence.pool_item.is_not(None),
+            )
+            .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+        )
+        history: dict[str, list[str]] = {e: [] for e in entry_ids}
+        for entry_id, item in rows:
+            history[entry_id].append(item)
+    return history

@@ -1,0 +1,766 @@
+"""Queries of the engagement capabilities (check-ins, points, tiers, shop, reactivation, FAQ).
+
+Every write that pays or spends points is one transaction: the ledger row (unique key per source
+event) and the cached balance change together, or not at all. The report functions at the end
+(`checkin_stats`, `reactivation_rate`, `tier_distribution`, `tier_movement`,
+`faq_answer_counts`, `points_leaderboard`) are what the weekly report reads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import ActivityDaily
+from bot.store.models_engagement import (
+    CheckIn,
+    CheckInStreak,
+    FaqCount,
+    MemberTier,
+    Nudge,
+    PointsBalance,
+    PointsEntry,
+    QuietMember,
+    Redemption,
+    ShopStock,
+    TierChange,
+)
+from bot.store.store import CommunityRef, Store
+
+# sources that are spending, not earning: they lower the balance but never the XP
+SPENDING = frozenset({"redeem"})
+
+
+# -- points ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One ledger row to write. `key` is unique per community: the same key never pays twice."""
+
+    user_id: str
+    key: str
+    source: str
+    amount: int
+    day: date
+    ref: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    xp: int = 0
+    balance: int = 0
+
+
+async def _credit_in(
+    s: AsyncSession, store: Store, ref: CommunityRef, credits: Iterable[Credit], at: datetime
+) -> list[Credit]:
+    """Write ledger rows and their balance changes inside an open transaction; rows whose key
+    is already in the ledger are skipped. Returns the rows actually written."""
+    written: list[Credit] = []
+    for c in credits:
+        row = store.insert(PointsEntry).values(
+            community_id=ref.id, user_id=c.user_id, key=c.key[:200], source=c.source,
+            amount=c.amount, at=at, day=c.day, ref=c.ref, reason=c.reason[:300],
+        ).on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
+        if not (await s.execute(row)).rowcount:
+            continue
+        written.append(c)
+        xp = 0 if c.source in SPENDING else c.amount
+        upsert = store.insert(PointsBalance).values(
+            community_id=ref.id, user_id=c.user_id, xp=xp, balance=c.amount, updated_at=at
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[PointsBalance.community_id, PointsBalance.user_id],
+            set_={
+                "xp": PointsBalance.xp + upsert.excluded.xp,
+                "balance": PointsBalance.balance + upsert.excluded.balance,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+        await s.execute(upsert)
+    return written
+
+
+async def credit(
+    store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime
+) -> list[Credit]:
+    """Pay (or take, with negative amounts) in one transaction. Returns what was new."""
+    if not credits:
+        return []
+    async with store.sessions.begin() as s:
+        return await _credit_in(s, store, ref, credits, at)
+
+
+async def balance_of(store: Store, ref: CommunityRef, user_id: str) -> Balance:
+    async with store.sessions() as s:
+        row = await s.get(PointsBalance, (ref.id, user_id))
+    return Balance(row.xp, row.balance) if row else Balance()
+
+
+async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) -> dict[str, int]:
+    """Points earned per source on one local day (for daily caps after a restart)."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(PointsEntry.source, func.sum(PointsEntry.amount))
+            .where(
+                PointsEntry.community_id == ref.id,
+                PointsEntry.user_id == user_id,
+                PointsEntry.day == day,
+            )
+            .group_by(PointsEntry.source)
+        )
+        return {r[0]: int(r[1] or 0) for r in rows}
+
+
+async def ledger_has(store: Store, ref: CommunityRef, key: str) -> bool:
+    async with store.sessions() as s:
+        found = await s.scalar(
+            select(PointsEntry.id).where(PointsEntry.community_id == ref.id, PointsEntry.key == key)
+        )
+    return found is not None
+
+
+async def ledger(store: Store, ref: CommunityRef, user_id: str) -> list[tuple[str, str, int]]:
+    """(key, source, amount) of a member's ledger rows, oldest first."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(PointsEntry.key, PointsEntry.source, PointsEntry.amount)
+            .where(PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id)
+            .order_by(PointsEntry.id)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def revoke_message_points(
+    store: Store, ref: CommunityRef, message_id: str, at: datetime
+) -> dict[str, int]:
+    """Take back every point paid for a message (its message points, reactions it received, a
+    newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
+    call revokes nothing. Returns {user: points taken}."""
+    async with store.sessions.begin() as s:
+        rows = await s.execute(
+            select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))
+            .where(PointsEntry.community_id == ref.id, PointsEntry.ref == message_id)
+            .group_by(PointsEntry.user_id, PointsEntry.day)
+        )
+        net: dict[str, tuple[int, date]] = {}
+        for user_id, day, amount in rows:
+            total, _ = net.get(user_id, (0, day))
+            net[user_id] = (total + int(amount or 0), day)
+        credits = [
+            Credit(user, f"revoke:{message_id}:{user}", "revoke", -amount, day, None,
+                   f"message {message_id} deleted")
+            for user, (amount, day) in net.items()
+            if amount > 0
+        ]
+        written = await _credit_in(s, store, ref, credits, at)
+    return {c.user_id: -c.amount for c in written}
+
+
+async def points_leaderboard(
+    store: Store,
+    ref: CommunityRef,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 10,
+) -> list[tuple[str, int]]:
+    """(user, points earned) for start <= at < end (all time when both are None), best first.
+    Spending in the shop does not lower a member's place."""
+    conds = [PointsEntry.community_id == ref.id, PointsEntry.source.not_in(SPENDING)]
+    if start is not None:
+        conds.append(PointsEntry.at >= start)
+    if end is not None:
+        conds.append(PointsEntry.at < end)
+    total = func.sum(PointsEntry.amount)
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(PointsEntry.user_id, total)
+            .where(and_(*conds))
+            .group_by(PointsEntry.user_id)
+            .having(total > 0)
+            .order_by(total.desc(), PointsEntry.user_id)
+            .limit(limit)
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+
+async def xp_position(store: Store, ref: CommunityRef, user_id: str) -> tuple[int, int]:
+    """(position by XP, members with points). Position 0 when the member has none."""
+    async with store.sessions() as s:
+        mine = await s.scalar(
+            select(PointsBalance.xp).where(
+                PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id
+            )
+        )
+        ranked = int(
+            await s.scalar(
+                select(func.count()).select_from(PointsBalance).where(
+                    PointsBalance.community_id == ref.id, PointsBalance.xp > 0
+                )
+            )
+            or 0
+        )
+        if mine is None or mine <= 0:
+            return 0, ranked
+        above = int(
+            await s.scalar(
+                select(func.count()).select_from(PointsBalance).where(
+                    PointsBalance.community_id == ref.id, PointsBalance.xp > mine
+                )
+            )
+            or 0
+        )
+    return above + 1, ranked
+
+
+async def all_balances(store: Store, ref: CommunityRef) -> dict[str, Balance]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(PointsBalance.user_id, PointsBalance.xp, PointsBalance.balance).where(
+                PointsBalance.community_id == ref.id
+            )
+        )
+        return {r[0]: Balance(r[1], r[2]) for r in rows}
+
+
+# -- check-ins ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StreakInfo:
+    streak: int
+    best: int
+    last_day: date
+    freezes: int
+    total: int
+    reminded_day: date | None = None
+
+
+def _streak_info(row: CheckInStreak) -> StreakInfo:
+    return StreakInfo(row.streak, row.best, row.last_day, row.freezes, row.total, row.reminded_day)
+
+
+async def streak_of(store: Store, ref: CommunityRef, user_id: str) -> StreakInfo | None:
+    async with store.sessions() as s:
+        row = await s.get(CheckInStreak, (ref.id, user_id))
+    return _streak_info(row) if row else None
+
+
+async def all_streaks(store: Store, ref: CommunityRef) -> dict[str, StreakInfo]:
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(select(CheckInStreak).where(CheckInStreak.community_id == ref.id))
+        ).scalars()
+        return {r.user_id: _streak_info(r) for r in rows}
+
+
+async def checkins_on(store: Store, ref: CommunityRef, day: date) -> int:
+    async with store.sessions() as s:
+        return int(
+            await s.scalar(
+                select(func.count()).select_from(CheckIn).where(
+                    CheckIn.community_id == ref.id, CheckIn.day == day
+                )
+            )
+            or 0
+        )
+
+
+async def record_checkin(
+    store: Store,
+    ref: CommunityRef,
+    user_id: str,
+    at: datetime,
+    state: StreakInfo,
+    freeze_used: int,
+    credits: Sequence[Credit],
+) -> bool:
+    """The check-in, the member's new streak state and its points, in one transaction.
+    False (and nothing written) when the member already checked in that day."""
+    day = state.last_day
+    async with store.sessions.begin() as s:
+        inserted = await s.execute(
+            store.insert(CheckIn)
+            .values(community_id=ref.id, user_id=user_id, day=day, at=at, streak=state.streak,
+                    freeze_used=freeze_used)
+            .on_conflict_do_nothing(
+                index_elements=[CheckIn.community_id, CheckIn.user_id, CheckIn.day]
+            )
+        )
+        if not inserted.rowcount:
+            return False
+        values = {
+            "streak": state.streak, "best": state.best, "last_day": day,
+            "freezes": state.freezes, "total": state.total,
+        }
+        upsert = store.insert(CheckInStreak).values(community_id=ref.id, user_id=user_id, **values)
+        await s.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[CheckInStreak.community_id, CheckInStreak.user_id], set_=values
+            )
+        )
+        await _credit_in(s, store, ref, credits, at)
+    return True
+
+
+async def mark_reminded(store: Store, ref: CommunityRef, user_ids: Iterable[str], day: date) -> None:
+    ids = list(user_ids)
+    if not ids:
+        return
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(CheckInStreak)
+            .where(CheckInStreak.community_id == ref.id, CheckInStreak.user_id.in_(ids))
+            .values(reminded_day=day)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinStats:
+    """Check-in participation for start <= day < end (local days)."""
+
+    checkins: int
+    participants: int
+    per_day: dict[date, int]
+    longest_streaks: list[tuple[str, int]]  # (user, streak reached in the period), best first
+    average_streak: float
+
+
+async def checkin_stats(
+    store: Store, ref: CommunityRef, start: date, end: date, top: int = 5
+) -> CheckinStats:
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(CheckIn.user_id, CheckIn.day, CheckIn.streak).where(
+                    CheckIn.community_id == ref.id, CheckIn.day >= start, CheckIn.day < end
+                )
+            )
+        ).all()
+    per_day: Counter[date] = Counter(r[1] for r in rows)
+    reached: dict[str, int] = {}
+    for user, _, streak in rows:
+        reached[user] = max(reached.get(user, 0), streak)
+    longest = sorted(reached.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    average = sum(reached.values()) / len(reached) if reached else 0.0
+    return CheckinStats(len(rows), len(reached), dict(sorted(per_day.items())), longest, average)
+
+
+# -- tiers -------------------------------------------------------------------------------------
+
+
+async def member_tiers(store: Store, ref: CommunityRef) -> dict[str, str]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(MemberTier.user_id, MemberTier.tier).where(MemberTier.community_id == ref.id)
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class TierMove:
+    user_id: str
+    from_tier: str | None
+    to_tier: str
+    promoted: bool
+    at: datetime | None = None
+
+
+async def apply_tier_moves(
+    store: Store, ref: CommunityRef, moves: Sequence[TierMove], at: datetime
+) -> None:
+    if not moves:
+        return
+    async with store.sessions.begin() as s:
+        for move in moves:
+            upsert = store.insert(MemberTier).values(
+                community_id=ref.id, user_id=move.user_id, tier=move.to_tier, since=at
+            )
+            await s.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[MemberTier.community_id, MemberTier.user_id],
+                    set_={"tier": move.to_tier, "since": at},
+                )
+            )
+        await s.execute(
+            store.insert(TierChange),
+            [
+                {"community_id": ref.id, "user_id": m.user_id, "from_tier": m.from_tier,
+                 "to_tier": m.to_tier, "promoted": m.promoted, "at": at}
+                for m in moves
+            ],
+        )
+
+
+async def tier_distribution(store: Store, ref: CommunityRef) -> dict[str, int]:
+    """Members per tier now (as of the last daily evaluation)."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(MemberTier.tier, func.count())
+            .where(MemberTier.community_id == ref.id)
+            .group_by(MemberTier.tier)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class TierMovement:
+    promotions: int
+    demotions: int
+    by_pair: dict[tuple[str | None, str], int]
+    moves: list[TierMove] = field(default_factory=list)
+
+
+async def tier_movement(
+    store: Store, ref: CommunityRef, start: datetime, end: datetime
+) -> TierMovement:
+    """Tier changes with start <= at < end. A member's first placement counts as a promotion
+    only when it is above the lowest tier (that is how the rule records it)."""
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(TierChange)
+                    .where(
+                        TierChange.community_id == ref.id,
+                        TierChange.at >= start,
+                        TierChange.at < end,
+                    )
+                    .order_by(TierChange.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    moves = [TierMove(r.user_id, r.from_tier, r.to_tier, r.promoted, r.at) for r in rows]
+    pairs: Counter[tuple[str | None, str]] = Counter((m.from_tier, m.to_tier) for m in moves)
+    promotions = sum(1 for m in moves if m.promoted)
+    demotions = sum(1 for m in moves if not m.promoted and m.from_tier is not None)
+    return TierMovement(promotions, demotions, dict(pairs), moves)
+
+
+async def active_days(store: Store, ref: CommunityRef, start: date, end: date) -> dict[str, int]:
+    """Days with at least one message per member, start <= day < end."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(ActivityDaily.user_id, func.count())
+            .where(
+                ActivityDaily.community_id == ref.id,
+                ActivityDaily.day >= start,
+                ActivityDaily.day < end,
+                ActivityDaily.messages > 0,
+            )
+            .group_by(ActivityDaily.user_id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+
+# -- shop --------------------------------------------------------------------------------------
+
+
+async def shop_sold(store: Store, ref: CommunityRef) -> dict[str, int]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(ShopStock.item, ShopStock.sold).where(ShopStock.community_id == ref.id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+
+class _Refused(Exception):
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+async def redeem(
+    store: Store,
+    ref: CommunityRef,
+    *,
+    user_id: str,
+    item: str,
+    cost: int,
+    stock: int | None,
+    key: str,
+    day: date,
+    at: datetime,
+) -> str:
+    """Spend `cost` points on `item` in ONE transaction: the redemption row, the stock count
+    (`sold < stock` checked in the same UPDATE) and the balance (`balance >= cost` likewise) and
+    the ledger row all change, or none does. Returns "ok", "duplicate", "stock" or "balance"."""
+    try:
+        async with store.sessions.begin() as s:
+            row = store.insert(Redemption).values(
+                community_id=ref.id, user_id=user_id, item=item, cost=cost, key=key, at=at
+            ).on_conflict_do_nothing(index_elements=[Redemption.community_id, Redemption.key])
+            if not (await s.execute(row)).rowcount:
+                raise _Refused("duplicate")
+            if stock is not None:
+                await s.execute(
+                    store.insert(ShopStock)
+                    .values(community_id=ref.id, item=item, sold=0)
+                    .on_conflict_do_nothing(index_elements=[ShopStock.community_id, ShopStock.item])
+                )
+                sold = await s.execute(
+                    update(ShopStock)
+                    .where(ShopStock.community_id == ref.id, ShopStock.item == item,
+                           ShopStock.sold < stock)
+                    .values(sold=ShopStock.sold + 1)
+                )
+                if not sold.rowcount:
+                    raise _Refused("stock")
+            paid = await s.execute(
+                update(PointsBalance)
+                .where(PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id,
+                       PointsBalance.balance >= cost)
+                .values(balance=PointsBalance.balance - cost, updated_at=at)
+            )
+            if not paid.rowcount:
+                raise _Refused("balance")
+            await s.execute(
+                store.insert(PointsEntry).values(
+                    community_id=ref.id, user_id=user_id, key=key, source="redeem",
+                    amount=-cost, at=at, day=day, ref=None, reason=f"redeemed {item}"[:300],
+                )
+            )
+    except _Refused as refused:
+        return refused.why
+    return "ok"
+
+
+async def redemptions(store: Store, ref: CommunityRef, user_id: str | None = None) -> list[str]:
+    """Items redeemed (oldest first), optionally by one member."""
+    conds = [Redemption.community_id == ref.id]
+    if user_id is not None:
+        conds.append(Redemption.user_id == user_id)
+    async with store.sessions() as s:
+        rows = await s.execute(select(Redemption.item).where(*conds).order_by(Redemption.id))
+        return [r[0] for r in rows]
+
+
+# -- reactivation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeInfo:
+    id: int
+    user_id: str
+    step: int
+    via: str
+    silent_since: datetime
+    nudged_at: datetime
+    returned_at: datetime | None
+
+
+def _nudge_info(r: Nudge) -> NudgeInfo:
+    return NudgeInfo(r.id, r.user_id, r.step, r.via, r.silent_since, r.nudged_at, r.returned_at)
+
+
+async def quiet_members(store: Store, ref: CommunityRef) -> set[str]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(QuietMember.user_id).where(QuietMember.community_id == ref.id)
+        )
+        return {r[0] for r in rows}
+
+
+async def set_quiet(
+    store: Store, ref: CommunityRef, user_id: str, quiet: bool, at: datetime
+) -> None:
+    async with store.sessions.begin() as s:
+        if quiet:
+            await s.execute(
+                store.insert(QuietMember)
+                .values(community_id=ref.id, user_id=user_id, at=at)
+                .on_conflict_do_nothing(
+                    index_elements=[QuietMember.community_id, QuietMember.user_id]
+                )
+            )
+        else:
+            await s.execute(
+                delete(QuietMember).where(
+                    QuietMember.community_id == ref.id, QuietMember.user_id == user_id
+                )
+            )
+
+
+async def nudges_since(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge)
+                .where(Nudge.community_id == ref.id, Nudge.nudged_at >= since)
+                .order_by(Nudge.id)
+            )
+        ).scalars()
+        return [_nudge_info(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NewNudge:
+    user_id: str
+    step: int
+    via: str
+    silent_since: datetime
+
+
+async def record_nudges(
+    store: Store, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
+) -> int:
+    """Record contacts; a member is never recorded twice for one step of one silence."""
+    written = 0
+    async with store.sessions.begin() as s:
+        for n in nudges:
+            result = await s.execute(
+                store.insert(Nudge)
+                .values(community_id=ref.id, user_id=n.user_id, step=n.step, via=n.via,
+                        silent_since=n.silent_since, nudged_at=at)
+                .on_conflict_do_nothing(
+                    index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step,
+                                    Nudge.silent_since]
+                )
+            )
+            written += int(result.rowcount or 0)
+    return written
+
+
+async def mark_returned(
+    store: Store, ref: CommunityRef, user_id: str, at: datetime, credits: Sequence[Credit] = ()
+) -> int:
+    """The member posted again: close their open nudges and pay any comeback bonus, together."""
+    async with store.sessions.begin() as s:
+        result = await s.execute(
+            update(Nudge)
+            .where(Nudge.community_id == ref.id, Nudge.user_id == user_id,
+                   Nudge.returned_at.is_(None), Nudge.nudged_at <= at)
+            .values(returned_at=at)
+        )
+        await _credit_in(s, store, ref, credits, at)
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StepRate:
+    nudged: int
+    returned: int
+
+    @property
+    def rate(self) -> float:
+        return self.returned / self.nudged if self.nudged else 0.0
+
+
+async def reactivation_rate(
+    store: Store,
+    ref: CommunityRef,
+    start: datetime,
+    end: datetime,
+    window: timedelta = timedelta(days=7),
+) -> dict[int, StepRate]:
+    """Per campaign step (0-based index in the playbook): members nudged with
+    start <= nudged_at < end, and how many of them posted within `window` of the nudge."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge).where(
+                    Nudge.community_id == ref.id, Nudge.nudged_at >= start, Nudge.nudged_at < end
+                )
+            )
+        ).scalars()
+        nudged: Counter[int] = Counter()
+        returned: Counter[int] = Counter()
+        for r in rows:
+            nudged[r.step] += 1
+            if r.returned_at is not None and r.returned_at - r.nudged_at <= window:
+                returned[r.step] += 1
+    return {step: StepRate(nudged[step], returned[step]) for step in sorted(nudged)}
+
+
+# -- FAQ ---------------------------------------------------------------------------------------
+
+
+async def count_faq(
+    store: Store, ref: CommunityRef, entry: str, day: date, *, answered: bool
+) -> None:
+    upsert = store.insert(FaqCount).values(
+        community_id=ref.id, entry=entry, day=day, asked=1, answered=int(answered)
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[FaqCount.community_id, FaqCount.entry, FaqCount.day],
+        set_={
+            "asked": FaqCount.asked + 1,
+            "answered": FaqCount.answered + upsert.excluded.answered,
+        },
+    )
+    async with store.sessions.begin() as s:
+        await s.execute(upsert)
+
+
+async def faq_answer_counts(
+    store: Store, ref: CommunityRef, start: date, end: date
+) -> list[tuple[str, int, int]]:
+    """(entry id, times asked, times answered) for start <= local day < end, most asked
+    first."""
+    asked = func.sum(FaqCount.asked)
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(FaqCount.entry, asked, func.sum(FaqCount.answered))
+            .where(FaqCount.community_id == ref.id, FaqCount.day >= start, FaqCount.day < end)
+            .group_by(FaqCount.entry)
+            .order_by(asked.desc(), FaqCount.entry)
+        )
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+
+async def member_points_state(
+    store: Store, ref: CommunityRef, user_id: str, day: date
+) -> tuple[Balance, dict[str, int], datetime | None]:
+    """What the points rules keep in memory for a member, read once per process: balance,
+    points earned per source today, and when a message last paid."""
+    async with store.sessions() as s:
+        row = await s.get(PointsBalance, (ref.id, user_id))
+        today = await s.execute(
+            select(PointsEntry.source, func.sum(PointsEntry.amount))
+            .where(PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id,
+                   PointsEntry.day == day)
+            .group_by(PointsEntry.source)
+        )
+        earned = {r[0]: int(r[1] or 0) for r in today}
+        last = await s.scalar(
+            select(func.max(PointsEntry.at)).where(
+                PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id,
+                PointsEntry.source == "message",
+            )
+        )
+    return (Balance(row.xp, row.balance) if row else Balance()), earned, last
+
+
+async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
+    """Nudges a sweep must know about: those within the contact-cap period, and every one whose
+    member has not come back yet (their silence may be older)."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge)
+                .where(Nudge.community_id == ref.id,
+                       (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None))
+                .order_by(Nudge.id)
+            )
+        ).scalars()
+        return [_nudge_info(r) for r in rows]
+
+
+async def open_nudges(store: Store, ref: CommunityRef) -> dict[str, datetime]:
+    """Member → when they were last nudged, for members who have not posted since."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(Nudge.user_id, func.max(Nudge.nudged_at))
+            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None))
+            .group_by(Nudge.user_id)
+        )
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,59 @@
+"""Tables of the moderation and anti-spam capabilities: numbered cases and learned samples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models import Base
+
+
+class ModerationCase(Base):
+    """One moderation action (automatic or manual), numbered per community.
+
+    Written before the action runs. Warnings carry `weight` and `expires_at`; timeouts carry
+    `ends_at` (so their end survives restarts) and `lifted_at` once lifted."""
+
+    __tablename__ = "moderation_cases"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_cases_member", "community_id", "user_id", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64))
+    # warn | timeout | untimeout | kick | ban | unban | delete | spam
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))  # a moderator, or None
+    rule: Mapped[str | None] = mapped_column(String(100))  # the automatic rule, or None
+    reason: Mapped[str] = mapped_column(Text, default="")
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    ends_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    weight: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None]
+    evidence: Mapped[str | None] = mapped_column(Text)
+    channel_id: Mapped[str | None] = mapped_column(String(100))
+    message_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    reversed_by: Mapped[str | None] = mapped_column(String(64))
+    reversed_at: Mapped[datetime | None]
+
+
+class SpamSample(Base):
+    """A message a moderator labelled (/spam, /notspam, a reversed case): the classifier's
+    learned samples, on top of the operator's seed files."""
+
+    __tablename__ = "spam_samples"
+    __table_args__ = (Index("ix_spam_samples_community", "community_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(8))  # spam | ham
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -1,0 +1,244 @@
+"""Queries of the moderation capability: numbered cases, warnings, timeouts, spam samples."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.models_moderation import ModerationCase, SpamSample
+from bot.store.store import CommunityRef, Store
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_LIMIT = 1000  # characters of the offending message kept with a case
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDraft:
+    """A case as a rule plans it; the store gives it its number."""
+
+    number: int  # planned number; the store takes the next free one if it is taken
+    user_id: str
+    action: str
+    reason: str = ""
+    actor_id: str | None = None
+    rule: str | None = None
+    duration_seconds: int | None = None
+    ends_at: datetime | None = None
+    weight: int = 0
+    expires_at: datetime | None = None
+    evidence: str | None = None
+    channel_id: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    number: int
+    user_id: str
+    action: str
+    reason: str
+    actor_id: str | None
+    rule: str | None
+    duration_seconds: int | None
+    ends_at: datetime | None
+    lifted_at: datetime | None
+    weight: int
+    expires_at: datetime | None
+    evidence: str | None
+    channel_id: str | None
+    message_id: str | None
+    created_at: datetime
+    reversed_by: str | None
+    reversed_at: datetime | None
+
+
+def _info(row: ModerationCase) -> CaseInfo:
+    return CaseInfo(
+        row.number, row.user_id, row.action, row.reason, row.actor_id, row.rule,
+        row.duration_seconds, row.ends_at, row.lifted_at, row.weight, row.expires_at,
+        row.evidence, row.channel_id, row.message_id, row.created_at, row.reversed_by,
+        row.reversed_at,
+    )  # fmt: skip
+
+
+async def next_case_number(store: Store, ref: CommunityRef) -> int:
+    async with store.sessions() as s:
+        top = await s.scalar(
+            select(func.max(ModerationCase.number)).where(ModerationCase.community_id == ref.id)
+        )
+    return int(top or 0) + 1
+
+
+async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datetime) -> int:
+    """Insert the case under its planned number, or the next free one if another writer took
+    it. Returns the number used."""
+    number = draft.number
+    for _ in range(5):
+        values = {
+            "community_id": ref.id, "number": number, "user_id": draft.user_id,
+            "action": draft.action, "actor_id": draft.actor_id, "rule": draft.rule,
+            "reason": draft.reason[:2000], "duration_seconds": draft.duration_seconds,
+            "ends_at": draft.ends_at, "weight": draft.weight, "expires_at": draft.expires_at,
+            "evidence": draft.evidence[:EVIDENCE_LIMIT] if draft.evidence else None,
+            "channel_id": draft.channel_id, "message_id": draft.message_id, "created_at": at,
+        }  # fmt: skip
+        try:
+            async with store.sessions.begin() as s:
+                await s.execute(store.insert(ModerationCase).values(**values))
+            return number
+        except IntegrityError:
+            log.info("case #%s already taken in %s; renumbering", number, ref.external_id)
+            number = await next_case_number(store, ref)
+    raise RuntimeError("could not number a moderation case")
+
+
+async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
+    async with store.sessions() as s:
+        row = await s.scalar(
+            select(ModerationCase).where(
+                ModerationCase.community_id == ref.id, ModerationCase.number == number
+            )
+        )
+    return _info(row) if row else None
+
+
+async def cases_for(
+    store: Store, ref: CommunityRef, user_id: str, limit: int = 20
+) -> list[CaseInfo]:
+    """The member's latest cases, newest first."""
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(ModerationCase)
+                    .where(ModerationCase.community_id == ref.id, ModerationCase.user_id == user_id)
+                    .order_by(ModerationCase.number.desc())
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [_info(r) for r in rows]
+
+
+async def latest_open_case(
+    store: Store, ref: CommunityRef, user_id: str, action: str
+) -> CaseInfo | None:
+    """The newest unreversed case of `action` against the member (for /unban, /untimeout)."""
+    async with store.sessions() as s:
+        row = await s.scalar(
+            select(ModerationCase)
+            .where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.user_id == user_id,
+                ModerationCase.action == action,
+                ModerationCase.reversed_at.is_(None),
+            )
+            .order_by(ModerationCase.number.desc())
+            .limit(1)
+        )
+    return _info(row) if row else None
+
+
+async def reverse_case(store: Store, ref: CommunityRef, number: int, by: str, at: datetime) -> bool:
+    """Mark a case reversed (once). True when it changed."""
+    async with store.sessions.begin() as s:
+        result = await s.execute(
+            update(ModerationCase)
+            .where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.number == number,
+                ModerationCase.reversed_at.is_(None),
+            )
+            .values(reversed_by=by, reversed_at=at)
+        )
+    return bool(result.rowcount)
+
+
+async def active_warning_weight(
+    store: Store, ref: CommunityRef, user_id: str, now: datetime
+) -> int:
+    """Sum of the weights of the member's warnings that are neither expired nor reversed."""
+    async with store.sessions() as s:
+        total = await s.scalar(
+            select(func.coalesce(func.sum(ModerationCase.weight), 0)).where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.user_id == user_id,
+                ModerationCase.action == "warn",
+                ModerationCase.reversed_at.is_(None),
+                (ModerationCase.expires_at.is_(None)) | (ModerationCase.expires_at > now),
+            )
+        )
+    return int(total or 0)
+
+
+async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[CaseInfo]:
+    """Timeouts whose end has come and that nobody has lifted or reversed yet."""
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(ModerationCase)
+                    .where(
+                        ModerationCase.community_id == ref.id,
+                        ModerationCase.action == "timeout",
+                        ModerationCase.ends_at <= now,
+                        ModerationCase.lifted_at.is_(None),
+                        ModerationCase.reversed_at.is_(None),
+                    )
+                    .order_by(ModerationCase.number)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [_info(r) for r in rows]
+
+
+async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: datetime) -> None:
+    if not numbers:
+        return
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(ModerationCase)
+            .where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.number.in_(numbers),
+                ModerationCase.lifted_at.is_(None),
+            )
+            .values(lifted_at=at)
+        )
+
+
+async def add_sample(
+    store: Store, ref: CommunityRef, label: str, text: str, added_by: str | None, at: datetime
+) -> None:
+    if label not in ("spam", "ham"):
+        raise ValueError(f"label must be spam or ham, not {label!r}")
+    async with store.sessions.begin() as s:
+        await s.execute(
+            store.insert(SpamSample).values(
+                community_id=ref.id,
+                label=label,
+                text=text[:EVIDENCE_LIMIT],
+                added_by=added_by,
+                at=at,
+            )
+        )
+
+
+async def samples(store: Store, ref: CommunityRef) -> list[tuple[str, str]]:
+    """Learned (label, text) pairs in the order they were added."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(SpamSample.label, SpamSample.text)
+            .where(SpamSample.community_id == ref.id)
+            .order_by(SpamSample.id)
+        )
+        return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,376 @@
+"""Health-report metrics for any period, from the core tables (and other capabilities' tables
+when they exist). The only SQL of the report lives here; the arithmetic is in plain functions
+below so it reads like the definitions in docs/reports.md.
+
+A period is a range of LOCAL dates `start..end` (inclusive) in the community's timezone; its
+instants are local midnight of `start` up to local midnight after `end`. Bots never count.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.reports.model import (
+    HOURS,
+    WEEKDAYS,
+    Contributor,
+    FaqEntry,
+    ModerationStats,
+    PeriodMetrics,
+    StreakStats,
+)
+from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, Member
+from bot.store.store import CommunityRef, Store
+
+RETENTION_DAYS = (7, 30)
+SILENT_TIERS = (7, 14, 30)
+# Moderation action kinds that open a case, and the ones that undo one.
+CASE_KINDS = ("warn", "timeout", "kick", "ban")
+REVERSAL_KINDS = ("unban", "remove_timeout")
+# The widest look-back any metric needs before the period starts (30-day cohorts, MAU).
+_LOOKBACK = timedelta(days=31)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    user_id: str
+    name: str
+    joined_at: datetime | None
+    left_at: datetime | None
+    first_message_at: datetime | None
+
+    @property
+    def arrived_at(self) -> datetime | None:
+        """When we first knew them: their (latest) join, or their first message for members
+        who were there before the bot."""
+        return self.joined_at or self.first_message_at
+
+    def present_at(self, when: datetime) -> bool:
+        """Membership at an instant, reconstructed from the latest join and the latest leave
+        (the members table keeps no history; a rejoiner is present before the leave from their
+        first message on, and again from the rejoin)."""
+        joined, left = self.joined_at, self.left_at
+        if left is not None and joined is not None and joined > left:  # left, then rejoined
+            if when >= joined:
+                return True
+            first = self.first_message_at
+            return first is not None and first <= when < left
+        arrived = self.arrived_at
+        if arrived is None or when < arrived:
+            return False
+        return left is None or when < left
+
+
+def local_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight at `start` and local midnight after `end`."""
+    return (
+        datetime.combine(start, time(), tzinfo=tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC),
+    )
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+
+async def member_rows(store: Store, ref: CommunityRef) -> list[MemberRow]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(
+                Member.user_id,
+                Member.name,
+                Member.joined_at,
+                Member.left_at,
+                Member.first_message_at,
+            ).where(Member.community_id == ref.id, Member.is_bot.is_(False))
+        )
+        return [MemberRow(r[0], r[1] or r[0], r[2], r[3], r[4]) for r in rows]
+
+
+async def bot_ids(store: Store, ref: CommunityRef) -> set[str]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(Member.user_id).where(Member.community_id == ref.id, Member.is_bot.is_(True))
+        )
+        return {r[0] for r in rows}
+
+
+async def daily_rows(
+    store: Store, ref: CommunityRef, start: date, end: date
+) -> list[tuple[str, date, int]]:
+    """(user, local day, messages) for start <= day <= end."""
+    return await store.daily_activity(ref, start, end + timedelta(days=1))
+
+
+async def hourly_rows(
+    store: Store, ref: CommunityRef, start: date, end: date
+) -> list[tuple[date, int, int]]:
+    """(local day, local hour, messages) for start <= day <= end."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(ActivityHourly.day, ActivityHourly.hour, ActivityHourly.messages).where(
+                ActivityHourly.community_id == ref.id,
+                ActivityHourly.day >= start,
+                ActivityHourly.day <= end,
+            )
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def audit_counts(
+    store: Store, ref: CommunityRef, since: datetime, until: datetime
+) -> list[tuple[str, str, str, int]]:
+    """(rule, action, reason, count) of actions executed in [since, until)."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(AuditEntry.rule, AuditEntry.action, AuditEntry.reason, func.count())
+            .where(
+                AuditEntry.community_id == ref.id,
+                AuditEntry.at >= since,
+                AuditEntry.at < until,
+                AuditEntry.status == "executed",
+            )
+            .group_by(AuditEntry.rule, AuditEntry.action, AuditEntry.reason)
+        )
+        return [(r[0], r[1], r[2] or "", int(r[3])) for r in rows]
+
+
+async def has_any_activity(store: Store, ref: CommunityRef) -> bool:
+    async with store.sessions() as s:
+        found = await s.scalar(
+            select(ActivityDaily.day).where(ActivityDaily.community_id == ref.id).limit(1)
+        )
+    return found is not None
+
+
+# -- definitions (pure) ------------------------------------------------------------------------
+
+
+def newcomer_retention(
+    members: Iterable[MemberRow],
+    active_days: dict[str, set[date]],
+    since: datetime,
+    until: datetime,
+    days: int,
+    tz: tzinfo,
+) -> float | None:
+    """N-day retention of the newcomers whose N-day mark falls in [since, until).
+
+    Cohort: members whose latest join is in [since − N days, until − N days). Retained: still a
+    member N days after joining, and posted on at least one local day from the day after the
+    join day to N days after it. None when the cohort is empty."""
+    window = timedelta(days=days)
+    cohort = retained = 0
+    for m in members:
+        joined = m.joined_at
+        if joined is None or not since - window <= joined < until - window:
+            continue
+        cohort += 1
+        stayed = m.left_at is None or m.left_at < joined or m.left_at >= joined + window
+        join_day = joined.astimezone(tz).date()
+        came_back = any(
+            join_day < d <= join_day + timedelta(days=days) for d in active_days.get(m.user_id, ())
+        )
+        retained += stayed and came_back
+    return retained / cohort if cohort else None
+
+
+def silent_shares(
+    members: Iterable[MemberRow],
+    active_days: dict[str, set[date]],
+    end_day: date,
+    until: datetime,
+) -> dict[str, float]:
+    """For N in 7/14/30: of the members present at the period's end who had been members for
+    at least N days, the share who posted nothing in the N local days ending with `end_day`."""
+    present = [m for m in members if m.present_at(until - timedelta(microseconds=1))]
+    shares: dict[str, float] = {}
+    for n in SILENT_TIERS:
+        eligible = [
+            m for m in present if m.arrived_at and m.arrived_at <= until - timedelta(days=n)
+        ]
+        if not eligible:
+            continue
+        first = end_day - timedelta(days=n - 1)
+        silent = sum(
+            1
+            for m in eligible
+            if not any(first <= d <= end_day for d in active_days.get(m.user_id, ()))
+        )
+        shares[f"{n}d"] = silent / len(eligible)
+    return shares
+
+
+def moderation_stats(rows: Iterable[tuple[str, str, str, int]]) -> ModerationStats:
+    cases: Counter[str] = Counter()
+    spam = reversals = 0
+    for rule, action, _reason, count in rows:
+        if action in CASE_KINDS:
+            cases[action] += count
+        elif action in REVERSAL_KINDS:
+            reversals += count
+        elif action == "delete_message" and rule.startswith("antispam"):
+            spam += count
+    ordered = {kind: cases[kind] for kind in CASE_KINDS if cases[kind]}
+    return ModerationStats(cases_by_type=ordered, spam_removed=spam, reversals=reversals)
+
+
+def faq_answers(rows: Iterable[tuple[str, str, str, int]], top: int) -> tuple[FaqEntry, ...]:
+    """FAQ answers grouped by the rule's reason (which names the question)."""
+    answered: Counter[str] = Counter()
+    for rule, action, reason, count in rows:
+        if rule.startswith("faq") and action in ("reply", "post", "send_direct"):
+            answered[reason or rule] += count
+    return tuple(FaqEntry(q, n) for q, n in answered.most_common(top))
+
+
+# -- engagement metrics from the engagement capability, when it is installed --------------
+
+
+def _optional_module(name: str) -> Any | None:
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+async def engagement_metrics(
+    store: Store,
+    ref: CommunityRef,
+    start: date,
+    end: date,
+    since: datetime,
+    until: datetime,
+    members_at_end: int,
+) -> dict[str, Any]:
+    """Check-ins, reactivation and tiers from `bot.store.engagement` (the engagement
+    capability); {} without it, so the report shows "no data" instead of zeros. A feature that
+    left no record in the last 30 days counts as not in use (no data), not as 0%."""
+    eng = _optional_module("bot.store.engagement")
+    if eng is None:
+        return {}
+    found: dict[str, Any] = {}
+    recent = await eng.checkin_stats(store, ref, end - timedelta(days=29), end + timedelta(days=1))
+    if recent.participants:
+        stats = await eng.checkin_stats(store, ref, start, end + timedelta(days=1))
+        found["checkin_participation"] = (
+            min(1.0, stats.participants / members_at_end) if members_at_end else None
+        )
+        found["checkin_streaks"] = StreakStats(
+            members_on_streak=sum(1 for _, streak in stats.longest_streaks if streak >= 2),
+            longest=stats.longest_streaks[0][1] if stats.longest_streaks else 0,
+            mean=stats.average_streak,
+        )
+    nudges = [n for n in await eng.nudges_since(store, ref, since) if n.nudged_at < until]
+    if nudges:
+        back = sum(1 for n in nudges if n.returned_at is not None and n.returned_at < until)
+        found["reactivation_rate"] = back / len(nudges)
+    tiers = await eng.tier_distribution(store, ref)
+    if tiers:
+        # the store does not know the playbook's tier order: the biggest tier is the base
+        found["tier_distribution"] = tuple(sorted(tiers.items(), key=lambda kv: (-kv[1], kv[0])))
+        movement = await eng.tier_movement(store, ref, since, until)
+        if members_at_end:
+            found["tier_movement_rate"] = min(1.0, movement.promotions / members_at_end)
+    return found
+
+
+# -- the whole period ------------------------------------------------------------------------
+
+
+async def period_metrics(
+    store: Store,
+    ref: CommunityRef,
+    start: date,
+    end: date,
+    *,
+    tz: tzinfo,
+    now: datetime,
+    community_name: str = "",
+    top: int = 5,
+) -> PeriodMetrics:
+    """Every metric of the local-date period start..end, as the store knows it at `now`.
+
+    A period in the future measures nothing; one that is not over is measured up to `now` and
+    ends today (coverage "partial")."""
+    name = community_name or ref.external_id
+    zone = getattr(tz, "key", None) or str(tz)
+    today = now.astimezone(tz).date()
+    base = {"community": name, "timezone": zone, "period_start": start}
+    if start > today:
+        return PeriodMetrics(**base, period_end=end, coverage="future")
+    coverage = "complete"
+    if end >= today:
+        end, coverage = today, "partial"
+    since, until = local_bounds(start, end, tz)
+    until = min(until, now) if coverage == "partial" else until
+
+    await store.flush()  # buffered counters belong in the report
+    members = await member_rows(store, ref)
+    if not members and not await has_any_activity(store, ref):
+        return PeriodMetrics(**base, period_end=end, coverage="empty")
+    bots = await bot_ids(store, ref)
+    rows = [r for r in await daily_rows(store, ref, start - _LOOKBACK, end) if r[0] not in bots]
+    active_days: dict[str, set[date]] = defaultdict(set)
+    for user, day, messages in rows:
+        if messages > 0:
+            active_days[user].add(day)
+
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    in_period = [r for r in rows if start <= r[1] <= end]
+    per_day_messages: Counter[date] = Counter()
+    per_day_posters: dict[date, set[str]] = defaultdict(set)
+    per_user: Counter[str] = Counter()
+    for user, day, messages in in_period:
+        per_day_messages[day] += messages
+        per_day_posters[day].add(user)
+        per_user[user] += messages
+    dau = tuple(len(per_day_posters[d]) for d in days)
+
+    def posters(first: date) -> int:
+        return len({u for u, d, n in rows if first <= d <= end and n > 0})
+
+    grid = [[0] * HOURS for _ in range(WEEKDAYS)]
+    for day, hour, messages in await hourly_rows(store, ref, start, end):
+        grid[day.weekday()][hour] += messages
+
+    names = {m.user_id: m.name for m in members}
+    audit = await audit_counts(store, ref, since, until)
+    instant_before_end = until - timedelta(microseconds=1)
+    members_at_end = sum(m.present_at(instant_before_end) for m in members)
+    return PeriodMetrics(
+        **base,
+        period_end=end,
+        coverage=coverage,
+        members_at_start=sum(m.present_at(since) for m in members),
+        members_at_end=members_at_end,
+        dau_mean=sum(dau) / len(dau),
+        wau=posters(end - timedelta(days=6)),
+        mau=posters(end - timedelta(days=29)),
+        messages_per_day=tuple(per_day_messages[d] for d in days),
+        dau_per_day=dau,
+        active_members=len(per_user),
+        joins=sum(1 for m in members if m.joined_at and since <= m.joined_at < until),
+        leaves=sum(1 for m in members if m.left_at and since <= m.left_at < until),
+        newcomer_retention_7d=newcomer_retention(members, active_days, since, until, 7, tz),
+        newcomer_retention_30d=newcomer_retention(members, active_days, since, until, 30, tz),
+        peak_hours=tuple(tuple(row) for row in grid),
+        top_contributors=tuple(
+            Contributor(names.get(user, user), count, user)
+            for user, count in sorted(per_user.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ),
+        silent_share=silent_shares(members, active_days, end, until),
+        moderation=moderation_stats(audit),
+        faq_top=faq_answers(audit, top),
+        **await engagement_metrics(store, ref, start, end, since, until, members_at_end),
+    )
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)

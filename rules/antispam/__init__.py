@@ -1,0 +1,80 @@
+"""Anti-spam: playbook rules (triggers → actions, enforce or shadow), text normalization,
+keyword and safe-regex matching, a learned classifier, and join-rate raid detection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.commands import CommandSpec, OptionSpec
+from bot.rule import Capability, JobSpec
+from rules.antispam import rules as _rules
+from rules.antispam.config import AntispamConfig, SpamRule
+
+
+# a fixed start: an interval trigger without one starts at the real clock, which a simulated
+# clock in the past would never reach
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def raid_check_trigger(cfg: AntispamConfig, tz: tzinfo) -> IntervalTrigger | None:
+    if not cfg.raid.enabled:
+        return None
+    return IntervalTrigger(
+        seconds=int(cfg.raid.check_every.total_seconds()), timezone=tz, start_date=EPOCH
+    )
+
+
+COMMANDS = (
+    CommandSpec(
+        "spam",
+        "Mark a message as spam: learn it and act on its author",
+        (),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec(
+        "notspam",
+        "Mark a message as not spam: the classifier learns from it",
+        (),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec(
+        "raid",
+        "Switch raid mode on or off",
+        (OptionSpec("state", "choice", "on or off", choices=("on", "off")),),
+        permission="moderator",
+    ),
+    CommandSpec(
+        "automod",
+        "Show which anti-spam rules would fire on a text, and why",
+        (
+            OptionSpec("action", "choice", "what to do", choices=("explain",)),
+            OptionSpec("text", "text", "the message to try"),
+        ),
+        permission="moderator",
+    ),
+)
+
+CAPABILITY = Capability(
+    name="antispam",
+    config=AntispamConfig,
+    rules=(
+        _rules.track,
+        _rules.shadow_rules,
+        _rules.enforce_rules,
+        _rules.raid_on_join,
+        _rules.raid_check,
+        _rules.raid_command,
+        _rules.learn,
+        _rules.explain,
+    ),
+    commands=COMMANDS,
+    jobs=(JobSpec(_rules.RAID_CHECK, raid_check_trigger),),
+    priority=20,  # after welcome and moderation tracking, before points and engagement
+    description="Anti-spam rules, learned classifier and raid detection",
+)
+
+__all__ = ["CAPABILITY", "AntispamConfig", "SpamRule"]

@@ -1,0 +1,616 @@
+"""Anti-spam as pure rules: the playbook's rules judged on every message (and edit), raid
+detection on joins, and the moderator commands /spam, /notspam, /raid and /automod explain.
+
+Loaders gather state (memory windows, the member, the cached classifier); the rule functions
+decide. Memory counters change only in patches, so a dry run never counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.actions import Action, AlertModerators, Reply
+from bot.configmodel import format_duration
+from bot.engine import RuleOutcome, member_standing
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessageEdited,
+    MessagePosted,
+    Tick,
+)
+from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.store import moderation as mod_store
+from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
+from rules.antispam.config import Actions, AntispamConfig, SpamRule
+from rules.antispam.patches import (
+    COOLDOWNS,
+    JOINS,
+    MEMBERS,
+    RAID,
+    RAID_KEY,
+    RECENT,
+    NoteJoin,
+    NoteMessage,
+    SetRaid,
+    StartCooldown,
+)
+from rules.antispam.triggers import Context, Recent, check, fingerprint, normalized
+from rules.moderation.config import ModerationConfig
+from rules.moderation.patches import SAMPLES_VERSION, STANDING, LearnSample
+from rules.moderation.punish import Offense, Plan, Punishment, excerpt, plan_punishment
+from rules.moderation.rules import moderation_config, next_case
+from rules.welcome import is_newcomer
+from rules.welcome.config import WelcomeConfig
+
+RAID_CHECK = "antispam.raid_check"
+CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
+EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
+
+
+def _protected(actor: Actor, settings: Any) -> str | None:
+    """The bot never acts against moderators, admins, bots or itself."""
+    if actor.is_bot:
+        return "bot"
+    standing = member_standing(actor, settings)
+    return None if standing == "member" else standing
+
+
+# -- tracking -------------------------------------------------------------------------------------
+
+
+@rule("antispam.track", on=MessagePosted)
+def track(
+    event: MessagePosted, cfg: AntispamConfig, view: CommunityView, now: datetime
+) -> Decision:
+    """Count the message into the member's short windows (edits are not new messages)."""
+    if type(event) is not MessagePosted:
+        return Decision.skip("an edit is not a new message")
+    norm = normalized(event.text[: cfg.max_scan_chars])
+    recent = Recent(now, event.channel_id, fingerprint(norm))
+    return Decision.update([NoteMessage(event.author.user_id, recent)], "counted")
+
+
+# -- judging messages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: SpamRule
+    why: str | None  # None: did not fire
+    misses: tuple[str, ...] = ()
+    skipped: str = ""  # out of scope: why the rule did not look
+
+
+@dataclass(frozen=True, slots=True)
+class MessageState:
+    view: CommunityView
+    moderation: ModerationConfig
+    protected: str | None
+    hits: tuple[Hit, ...] = ()
+    next_case: int = 1
+    active_weight: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier:
+    """Seed files + the community's learned samples, cached until a sample is learned."""
+    key = (ctx.memory.get(SAMPLES_VERSION, 0), cfg.classifier)
+    cached = ctx.memory.get(CLASSIFIER)
+    if cached and cached[0] == key:
+        return cached[1]
+    seeds = load_seed_samples(cfg.classifier.samples_dir or SAMPLES_DIR)
+    learned = await mod_store.samples(ctx.store, ctx.community)
+    classifier = SpamClassifier.from_samples(
+        [*seeds, *learned],
+        cfg.classifier.settings,  # type: ignore[list-item]
+    )
+    ctx.memory[CLASSIFIER] = (key, classifier)  # a cache of stored state, not a counter
+    return classifier
+
+
+async def _member_entry(ctx: RuleContext, user_id: str) -> list[Any]:
+    """[MemberInfo | None, messages seen since]: read from the store once per process (a cache;
+    the count of messages since is advanced by NoteMessage)."""
+    members: dict[str, list[Any]] = ctx.memory.setdefault(MEMBERS, {})
+    entry = members.get(user_id)
+    if entry is None:
+        entry = [await ctx.store.member(ctx.community, user_id), 0]
+        members[user_id] = entry
+    return entry
+
+
+def _in_scope(
+    spam_rule: SpamRule,
+    event: MessagePosted,
+    ctx: Context,
+    cooldown_until: datetime | None,
+    now: datetime,
+) -> str:
+    """Why the rule does not look at this message, or "" when it does."""
+    if isinstance(event, MessageEdited) and not spam_rule.check_edits:
+        return "edits are not checked"
+    if spam_rule.channels and event.channel_id not in spam_rule.channels:
+        return f"#{event.channel_id} is not one of its channels"
+    if event.channel_id in spam_rule.exclude_channels:
+        return f"#{event.channel_id} is excluded"
+    if event.author.user_id in spam_rule.exempt_members:
+        return "member is exempt"
+    if set(event.author.roles) & set(spam_rule.exempt_roles):
+        return "member has an exempt role"
+    if spam_rule.newcomers_only and not ctx.newcomer:
+        return "only newcomers, and this member is not one"
+    if cooldown_until and now < cooldown_until:
+        return f"cooling down for this member until {cooldown_until:%H:%M:%S}"
+    return ""
+
+
+def judge(
+    cfg: AntispamConfig,
+    event: MessagePosted,
+    ctx: Context,
+    cooldowns: dict[str, datetime],
+    now: datetime,
+) -> tuple[Hit, ...]:
+    """Every rule's verdict on the message (pure)."""
+    text = event.text[: cfg.max_scan_chars]
+    norm = normalized(text)
+    hits = []
+    for spam_rule in cfg.rules:
+        skipped = _in_scope(spam_rule, event, ctx, cooldowns.get(spam_rule.name), now)
+        if skipped:
+            hits.append(Hit(spam_rule, None, skipped=skipped))
+            continue
+        why, misses = check(spam_rule, event, text, norm, ctx, now)
+        hits.append(Hit(spam_rule, why, tuple(misses)))
+    return tuple(hits)
+
+
+async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> MessageState:
+    assert isinstance(event, MessagePosted)
+    key = (event.kind, event.message_id, event.occurred_at, event.text)
+    cached = ctx.memory.get(EVALUATION)
+    if cached and cached[0] == key:
+        return cached[1]
+    moderation = moderation_config(ctx.playbook)
+    protected = _protected(event.author, ctx.view.settings)
+    if protected:
+        state = MessageState(ctx.view, moderation, protected)
+    else:
+        user = event.author.user_id
+        info, seen = await _member_entry(ctx, user)
+        before = (info.message_count if info else 0) + seen
+        welcome = getattr(ctx.playbook, "welcome", None)
+        newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
+        verdict: Verdict | None = None
+        if cfg.uses_classifier and (
+            cfg.classifier.apply_to == "all" or before < cfg.classifier.first_messages
+        ):
+            classifier = await classifier_for(cfg, ctx)
+            verdict = classifier.classify(event.text[: cfg.max_scan_chars])
+        recent = tuple(ctx.memory.get(RECENT, {}).get(user, ()))
+        context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
+        cooldowns = {
+            name: until
+            for (name, who), until in ctx.memory.get(COOLDOWNS, {}).items()
+            if who == user
+        }
+        hits = judge(cfg, event, context, cooldowns, ctx.now)
+        number, weight = 1, 0
+        firing = [h for h in hits if h.why]
+        if firing:
+            number = await next_case(ctx)
+            if any(h.rule.actions.warn for h in firing):
+                weight = await mod_store.active_warning_weight(
+                    ctx.store, ctx.community, user, ctx.now
+                )
+        state = MessageState(ctx.view, moderation, None, hits, number, weight)
+    ctx.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
+    return state
+
+
+def _punishment(actions: Actions, values: dict[str, Any], alert: str | None) -> Punishment:
+    return Punishment(
+        delete=actions.delete,
+        reply=actions.reply.render(values) if actions.reply else None,
+        warn=actions.warn,
+        timeout=actions.timeout,
+        kick=actions.kick,
+        ban=actions.ban,
+        alert=actions.alert,
+        extra_alert=alert if actions.alert else None,
+    )
+
+
+def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> Plan:
+    assert hit.why is not None
+    name = f"antispam.{hit.rule.name}"
+    member = event.author.display
+    values = {
+        "member": member,
+        "rule": hit.rule.name,
+        "reason": hit.why,
+        "community": snap.view.settings.name,
+    }
+    alert = snap.view.texts.get(
+        "antispam.alert",
+        rule=hit.rule.name,
+        member=member,
+        channel=event.channel_id,
+        reason=hit.why,
+        excerpt=excerpt(event.text),
+    )
+    offense = Offense(
+        user_id=event.author.user_id,
+        member_name=member,
+        reason=hit.why,
+        channel_id=event.channel_id,
+        rule=name,
+        message_id=event.message_id,
+        evidence=event.text[:2000],
+    )
+    return plan_punishment(
+        offense,
+        _punishment(hit.rule.actions, values, alert),
+        cfg=snap.moderation,
+        view=snap.view,
+        now=now,
+        next_case=snap.next_case,
+        active_weight=snap.active_weight,
+    )
+
+
+def _not_fired(snap: MessageState, mode: str) -> str:
+    if snap.protected:
+        return f"author is a {snap.protected}: never acted against"
+    parts = [
+        f"{h.rule.name}: {h.skipped or ', '.join(h.misses) or 'nothing matched'}"
+        for h in snap.hits
+        if h.rule.mode == mode
+    ]
+    return "; ".join(parts) or f"no rule in {mode} mode"
+
+
+@rule("antispam.shadow", on=MessagePosted, load=load_message)
+def shadow_rules(
+    event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
+) -> Decision:
+    """Rules in `mode: shadow`: decide and log what they would do, execute nothing."""
+    fired = [h for h in snap.hits if h.why and h.rule.mode == "shadow"]
+    if not fired:
+        return Decision.skip(_not_fired(snap, "shadow"))
+    actions: list[Action] = []
+    for hit in fired:
+        actions += _plan(hit, event, snap, now).actions
+    reason = "; ".join(f"[shadow] {h.rule.name}: {h.why}" for h in fired)
+    return Decision(True, reason, tuple(actions), (), shadow=True)
+
+
+@rule("antispam.enforce", on=MessagePosted, load=load_message)
+def enforce_rules(
+    event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
+) -> Decision:
+    """The first enforcing rule that fires acts; a deleted message goes no further."""
+    hit = next((h for h in snap.hits if h.why and h.rule.mode == "enforce"), None)
+    if hit is None:
+        return Decision.skip(_not_fired(snap, "enforce"))
+    plan = _plan(hit, event, snap, now)
+    patches: list[Patch] = list(plan.patches)
+    if hit.rule.cooldown > timedelta(0):
+        patches.append(StartCooldown(hit.rule.name, event.author.user_id, now + hit.rule.cooldown))
+    return Decision.act(
+        plan.actions, f"{hit.rule.name}: {hit.why}", patches, stop=hit.rule.actions.delete
+    )
+
+
+# -- raids -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RaidState:
+    view: CommunityView
+    moderation: ModerationConfig
+    state: dict[str, Any]
+    joins: tuple[datetime, ...]
+    next_case: int = 1
+    target_standing: str = "member"
+
+
+async def raid_state(ctx: RuleContext) -> dict[str, Any]:
+    cached = ctx.memory.get(RAID)
+    if cached is None:
+        cached = await ctx.store.get_state(ctx.community, RAID_KEY) or {"active": False}
+        ctx.memory[RAID] = cached  # a cache of the persisted state
+    return dict(cached)
+
+
+async def load_raid(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> RaidState:
+    standing = "member"
+    if isinstance(event, CommandInvoked):
+        target = event.args.get("user") or event.target_user_id
+        standing = ctx.memory.get(STANDING, {}).get(str(target), "member") if target else "member"
+    return RaidState(
+        ctx.view,
+        moderation_config(ctx.playbook),
+        await raid_state(ctx),
+        tuple(ctx.memory.get(JOINS, ())),
+        await next_case(ctx),
+        standing,
+    )
+
+
+def _raid_ended(cfg: AntispamConfig, state: dict[str, Any], now: datetime) -> bool:
+    if not state.get("active") or state.get("manual"):
+        return False
+    last = datetime.fromisoformat(state["last_surge"])
+    return now - last >= cfg.raid.quiet_period
+
+
+def _off(snap: RaidState, why: str, now: datetime) -> tuple[list[Action], Patch]:
+    text = snap.view.texts.get("antispam.raid_off", why=why)
+    return [AlertModerators(text=text)], SetRaid(
+        {"active": False, "ended": now.isoformat(), "why": why}, now
+    )
+
+
+@rule("antispam.raid", on=MemberJoined, load=load_raid)
+def raid_on_join(
+    event: MemberJoined, cfg: AntispamConfig, snap: RaidState, now: datetime
+) -> Decision:
+    """J joins within T start raid mode; members joining during a raid are restricted."""
+    patches: list[Patch] = [NoteJoin(event.member.user_id, now)]
+    if not cfg.raid.enabled:
+        return Decision.update(patches, "raid detection is off")
+    raid = cfg.raid
+    state = snap.state
+    actions: list[Action] = []
+    notes: list[str] = []
+    if _raid_ended(cfg, state, now):
+        off_actions, off_patch = _off(snap, f"quiet for {format_duration(raid.quiet_period)}", now)
+        actions += off_actions
+        patches.append(off_patch)
+        state = {"active": False}
+        notes.append("raid mode ended")
+    count = 1 + sum(1 for t in snap.joins if t > now - raid.window)
+    surge = count >= raid.joins
+    window = format_duration(raid.window)
+    if surge and not state.get("active"):
+        why = f"{count} joins in {window}"
+        state = {
+            "active": True,
+            "since": now.isoformat(),
+            "last_surge": now.isoformat(),
+            "why": why,
+            "manual": False,
+        }
+        patches.append(SetRaid(state, now))
+        if raid.alert:
+            restriction = {
+                "timeout": f"muted for {format_duration(raid.restrict_for)}",
+                "kick": "removed",
+                "none": "watched",
+            }[raid.newcomers]
+            actions.append(AlertModerators(text=snap.view.texts.get(
+                "antispam.raid_on", why=why, restriction=restriction,
+                quiet=format_duration(raid.quiet_period))))  # fmt: skip
+        notes.append(f"raid mode started: {why}")
+    elif surge:
+        state = {**state, "last_surge": now.isoformat()}
+        patches.append(SetRaid(state, now))
+    if state.get("active") and raid.newcomers != "none":
+        if _protected(event.member, snap.view.settings):
+            notes.append(f"{event.member.display} is staff or a bot: not restricted")
+        else:
+            punishment = (
+                Punishment(timeout=raid.restrict_for)
+                if raid.newcomers == "timeout"
+                else Punishment(kick=True)
+            )
+            offense = Offense(
+                user_id=event.member.user_id,
+                member_name=event.member.display,
+                reason="joined during a raid",
+                channel_id=event.channel_id or snap.view.settings.default_channel,
+                rule="antispam.raid",
+            )
+            plan = plan_punishment(
+                offense,
+                punishment,
+                cfg=snap.moderation,
+                view=snap.view,
+                now=now,
+                next_case=snap.next_case,
+                active_weight=0,
+            )
+            actions += plan.actions
+            patches += plan.patches
+            notes.append(f"{event.member.display} restricted ({', '.join(plan.summary)})")
+    if not actions and not notes:
+        return Decision.update(patches, f"{count} joins in {window} (raid at {raid.joins})")
+    return Decision.act(actions, "; ".join(notes), patches)
+
+
+@rule("antispam.raid_check", on=Tick, load=load_raid, jobs=(RAID_CHECK,))
+def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidState, now: datetime) -> Decision:
+    """Raid mode ends by itself after a quiet period without a surge of joins."""
+    if not snap.state.get("active"):
+        return Decision.skip("no raid")
+    if not _raid_ended(cfg, snap.state, now):
+        return Decision.skip("raid still on")
+    actions, patch = _off(snap, f"quiet for {format_duration(cfg.raid.quiet_period)}", now)
+    return Decision.act(actions, "raid mode ended by itself", [patch])
+
+
+def _reply(event: CommandInvoked, text: str) -> Reply:
+    return Reply(
+        channel_id=event.channel_id,
+        reply_to=event.message_id,
+        text=text,
+        user_id=event.actor.user_id,
+        ephemeral=True,
+    )
+
+
+@rule("antispam.raid_command", on=CommandInvoked, load=load_raid, commands=("raid",))
+def raid_command(
+    event: CommandInvoked, cfg: AntispamConfig, snap: RaidState, now: datetime
+) -> Decision:
+    texts = snap.view.texts
+    wanted = str(event.args.get("state") or "").lower()
+    active = bool(snap.state.get("active"))
+    if wanted not in ("on", "off"):
+        return Decision.act(
+            [_reply(event, texts.get("command.usage", usage="/raid on|off"))], "usage"
+        )
+    if (wanted == "on") == active:
+        return Decision.act(
+            [_reply(event, texts.get("antispam.raid_already", state=wanted))],
+            f"raid already {wanted}",
+        )
+    if wanted == "off":
+        actions, patch = _off(snap, f"/raid off by {event.actor.display}", now)
+        return Decision.act(
+            [*actions, _reply(event, actions[0].text_shown or "")],
+            "raid mode ended by command",
+            [patch],
+        )
+    why = f"/raid on by {event.actor.display}"
+    state = {
+        "active": True,
+        "since": now.isoformat(),
+        "last_surge": now.isoformat(),
+        "why": why,
+        "manual": True,
+    }
+    restriction = {
+        "timeout": f"muted for {format_duration(cfg.raid.restrict_for)}",
+        "kick": "removed",
+        "none": "watched",
+    }[cfg.raid.newcomers]
+    text = texts.get(
+        "antispam.raid_on",
+        why=why,
+        restriction=restriction,
+        quiet=format_duration(cfg.raid.quiet_period),
+    )
+    return Decision.act(
+        [AlertModerators(text=text), _reply(event, text)],
+        "raid mode started by command",
+        [SetRaid(state, now)],
+    )
+
+
+# -- learning from moderators ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdicts:
+    view: CommunityView
+    moderation: ModerationConfig
+    next_case: int
+    target_standing: str
+    active_weight: int
+
+
+async def load_verdict(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Verdicts:
+    assert isinstance(event, CommandInvoked)
+    target = event.target_user_id
+    standing = ctx.memory.get(STANDING, {}).get(target, "member") if target else "member"
+    weight = 0
+    if target and event.command == "spam" and cfg.spam_command.warn:
+        weight = await mod_store.active_warning_weight(ctx.store, ctx.community, target, ctx.now)
+    return Verdicts(
+        ctx.view, moderation_config(ctx.playbook), await next_case(ctx), standing, weight
+    )
+
+
+@rule("antispam.learn", on=CommandInvoked, load=load_verdict, commands=("spam", "notspam"))
+def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datetime) -> Decision:
+    """/spam learns a spam sample and acts on the message; /notspam learns a ham sample."""
+    texts = snap.view.texts
+    text = event.target_message_text or ""
+    if not event.target_message_id or not text.strip():
+        return Decision.act(
+            [_reply(event, texts.get("antispam.needs_message", command=event.command))],
+            "no message",
+        )
+    moderator = event.actor.user_id
+    if event.command == "notspam":
+        return Decision.act(
+            [_reply(event, texts.get("antispam.ham_learned"))],
+            "learned a ham sample",
+            [LearnSample("ham", text, moderator, now)],
+        )
+    learned = LearnSample("spam", text, moderator, now)
+    target = event.target_user_id
+    if not target or snap.target_standing != "member" or target == moderator:
+        return Decision.act(
+            [_reply(event, texts.get("mod.protected", member=target or "?"))],
+            "learned a spam sample; the author is protected",
+            [learned],
+        )
+    offense = Offense(
+        user_id=target,
+        member_name=target,
+        reason="/spam",
+        actor_id=moderator,
+        rule="antispam.spam_command",
+        channel_id=event.channel_id,
+        message_id=event.target_message_id,
+        evidence=text,
+    )
+    plan = plan_punishment(
+        offense,
+        _punishment(cfg.spam_command, {}, None),
+        cfg=snap.moderation,
+        view=snap.view,
+        now=now,
+        next_case=snap.next_case,
+        active_weight=snap.active_weight,
+    )
+    confirm = _reply(
+        event,
+        texts.get("antispam.spam_learned", member=target, actions=", ".join(plan.summary) or "-"),
+    )
+    return Decision.act(
+        [*plan.actions, confirm], f"/spam on {target}: learned and acted", [learned, *plan.patches]
+    )
+
+
+# -- /automod explain ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    view: CommunityView
+    outcomes: tuple[RuleOutcome, ...]
+
+
+async def load_explain(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Explained:
+    """Reuses the engine's dry-run path on a probe message (as the core /explain does)."""
+    assert isinstance(event, CommandInvoked)
+    import rules as capabilities
+    from bot.engine import Engine
+
+    probe = MessagePosted(
+        platform=event.platform,
+        community_id=event.community_id,
+        occurred_at=event.occurred_at,
+        channel_id=event.channel_id,
+        message_id=f"explain-{event.message_id or 'x'}",
+        author=Actor(user_id="explain-probe", name="probe"),
+        text=str(event.args.get("text", "")),
+    )
+    engine = Engine(capabilities.discover())
+    outcomes = await engine.evaluate(probe, ctx, explain=True)
+    return Explained(ctx.view, tuple(o for o in outcomes if not o.rule.endswith(".track")))
+
+
+@rule("antispam.explain", on=CommandInvoked, load=load_explain, commands=("automod",))
+def explain(event: CommandInvoked, cfg: AntispamConfig, snap: Explained, now: datetime) -> Decision:
+    lines = [f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in snap.outcomes]
+    text = "\n".join(lines) or "no rule looks at messages"
+    return Decision.act([_reply(event, text)], f"explained {len(lines)} rules")

@@ -1,0 +1,106 @@
+"""Moderation: warnings with weight and expiry, an escalation ladder, numbered cases posted to
+the moderator log, moderator commands and /report for members."""
+
+from __future__ import annotations
+
+from bot.commands import CommandSpec, OptionSpec
+from bot.rule import Capability
+from rules.moderation import rules as _rules
+from rules.moderation.config import LadderStep, ModerationConfig, WarningsConfig
+from rules.moderation.punish import Offense, Plan, Punishment, plan_punishment
+from rules.moderation.texts import TEXTS
+
+_USER = OptionSpec(
+    "user", "user", "the member (or use the command on their message)", required=False
+)
+_REASON = OptionSpec("reason", "text", "why (shown in the case)", required=False)
+
+COMMANDS = (
+    CommandSpec(
+        "warn",
+        "Warn a member (warnings expire; enough of them escalate)",
+        (_USER, _REASON, OptionSpec("weight", "integer", "warning points", False)),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec(
+        "timeout",
+        "Mute a member for a while",
+        (_USER, OptionSpec("duration", "duration", "e.g. 10m, 2h, 1d", False), _REASON),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec("untimeout", "Lift a member's timeout", (_USER, _REASON), permission="moderator"),
+    CommandSpec(
+        "kick",
+        "Remove a member (they can rejoin)",
+        (_USER, _REASON),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec(
+        "ban",
+        "Ban a member, optionally deleting their recent messages",
+        (
+            _USER,
+            _REASON,
+            OptionSpec(
+                "delete_messages",
+                "duration",
+                "delete their messages of the last e.g. 1h, 1d",
+                False,
+            ),
+        ),
+        permission="moderator",
+        on_message=True,
+    ),
+    CommandSpec("unban", "Lift a ban", (_USER, _REASON), permission="moderator"),
+    CommandSpec("cases", "List a member's cases", (_USER,), permission="moderator"),
+    CommandSpec(
+        "case",
+        "Show (or reverse) one case",
+        (
+            OptionSpec("number", "integer", "the case number"),
+            OptionSpec("action", "choice", "show or reverse", False, ("show", "reverse")),
+        ),
+        permission="moderator",
+    ),
+    CommandSpec(
+        "purge",
+        "Delete the last N messages in this channel",
+        (OptionSpec("count", "integer", "how many messages"),),
+        permission="moderator",
+    ),
+    CommandSpec(
+        "report", "Report a message to the moderators", (), permission="member", on_message=True
+    ),
+)
+
+CAPABILITY = Capability(
+    name="moderation",
+    config=ModerationConfig,
+    rules=(
+        _rules.track,
+        _rules.punish,
+        _rules.reverse,
+        _rules.show_cases,
+        _rules.purge,
+        _rules.report,
+        _rules.lift_timeouts,
+    ),
+    commands=COMMANDS,
+    texts=TEXTS,
+    priority=15,  # before anti-spam (20), so staff are known before messages are judged
+    description="Warnings, escalation, cases and moderator commands",
+)
+
+__all__ = [
+    "CAPABILITY",
+    "LadderStep",
+    "ModerationConfig",
+    "Offense",
+    "Plan",
+    "Punishment",
+    "WarningsConfig",
+    "plan_punishment",
+]

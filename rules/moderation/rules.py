@@ -1,0 +1,466 @@
+"""Moderator commands, /report, and lifting ended timeouts — as pure rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Reply, Unban
+from bot.configmodel import format_duration, parse_duration
+from bot.engine import member_standing
+from bot.events import CommandInvoked, Event, MemberJoined, MessagePosted, Tick
+from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.store import moderation as mod_store
+from bot.store.moderation import CaseDraft, CaseInfo
+from rules.moderation.config import ModerationConfig
+from rules.moderation.patches import (
+    NEXT_CASE,
+    RECENT,
+    REPORTS,
+    STANDING,
+    ForgetMessages,
+    LearnSample,
+    MarkLifted,
+    NoteReport,
+    OpenCases,
+    ReverseCase,
+    RevokePoints,
+    TrackActor,
+)
+from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
+
+PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
+REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
+COMMANDS = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases", "case", "purge", "report")
+
+
+def standing_of(actor: Any, settings: Any) -> str:
+    return "bot" if actor.is_bot else member_standing(actor, settings)
+
+
+async def next_case(ctx: RuleContext) -> int:
+    """The next case number: cached in memory (only this process writes the community's cases),
+    read from the store once per process."""
+    cached = ctx.memory.get(NEXT_CASE)
+    return int(cached) if cached else await mod_store.next_case_number(ctx.store, ctx.community)
+
+
+def moderation_config(playbook: Any) -> ModerationConfig:
+    cfg = getattr(playbook, "moderation", None)
+    return cfg if isinstance(cfg, ModerationConfig) else ModerationConfig(enabled=False)
+
+
+# -- tracking -----------------------------------------------------------------------------------
+
+
+@rule("moderation.track", on=(MessagePosted, CommandInvoked, MemberJoined))
+def track(event: Event, cfg: ModerationConfig, view: CommunityView, now: datetime) -> Decision:
+    """Remember staff and bots (so commands never punish them) and recent message ids."""
+    if isinstance(event, MessagePosted):
+        actor = event.author
+        posted = type(event) is MessagePosted
+        patch = TrackActor(
+            actor.user_id,
+            standing_of(actor, view.settings),
+            event.channel_id if posted else None,
+            event.message_id if posted else None,
+        )
+    elif isinstance(event, CommandInvoked):
+        patch = TrackActor(event.actor.user_id, standing_of(event.actor, view.settings))
+    else:
+        assert isinstance(event, MemberJoined)
+        patch = TrackActor(event.member.user_id, standing_of(event.member, view.settings))
+    return Decision.update([patch], "remembered who posted")
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommandState:
+    view: CommunityView
+    moderation: ModerationConfig
+    next_case: int
+    target: str | None
+    target_standing: str
+    active_weight: int = 0
+    case: CaseInfo | None = None
+    cases: tuple[CaseInfo, ...] = ()
+    open_case: CaseInfo | None = None
+    recent: tuple[tuple[str, str], ...] = ()
+    reports: tuple[datetime, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def target_of(event: CommandInvoked) -> str | None:
+    user = event.args.get("user")
+    return str(user) if user else event.target_user_id
+
+
+async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> CommandState:
+    assert isinstance(event, CommandInvoked)
+    target = target_of(event)
+    standing = ctx.memory.get(STANDING, {}).get(target, "member") if target else "member"
+    state: dict[str, Any] = {}
+    command = event.command
+    if command in PUNISH_COMMANDS and target:
+        state["active_weight"] = await mod_store.active_warning_weight(
+            ctx.store, ctx.community, target, ctx.now
+        )
+    if command in REVERSE_COMMANDS and target:
+        state["open_case"] = await mod_store.latest_open_case(
+            ctx.store, ctx.community, target, REVERSE_COMMANDS[command]
+        )
+    if command == "cases" and target:
+        state["cases"] = tuple(await mod_store.cases_for(ctx.store, ctx.community, target))
+        state["active_weight"] = await mod_store.active_warning_weight(
+            ctx.store, ctx.community, target, ctx.now
+        )
+    if command == "case":
+        number = _int(event.args.get("number"))
+        if number is not None:
+            state["case"] = await mod_store.case(ctx.store, ctx.community, number)
+    if command == "purge":
+        state["recent"] = tuple(ctx.memory.get(RECENT, {}).get(event.channel_id, ()))
+    if command == "report":
+        state["reports"] = tuple(ctx.memory.get(REPORTS, {}).get(event.actor.user_id, ()))
+    return CommandState(ctx.view, cfg, await next_case(ctx), target, standing, **state)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).lstrip("#"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _reply(event: CommandInvoked, text: str, *, ephemeral: bool = True) -> Reply:
+    return Reply(
+        channel_id=event.channel_id,
+        reply_to=event.message_id,
+        text=text,
+        user_id=event.actor.user_id,
+        ephemeral=ephemeral,
+    )
+
+
+def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:
+    """No target, oneself, or a protected member: answer instead of acting."""
+    texts = snap.view.texts
+    if not snap.target:
+        return Decision.act(
+            [_reply(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
+        )
+    if snap.target == event.actor.user_id:
+        return Decision.act(
+            [_reply(event, texts.get("mod.not_self", command=event.command))],
+            f"/{event.command} on oneself refused",
+        )
+    if snap.target_standing != "member":
+        return Decision.act(
+            [_reply(event, texts.get("mod.protected", member=snap.target))],
+            f"{snap.target} is a {snap.target_standing}: never punished",
+        )
+    return None
+
+
+@rule("moderation.punish", on=CommandInvoked, load=load_command, commands=PUNISH_COMMANDS)
+def punish(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
+) -> Decision:
+    refused = refuse_target(event, snap)
+    if refused:
+        return refused
+    assert snap.target is not None
+    texts = snap.view.texts
+    reason = str(event.args.get("reason") or "").strip() or f"/{event.command}"
+    kind = event.command
+    punishment: Punishment
+    if kind == "warn":
+        weight = _int(event.args.get("weight")) or cfg.warnings.default_weight
+        punishment = Punishment(warn=max(1, weight))
+    elif kind == "timeout":
+        raw = event.args.get("duration")
+        try:
+            duration = parse_duration(raw) if raw else cfg.default_timeout
+            if duration <= timedelta(0) or duration > timedelta(days=28):
+                raise ValueError("use a duration between 1s and 28d")
+        except ValueError as exc:
+            return Decision.act(
+                [_reply(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
+                f"bad duration {raw!r}",
+            )
+        punishment = Punishment(timeout=duration)
+    elif kind == "kick":
+        punishment = Punishment(kick=True)
+    else:
+        seconds = 0
+        raw = event.args.get("delete_messages")
+        if raw:
+            try:
+                seconds = min(int(parse_duration(raw).total_seconds()), 7 * 86400)
+            except ValueError as exc:
+                return Decision.act(
+                    [
+                        _reply(
+                            event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc))
+                        )
+                    ],
+                    f"bad {raw!r}",
+                )
+        punishment = Punishment(ban=True, ban_delete_seconds=seconds)
+    offense = Offense(
+        user_id=snap.target,
+        member_name=snap.target,
+        reason=reason,
+        channel_id=event.channel_id,
+        actor_id=event.actor.user_id,
+        message_id=event.target_message_id,
+        evidence=event.target_message_text,
+    )
+    plan = plan_punishment(
+        offense,
+        punishment,
+        cfg=cfg,
+        view=snap.view,
+        now=now,
+        next_case=snap.next_case,
+        active_weight=snap.active_weight,
+    )
+    confirm = _reply(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
+    return Decision.act(
+        [*plan.actions, confirm],
+        f"{event.actor.display}: /{kind} {snap.target} ({', '.join(plan.summary)})",
+        plan.patches,
+    )
+
+
+@rule("moderation.reverse", on=CommandInvoked, load=load_command, commands=tuple(REVERSE_COMMANDS))
+def reverse(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
+) -> Decision:
+    texts = snap.view.texts
+    if not snap.target:
+        return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+    target, reason = snap.target, str(event.args.get("reason") or "").strip()
+    kind = event.command
+    action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
+        user_id=target, reason=reason or f"/{kind}"
+    )
+    number = snap.next_case
+    patches: list[Patch] = [OpenCases((CaseDraft(
+        number=number, user_id=target, action=kind, reason=reason or f"/{kind}",
+        actor_id=event.actor.user_id),), now)]  # fmt: skip
+    lines = [f"#{number} {kind} · {target}"]
+    if snap.open_case is not None:
+        patches.append(ReverseCase(snap.open_case.number, event.actor.user_id, now))
+        lines.append(
+            texts.get(
+                "mod.reversed",
+                number=snap.open_case.number,
+                action=snap.open_case.action,
+                member=target,
+                moderator=event.actor.display,
+            )
+        )
+        patches += _learn_ham_of(snap.open_case, event.actor.user_id, now)
+    actions: list[Action] = [action, _reply(event, "\n".join(lines))]
+    if cfg.log_cases and snap.view.settings.mod_log_channel:
+        actions.append(AlertModerators(text="\n".join(lines), user_id=target))
+    return Decision.act(actions, f"{event.actor.display}: /{kind} {target}", patches)
+
+
+def _learn_ham_of(case: CaseInfo, by: str, now: datetime) -> list[Patch]:
+    """Reversing an automatic spam case teaches the classifier the message was fine."""
+    if case.rule and case.rule.startswith("antispam") and case.evidence:
+        return [LearnSample("ham", case.evidence, by, now)]
+    return []
+
+
+def _when(view: CommunityView, at: datetime | None) -> str:
+    return view.local(at).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def _duration(case: CaseInfo) -> str:
+    if not case.duration_seconds:
+        return ""
+    return f" {format_duration(timedelta(seconds=case.duration_seconds))}"
+
+
+@rule("moderation.cases", on=CommandInvoked, load=load_command, commands=("cases", "case"))
+def show_cases(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
+) -> Decision:
+    texts, view = snap.view.texts, snap.view
+    if event.command == "cases":
+        if not snap.target:
+            return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+        if not snap.cases:
+            text = texts.get("mod.cases_none", member=snap.target)
+        else:
+            lines = [texts.get("mod.cases_header", member=snap.target, weight=snap.active_weight)]
+            for c in snap.cases:
+                reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
+                lines.append(texts.get(
+                    "mod.case_line", number=c.number, when=_when(view, c.created_at),
+                    action=c.action, duration=_duration(c), reason=c.reason,
+                    reversed=reversed_note,
+                ))  # fmt: skip
+            text = "\n".join(lines)
+        return Decision.act([_reply(event, text)], f"listed {len(snap.cases)} cases")
+    number = _int(event.args.get("number"))
+    case = snap.case
+    if case is None:
+        return Decision.act(
+            [_reply(event, texts.get("mod.no_case", number=number))], f"no case {number}"
+        )
+    if str(event.args.get("action") or "show") == "reverse":
+        return _reverse_case(event, cfg, snap, case, now)
+    reversed_text = (
+        texts.get(
+            "mod.case_reversed_suffix",
+            moderator=case.reversed_by,
+            when=_when(view, case.reversed_at),
+        )
+        if case.reversed_at
+        else ""
+    )
+    text = texts.get(
+        "mod.case_detail",
+        number=case.number,
+        action=case.action,
+        member=case.user_id,
+        by=case.actor_id or case.rule or "qunbot",
+        when=_when(view, case.created_at),
+        duration=_duration(case),
+        reason=case.reason,
+        evidence=f"\n> {case.evidence}" if case.evidence else "",
+        reversed=reversed_text,
+    )
+    return Decision.act([_reply(event, text)], f"showed case {case.number}")
+
+
+def _reverse_case(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, case: CaseInfo, now: datetime
+) -> Decision:
+    texts = snap.view.texts
+    if case.reversed_at:
+        return Decision.act([_reply(event, texts.get(
+            "mod.already_reversed", number=case.number, moderator=case.reversed_by))],
+            f"case {case.number} already reversed")  # fmt: skip
+    undo: list[Action] = []
+    if case.action == "timeout" and not case.lifted_at:
+        undo.append(RemoveTimeout(user_id=case.user_id, reason=f"case #{case.number} reversed"))
+    elif case.action == "ban":
+        undo.append(Unban(user_id=case.user_id, reason=f"case #{case.number} reversed"))
+    text = texts.get(
+        "mod.reversed",
+        number=case.number,
+        action=case.action,
+        member=case.user_id,
+        moderator=event.actor.display,
+    )
+    actions: list[Action] = [*undo, _reply(event, text)]
+    if cfg.log_cases and snap.view.settings.mod_log_channel:
+        actions.append(
+            AlertModerators(
+                text=texts.get(
+                    "mod.case_reversed_log",
+                    number=case.number,
+                    action=case.action,
+                    member=case.user_id,
+                    moderator=event.actor.display,
+                ),
+                user_id=case.user_id,
+            )
+        )
+    patches: list[Patch] = [
+        ReverseCase(case.number, event.actor.user_id, now),
+        *_learn_ham_of(case, event.actor.user_id, now),
+    ]
+    return Decision.act(actions, f"case {case.number} reversed", patches)
+
+
+@rule("moderation.purge", on=CommandInvoked, load=load_command, commands=("purge",))
+def purge(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
+) -> Decision:
+    wanted = max(0, min(_int(event.args.get("count")) or 0, cfg.max_purge))
+    # the newest messages first, never the command itself; staff messages are kept
+    chosen = [(m, u) for m, u in reversed(snap.recent) if m != event.message_id][:wanted]
+    deletes: list[Action] = [
+        DeleteMessage(channel_id=event.channel_id, message_id=m, user_id=u) for m, u in chosen
+    ]
+    ids = tuple(m for m, _ in chosen)
+    reply = _reply(event, snap.view.texts.get("mod.purged", count=len(deletes)))
+    return Decision.act(
+        [*deletes, reply],
+        f"purged {len(deletes)} of {wanted} asked",
+        [ForgetMessages(event.channel_id, ids), RevokePoints(ids, now)],
+    )
+
+
+@rule("moderation.report", on=CommandInvoked, load=load_command, commands=("report",))
+def report(
+    event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
+) -> Decision:
+    texts = snap.view.texts
+    if not cfg.report.enabled:
+        return Decision.skip("reports are switched off")
+    if not event.target_message_id:
+        return Decision.act(
+            [_reply(event, texts.get("mod.report_needs_message"))], "report without a message"
+        )
+    recent = [t for t in snap.reports if now - t < cfg.report.window]
+    if len(recent) >= cfg.report.limit:
+        return Decision.act(
+            [_reply(event, texts.get("mod.report_limited"))],
+            f"{len(recent)} reports in {format_duration(cfg.report.window)}",
+        )
+    alert = AlertModerators(
+        text=texts.get("mod.report_alert", reporter=event.actor.display,
+                       member=event.target_user_id or "?", channel=event.channel_id,
+                       excerpt=excerpt(event.target_message_text) or event.target_message_id),
+        user_id=event.target_user_id,
+    )  # fmt: skip
+    return Decision.act(
+        [alert, _reply(event, texts.get("mod.report_sent"))],
+        f"{event.actor.display} reported {event.target_message_id}",
+        [NoteReport(event.actor.user_id, now)],
+    )
+
+
+# -- the sweep -----------------------------------------------------------------------------------
+# -- ended timeouts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    view: CommunityView
+    timeouts: tuple[CaseInfo, ...]
+    step_ids: tuple[int, ...]
+
+
+async def load_ended(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> Ended:
+    steps = await ctx.store.steps(ctx.community, kind_prefix=LIFT, due_before=ctx.now)
+    timeouts = await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now) if steps else []
+    return Ended(ctx.view, tuple(timeouts), tuple(s.id for s in steps))
+
+
+@rule("moderation.lift_timeouts", on=Tick, load=load_ended, jobs=("due",))
+def lift_timeouts(event: Tick, cfg: ModerationConfig, snap: Ended, now: datetime) -> Decision:
+    """A timeout's end is a pending step and in its case row, so it is lifted even after a
+    restart (Discord and Telegram lift native timeouts themselves; lifting again is harmless
+    and gets recorded). A reversed or already lifted timeout is not lifted twice."""
+    if not snap.step_ids:
+        return Decision.skip("no timeout has ended")
+    actions = [
+        RemoveTimeout(user_id=c.user_id, reason=f"case #{c.number}: timeout ended")
+        for c in snap.timeouts
+    ]
+    patches: list[Patch] = [
+        FinishSteps(snap.step_ids, now),
+        MarkLifted(tuple(c.number for c in snap.timeouts), now),
+    ]
+    return Decision.act(actions, f"{len(actions)} timeouts ended", patches)

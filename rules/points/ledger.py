@@ -1,0 +1,207 @@
+"""Points state as the rules see it: a per-process cache of each member's balance and today's
+earnings (so a message costs no query), and the patches that write the ledger.
+
+The cache is filled from the store the first time a member is seen in this process and is only
+changed by patches, after the ledger write succeeded — a replayed event whose key is already in
+the ledger changes neither the database nor the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.rule import ApplyContext, Patch, RuleContext
+from bot.store import MemberInfo
+from bot.store import engagement as q
+from bot.store.engagement import Credit
+from rules.points.common import local_day
+
+MEMBERS = "points.members"
+NEWCOMER_MESSAGES = "points.newcomer_messages"
+_NEWCOMER_MESSAGES_KEPT = 2000
+
+
+@dataclass(slots=True)
+class MemberPoints:
+    xp: int
+    balance: int
+    day: date
+    today: dict[str, int]
+    last_paid_at: datetime | None
+    info: MemberInfo | None
+    recent: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PointsSnapshot:
+    user_id: str
+    xp: int
+    balance: int
+    day: date
+    today: dict[str, int]
+    last_paid_at: datetime | None
+    recent: tuple[str, ...]
+    info: MemberInfo | None
+
+    def earned_today(self, source: str) -> int:
+        return self.today.get(source, 0)
+
+
+def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
+    return memory.setdefault(MEMBERS, {})
+
+
+async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
+    """The member's points, from this process's cache (one read from the store per member)."""
+    cache = _cache(ctx.memory)
+    day = local_day(ctx.view, ctx.now)
+    entry = cache.get(user_id)
+    if entry is None:
+        balance, today, last = await q.member_points_state(ctx.store, ctx.community, user_id, day)
+        info = await ctx.store.member(ctx.community, user_id)
+        entry = MemberPoints(balance.xp, balance.balance, day, today, last, info)
+        cache[user_id] = entry
+    elif entry.day != day:
+        # a new local day: daily caps start again
+        entry.day, entry.today = day, {}
+    return PointsSnapshot(
+        user_id, entry.xp, entry.balance, entry.day, dict(entry.today), entry.last_paid_at,
+        tuple(entry.recent), entry.info,
+    )
+
+
+def note_credits(
+    memory: dict[str, Any], written: Iterable[Credit], at: datetime,
+    fingerprint: str | None = None, keep: int = 5,
+) -> None:
+    """Bring the cache in line with ledger rows that were just written."""
+    cache = _cache(memory)
+    for c in written:
+        entry = cache.get(c.user_id)
+        if entry is None:
+            continue  # not cached yet: it will be read from the store when needed
+        if c.source not in q.SPENDING:
+            entry.xp += c.amount
+        entry.balance += c.amount
+        if c.day == entry.day:
+            entry.today[c.source] = entry.today.get(c.source, 0) + c.amount
+        if c.source == "message":
+            entry.last_paid_at = at
+            if fingerprint and keep:
+                entry.recent.append(fingerprint)
+                del entry.recent[:-keep]
+
+
+def forget_member(memory: dict[str, Any], user_id: str) -> None:
+    _cache(memory).pop(user_id, None)
+
+
+def fingerprint(text: str) -> str:
+    """Same words, same case-folded text → same fingerprint (spacing does not matter)."""
+    folded = " ".join(text.casefold().split())
+    return hashlib.blake2b(folded.encode(), digest_size=8).hexdigest()
+
+
+def newcomer_author(memory: dict[str, Any], message_id: str | None) -> str | None:
+    if not message_id:
+        return None
+    return memory.get(NEWCOMER_MESSAGES, {}).get(message_id)
+
+
+# -- patches -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pay(Patch):
+    """Write ledger rows (and balances) in one transaction; keys already present are skipped."""
+
+    credits: tuple[Credit, ...]
+    at: datetime
+    fingerprint: str | None = None
+    keep: int = 5
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        written = await q.credit(ctx.store, ctx.community, self.credits, self.at)
+        note_credits(ctx.memory, written, self.at, self.fingerprint, self.keep)
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeMessagePoints(Patch):
+    """Take back what a deleted message earned. Other capabilities (anti-spam, moderation) can
+    return this patch with their decision when they delete a message."""
+
+    message_id: str
+    at: datetime
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        taken = await q.revoke_message_points(ctx.store, ctx.community, self.message_id, self.at)
+        cache = _cache(ctx.memory)
+        for user_id, amount in taken.items():
+            entry = cache.get(user_id)
+            if entry is not None:
+                entry.xp -= amount
+                entry.balance -= amount
+
+
+@dataclass(frozen=True, slots=True)
+class RememberNewcomerMessage(Patch):
+    """Remember (in this process) that a newcomer wrote this message, so the first member who
+    replies to it can be rewarded."""
+
+    message_id: str
+    user_id: str
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        kept: OrderedDict[str, str] = ctx.memory.setdefault(NEWCOMER_MESSAGES, OrderedDict())
+        kept[self.message_id] = self.user_id
+        while len(kept) > _NEWCOMER_MESSAGES_KEPT:
+            kept.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetNewcomerMessage(Patch):
+    message_id: str
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
+
+
+class RedemptionRefused(RuntimeError):
+    """The balance or stock changed between the decision and the write (a concurrent
+    redemption). Nothing was written; the decision's reply and alert are not sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Redeem(Patch):
+    user_id: str
+    item: str
+    cost: int
+    stock: int | None
+    key: str
+    day: date
+    at: datetime
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        outcome = await q.redeem(
+            ctx.store, ctx.community, user_id=self.user_id, item=self.item, cost=self.cost,
+            stock=self.stock, key=self.key, day=self.day, at=self.at,
+        )
+        if outcome != "ok":
+            raise RedemptionRefused(f"redeeming {self.item} for {self.user_id}: {outcome}")
+        entry = _cache(ctx.memory).get(self.user_id)
+        if entry is not None:
+            entry.balance -= self.cost
+
+
+@dataclass(frozen=True, slots=True)
+class MoveTiers(Patch):
+    moves: tuple[q.TierMove, ...]
+    at: datetime
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        await q.apply_tier_moves(ctx.store, ctx.community, self.moves, self.at)

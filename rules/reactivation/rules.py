@@ -1,0 +1,266 @@
+"""Silent-member reactivation as pure rules: a daily sweep that nudges members who went quiet
+(direct message where possible, else a rate-limited public digest), a comeback bonus when they
+post again, /quiet to opt out, and /silent for moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.actions import Action, Post, Reply, SendDirect
+from bot.configmodel import format_duration
+from bot.events import CommandInvoked, Event, MessagePosted, Tick
+from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, rule
+from bot.store import MemberInfo
+from bot.store import engagement as q
+from bot.store.engagement import Credit, NewNudge, NudgeInfo
+from rules.points import PointsConfig, level_up_actions, member_points, note_credits
+from rules.points.common import in_window, local_day, say
+from rules.points.ledger import PointsSnapshot
+from rules.reactivation.config import ReactivationConfig
+from rules.welcome import WelcomeConfig, is_newcomer
+
+SWEEP_JOB = "reactivation.sweep"
+OPEN = "reactivation.open"  # memory: member → when last nudged, while they stay silent
+DIGEST_STATE = "reactivation.digest"
+
+
+# -- the daily sweep ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SweepSnapshot:
+    view: CommunityView
+    members: list[MemberInfo]
+    quiet: set[str]
+    nudges: list[NudgeInfo]
+    last_digest: datetime | None
+    welcome: WelcomeConfig
+
+
+def _welcome(playbook: Any) -> WelcomeConfig:
+    cfg = getattr(playbook, "welcome", None)
+    return cfg if isinstance(cfg, WelcomeConfig) else WelcomeConfig()
+
+
+async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> SweepSnapshot:
+    state = await ctx.store.get_state(ctx.community, DIGEST_STATE) or {}
+    last = datetime.fromisoformat(state["at"]) if state.get("at") else None
+    return SweepSnapshot(
+        ctx.view,
+        [m for m in await ctx.store.members(ctx.community) if not m.is_bot],
+        await q.quiet_members(ctx.store, ctx.community),
+        await q.nudges_for_sweep(ctx.store, ctx.community, ctx.now - cfg.cap_period),
+        last,
+        _welcome(ctx.playbook),
+    )
+
+
+def silent_since(member: MemberInfo) -> datetime | None:
+    return member.last_active_at or member.joined_at
+
+
+def silence_tier(silence: timedelta, tiers: list[timedelta]) -> timedelta | None:
+    reached = [t for t in tiers if silence >= t]
+    return reached[-1] if reached else None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordNudges(Patch):
+    nudges: tuple[NewNudge, ...]
+    at: datetime
+    digest_posted: bool
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        await q.record_nudges(ctx.store, ctx.community, self.nudges, self.at)
+        opened = ctx.memory.get(OPEN)
+        if opened is not None:
+            for nudge in self.nudges:
+                opened[nudge.user_id] = self.at
+        if self.digest_posted:
+            await ctx.store.set_state(ctx.community, DIGEST_STATE, {"at": self.at.isoformat()},
+                                      self.at)
+
+
+@rule("reactivation.sweep", on=Tick, load=load_sweep, jobs=(SWEEP_JOB,))
+def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: datetime) -> Decision:
+    view = snap.view
+    if cfg.quiet_hours and in_window(view.local(now).time(), cfg.quiet_hours.start,
+                                     cfg.quiet_hours.end):
+        return Decision.skip("quiet hours: nobody is contacted now")
+    if not cfg.steps:
+        return Decision.skip("no campaign steps in the playbook")
+    contacts: dict[str, int] = {}
+    done_steps: set[tuple[str, int, datetime]] = set()
+    for n in snap.nudges:
+        if n.nudged_at >= now - cfg.cap_period:
+            contacts[n.user_id] = contacts.get(n.user_id, 0) + 1
+        done_steps.add((n.user_id, n.step, n.silent_since))
+    direct: list[tuple[MemberInfo, int, datetime]] = []
+    digest: list[tuple[MemberInfo, int, datetime]] = []
+    for member in sorted(snap.members, key=lambda m: m.user_id):
+        since = silent_since(member)
+        if since is None or not member.present or member.user_id in snap.quiet:
+            continue
+        if cfg.exclude_newcomers and is_newcomer(member, snap.welcome, now):
+            continue
+        if contacts.get(member.user_id, 0) >= cfg.contact_cap:
+            continue
+        silence = now - since
+        due = [i for i, s in enumerate(cfg.steps) if silence >= s.after]
+        if not due or (member.user_id, due[-1], since) in done_steps:
+            continue
+        step = cfg.steps[due[-1]]
+        dm = step.via == "direct" or (step.via == "auto" and member.can_dm)
+        if dm and member.can_dm:
+            direct.append((member, due[-1], since))
+        elif step.via != "direct":
+            digest.append((member, due[-1], since))
+    actions: list[Action] = []
+    nudges: list[NewNudge] = []
+    for member, index, since in direct:
+        days = (now - since).days
+        text = say(view, cfg.steps[index].text, "reactivation.direct",
+                   member=member.name or member.user_id, days=days)
+        actions.append(SendDirect(user_id=member.user_id, text=text))
+        nudges.append(NewNudge(member.user_id, index, "direct", since))
+    digest_posted = False
+    digest_open = snap.last_digest is None or now - snap.last_digest >= cfg.digest.every
+    if digest and digest_open:
+        chosen = digest[: cfg.digest.max_mentions]
+        names = ", ".join(m.name or m.user_id for m, _, _ in chosen)
+        actions.append(Post(channel_id=cfg.digest.channel or view.settings.default_channel,
+                            text=say(view, cfg.digest.text, "reactivation.digest",
+                                     members=names),
+                            mentions=tuple(m.user_id for m, _, _ in chosen)))
+        nudges += [NewNudge(m.user_id, i, "digest", s) for m, i, s in chosen]
+        digest_posted = True
+    if not nudges:
+        why = "no silent member is due a contact"
+        if digest and not digest_open:
+            why = f"{len(digest)} wait for the next digest (one every " \
+                f"{format_duration(cfg.digest.every)})"
+        return Decision.skip(why)
+    return Decision.act(actions, f"nudged {len(direct)} by direct message, "
+                        f"{len(nudges) - len(direct)} in a digest",
+                        [RecordNudges(tuple(nudges), now, digest_posted)])
+
+
+# -- coming back -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnSnapshot:
+    view: CommunityView
+    nudged_at: datetime
+    points: PointsSnapshot | None
+    points_cfg: PointsConfig | None
+
+
+async def load_return(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> ReturnSnapshot | None:
+    if type(event) is not MessagePosted or event.author.is_bot:
+        return None
+    opened: dict[str, datetime] | None = ctx.memory.get(OPEN)
+    if opened is None:  # once per process: who has an open nudge
+        opened = ctx.memory[OPEN] = await q.open_nudges(ctx.store, ctx.community)
+    nudged_at = opened.get(event.author.user_id)
+    if nudged_at is None:
+        return None  # the hot path: most messages stop here
+    points_cfg = getattr(ctx.playbook, "points", None)
+    if not isinstance(points_cfg, PointsConfig) or not points_cfg.enabled:
+        points_cfg = None
+    points = await member_points(ctx, event.author.user_id) if points_cfg else None
+    return ReturnSnapshot(ctx.view, nudged_at, points, points_cfg)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkReturned(Patch):
+    user_id: str
+    at: datetime
+    credits: tuple[Credit, ...]
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        await q.mark_returned(ctx.store, ctx.community, self.user_id, self.at, self.credits)
+        ctx.memory.get(OPEN, {}).pop(self.user_id, None)
+        note_credits(ctx.memory, self.credits, self.at)
+
+
+@rule("reactivation.comeback", on=MessagePosted, load=load_return)
+def on_return(ev: MessagePosted, cfg: ReactivationConfig, snap: ReturnSnapshot | None,
+              now: datetime) -> Decision:
+    if snap is None:
+        return Decision.skip("not a nudged member")
+    user = ev.author.user_id
+    waited = ev.occurred_at - snap.nudged_at
+    bonus = cfg.comeback.points if waited <= cfg.comeback.within else 0
+    credits: tuple[Credit, ...] = ()
+    if bonus:
+        credits = (Credit(user, f"comeback:{user}:{snap.nudged_at.isoformat()}", "comeback",
+                          bonus, local_day(snap.view, ev.occurred_at)),)
+    actions: list[Action] = []
+    if bonus and cfg.comeback.greet:
+        actions.append(Reply(channel_id=ev.channel_id, reply_to=ev.message_id, user_id=user,
+                             text=say(snap.view, cfg.comeback.text, "reactivation.comeback",
+                                      member=ev.author.display, points=bonus)))
+    if bonus and snap.points is not None and snap.points_cfg is not None:
+        levelled, _ = level_up_actions(snap.points_cfg, snap.view, user, ev.author.display,
+                                       snap.points.xp, snap.points.xp + bonus, ev.channel_id)
+        actions += levelled
+    why = f"{ev.author.display} posted {format_duration(timedelta(seconds=int(waited.total_seconds())))} " \
+        f"after a nudge" + (f": +{bonus} comeback bonus" if bonus else "")
+    return Decision.act(actions, why, [MarkReturned(user, ev.occurred_at, credits)])
+
+
+# -- /quiet and /silent ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuiet(Patch):
+    user_id: str
+    quiet: bool
+    at: datetime
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        await q.set_quiet(ctx.store, ctx.community, self.user_id, self.quiet, self.at)
+
+
+@rule("reactivation.quiet", on=CommandInvoked, commands=("quiet",))
+def on_quiet(ev: CommandInvoked, cfg: ReactivationConfig, view: CommunityView,
+             now: datetime) -> Decision:
+    quiet = str(ev.args.get("mode") or "on").lower() not in ("off", "no", "false", "0")
+    text = say(view, cfg.quiet_reply if quiet else cfg.unquiet_reply,
+               "reactivation.quiet" if quiet else "reactivation.unquiet")
+    return Decision.act(
+        [Reply(channel_id=ev.channel_id, reply_to=ev.message_id, user_id=ev.actor.user_id,
+               text=text, ephemeral=True)],
+        f"{ev.actor.display} {'opted out of' if quiet else 'opted back into'} nudges",
+        [SetQuiet(ev.actor.user_id, quiet, now)],
+    )
+
+
+@rule("reactivation.silent", on=CommandInvoked, load=load_sweep, commands=("silent",))
+def on_silent(ev: CommandInvoked, cfg: ReactivationConfig, snap: SweepSnapshot,
+              now: datetime) -> Decision:
+    texts = snap.view.texts
+    by_tier: dict[timedelta, list[str]] = {}
+    for member in snap.members:
+        since = silent_since(member)
+        if since is None or not member.present:
+            continue
+        tier = silence_tier(now - since, cfg.tiers)
+        if tier is not None:
+            by_tier.setdefault(tier, []).append(member.name or member.user_id)
+    if not by_tier:
+        text = texts.get("reactivation.silent_none", days=cfg.tiers[0].days if cfg.tiers else 0)
+    else:
+        lines = [texts.get("reactivation.silent_title")]
+        for tier in sorted(by_tier, reverse=True):
+            names = sorted(by_tier[tier])
+            shown = ", ".join(names[:30]) + (" …" if len(names) > 30 else "")
+            lines.append(texts.get("reactivation.silent_tier", days=tier.days, count=len(names),
+                                   members=shown))
+        text = "\n".join(lines)
+    return Decision.act([Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
+                               user_id=ev.actor.user_id, ephemeral=True)],
+                        f"{sum(len(v) for v in by_tier.values())} silent members listed")

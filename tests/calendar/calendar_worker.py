@@ -1,0 +1,57 @@
+"""One bot process for the two-process test: `python -m tests.calendar.calendar_worker DB
+PLAYBOOK OUT`. It serves community test/c1 and appends every post it makes to OUT (JSON lines
+with its pid); SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.recording import RecordingAdapter
+from bot.actions import Action
+from bot.adapter import ActionResult
+from bot.app import build_runtime
+from bot.clock import SystemClock
+from bot.service import serve
+
+
+@dataclass
+class FileAdapter(RecordingAdapter):
+    out: Path = Path("posts.jsonl")
+
+    async def execute(self, community_id: str, action: Action) -> ActionResult:
+        line = json.dumps({"pid": os.getpid(), "text": action.text_shown, "t": time.time()})
+        with self.out.open("a", encoding="utf-8") as f:  # one short append per post
+            f.write(line + "\n")
+        return ActionResult(ref=f"{os.getpid()}-{time.time_ns()}")
+
+
+async def main(db_url: str, playbook: str, out: str) -> None:
+    adapter = FileAdapter(platform="test", out=Path(out))
+    runtime = await build_runtime(
+        db_url=db_url, playbook=playbook, adapters={"test": adapter}, migrate=False
+    )
+    await runtime.store.community("test", "c1")
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    await serve(
+        runtime,
+        {"test": adapter},
+        clock=SystemClock(),
+        poll_seconds=0.5,
+        stop_event=stop,
+        flush_seconds=0.5,
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format=f"{os.getpid()} %(name)s: %(message)s")
+    asyncio.run(main(*sys.argv[1:4]))

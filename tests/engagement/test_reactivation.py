@@ -1,0 +1,128 @@
+"""Silent-member reactivation end to end: nudged once, counted as reactivated on return,
+digests for members the bot cannot message, quiet hours, opt-out and /silent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.actions import Post, SendDirect
+from bot.events import Actor, MemberJoined
+from bot.store import engagement as q
+from tests.harness import COMMUNITY, PLATFORM, T0, BotHarness
+
+PLAYBOOK = """
+community: {name: Makers, timezone: UTC}
+welcome: {newcomer_window: 3d, greeting: "hi {member}"}
+points: {}
+reactivation:
+  tiers: [7d, 14d]
+  steps:
+    - {after: 7d, via: auto}
+    - {after: 14d, via: auto, text: "{member}, two weeks already! We saved you a seat."}
+  at: "10:00"
+  quiet_hours: {start: "22:00", end: "08:00"}
+  contact_cap: 2
+  cap_period: 30d
+  digest: {max_mentions: 2, every: 3d}
+  comeback: {within: 7d, points: 30}
+"""
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = await BotHarness.start(tmp_path, PLAYBOOK)
+    yield harness
+    await harness.close()
+
+
+async def ref_of(bot: BotHarness):
+    return await bot.runtime.store.community(PLATFORM, COMMUNITY)
+
+
+async def test_silent_member_is_nudged_once_and_counted_when_they_return(bot):
+    await bot.join("alice")
+    await bot.say("alice", "hello, I am alice")
+    await bot.join("bob")
+    bot.clear()
+    for _ in range(7):
+        await bot.say("bob", "still chatting here", at=timedelta(days=1))
+    assert not any(isinstance(a, SendDirect) for a in bot.actions)  # 6 days: not yet silent
+    await bot.advance(timedelta(days=1, hours=2))  # day 8, past the 10:00 sweep
+    dms = [a for a in bot.actions if isinstance(a, SendDirect)]
+    assert [d.user_id for d in dms] == ["alice"]
+    assert "we haven't heard from you in Makers for 7 days" in dms[0].text
+    bot.clear()
+    await bot.advance(timedelta(days=2))  # later sweeps do not repeat the same step
+    assert not any(isinstance(a, SendDirect) for a in bot.actions)
+    await bot.say("alice", "I'm back!")
+    assert bot.texts("reply") == ["🎉 Welcome back, alice! +30 points."]
+    ref = await ref_of(bot)
+    rates = await q.reactivation_rate(bot.runtime.store, ref, T0, bot.now)
+    assert rates[0].nudged == 1 and rates[0].returned == 1 and rates[0].rate == 1.0
+    assert (await q.balance_of(bot.runtime.store, ref, "alice")).xp == 10 + 10 + 30  # two messages and the bonus
+    bot.clear()
+    await bot.say("alice", "and again, back", at=timedelta(minutes=5))
+    assert bot.texts("reply") == []  # the bonus is paid once
+
+
+async def test_unreachable_members_get_a_rate_limited_digest(bot):
+    for name in ["ann", "ben", "cat"]:
+        await bot.emit(MemberJoined(platform=PLATFORM, community_id=COMMUNITY,
+                                    occurred_at=bot.now,
+                                    member=Actor(user_id=name, name=name, can_dm=False)))
+    await bot.advance(timedelta(minutes=2))  # the batched welcome goes out
+    bot.clear()
+    await bot.advance(timedelta(days=7, hours=2))
+    posts = [a for a in bot.actions if isinstance(a, Post)]
+    assert [p.text for p in posts] == [
+        "👋 We miss you: ann, ben! Come and tell us what you've been up to."]
+    assert not any(isinstance(a, SendDirect) for a in bot.actions)
+    bot.clear()
+    await bot.advance(timedelta(days=1))  # the next digest waits 3 days
+    assert bot.texts("post") == []
+    await bot.advance(timedelta(days=2))
+    assert bot.texts("post") == [
+        "👋 We miss you: cat! Come and tell us what you've been up to."]
+
+
+async def test_quiet_members_and_newcomers_are_left_alone(bot):
+    await bot.join("alice")
+    await bot.join("zoe")
+    await bot.command("zoe", "quiet")
+    assert "won't nudge you" in bot.texts("reply")[-1]
+    await bot.advance(timedelta(days=2))
+    await bot.join("newbie")  # still a newcomer at the next sweeps
+    bot.clear()
+    await bot.advance(timedelta(days=6))
+    dms = [a.user_id for a in bot.actions if isinstance(a, SendDirect)]
+    assert dms == ["alice"]
+
+
+async def test_contact_cap_and_second_step(bot):
+    await bot.join("alice")
+    bot.clear()
+    await bot.advance(timedelta(days=15))
+    dms = [a for a in bot.actions if isinstance(a, SendDirect)]
+    assert [d.text for d in dms] == [
+        dms[0].text, "alice, two weeks already! We saved you a seat."]
+    assert len(dms) == 2
+    bot.clear()
+    await bot.advance(timedelta(days=10))  # cap of 2 per 30 days reached
+    assert not any(isinstance(a, SendDirect) for a in bot.actions)
+
+
+async def test_moderators_list_silent_members_by_tier(bot):
+    bot.moderators.add("mod")
+    await bot.join("alice")
+    await bot.advance(timedelta(days=8))
+    await bot.join("bob")
+    await bot.advance(timedelta(days=8))
+    await bot.say("mod", "present and talking")
+    await bot.command("mod", "silent")
+    assert bot.texts("reply")[-1].splitlines() == [
+        "Silent members", "14+ days (1): alice", "7+ days (1): bob"]
+    await bot.command("alice", "silent")
+    assert "moderator" in bot.texts("reply")[-1]
+
