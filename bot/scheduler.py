@@ -34,6 +34,15 @@ class Job:
     misfire_grace: timedelta = timedelta(minutes=5)
 
 
+def trigger_shape(trigger: Any) -> str:
+    """A stable description of a trigger, to notice when a reloaded playbook changed a job
+    (an interval trigger's repr holds its creation time, so only its interval counts)."""
+    interval = getattr(trigger, "interval", None)
+    if interval is not None:
+        return f"interval:{interval}"
+    return repr(trigger)
+
+
 class Scheduler(Protocol):
     def add(self, job: Job) -> None: ...
     def remove(self, job_id: str) -> None: ...

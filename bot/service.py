@@ -22,7 +22,7 @@ from datetime import datetime
 from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.runtime import Runtime
-from bot.scheduler import Job, RealScheduler
+from bot.scheduler import Job, RealScheduler, trigger_shape
 from bot.store.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class _Leading:
             self.scheduler.remove(job_id)
             del self._installed[job_id]
         for job_id, job in wanted.items():
-            shape = repr(job.trigger)
+            shape = trigger_shape(job.trigger)
             if self._installed.get(job_id) != shape:
                 self.scheduler.add(self._tracked(job))
                 self._installed[job_id] = shape

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.events import Event
 from bot.runtime import Handled, Runtime
-from bot.scheduler import SimulatedScheduler
+from bot.scheduler import SimulatedScheduler, trigger_shape
 
 
 class Simulation:
@@ -17,6 +17,7 @@ class Simulation:
         self.runtime = runtime
         self.scheduler = SimulatedScheduler(start)
         self._jobs_for: tuple[int, tuple[int, ...]] | None = None
+        self._shapes: dict[str, str] = {}  # job id → trigger shape, to replace edited jobs
 
     @property
     def now(self) -> datetime:
@@ -34,9 +35,12 @@ class Simulation:
         wanted = {job.id: job for job in await self.runtime.jobs()}
         for job_id in self.scheduler.job_ids() - set(wanted):
             self.scheduler.remove(job_id)
+            self._shapes.pop(job_id, None)
         for job_id, job in wanted.items():
-            if job_id not in self.scheduler.job_ids():
+            shape = trigger_shape(job.trigger)
+            if job_id not in self.scheduler.job_ids() or self._shapes.get(job_id) != shape:
                 self.scheduler.add(job)
+                self._shapes[job_id] = shape
 
     async def advance_to(self, when: datetime) -> int:
         await self._refresh_jobs()
