@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class Runtime:
         self.executor = executor
         self.flush_every = flush_every
         self.memory: dict[int, dict[str, Any]] = {}
+        self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
         self._catalogue = merge_catalogues(CORE_TEXTS, *(c.texts for c in self.capabilities))
         self._views: dict[int, tuple[Any, CommunityView]] = {}
@@ -196,9 +197,16 @@ class Runtime:
 
     # -- scheduled work ------------------------------------------------------------------------
 
+    async def _fresh_enough(self, when: datetime) -> None:
+        """Flush buffered counters before scheduled work, at most once a minute of event time:
+        jobs see activity at most ten minutes old (and `Store.member` merges unflushed activity)."""
+        if self._flushed_at is None or when - self._flushed_at >= timedelta(minutes=10):
+            await self.store.flush()
+            self._flushed_at = when
+
     async def run_due(self, when: datetime) -> None:
         """Deliver due SOP steps: a `Tick(job="due")` to each community that has some."""
-        await self.store.flush()
+        await self._fresh_enough(when)
         for ref in await self.store.communities_with_due_steps(when):
             await self.handle(
                 Tick(
@@ -207,7 +215,7 @@ class Runtime:
             )
 
     async def run_job(self, ref: CommunityRef, job: str, when: datetime) -> None:
-        await self.store.flush()
+        await self._fresh_enough(when)
         await self.handle(
             Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
         )

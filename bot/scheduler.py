@@ -56,15 +56,19 @@ class SimulatedScheduler:
         self.cursor = start
         self._jobs: dict[str, Job] = {}
         self._last: dict[str, datetime] = {}
+        # next fire time of each trigger job, computed once per firing (cron maths is costly)
+        self._upcoming: dict[str, datetime | None] = {}
         self._max_runs = max_runs_per_advance
 
     def add(self, job: Job) -> None:
         self._jobs[job.id] = job
         self._last.pop(job.id, None)
+        self._upcoming.pop(job.id, None)
 
     def remove(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
         self._last.pop(job_id, None)
+        self._upcoming.pop(job_id, None)
 
     def job_ids(self) -> set[str]:
         return set(self._jobs)
@@ -73,9 +77,11 @@ class SimulatedScheduler:
         if job.next_due is not None:
             due = await job.next_due()
             return max(due, self.cursor) if due is not None else None
-        last = self._last.get(job.id)
-        after = last + _TINY if last else self.cursor
-        return job.trigger.get_next_fire_time(last, after)
+        if job.id not in self._upcoming:
+            last = self._last.get(job.id)
+            after = last + _TINY if last else self.cursor
+            self._upcoming[job.id] = job.trigger.get_next_fire_time(last, after)
+        return self._upcoming[job.id]
 
     async def advance_to(self, target: datetime) -> int:
         """Run every job due up to `target`, earliest first. Returns how many runs happened."""
@@ -91,6 +97,7 @@ class SimulatedScheduler:
             when, job_id = best
             self.cursor = max(self.cursor, when)
             self._last[job_id] = when
+            self._upcoming.pop(job_id, None)
             await self._jobs[job_id].run(when)
             runs += 1
         else:

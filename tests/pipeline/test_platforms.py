@@ -18,6 +18,11 @@ community: {name: Makers, mod_log_channel: mod-log}
 welcome:
   greeting: "Welcome {member} to {community}!"
   direct_message: "Rules for {member}: be kind."
+antispam:
+  rules:
+    - name: ads
+      triggers: {keywords: [加微信, crypto giveaway]}
+      actions: {delete: true, reply: "{member}, no ads please."}
 """
 
 
@@ -58,6 +63,20 @@ async def test_telegram_join_runs_the_welcome_sop(tmp_path):
     await runtime.store.close()
 
 
+async def test_telegram_spam_is_deleted_with_the_right_api_calls(tmp_path):
+    api, adapter, runtime = await telegram_bot(tmp_path)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    spammer = user(66, "Sam", username="sam")
+    await adapter.feed(updates.message(spammer, "限时福利 请加 微 信 领取"))
+    await adapter.feed(updates.message(spammer, "I need assistance with my class"))
+    deletes = api.calls_to("deleteMessage")
+    assert len(deletes) == 1 and str(deletes[0]["chat_id"]) == str(GROUP_ID)
+    replies = [c for c in api.calls_to("sendMessage") if "no ads please" in str(c.get("text"))]
+    assert len(replies) == 1
+    await adapter.stop()
+    await runtime.store.close()
+
+
 def _commands(call: dict) -> list[dict]:
     import json
 
@@ -78,6 +97,25 @@ async def test_discord_join_runs_the_welcome_sop(tmp_path):
         ref = await runtime.store.community("discord", h.community_id)
         member = await runtime.store.member(ref, str(h.member("nina").id))
         assert member is not None and member.greeted_at is not None
+    finally:
+        await close_harness(h)
+        await runtime.store.close()
+
+
+async def test_discord_spam_is_deleted_and_the_member_told(tmp_path):
+    h = await make_harness(commands=[])
+    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'dc.db'}",
+                                  playbook=playbook(tmp_path), adapters={"discord": h.adapter})
+    h.responder = runtime.handle
+    try:
+        message = await h.say("bob", "huge CRYPTO   giveaway today!!!")
+        await dpytest.run_all_events()
+        history = [m.id async for m in h.channel("general").history(limit=50)]
+        assert message.id not in history
+        assert any("no ads please" in m.content for m in h.sent)
+        await h.say("bob", "thanks for the assistance in class")
+        await dpytest.run_all_events()
+        assert sum("no ads please" in m.content for m in h.sent) == 1
     finally:
         await close_harness(h)
         await runtime.store.close()
