@@ -65,10 +65,21 @@ async def _credit_in(
     is already in the ledger are skipped. Returns the rows actually written."""
     written: list[Credit] = []
     for c in credits:
-        row = store.insert(PointsEntry).values(
-            community_id=ref.id, user_id=c.user_id, key=c.key[:200], source=c.source,
-            amount=c.amount, at=at, day=c.day, ref=c.ref, reason=c.reason[:300],
-        ).on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
+        row = (
+            store.insert(PointsEntry)
+            .values(
+                community_id=ref.id,
+                user_id=c.user_id,
+                key=c.key[:200],
+                source=c.source,
+                amount=c.amount,
+                at=at,
+                day=c.day,
+                ref=c.ref,
+                reason=c.reason[:300],
+            )
+            .on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
+        )
         if not (await s.execute(row)).rowcount:
             continue
         written.append(c)
@@ -155,8 +166,15 @@ async def revoke_message_points(
             total, _ = net.get(user_id, (0, day))
             net[user_id] = (total + int(amount or 0), day)
         credits = [
-            Credit(user, f"revoke:{message_id}:{user}", "revoke", -amount, day, None,
-                   f"message {message_id} deleted")
+            Credit(
+                user,
+                f"revoke:{message_id}:{user}",
+                "revoke",
+                -amount,
+                day,
+                None,
+                f"message {message_id} deleted",
+            )
             for user, (amount, day) in net.items()
             if amount > 0
         ]
@@ -201,9 +219,9 @@ async def xp_position(store: Store, ref: CommunityRef, user_id: str) -> tuple[in
         )
         ranked = int(
             await s.scalar(
-                select(func.count()).select_from(PointsBalance).where(
-                    PointsBalance.community_id == ref.id, PointsBalance.xp > 0
-                )
+                select(func.count())
+                .select_from(PointsBalance)
+                .where(PointsBalance.community_id == ref.id, PointsBalance.xp > 0)
             )
             or 0
         )
@@ -211,9 +229,9 @@ async def xp_position(store: Store, ref: CommunityRef, user_id: str) -> tuple[in
             return 0, ranked
         above = int(
             await s.scalar(
-                select(func.count()).select_from(PointsBalance).where(
-                    PointsBalance.community_id == ref.id, PointsBalance.xp > mine
-                )
+                select(func.count())
+                .select_from(PointsBalance)
+                .where(PointsBalance.community_id == ref.id, PointsBalance.xp > mine)
             )
             or 0
         )
@@ -265,9 +283,9 @@ async def checkins_on(store: Store, ref: CommunityRef, day: date) -> int:
     async with store.sessions() as s:
         return int(
             await s.scalar(
-                select(func.count()).select_from(CheckIn).where(
-                    CheckIn.community_id == ref.id, CheckIn.day == day
-                )
+                select(func.count())
+                .select_from(CheckIn)
+                .where(CheckIn.community_id == ref.id, CheckIn.day == day)
             )
             or 0
         )
@@ -288,8 +306,14 @@ async def record_checkin(
     async with store.sessions.begin() as s:
         inserted = await s.execute(
             store.insert(CheckIn)
-            .values(community_id=ref.id, user_id=user_id, day=day, at=at, streak=state.streak,
-                    freeze_used=freeze_used)
+            .values(
+                community_id=ref.id,
+                user_id=user_id,
+                day=day,
+                at=at,
+                streak=state.streak,
+                freeze_used=freeze_used,
+            )
             .on_conflict_do_nothing(
                 index_elements=[CheckIn.community_id, CheckIn.user_id, CheckIn.day]
             )
@@ -297,8 +321,11 @@ async def record_checkin(
         if not inserted.rowcount:
             return False
         values = {
-            "streak": state.streak, "best": state.best, "last_day": day,
-            "freezes": state.freezes, "total": state.total,
+            "streak": state.streak,
+            "best": state.best,
+            "last_day": day,
+            "freezes": state.freezes,
+            "total": state.total,
         }
         upsert = store.insert(CheckInStreak).values(community_id=ref.id, user_id=user_id, **values)
         await s.execute(
@@ -310,7 +337,9 @@ async def record_checkin(
     return True
 
 
-async def mark_reminded(store: Store, ref: CommunityRef, user_ids: Iterable[str], day: date) -> None:
+async def mark_reminded(
+    store: Store, ref: CommunityRef, user_ids: Iterable[str], day: date
+) -> None:
     ids = list(user_ids)
     if not ids:
         return
@@ -392,8 +421,14 @@ async def apply_tier_moves(
         await s.execute(
             store.insert(TierChange),
             [
-                {"community_id": ref.id, "user_id": m.user_id, "from_tier": m.from_tier,
-                 "to_tier": m.to_tier, "promoted": m.promoted, "at": at}
+                {
+                    "community_id": ref.id,
+                    "user_id": m.user_id,
+                    "from_tier": m.from_tier,
+                    "to_tier": m.to_tier,
+                    "promoted": m.promoted,
+                    "at": at,
+                }
                 for m in moves
             ],
         )
@@ -496,9 +531,11 @@ async def redeem(
     the ledger row all change, or none does. Returns "ok", "duplicate", "stock" or "balance"."""
     try:
         async with store.sessions.begin() as s:
-            row = store.insert(Redemption).values(
-                community_id=ref.id, user_id=user_id, item=item, cost=cost, key=key, at=at
-            ).on_conflict_do_nothing(index_elements=[Redemption.community_id, Redemption.key])
+            row = (
+                store.insert(Redemption)
+                .values(community_id=ref.id, user_id=user_id, item=item, cost=cost, key=key, at=at)
+                .on_conflict_do_nothing(index_elements=[Redemption.community_id, Redemption.key])
+            )
             if not (await s.execute(row)).rowcount:
                 raise _Refused("duplicate")
             if stock is not None:
@@ -509,24 +546,37 @@ async def redeem(
                 )
                 sold = await s.execute(
                     update(ShopStock)
-                    .where(ShopStock.community_id == ref.id, ShopStock.item == item,
-                           ShopStock.sold < stock)
+                    .where(
+                        ShopStock.community_id == ref.id,
+                        ShopStock.item == item,
+                        ShopStock.sold < stock,
+                    )
                     .values(sold=ShopStock.sold + 1)
                 )
                 if not sold.rowcount:
                     raise _Refused("stock")
             paid = await s.execute(
                 update(PointsBalance)
-                .where(PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id,
-                       PointsBalance.balance >= cost)
+                .where(
+                    PointsBalance.community_id == ref.id,
+                    PointsBalance.user_id == user_id,
+                    PointsBalance.balance >= cost,
+                )
                 .values(balance=PointsBalance.balance - cost, updated_at=at)
             )
             if not paid.rowcount:
                 raise _Refused("balance")
             await s.execute(
                 store.insert(PointsEntry).values(
-                    community_id=ref.id, user_id=user_id, key=key, source="redeem",
-                    amount=-cost, at=at, day=day, ref=None, reason=f"redeemed {item}"[:300],
+                    community_id=ref.id,
+                    user_id=user_id,
+                    key=key,
+                    source="redeem",
+                    amount=-cost,
+                    at=at,
+                    day=day,
+                    ref=None,
+                    reason=f"redeemed {item}"[:300],
                 )
             )
     except _Refused as refused:
@@ -619,11 +669,21 @@ async def record_nudges(
         for n in nudges:
             result = await s.execute(
                 store.insert(Nudge)
-                .values(community_id=ref.id, user_id=n.user_id, step=n.step, via=n.via,
-                        silent_since=n.silent_since, nudged_at=at)
+                .values(
+                    community_id=ref.id,
+                    user_id=n.user_id,
+                    step=n.step,
+                    via=n.via,
+                    silent_since=n.silent_since,
+                    nudged_at=at,
+                )
                 .on_conflict_do_nothing(
-                    index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step,
-                                    Nudge.silent_since]
+                    index_elements=[
+                        Nudge.community_id,
+                        Nudge.user_id,
+                        Nudge.step,
+                        Nudge.silent_since,
+                    ]
                 )
             )
             written += int(result.rowcount or 0)
@@ -637,8 +697,12 @@ async def mark_returned(
     async with store.sessions.begin() as s:
         result = await s.execute(
             update(Nudge)
-            .where(Nudge.community_id == ref.id, Nudge.user_id == user_id,
-                   Nudge.returned_at.is_(None), Nudge.nudged_at <= at)
+            .where(
+                Nudge.community_id == ref.id,
+                Nudge.user_id == user_id,
+                Nudge.returned_at.is_(None),
+                Nudge.nudged_at <= at,
+            )
             .values(returned_at=at)
         )
         await _credit_in(s, store, ref, credits, at)
@@ -726,14 +790,18 @@ async def member_points_state(
         row = await s.get(PointsBalance, (ref.id, user_id))
         today = await s.execute(
             select(PointsEntry.source, func.sum(PointsEntry.amount))
-            .where(PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id,
-                   PointsEntry.day == day)
+            .where(
+                PointsEntry.community_id == ref.id,
+                PointsEntry.user_id == user_id,
+                PointsEntry.day == day,
+            )
             .group_by(PointsEntry.source)
         )
         earned = {r[0]: int(r[1] or 0) for r in today}
         last = await s.scalar(
             select(func.max(PointsEntry.at)).where(
-                PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id,
+                PointsEntry.community_id == ref.id,
+                PointsEntry.user_id == user_id,
                 PointsEntry.source == "message",
             )
         )
@@ -747,8 +815,10 @@ async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> 
         rows = (
             await s.execute(
                 select(Nudge)
-                .where(Nudge.community_id == ref.id,
-                       (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None))
+                .where(
+                    Nudge.community_id == ref.id,
+                    (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
+                )
                 .order_by(Nudge.id)
             )
         ).scalars()

@@ -12,7 +12,6 @@ from bot.rule import Capability, JobSpec
 from rules.antispam import rules as _rules
 from rules.antispam.config import AntispamConfig, SpamRule
 
-
 # a fixed start: an interval trigger without one starts at the real clock, which a simulated
 # clock in the past would never reach
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -41,8 +41,11 @@ class Reminder(ConfigModel):
 
 
 def _default_milestones() -> list[Milestone]:
-    return [Milestone(days=7, points=50), Milestone(days=30, points=200),
-            Milestone(days=100, points=1000)]
+    return [
+        Milestone(days=7, points=50),
+        Milestone(days=30, points=200),
+        Milestone(days=100, points=1000),
+    ]
 
 
 class CheckinConfig(SectionConfig):

@@ -30,9 +30,15 @@ def is_checkin_text(text: str, cfg: CheckinConfig) -> bool:
     folded = text.strip().lstrip("#＃").strip().casefold()
     for keyword in cfg.keywords:
         k = keyword.strip().casefold()
-        if folded == k or (cfg.match == "start" and folded.startswith(k)):
-            if folded == k or not k.isascii() or not folded[len(k)].isalnum():
-                return True  # latin keywords end at a word boundary ("checking" is no check-in)
+        if folded == k:
+            return True
+        # latin keywords end at a word boundary ("checking" is no check-in)
+        if (
+            cfg.match == "start"
+            and folded.startswith(k)
+            and (not k.isascii() or not folded[len(k)].isalnum())
+        ):
+            return True
     return False
 
 
@@ -56,7 +62,9 @@ class CheckinSnapshot:
     points_cfg: PointsConfig | None
 
 
-async def load_checkin(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> CheckinSnapshot | None:
+async def load_checkin(
+    event: Event, cfg: CheckinConfig, ctx: RuleContext
+) -> CheckinSnapshot | None:
     if type(event) is MessagePosted and not is_checkin_text(event.text, cfg):
         return None  # the hot path: an ordinary message costs nothing
     assert isinstance(event, MessagePosted | CommandInvoked)
@@ -77,7 +85,9 @@ async def load_checkin(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> Ch
     return CheckinSnapshot(ctx.view, day, already, streak, rank, points, points_cfg)
 
 
-def next_streak(prev: StreakInfo | None, day: date, cfg: CheckinConfig) -> tuple[StreakInfo, int, bool]:
+def next_streak(
+    prev: StreakInfo | None, day: date, cfg: CheckinConfig
+) -> tuple[StreakInfo, int, bool]:
     """(new state, freezes spent, freeze earned) for a check-in on `day`."""
     if prev is None:
         streak, best, freezes, total, spent = 1, 0, 0, 1, 0
@@ -110,14 +120,25 @@ class RecordCheckIn(Patch):
     credits: tuple[Credit, ...]
 
     async def apply(self, ctx: ApplyContext) -> None:
-        done = await q.record_checkin(ctx.store, ctx.community, self.user_id, self.at,
-                                      self.state, self.freeze_used, self.credits)
+        done = await q.record_checkin(
+            ctx.store,
+            ctx.community,
+            self.user_id,
+            self.at,
+            self.state,
+            self.freeze_used,
+            self.credits,
+        )
         if done:
             note_credits(ctx.memory, self.credits, self.at)
 
 
-def _checkin(ev: MessagePosted | CommandInvoked, cfg: CheckinConfig, snap: CheckinSnapshot | None,
-             now: datetime) -> Decision:
+def _checkin(
+    ev: MessagePosted | CommandInvoked,
+    cfg: CheckinConfig,
+    snap: CheckinSnapshot | None,
+    now: datetime,
+) -> Decision:
     if snap is None:
         return Decision.skip("not a check-in")
     actor, channel, message_id = _where(ev)
@@ -126,61 +147,122 @@ def _checkin(ev: MessagePosted | CommandInvoked, cfg: CheckinConfig, snap: Check
         return Decision.skip(f"{actor.display} is a bot: bots do not check in")
     if cfg.channels and channel not in cfg.channels:
         if isinstance(ev, CommandInvoked):
-            text = view.texts.get("checkin.wrong_place",
-                                  channels=", ".join(f"#{c}" for c in cfg.channels))
-            return Decision.act([Reply(channel_id=channel, reply_to=message_id, text=text,
-                                       user_id=actor.user_id, ephemeral=True)],
-                                f"check-ins only in {', '.join(cfg.channels)}")
+            text = view.texts.get(
+                "checkin.wrong_place", channels=", ".join(f"#{c}" for c in cfg.channels)
+            )
+            return Decision.act(
+                [
+                    Reply(
+                        channel_id=channel,
+                        reply_to=message_id,
+                        text=text,
+                        user_id=actor.user_id,
+                        ephemeral=True,
+                    )
+                ],
+                f"check-ins only in {', '.join(cfg.channels)}",
+            )
         return Decision.skip(f"keyword outside the check-in channels ({channel})")
     if snap.already:
         streak = snap.streak
-        text = say(view, cfg.already, "checkin.already", member=actor.display,
-                   streak=streak.streak if streak else 1, best=streak.best if streak else 1)
-        return Decision.act([Reply(channel_id=channel, reply_to=message_id, text=text,
-                                   user_id=actor.user_id)],
-                            f"{actor.display} already checked in on {snap.day}",
-                            stop=isinstance(ev, MessagePosted))
+        text = say(
+            view,
+            cfg.already,
+            "checkin.already",
+            member=actor.display,
+            streak=streak.streak if streak else 1,
+            best=streak.best if streak else 1,
+        )
+        return Decision.act(
+            [Reply(channel_id=channel, reply_to=message_id, text=text, user_id=actor.user_id)],
+            f"{actor.display} already checked in on {snap.day}",
+            stop=isinstance(ev, MessagePosted),
+        )
     if snap.streak is not None and snap.streak.last_day > snap.day:
         return Decision.skip("a check-in for an earlier day arrived late")
     state, spent, earned = next_streak(snap.streak, snap.day, cfg)
     credits: list[Credit] = []
     if cfg.points:
-        credits.append(Credit(actor.user_id, f"checkin:{actor.user_id}:{snap.day.isoformat()}",
-                              "checkin", cfg.points, snap.day))
+        credits.append(
+            Credit(
+                actor.user_id,
+                f"checkin:{actor.user_id}:{snap.day.isoformat()}",
+                "checkin",
+                cfg.points,
+                snap.day,
+            )
+        )
     actions: list[Action] = []
     extra: list[Action] = []
     for milestone in cfg.milestones:
         if milestone.days != state.streak:
             continue
         if milestone.points:
-            credits.append(Credit(actor.user_id,
-                                  f"milestone:{actor.user_id}:{milestone.days}:{snap.day}",
-                                  "milestone", milestone.points, snap.day))
+            credits.append(
+                Credit(
+                    actor.user_id,
+                    f"milestone:{actor.user_id}:{milestone.days}:{snap.day}",
+                    "milestone",
+                    milestone.points,
+                    snap.day,
+                )
+            )
         if milestone.role:
-            extra.append(AddRole(user_id=actor.user_id, role=milestone.role,
-                                 reason=f"{milestone.days}-day check-in streak"))
+            extra.append(
+                AddRole(
+                    user_id=actor.user_id,
+                    role=milestone.role,
+                    reason=f"{milestone.days}-day check-in streak",
+                )
+            )
         if milestone.announce:
-            extra.append(Post(channel_id=channel, mentions=(actor.user_id,), text=say(
-                view, milestone.text, "checkin.milestone", member=actor.display,
-                days=milestone.days, points=milestone.points)))
+            extra.append(
+                Post(
+                    channel_id=channel,
+                    mentions=(actor.user_id,),
+                    text=say(
+                        view,
+                        milestone.text,
+                        "checkin.milestone",
+                        member=actor.display,
+                        days=milestone.days,
+                        points=milestone.points,
+                    ),
+                )
+            )
     gained = sum(c.amount for c in credits)
     note = ""
     if spent:
         note = view.texts.get("checkin.freeze_note", freezes=state.freezes)
     elif earned:
         note = view.texts.get("checkin.freeze_earned", freezes=state.freezes)
-    text = say(view, cfg.reply, "checkin.done", member=actor.display, streak=state.streak,
-               best=state.best, rank=snap.rank, points=gained, freezes=state.freezes, note=note)
-    actions.append(Reply(channel_id=channel, reply_to=message_id, text=text,
-                         user_id=actor.user_id))
+    text = say(
+        view,
+        cfg.reply,
+        "checkin.done",
+        member=actor.display,
+        streak=state.streak,
+        best=state.best,
+        rank=snap.rank,
+        points=gained,
+        freezes=state.freezes,
+        note=note,
+    )
+    actions.append(Reply(channel_id=channel, reply_to=message_id, text=text, user_id=actor.user_id))
     actions += extra
     why = f"{actor.display} checked in on {snap.day}: streak {state.streak}"
     if spent:
         why += f" ({spent} freeze spent)"
     if snap.points is not None and snap.points_cfg is not None and gained:
-        levelled, level_why = level_up_actions(snap.points_cfg, view, actor.user_id,
-                                               actor.display, snap.points.xp,
-                                               snap.points.xp + gained, channel)
+        levelled, level_why = level_up_actions(
+            snap.points_cfg,
+            view,
+            actor.user_id,
+            actor.display,
+            snap.points.xp,
+            snap.points.xp + gained,
+            channel,
+        )
         actions += levelled
         if level_why:
             why += f"; {level_why}"
@@ -189,16 +271,18 @@ def _checkin(ev: MessagePosted | CommandInvoked, cfg: CheckinConfig, snap: Check
 
 
 @rule("checkin.keyword", on=MessagePosted, load=load_checkin)
-def on_keyword(ev: MessagePosted, cfg: CheckinConfig, snap: CheckinSnapshot | None,
-               now: datetime) -> Decision:
+def on_keyword(
+    ev: MessagePosted, cfg: CheckinConfig, snap: CheckinSnapshot | None, now: datetime
+) -> Decision:
     if type(ev) is not MessagePosted:
         return Decision.skip("edits are not check-ins")
     return _checkin(ev, cfg, snap, now)
 
 
 @rule("checkin.command", on=CommandInvoked, load=load_checkin, commands=("checkin",))
-def on_command(ev: CommandInvoked, cfg: CheckinConfig, snap: CheckinSnapshot | None,
-               now: datetime) -> Decision:
+def on_command(
+    ev: CommandInvoked, cfg: CheckinConfig, snap: CheckinSnapshot | None, now: datetime
+) -> Decision:
     return _checkin(ev, cfg, snap, now)
 
 
@@ -215,8 +299,12 @@ class StreakBoard:
 
 async def load_board(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> StreakBoard:
     members = {m.user_id: m for m in await ctx.store.members(ctx.community)}
-    return StreakBoard(ctx.view, local_day(ctx.view, ctx.now),
-                       await q.all_streaks(ctx.store, ctx.community), members)
+    return StreakBoard(
+        ctx.view,
+        local_day(ctx.view, ctx.now),
+        await q.all_streaks(ctx.store, ctx.community),
+        members,
+    )
 
 
 def alive(info: StreakInfo, today: date) -> bool:
@@ -230,19 +318,41 @@ def _name(members: dict[str, Any], user_id: str) -> str:
 
 
 @rule("checkin.streaks", on=CommandInvoked, load=load_board, commands=("streaks",))
-def on_streaks(ev: CommandInvoked, cfg: CheckinConfig, snap: StreakBoard,
-               now: datetime) -> Decision:
+def on_streaks(
+    ev: CommandInvoked, cfg: CheckinConfig, snap: StreakBoard, now: datetime
+) -> Decision:
     texts = snap.view.texts
-    live = sorted(((u, s) for u, s in snap.streaks.items() if alive(s, snap.today)),
-                  key=lambda us: (-us[1].streak, -us[1].best, us[0]))[:cfg.leaderboard_size]
+    live = sorted(
+        ((u, s) for u, s in snap.streaks.items() if alive(s, snap.today)),
+        key=lambda us: (-us[1].streak, -us[1].best, us[0]),
+    )[: cfg.leaderboard_size]
     if not live:
         text = texts.get("checkin.streaks_empty")
     else:
-        text = "\n".join([texts.get("checkin.streaks_title")] + [
-            texts.get("checkin.streaks_line", position=i, member=_name(snap.members, u),
-                      streak=s.streak, best=s.best) for i, (u, s) in enumerate(live, 1)])
-    return Decision.act([Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
-                               user_id=ev.actor.user_id)], f"{len(live)} live streaks")
+        text = "\n".join(
+            [texts.get("checkin.streaks_title")]
+            + [
+                texts.get(
+                    "checkin.streaks_line",
+                    position=i,
+                    member=_name(snap.members, u),
+                    streak=s.streak,
+                    best=s.best,
+                )
+                for i, (u, s) in enumerate(live, 1)
+            ]
+        )
+    return Decision.act(
+        [
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                text=text,
+                user_id=ev.actor.user_id,
+            )
+        ],
+        f"{len(live)} live streaks",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +371,14 @@ def on_reminder(ev: Tick, cfg: CheckinConfig, snap: StreakBoard, now: datetime) 
         return Decision.skip("reminders are off")
     today = snap.today
     at_risk = sorted(
-        u for u, s in snap.streaks.items()
-        if s.streak >= rem.min_streak and s.last_day < today and alive(s, today)
-        and s.reminded_day != today and u in snap.members and snap.members[u].present
+        u
+        for u, s in snap.streaks.items()
+        if s.streak >= rem.min_streak
+        and s.last_day < today
+        and alive(s, today)
+        and s.reminded_day != today
+        and u in snap.members
+        and snap.members[u].present
     )
     if not at_risk:
         return Decision.skip("no streak is at risk today")
@@ -273,14 +388,30 @@ def on_reminder(ev: Tick, cfg: CheckinConfig, snap: StreakBoard, now: datetime) 
         for user_id in at_risk:
             member = snap.members[user_id]
             if member.can_dm:
-                actions.append(SendDirect(user_id=user_id, text=say(
-                    view, rem.text, "checkin.reminder_direct", member=_name(snap.members, user_id),
-                    streak=snap.streaks[user_id].streak)))
+                actions.append(
+                    SendDirect(
+                        user_id=user_id,
+                        text=say(
+                            view,
+                            rem.text,
+                            "checkin.reminder_direct",
+                            member=_name(snap.members, user_id),
+                            streak=snap.streaks[user_id].streak,
+                        ),
+                    )
+                )
     else:
-        channel = rem.channel or (cfg.channels[0] if cfg.channels else
-                                  view.settings.default_channel)
+        channel = rem.channel or (
+            cfg.channels[0] if cfg.channels else view.settings.default_channel
+        )
         names = ", ".join(_name(snap.members, u) for u in at_risk)
-        actions.append(Post(channel_id=channel, mentions=tuple(at_risk), text=say(
-            view, rem.text, "checkin.reminder_channel", members=names, member=names)))
-    return Decision.act(actions, f"{len(at_risk)} streaks at risk reminded",
-                        [MarkReminded(tuple(at_risk), today)])
+        actions.append(
+            Post(
+                channel_id=channel,
+                mentions=tuple(at_risk),
+                text=say(view, rem.text, "checkin.reminder_channel", members=names, member=names),
+            )
+        )
+    return Decision.act(
+        actions, f"{len(at_risk)} streaks at risk reminded", [MarkReminded(tuple(at_risk), today)]
+    )

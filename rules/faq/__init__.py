@@ -14,8 +14,9 @@ CAPABILITY = Capability(
     name="faq",
     config=FaqConfig,
     rules=(_rules.on_question, _rules.on_top),
-    commands=(CommandSpec("faq", "The most asked FAQ questions (last 30 days)",
-                          permission="moderator"),),
+    commands=(
+        CommandSpec("faq", "The most asked FAQ questions (last 30 days)", permission="moderator"),
+    ),
     texts=TEXTS,
     priority=70,
     description="FAQ answers from the playbook",

@@ -29,8 +29,12 @@ class FaqMatcher:
             for keyword in entry.keywords:
                 owner.setdefault(keyword, entry.id)
         patterns = tuple((e.id, compile_operator_regex(p)) for e in cfg.entries for p in e.patterns)
-        return cls(KeywordMatcher(owner) if owner else None, owner,
-                   {e.id: i for i, e in enumerate(cfg.entries)}, patterns)
+        return cls(
+            KeywordMatcher(owner) if owner else None,
+            owner,
+            {e.id: i for i, e in enumerate(cfg.entries)},
+            patterns,
+        )
 
     def entry_for(self, text: str) -> str | None:
         """The matching entry listed first in the playbook, or None."""

@@ -42,15 +42,17 @@ class CountQuestion(Patch):
     answered_at: datetime | None
 
     async def apply(self, ctx: ApplyContext) -> None:
-        await q.count_faq(ctx.store, ctx.community, self.entry, self.day,
-                          answered=self.answered_at is not None)
+        await q.count_faq(
+            ctx.store, ctx.community, self.entry, self.day, answered=self.answered_at is not None
+        )
         if self.answered_at is not None:
             ctx.memory.setdefault(ANSWERED, {})[(self.channel_id, self.entry)] = self.answered_at
 
 
 @rule("faq.answer", on=MessagePosted, load=load_question)
-def on_question(ev: MessagePosted, cfg: FaqConfig, snap: Question | None,
-                now: datetime) -> Decision:
+def on_question(
+    ev: MessagePosted, cfg: FaqConfig, snap: Question | None, now: datetime
+) -> Decision:
     if snap is None:
         return Decision.skip("no FAQ question recognised")
     entry = next(e for e in cfg.entries if e.id == snap.entry)
@@ -58,16 +60,26 @@ def on_question(ev: MessagePosted, cfg: FaqConfig, snap: Question | None,
     if cfg.ignore_moderators and ev.author.is_moderator:
         return Decision.skip(f"{ev.author.display} is a moderator")
     if entry.channels and ev.channel_id not in entry.channels:
-        return Decision.update([CountQuestion(entry.id, ev.channel_id, day, None)],
-                               f"FAQ {entry.id} is not answered in #{ev.channel_id}")
+        return Decision.update(
+            [CountQuestion(entry.id, ev.channel_id, day, None)],
+            f"FAQ {entry.id} is not answered in #{ev.channel_id}",
+        )
     if snap.last_answered is not None and ev.occurred_at - snap.last_answered < cfg.cooldown:
         ago = int((ev.occurred_at - snap.last_answered).total_seconds())
-        return Decision.update([CountQuestion(entry.id, ev.channel_id, day, None)],
-                               f"FAQ {entry.id} answered here {ago}s ago (cooldown)")
+        return Decision.update(
+            [CountQuestion(entry.id, ev.channel_id, day, None)],
+            f"FAQ {entry.id} answered here {ago}s ago (cooldown)",
+        )
     text = say(snap.view, entry.answer, "", member=ev.author.display)
     return Decision.act(
-        [Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
-               user_id=ev.author.user_id)],
+        [
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                text=text,
+                user_id=ev.author.user_id,
+            )
+        ],
         f"FAQ {entry.id} recognised",
         [CountQuestion(entry.id, ev.channel_id, day, ev.occurred_at)],
     )
@@ -83,8 +95,9 @@ class TopQuestions:
 async def load_top(event: Event, cfg: FaqConfig, ctx: RuleContext) -> TopQuestions:
     today = local_day(ctx.view, ctx.now)
     days = 30
-    rows = await q.faq_answer_counts(ctx.store, ctx.community, today - timedelta(days=days - 1),
-                                     today + timedelta(days=1))
+    rows = await q.faq_answer_counts(
+        ctx.store, ctx.community, today - timedelta(days=days - 1), today + timedelta(days=1)
+    )
     return TopQuestions(ctx.view, days, rows[: cfg.top_size])
 
 
@@ -94,9 +107,22 @@ def on_top(ev: CommandInvoked, cfg: FaqConfig, snap: TopQuestions, now: datetime
     if not snap.rows:
         text = texts.get("faq.top_empty", days=snap.days)
     else:
-        text = "\n".join([texts.get("faq.top_title", days=snap.days)] + [
-            texts.get("faq.top_line", position=i, entry=e, asked=a, answered=n)
-            for i, (e, a, n) in enumerate(snap.rows, 1)])
-    return Decision.act([Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
-                               user_id=ev.actor.user_id, ephemeral=True)],
-                        f"{len(snap.rows)} FAQ entries asked")
+        text = "\n".join(
+            [texts.get("faq.top_title", days=snap.days)]
+            + [
+                texts.get("faq.top_line", position=i, entry=e, asked=a, answered=n)
+                for i, (e, a, n) in enumerate(snap.rows, 1)
+            ]
+        )
+    return Decision.act(
+        [
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                text=text,
+                user_id=ev.actor.user_id,
+                ephemeral=True,
+            )
+        ],
+        f"{len(snap.rows)} FAQ entries asked",
+    )

@@ -15,6 +15,7 @@ from bot.store import moderation as mod_store
 from bot.store.moderation import CaseDraft, CaseInfo
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
+    LIFT,
     NEXT_CASE,
     RECENT,
     REPORTS,
@@ -29,6 +30,7 @@ from rules.moderation.patches import (
     TrackActor,
 )
 from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
+from rules.welcome.steps import FinishSteps
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
@@ -431,7 +433,6 @@ def report(
     )
 
 
-# -- the sweep -----------------------------------------------------------------------------------
 # -- ended timeouts ------------------------------------------------------------------------------
 
 

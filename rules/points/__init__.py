@@ -19,20 +19,37 @@ def _tiers_trigger(cfg: PointsConfig, tz):  # noqa: ANN001, ANN202 - JobSpec's f
 
 
 COMMANDS = (
-    CommandSpec("rank", "Your level, progress, tier and place",
-                (OptionSpec("user", "user", "whose rank (default: yours)", required=False),)),
-    CommandSpec("leaderboard", "Who earned the most points",
-                (OptionSpec("period", "choice", "which period", required=False,
-                            choices=("week", "month", "all")),)),
-    CommandSpec("points", "Give or take points (moderators)",
-                (OptionSpec("action", "choice", "give or take", choices=("give", "take")),
-                 OptionSpec("user", "user", "the member"),
-                 OptionSpec("amount", "integer", "how many points"),
-                 OptionSpec("reason", "text", "why", required=False)),
-                permission="moderator"),
+    CommandSpec(
+        "rank",
+        "Your level, progress, tier and place",
+        (OptionSpec("user", "user", "whose rank (default: yours)", required=False),),
+    ),
+    CommandSpec(
+        "leaderboard",
+        "Who earned the most points",
+        (
+            OptionSpec(
+                "period", "choice", "which period", required=False, choices=("week", "month", "all")
+            ),
+        ),
+    ),
+    CommandSpec(
+        "points",
+        "Give or take points (moderators)",
+        (
+            OptionSpec("action", "choice", "give or take", choices=("give", "take")),
+            OptionSpec("user", "user", "the member"),
+            OptionSpec("amount", "integer", "how many points"),
+            OptionSpec("reason", "text", "why", required=False),
+        ),
+        permission="moderator",
+    ),
     CommandSpec("shop", "What you can redeem with your points"),
-    CommandSpec("redeem", "Spend points on a reward from the shop",
-                (OptionSpec("item", "text", "the item's id, as /shop lists it"),)),
+    CommandSpec(
+        "redeem",
+        "Spend points on a reward from the shop",
+        (OptionSpec("item", "text", "the item's id, as /shop lists it"),),
+    ),
 )
 
 CAPABILITY = Capability(

@@ -70,14 +70,23 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
         # a new local day: daily caps start again
         entry.day, entry.today = day, {}
     return PointsSnapshot(
-        user_id, entry.xp, entry.balance, entry.day, dict(entry.today), entry.last_paid_at,
-        tuple(entry.recent), entry.info,
+        user_id,
+        entry.xp,
+        entry.balance,
+        entry.day,
+        dict(entry.today),
+        entry.last_paid_at,
+        tuple(entry.recent),
+        entry.info,
     )
 
 
 def note_credits(
-    memory: dict[str, Any], written: Iterable[Credit], at: datetime,
-    fingerprint: str | None = None, keep: int = 5,
+    memory: dict[str, Any],
+    written: Iterable[Credit],
+    at: datetime,
+    fingerprint: str | None = None,
+    keep: int = 5,
 ) -> None:
     """Bring the cache in line with ledger rows that were just written."""
     cache = _cache(memory)
@@ -188,8 +197,15 @@ class Redeem(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         outcome = await q.redeem(
-            ctx.store, ctx.community, user_id=self.user_id, item=self.item, cost=self.cost,
-            stock=self.stock, key=self.key, day=self.day, at=self.at,
+            ctx.store,
+            ctx.community,
+            user_id=self.user_id,
+            item=self.item,
+            cost=self.cost,
+            stock=self.stock,
+            key=self.key,
+            day=self.day,
+            at=self.at,
         )
         if outcome != "ok":
             raise RedemptionRefused(f"redeeming {self.item} for {self.user_id}: {outcome}")

@@ -37,8 +37,13 @@ TIERS_JOB = "points.tiers"
 
 
 def level_up_actions(
-    cfg: PointsConfig, view: CommunityView, user_id: str, name: str, xp_before: int,
-    xp_after: int, channel: str,
+    cfg: PointsConfig,
+    view: CommunityView,
+    user_id: str,
+    name: str,
+    xp_before: int,
+    xp_after: int,
+    channel: str,
 ) -> tuple[list[Action], str]:
     """Announcement and role rewards when XP crosses one or more level thresholds."""
     needed = cfg.levels.needed
@@ -51,10 +56,18 @@ def level_up_actions(
         actions.append(AddRole(user_id=user_id, role=role, reason=f"reached level {after}"))
     if cfg.levels.announce:
         role_text = view.texts.get("points.level_role", role=roles[-1]) if roles else ""
-        text = say(view, cfg.levels.text, "points.level_up", member=name, level=after,
-                   role=roles[-1] if roles else "", role_text=role_text)
-        actions.insert(0, Post(channel_id=cfg.levels.channel or channel, text=text,
-                               mentions=(user_id,)))
+        text = say(
+            view,
+            cfg.levels.text,
+            "points.level_up",
+            member=name,
+            level=after,
+            role=roles[-1] if roles else "",
+            role_text=role_text,
+        )
+        actions.insert(
+            0, Post(channel_id=cfg.levels.channel or channel, text=text, mentions=(user_id,))
+        )
     return actions, f"{name} reached level {after}"
 
 
@@ -64,18 +77,25 @@ def points_config(playbook: Any) -> PointsConfig | None:
 
 
 def _reply(ev: CommandInvoked, text: str, *, ephemeral: bool = False) -> Reply:
-    return Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
-                 user_id=ev.actor.user_id, ephemeral=ephemeral)
+    return Reply(
+        channel_id=ev.channel_id,
+        reply_to=ev.message_id,
+        text=text,
+        user_id=ev.actor.user_id,
+        ephemeral=ephemeral,
+    )
 
 
 def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) -> Decision | None:
     """A refusal when a command is used outside the channels the playbook allows."""
     if not channels or ev.channel_id in channels:
         return None
-    text = view.texts.get("points.wrong_place", command=ev.command,
-                          channels=", ".join(f"#{c}" for c in channels))
-    return Decision.act([_reply(ev, text, ephemeral=True)],
-                        f"/{ev.command} is only used in {', '.join(channels)}")
+    text = view.texts.get(
+        "points.wrong_place", command=ev.command, channels=", ".join(f"#{c}" for c in channels)
+    )
+    return Decision.act(
+        [_reply(ev, text, ephemeral=True)], f"/{ev.command} is only used in {', '.join(channels)}"
+    )
 
 
 # -- earning from messages -----------------------------------------------------------------------
@@ -107,7 +127,7 @@ def message_verdict(
     if last is not None and ev.occurred_at < last + cfg.cooldown:
         wait = int((last + cfg.cooldown - ev.occurred_at).total_seconds())
         return 0, f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go"
-    if cfg.duplicate_memory and fingerprint(ev.text) in member.recent[-cfg.duplicate_memory:]:
+    if cfg.duplicate_memory and fingerprint(ev.text) in member.recent[-cfg.duplicate_memory :]:
         return 0, "repeats one of the member's recent messages"
     amount = cfg.points
     if cfg.daily_cap is not None:
@@ -118,9 +138,7 @@ def message_verdict(
     return amount, f"+{amount} for a message"
 
 
-async def load_message(
-    event: Event, cfg: PointsConfig, ctx: RuleContext
-) -> MessageSnapshot | None:
+async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> MessageSnapshot | None:
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
     member = await member_points(ctx, event.author.user_id)
@@ -135,8 +153,9 @@ async def load_message(
 
 
 @rule("points.message", on=MessagePosted, load=load_message)
-def on_message(ev: MessagePosted, cfg: PointsConfig, snap: MessageSnapshot | None,
-               now: datetime) -> Decision:
+def on_message(
+    ev: MessagePosted, cfg: PointsConfig, snap: MessageSnapshot | None, now: datetime
+) -> Decision:
     if snap is None:
         return Decision.skip("edits and bots earn no points")
     member = snap.member
@@ -148,25 +167,49 @@ def on_message(ev: MessagePosted, cfg: PointsConfig, snap: MessageSnapshot | Non
     amount, why = message_verdict(ev, cfg.messages, member, now)
     credits: list[Credit] = []
     if amount:
-        credits.append(Credit(ev.author.user_id, f"msg:{ev.message_id}", "message", amount, day,
-                              ref=ev.message_id))
+        credits.append(
+            Credit(
+                ev.author.user_id, f"msg:{ev.message_id}", "message", amount, day, ref=ev.message_id
+            )
+        )
     reasons.append(why)
     bonus = cfg.newcomer_reply.points
-    if snap.newcomer_replied_to and ev.reply_to and bonus and not snap.newcomer_bonus_paid \
-            and snap.newcomer_replied_to != ev.author.user_id:
-        credits.append(Credit(ev.author.user_id, f"newcomer_reply:{ev.reply_to}",
-                              "newcomer_reply", bonus, day, ref=ev.message_id,
-                              reason=f"first reply to newcomer {snap.newcomer_replied_to}"))
+    if (
+        snap.newcomer_replied_to
+        and ev.reply_to
+        and bonus
+        and not snap.newcomer_bonus_paid
+        and snap.newcomer_replied_to != ev.author.user_id
+    ):
+        credits.append(
+            Credit(
+                ev.author.user_id,
+                f"newcomer_reply:{ev.reply_to}",
+                "newcomer_reply",
+                bonus,
+                day,
+                ref=ev.message_id,
+                reason=f"first reply to newcomer {snap.newcomer_replied_to}",
+            )
+        )
         patches.append(ForgetNewcomerMessage(ev.reply_to))
         reasons.append(f"+{bonus} for the first reply to newcomer {snap.newcomer_replied_to}")
     if not credits:
         return Decision.update(patches, why) if patches else Decision.skip(why)
     keep = cfg.messages.duplicate_memory
-    patches.insert(0, Pay(tuple(credits), ev.occurred_at, fingerprint(ev.text) if amount else None,
-                          keep))
+    patches.insert(
+        0, Pay(tuple(credits), ev.occurred_at, fingerprint(ev.text) if amount else None, keep)
+    )
     gained = sum(c.amount for c in credits)
-    actions, levelled = level_up_actions(cfg, snap.view, ev.author.user_id, ev.author.display,
-                                         member.xp, member.xp + gained, ev.channel_id)
+    actions, levelled = level_up_actions(
+        cfg,
+        snap.view,
+        ev.author.user_id,
+        ev.author.display,
+        member.xp,
+        member.xp + gained,
+        ev.channel_id,
+    )
     if levelled:
         reasons.append(levelled)
     return Decision.act(actions, "; ".join(reasons), patches)
@@ -182,19 +225,23 @@ class ReactionSnapshot:
     already_paid: bool
 
 
-async def load_reaction(event: Event, cfg: PointsConfig, ctx: RuleContext) -> ReactionSnapshot | None:
+async def load_reaction(
+    event: Event, cfg: PointsConfig, ctx: RuleContext
+) -> ReactionSnapshot | None:
     assert isinstance(event, ReactionAdded)
     author = event.message_author_id
     if not author or author == event.user.user_id or event.user.is_bot:
         return None
-    paid = await q.ledger_has(ctx.store, ctx.community,
-                              f"react:{event.message_id}:{event.user.user_id}")
+    paid = await q.ledger_has(
+        ctx.store, ctx.community, f"react:{event.message_id}:{event.user.user_id}"
+    )
     return ReactionSnapshot(ctx.view, await member_points(ctx, author), paid)
 
 
 @rule("points.reaction", on=ReactionAdded, load=load_reaction)
-def on_reaction(ev: ReactionAdded, cfg: PointsConfig, snap: ReactionSnapshot | None,
-                now: datetime) -> Decision:
+def on_reaction(
+    ev: ReactionAdded, cfg: PointsConfig, snap: ReactionSnapshot | None, now: datetime
+) -> Decision:
     rc = cfg.reactions
     if snap is None:
         return Decision.skip("own message, bot reactor, or unknown author")
@@ -206,28 +253,40 @@ def on_reaction(ev: ReactionAdded, cfg: PointsConfig, snap: ReactionSnapshot | N
     if rc.daily_cap is not None:
         amount = min(amount, rc.daily_cap - snap.author.earned_today("reaction"))
         if amount <= 0:
-            return Decision.skip(f"{snap.author.user_id} reached the daily cap of {rc.daily_cap} "
-                                 "reaction points")
+            return Decision.skip(
+                f"{snap.author.user_id} reached the daily cap of {rc.daily_cap} reaction points"
+            )
     author = snap.author.user_id
     day = local_day(snap.view, ev.occurred_at)
-    credit_row = Credit(author, f"react:{ev.message_id}:{ev.user.user_id}", "reaction", amount,
-                        day, ref=ev.message_id)
+    credit_row = Credit(
+        author,
+        f"react:{ev.message_id}:{ev.user.user_id}",
+        "reaction",
+        amount,
+        day,
+        ref=ev.message_id,
+    )
     name = snap.author.info.name if snap.author.info and snap.author.info.name else author
-    actions, levelled = level_up_actions(cfg, snap.view, author, name, snap.author.xp,
-                                         snap.author.xp + amount, ev.channel_id)
+    actions, levelled = level_up_actions(
+        cfg, snap.view, author, name, snap.author.xp, snap.author.xp + amount, ev.channel_id
+    )
     why = f"+{amount} to {author} for a reaction by {ev.user.display}"
-    return Decision.act(actions, f"{why}; {levelled}" if levelled else why,
-                        [Pay((credit_row,), ev.occurred_at)])
+    return Decision.act(
+        actions, f"{why}; {levelled}" if levelled else why, [Pay((credit_row,), ev.occurred_at)]
+    )
 
 
 # -- moderation deleted a message ----------------------------------------------------------------
 
 
 @rule("points.revoke", on=MessageDeleted)
-def on_deleted(ev: MessageDeleted, cfg: PointsConfig, view: CommunityView,
-               now: datetime) -> Decision:
-    return Decision.update([RevokeMessagePoints(ev.message_id, ev.occurred_at)],
-                           f"message {ev.message_id} deleted: its points are taken back")
+def on_deleted(
+    ev: MessageDeleted, cfg: PointsConfig, view: CommunityView, now: datetime
+) -> Decision:
+    return Decision.update(
+        [RevokeMessagePoints(ev.message_id, ev.occurred_at)],
+        f"message {ev.message_id} deleted: its points are taken back",
+    )
 
 
 # -- /points give|take ---------------------------------------------------------------------------
@@ -260,41 +319,57 @@ def _amount(value: Any) -> int | None:
 
 
 @rule("points.grant", on=CommandInvoked, load=load_grant, commands=("points",))
-def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot,
-             now: datetime) -> Decision:
+def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot, now: datetime) -> Decision:
     view = snap.view
     action = str(ev.args.get("action", "")).lower()
     if action not in ("give", "take"):
-        return Decision.act([_reply(ev, view.texts.get("points.bad_action"), ephemeral=True)],
-                            f"unknown /points action {action!r}")
+        return Decision.act(
+            [_reply(ev, view.texts.get("points.bad_action"), ephemeral=True)],
+            f"unknown /points action {action!r}",
+        )
     if snap.target is None:
-        return Decision.act([_reply(ev, view.texts.get("points.no_member"), ephemeral=True)],
-                            "no member named")
+        return Decision.act(
+            [_reply(ev, view.texts.get("points.no_member"), ephemeral=True)], "no member named"
+        )
     amount = _amount(ev.args.get("amount"))
     top = cfg.grants.max_amount
     if amount is None or not 1 <= amount <= top:
-        return Decision.act([_reply(ev, view.texts.get("points.bad_amount", max=top),
-                                    ephemeral=True)],
-                            f"refused amount {ev.args.get('amount')!r} (1..{top})")
+        return Decision.act(
+            [_reply(ev, view.texts.get("points.bad_amount", max=top), ephemeral=True)],
+            f"refused amount {ev.args.get('amount')!r} (1..{top})",
+        )
     reason = str(ev.args.get("reason") or "").strip() or view.texts.get("points.no_reason")
     target = snap.target
     signed = amount if action == "give" else -amount
     key = f"{action}:{ev.message_id or ev.occurred_at.isoformat()}:{target.user_id}"
-    credit_row = Credit(target.user_id, key, "grant" if action == "give" else "take", signed,
-                        local_day(view, ev.occurred_at),
-                        reason=f"{ev.actor.display}: {reason}")
+    credit_row = Credit(
+        target.user_id,
+        key,
+        "grant" if action == "give" else "take",
+        signed,
+        local_day(view, ev.occurred_at),
+        reason=f"{ev.actor.display}: {reason}",
+    )
     name = target.info.name if target.info and target.info.name else target.user_id
-    text = view.texts.get("points.given" if action == "give" else "points.taken",
-                          amount=amount, member=name, reason=reason,
-                          balance=target.balance + signed)
+    text = view.texts.get(
+        "points.given" if action == "give" else "points.taken",
+        amount=amount,
+        member=name,
+        reason=reason,
+        balance=target.balance + signed,
+    )
     actions: list[Action] = [_reply(ev, text)]
-    levelled_actions, levelled = level_up_actions(cfg, view, target.user_id, name, target.xp,
-                                                  target.xp + signed, ev.channel_id)
+    levelled_actions, levelled = level_up_actions(
+        cfg, view, target.user_id, name, target.xp, target.xp + signed, ev.channel_id
+    )
     actions += levelled_actions
-    why = f"{ev.actor.display} {'gave' if signed > 0 else 'took'} {amount} points " \
+    why = (
+        f"{ev.actor.display} {'gave' if signed > 0 else 'took'} {amount} points "
         f"{'to' if signed > 0 else 'from'} {name}: {reason}"
-    return Decision.act(actions, f"{why}; {levelled}" if levelled else why,
-                        [Pay((credit_row,), ev.occurred_at)])
+    )
+    return Decision.act(
+        actions, f"{why}; {levelled}" if levelled else why, [Pay((credit_row,), ev.occurred_at)]
+    )
 
 
 # -- /rank and /leaderboard ----------------------------------------------------------------------
@@ -318,8 +393,11 @@ async def load_rank(event: Event, cfg: PointsConfig, ctx: RuleContext) -> RankSn
     position, ranked = await q.xp_position(ctx.store, ctx.community, user)
     tiers = await q.member_tiers(ctx.store, ctx.community)
     info = await ctx.store.member(ctx.community, user)
-    name = info.name if info and info.name else (
-        event.actor.display if user == event.actor.user_id else user)
+    name = (
+        info.name
+        if info and info.name
+        else (event.actor.display if user == event.actor.user_id else user)
+    )
     return RankSnapshot(ctx.view, user, name, balance, position, ranked, tiers.get(user))
 
 
@@ -339,9 +417,17 @@ def on_rank(ev: CommandInvoked, cfg: PointsConfig, snap: RankSnapshot, now: date
         return Decision.act([_reply(ev, text)], f"{snap.name} has no points")
     level, into, span = progress(snap.balance.xp, cfg.levels.needed)
     text = view.texts.get(
-        "points.rank", member=snap.name, level=level, bar=bar(into, span), into=into, span=span,
-        xp=snap.balance.xp, tier=tier_name(cfg, snap.tier), position=snap.position,
-        ranked=snap.ranked, balance=snap.balance.balance,
+        "points.rank",
+        member=snap.name,
+        level=level,
+        bar=bar(into, span),
+        into=into,
+        span=span,
+        xp=snap.balance.xp,
+        tier=tier_name(cfg, snap.tier),
+        position=snap.position,
+        ranked=snap.ranked,
+        balance=snap.balance.balance,
     )
     return Decision.act([_reply(ev, text)], f"rank of {snap.name}: level {level}")
 
@@ -377,25 +463,34 @@ async def load_board(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Board
     period = str(event.args.get("period") or "week").lower()
     if period not in ("week", "month", "all"):
         period = "week"
-    rows = await q.points_leaderboard(ctx.store, ctx.community,
-                                      period_start(ctx.view, period, ctx.now), None,
-                                      cfg.leaderboard_size)
+    rows = await q.points_leaderboard(
+        ctx.store,
+        ctx.community,
+        period_start(ctx.view, period, ctx.now),
+        None,
+        cfg.leaderboard_size,
+    )
     return BoardSnapshot(ctx.view, period, rows, await member_names(ctx, [u for u, _ in rows]))
 
 
 @rule("points.leaderboard", on=CommandInvoked, load=load_board, commands=("leaderboard",))
-def on_leaderboard(ev: CommandInvoked, cfg: PointsConfig, snap: BoardSnapshot,
-                   now: datetime) -> Decision:
+def on_leaderboard(
+    ev: CommandInvoked, cfg: PointsConfig, snap: BoardSnapshot, now: datetime
+) -> Decision:
     texts = snap.view.texts
     period = texts.get(f"points.period.{snap.period}")
     if not snap.rows:
-        return Decision.act([_reply(ev, texts.get("points.leaderboard_empty", period=period))],
-                            "empty leaderboard")
+        return Decision.act(
+            [_reply(ev, texts.get("points.leaderboard_empty", period=period))], "empty leaderboard"
+        )
     lines = [texts.get("points.leaderboard_title", period=period)]
-    lines += [texts.get("points.leaderboard_line", position=i, member=snap.names[u], points=p)
-              for i, (u, p) in enumerate(snap.rows, 1)]
-    return Decision.act([_reply(ev, "\n".join(lines))],
-                        f"leaderboard ({snap.period}, {len(snap.rows)} members)")
+    lines += [
+        texts.get("points.leaderboard_line", position=i, member=snap.names[u], points=p)
+        for i, (u, p) in enumerate(snap.rows, 1)
+    ]
+    return Decision.act(
+        [_reply(ev, "\n".join(lines))], f"leaderboard ({snap.period}, {len(snap.rows)} members)"
+    )
 
 
 # -- the shop ------------------------------------------------------------------------------------
@@ -436,16 +531,24 @@ def on_shop(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: date
     for key, item in items.items():
         stock = ""
         if item.stock is not None:
-            stock = view.texts.get("points.shop_left", left=max(0, item.stock - snap.sold.get(key, 0)))
-        lines.append(view.texts.get("points.shop_line", item=key, name=item.name, cost=item.cost,
-                                    stock=stock,
-                                    description=f" — {item.description}" if item.description else ""))
+            stock = view.texts.get(
+                "points.shop_left", left=max(0, item.stock - snap.sold.get(key, 0))
+            )
+        lines.append(
+            view.texts.get(
+                "points.shop_line",
+                item=key,
+                name=item.name,
+                cost=item.cost,
+                stock=stock,
+                description=f" — {item.description}" if item.description else "",
+            )
+        )
     return Decision.act([_reply(ev, "\n".join(lines))], f"shop: {len(items)} items")
 
 
 @rule("points.redeem", on=CommandInvoked, load=load_shop, commands=("redeem",))
-def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot,
-              now: datetime) -> Decision:
+def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: datetime) -> Decision:
     view = snap.view
     if snap.already_done:
         return Decision.skip("this redemption was already handled")
@@ -456,29 +559,54 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot,
     item = cfg.shop.items.get(wanted) if cfg.shop.enabled else None
     if item is None:
         # members may type the item's name instead of its id
-        found = [(k, i) for k, i in cfg.shop.items.items() if i.name.casefold() == wanted.casefold()]
+        found = [
+            (k, i) for k, i in cfg.shop.items.items() if i.name.casefold() == wanted.casefold()
+        ]
         if cfg.shop.enabled and found:
             wanted, item = found[0]
     if item is None:
-        return Decision.act([_reply(ev, view.texts.get("points.redeem_unknown", item=wanted),
-                                    ephemeral=True)], f"no item {wanted!r}")
+        return Decision.act(
+            [_reply(ev, view.texts.get("points.redeem_unknown", item=wanted), ephemeral=True)],
+            f"no item {wanted!r}",
+        )
     if item.stock is not None and snap.sold.get(wanted, 0) >= item.stock:
-        return Decision.act([_reply(ev, view.texts.get("points.redeem_sold_out", name=item.name),
-                                    ephemeral=True)], f"{wanted} is sold out")
+        return Decision.act(
+            [_reply(ev, view.texts.get("points.redeem_sold_out", name=item.name), ephemeral=True)],
+            f"{wanted} is sold out",
+        )
     if snap.balance < item.cost:
-        text = view.texts.get("points.redeem_poor", name=item.name, cost=item.cost,
-                              balance=snap.balance)
-        return Decision.act([_reply(ev, text, ephemeral=True)],
-                            f"{ev.actor.display} has {snap.balance}, {wanted} costs {item.cost}")
-    values = {"member": ev.actor.display, "name": item.name, "item": wanted, "cost": item.cost,
-              "balance": snap.balance - item.cost}
-    patch = Redeem(ev.actor.user_id, wanted, item.cost, item.stock, _redeem_key(ev),
-                   local_day(view, ev.occurred_at), ev.occurred_at)
+        text = view.texts.get(
+            "points.redeem_poor", name=item.name, cost=item.cost, balance=snap.balance
+        )
+        return Decision.act(
+            [_reply(ev, text, ephemeral=True)],
+            f"{ev.actor.display} has {snap.balance}, {wanted} costs {item.cost}",
+        )
+    values = {
+        "member": ev.actor.display,
+        "name": item.name,
+        "item": wanted,
+        "cost": item.cost,
+        "balance": snap.balance - item.cost,
+    }
+    patch = Redeem(
+        ev.actor.user_id,
+        wanted,
+        item.cost,
+        item.stock,
+        _redeem_key(ev),
+        local_day(view, ev.occurred_at),
+        ev.occurred_at,
+    )
     return Decision.act(
-        [_reply(ev, view.texts.get("points.redeemed", **values)),
-         AlertModerators(text=view.texts.get("points.redeem_alert", **values),
-                         user_id=ev.actor.user_id)],
-        f"{ev.actor.display} redeemed {wanted} for {item.cost}", [patch],
+        [
+            _reply(ev, view.texts.get("points.redeemed", **values)),
+            AlertModerators(
+                text=view.texts.get("points.redeem_alert", **values), user_id=ev.actor.user_id
+            ),
+        ],
+        f"{ev.actor.display} redeemed {wanted} for {item.cost}",
+        [patch],
     )
 
 
@@ -499,9 +627,12 @@ async def load_tiers(event: Event, cfg: PointsConfig, ctx: RuleContext) -> TierS
     window = max(1, cfg.tiers.active_window.days)
     members = [m for m in await ctx.store.members(ctx.community) if not m.is_bot]
     return TierSnapshot(
-        ctx.view, members, await q.all_balances(ctx.store, ctx.community),
-        await q.active_days(ctx.store, ctx.community, today - timedelta(days=window - 1),
-                            today + timedelta(days=1)),
+        ctx.view,
+        members,
+        await q.all_balances(ctx.store, ctx.community),
+        await q.active_days(
+            ctx.store, ctx.community, today - timedelta(days=window - 1), today + timedelta(days=1)
+        ),
         await q.member_tiers(ctx.store, ctx.community),
     )
 
@@ -533,16 +664,19 @@ def on_tiers(ev: Tick, cfg: PointsConfig, snap: TierSnapshot, now: datetime) -> 
         if target == current or (target < current and not tiers.demote):
             continue
         up = target > current
-        moves.append(q.TierMove(member.user_id, current_id, ladder[target].id,
-                                up and target > 0))
+        moves.append(q.TierMove(member.user_id, current_id, ladder[target].id, up and target > 0))
         old_role = ladder[current].role if current >= 0 else None
         new_role = ladder[target].role
         if old_role and old_role != new_role:
-            actions.append(RemoveRole(user_id=member.user_id, role=old_role,
-                                      reason=f"tier {ladder[target].id}"))
+            actions.append(
+                RemoveRole(
+                    user_id=member.user_id, role=old_role, reason=f"tier {ladder[target].id}"
+                )
+            )
         if new_role and new_role != old_role:
-            actions.append(AddRole(user_id=member.user_id, role=new_role,
-                                   reason=f"tier {ladder[target].id}"))
+            actions.append(
+                AddRole(user_id=member.user_id, role=new_role, reason=f"tier {ladder[target].id}")
+            )
         if up and target > 0 and ladder[target].announce:
             promoted.setdefault(target, []).append(member)
     if not moves:
@@ -550,11 +684,25 @@ def on_tiers(ev: Tick, cfg: PointsConfig, snap: TierSnapshot, now: datetime) -> 
     view = snap.view
     for target in sorted(promoted):
         members = promoted[target]
-        text = say(view, tiers.text, "points.tier_promoted", tier=ladder[target].name,
-                   member=", ".join(m.name or m.user_id for m in members),
-                   members=", ".join(m.name or m.user_id for m in members))
-        actions.insert(0, Post(channel_id=tiers.channel or view.settings.default_channel,
-                               text=text, mentions=tuple(m.user_id for m in members)))
+        text = say(
+            view,
+            tiers.text,
+            "points.tier_promoted",
+            tier=ladder[target].name,
+            member=", ".join(m.name or m.user_id for m in members),
+            members=", ".join(m.name or m.user_id for m in members),
+        )
+        actions.insert(
+            0,
+            Post(
+                channel_id=tiers.channel or view.settings.default_channel,
+                text=text,
+                mentions=tuple(m.user_id for m in members),
+            ),
+        )
     ups = sum(1 for m in moves if m.promoted)
-    return Decision.act(actions, f"tiers: {ups} promoted, {len(moves) - ups} other changes",
-                        [MoveTiers(tuple(moves), now)])
+    return Decision.act(
+        actions,
+        f"tiers: {ups} promoted, {len(moves) - ups} other changes",
+        [MoveTiers(tuple(moves), now)],
+    )

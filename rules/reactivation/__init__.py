@@ -24,11 +24,22 @@ CAPABILITY = Capability(
     config=ReactivationConfig,
     rules=(_rules.on_sweep, _rules.on_return, _rules.on_quiet, _rules.on_silent),
     commands=(
-        CommandSpec("quiet", "Stop (or, with off, allow again) nudges when you are quiet",
-                    (OptionSpec("mode", "choice", "on: no nudges; off: nudges again",
-                                required=False, choices=("on", "off")),)),
-        CommandSpec("silent", "List silent members by how long they have been quiet",
-                    permission="moderator"),
+        CommandSpec(
+            "quiet",
+            "Stop (or, with off, allow again) nudges when you are quiet",
+            (
+                OptionSpec(
+                    "mode",
+                    "choice",
+                    "on: no nudges; off: nudges again",
+                    required=False,
+                    choices=("on", "off"),
+                ),
+            ),
+        ),
+        CommandSpec(
+            "silent", "List silent members by how long they have been quiet", permission="moderator"
+        ),
     ),
     texts=TEXTS,
     jobs=(JobSpec(SWEEP_JOB, _sweep_trigger),),

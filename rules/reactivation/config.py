@@ -43,14 +43,18 @@ class Comeback(ConfigModel):
 
 
 def _default_steps() -> list[Step]:
-    return [Step(after=timedelta(days=7)), Step(after=timedelta(days=14)),
-            Step(after=timedelta(days=30), via="digest")]
+    return [
+        Step(after=timedelta(days=7)),
+        Step(after=timedelta(days=14)),
+        Step(after=timedelta(days=30), via="digest"),
+    ]
 
 
 class ReactivationConfig(SectionConfig):
     # silence tiers, for /silent and the reports
     tiers: list[Duration] = Field(
-        default_factory=lambda: [timedelta(days=7), timedelta(days=14), timedelta(days=30)])
+        default_factory=lambda: [timedelta(days=7), timedelta(days=14), timedelta(days=30)]
+    )
     steps: list[Step] = Field(default_factory=_default_steps)
     at: ClockTime = time(10, 0)  # local time of the daily sweep
     quiet_hours: QuietHours | None = Field(default_factory=QuietHours)
@@ -76,5 +80,6 @@ class ReactivationConfig(SectionConfig):
             raise ValueError(
                 f"the sweep time {self.at.strftime('%H:%M')} is inside quiet hours "
                 f"({self.quiet_hours.start.strftime('%H:%M')}–"
-                f"{self.quiet_hours.end.strftime('%H:%M')}); move `at` or the quiet hours")
+                f"{self.quiet_hours.end.strftime('%H:%M')}); move `at` or the quiet hours"
+            )
         return self

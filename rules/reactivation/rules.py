@@ -79,15 +79,17 @@ class RecordNudges(Patch):
             for nudge in self.nudges:
                 opened[nudge.user_id] = self.at
         if self.digest_posted:
-            await ctx.store.set_state(ctx.community, DIGEST_STATE, {"at": self.at.isoformat()},
-                                      self.at)
+            await ctx.store.set_state(
+                ctx.community, DIGEST_STATE, {"at": self.at.isoformat()}, self.at
+            )
 
 
 @rule("reactivation.sweep", on=Tick, load=load_sweep, jobs=(SWEEP_JOB,))
 def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: datetime) -> Decision:
     view = snap.view
-    if cfg.quiet_hours and in_window(view.local(now).time(), cfg.quiet_hours.start,
-                                     cfg.quiet_hours.end):
+    if cfg.quiet_hours and in_window(
+        view.local(now).time(), cfg.quiet_hours.start, cfg.quiet_hours.end
+    ):
         return Decision.skip("quiet hours: nobody is contacted now")
     if not cfg.steps:
         return Decision.skip("no campaign steps in the playbook")
@@ -121,8 +123,13 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
     nudges: list[NewNudge] = []
     for member, index, since in direct:
         days = (now - since).days
-        text = say(view, cfg.steps[index].text, "reactivation.direct",
-                   member=member.name or member.user_id, days=days)
+        text = say(
+            view,
+            cfg.steps[index].text,
+            "reactivation.direct",
+            member=member.name or member.user_id,
+            days=days,
+        )
         actions.append(SendDirect(user_id=member.user_id, text=text))
         nudges.append(NewNudge(member.user_id, index, "direct", since))
     digest_posted = False
@@ -130,21 +137,28 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
     if digest and digest_open:
         chosen = digest[: cfg.digest.max_mentions]
         names = ", ".join(m.name or m.user_id for m, _, _ in chosen)
-        actions.append(Post(channel_id=cfg.digest.channel or view.settings.default_channel,
-                            text=say(view, cfg.digest.text, "reactivation.digest",
-                                     members=names),
-                            mentions=tuple(m.user_id for m, _, _ in chosen)))
+        actions.append(
+            Post(
+                channel_id=cfg.digest.channel or view.settings.default_channel,
+                text=say(view, cfg.digest.text, "reactivation.digest", members=names),
+                mentions=tuple(m.user_id for m, _, _ in chosen),
+            )
+        )
         nudges += [NewNudge(m.user_id, i, "digest", s) for m, i, s in chosen]
         digest_posted = True
     if not nudges:
         why = "no silent member is due a contact"
         if digest and not digest_open:
-            why = f"{len(digest)} wait for the next digest (one every " \
+            why = (
+                f"{len(digest)} wait for the next digest (one every "
                 f"{format_duration(cfg.digest.every)})"
+            )
         return Decision.skip(why)
-    return Decision.act(actions, f"nudged {len(direct)} by direct message, "
-                        f"{len(nudges) - len(direct)} in a digest",
-                        [RecordNudges(tuple(nudges), now, digest_posted)])
+    return Decision.act(
+        actions,
+        f"nudged {len(direct)} by direct message, {len(nudges) - len(direct)} in a digest",
+        [RecordNudges(tuple(nudges), now, digest_posted)],
+    )
 
 
 # -- coming back -------------------------------------------------------------------------------
@@ -158,7 +172,9 @@ class ReturnSnapshot:
     points_cfg: PointsConfig | None
 
 
-async def load_return(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> ReturnSnapshot | None:
+async def load_return(
+    event: Event, cfg: ReactivationConfig, ctx: RuleContext
+) -> ReturnSnapshot | None:
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
     opened: dict[str, datetime] | None = ctx.memory.get(OPEN)
@@ -187,8 +203,9 @@ class MarkReturned(Patch):
 
 
 @rule("reactivation.comeback", on=MessagePosted, load=load_return)
-def on_return(ev: MessagePosted, cfg: ReactivationConfig, snap: ReturnSnapshot | None,
-              now: datetime) -> Decision:
+def on_return(
+    ev: MessagePosted, cfg: ReactivationConfig, snap: ReturnSnapshot | None, now: datetime
+) -> Decision:
     if snap is None:
         return Decision.skip("not a nudged member")
     user = ev.author.user_id
@@ -196,19 +213,46 @@ def on_return(ev: MessagePosted, cfg: ReactivationConfig, snap: ReturnSnapshot |
     bonus = cfg.comeback.points if waited <= cfg.comeback.within else 0
     credits: tuple[Credit, ...] = ()
     if bonus:
-        credits = (Credit(user, f"comeback:{user}:{snap.nudged_at.isoformat()}", "comeback",
-                          bonus, local_day(snap.view, ev.occurred_at)),)
+        credits = (
+            Credit(
+                user,
+                f"comeback:{user}:{snap.nudged_at.isoformat()}",
+                "comeback",
+                bonus,
+                local_day(snap.view, ev.occurred_at),
+            ),
+        )
     actions: list[Action] = []
     if bonus and cfg.comeback.greet:
-        actions.append(Reply(channel_id=ev.channel_id, reply_to=ev.message_id, user_id=user,
-                             text=say(snap.view, cfg.comeback.text, "reactivation.comeback",
-                                      member=ev.author.display, points=bonus)))
+        actions.append(
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                user_id=user,
+                text=say(
+                    snap.view,
+                    cfg.comeback.text,
+                    "reactivation.comeback",
+                    member=ev.author.display,
+                    points=bonus,
+                ),
+            )
+        )
     if bonus and snap.points is not None and snap.points_cfg is not None:
-        levelled, _ = level_up_actions(snap.points_cfg, snap.view, user, ev.author.display,
-                                       snap.points.xp, snap.points.xp + bonus, ev.channel_id)
+        levelled, _ = level_up_actions(
+            snap.points_cfg,
+            snap.view,
+            user,
+            ev.author.display,
+            snap.points.xp,
+            snap.points.xp + bonus,
+            ev.channel_id,
+        )
         actions += levelled
-    why = f"{ev.author.display} posted {format_duration(timedelta(seconds=int(waited.total_seconds())))} " \
-        f"after a nudge" + (f": +{bonus} comeback bonus" if bonus else "")
+    after = format_duration(timedelta(seconds=int(waited.total_seconds())))
+    why = f"{ev.author.display} posted {after} after a nudge" + (
+        f": +{bonus} comeback bonus" if bonus else ""
+    )
     return Decision.act(actions, why, [MarkReturned(user, ev.occurred_at, credits)])
 
 
@@ -226,22 +270,34 @@ class SetQuiet(Patch):
 
 
 @rule("reactivation.quiet", on=CommandInvoked, commands=("quiet",))
-def on_quiet(ev: CommandInvoked, cfg: ReactivationConfig, view: CommunityView,
-             now: datetime) -> Decision:
+def on_quiet(
+    ev: CommandInvoked, cfg: ReactivationConfig, view: CommunityView, now: datetime
+) -> Decision:
     quiet = str(ev.args.get("mode") or "on").lower() not in ("off", "no", "false", "0")
-    text = say(view, cfg.quiet_reply if quiet else cfg.unquiet_reply,
-               "reactivation.quiet" if quiet else "reactivation.unquiet")
+    text = say(
+        view,
+        cfg.quiet_reply if quiet else cfg.unquiet_reply,
+        "reactivation.quiet" if quiet else "reactivation.unquiet",
+    )
     return Decision.act(
-        [Reply(channel_id=ev.channel_id, reply_to=ev.message_id, user_id=ev.actor.user_id,
-               text=text, ephemeral=True)],
+        [
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                user_id=ev.actor.user_id,
+                text=text,
+                ephemeral=True,
+            )
+        ],
         f"{ev.actor.display} {'opted out of' if quiet else 'opted back into'} nudges",
         [SetQuiet(ev.actor.user_id, quiet, now)],
     )
 
 
 @rule("reactivation.silent", on=CommandInvoked, load=load_sweep, commands=("silent",))
-def on_silent(ev: CommandInvoked, cfg: ReactivationConfig, snap: SweepSnapshot,
-              now: datetime) -> Decision:
+def on_silent(
+    ev: CommandInvoked, cfg: ReactivationConfig, snap: SweepSnapshot, now: datetime
+) -> Decision:
     texts = snap.view.texts
     by_tier: dict[timedelta, list[str]] = {}
     for member in snap.members:
@@ -258,9 +314,21 @@ def on_silent(ev: CommandInvoked, cfg: ReactivationConfig, snap: SweepSnapshot,
         for tier in sorted(by_tier, reverse=True):
             names = sorted(by_tier[tier])
             shown = ", ".join(names[:30]) + (" …" if len(names) > 30 else "")
-            lines.append(texts.get("reactivation.silent_tier", days=tier.days, count=len(names),
-                                   members=shown))
+            lines.append(
+                texts.get(
+                    "reactivation.silent_tier", days=tier.days, count=len(names), members=shown
+                )
+            )
         text = "\n".join(lines)
-    return Decision.act([Reply(channel_id=ev.channel_id, reply_to=ev.message_id, text=text,
-                               user_id=ev.actor.user_id, ephemeral=True)],
-                        f"{sum(len(v) for v in by_tier.values())} silent members listed")
+    return Decision.act(
+        [
+            Reply(
+                channel_id=ev.channel_id,
+                reply_to=ev.message_id,
+                text=text,
+                user_id=ev.actor.user_id,
+                ephemeral=True,
+            )
+        ],
+        f"{sum(len(v) for v in by_tier.values())} silent members listed",
+    )

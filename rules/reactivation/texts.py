@@ -16,8 +16,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reactivation.silent_none": "Nobody has been silent for {days} days or more.",
     },
     "zh": {
-        "reactivation.direct": "{member} 你好，已经 {days} 天没在 {community} 见到你了，大家都很想你！"
-        "有空来聊聊吧～（回复 /quiet 可不再收到此类提醒）",
+        "reactivation.direct": "{member} 你好，已经 {days} 天没在 {community} 见到你了，"
+        "大家都很想你！有空来聊聊吧～（回复 /quiet 可不再收到此类提醒）",
         "reactivation.digest": "👋 好久不见：{members}！来和大家聊聊最近在忙什么吧～",
         "reactivation.comeback": "🎉 欢迎回来，{member}！奖励 {points} 积分。",
         "reactivation.quiet": "好的，你沉默时我不会再打扰你。发送 /quiet off 可恢复。",

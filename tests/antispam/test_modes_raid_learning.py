@@ -37,6 +37,7 @@ NEWCOMERS = """
 community: {name: Makers}
 welcome: {enabled: false, newcomer_window: 3d}
 antispam:
+  raid: {enabled: false}
   rules:
     - name: newcomer-links
       triggers:
@@ -111,10 +112,14 @@ async def test_raid_command_is_refused_to_members(bot):
     assert bot.texts("reply") == ["Only moderators can use /raid."]
 
 
-SPAM = ("Exclusive offer: earn 500 USDT daily from home, message @crypto_mentor_x on "
-        "Telegram to join the signal group")
-NEAR = ("Exclusive offer: earn 800 USDT daily from home, message @crypto_coach_y on "
-        "Telegram to join the signals group")
+SPAM = (
+    "Exclusive offer: earn 500 USDT daily from home, message @crypto_mentor_x on "
+    "Telegram to join the signal group"
+)
+NEAR = (
+    "Exclusive offer: earn 800 USDT daily from home, message @crypto_coach_y on "
+    "Telegram to join the signals group"
+)
 
 
 async def test_spam_command_learns_and_then_catches_a_near_duplicate(bot):
@@ -123,8 +128,9 @@ async def test_spam_command_learns_and_then_catches_a_near_duplicate(bot):
     await bot.say("bob", "ok cool")
     await bot.say("bob", SPAM)  # fourth message: past the classifier's first 3
     assert bot.actions == []
-    await bot.command("mod", "spam", target_message_id="m4", target_user_id="bob",
-                      target_message_text=SPAM)
+    await bot.command(
+        "mod", "spam", target_message_id="m4", target_user_id="bob", target_message_text=SPAM
+    )
     assert any(isinstance(a, DeleteMessage) and a.message_id == "m4" for a in bot.actions)
     assert any(isinstance(a, Ban) for a in bot.actions_for("bob"))
     bot.clear()
@@ -138,10 +144,13 @@ async def test_spam_command_learns_and_then_catches_a_near_duplicate(bot):
 
 
 async def test_notspam_teaches_the_classifier_a_false_positive(bot):
-    text = ("WINNER!! You have been selected to receive a £900 cash prize. Call 09061701461 "
-            "to claim now. Valid 12 hours only")
-    await bot.command("mod", "notspam", target_message_id="m1", target_user_id="amy",
-                      target_message_text=text)
+    text = (
+        "WINNER!! You have been selected to receive a £900 cash prize. Call 09061701461 "
+        "to claim now. Valid 12 hours only"
+    )
+    await bot.command(
+        "mod", "notspam", target_message_id="m1", target_user_id="amy", target_message_text=text
+    )
     assert bot.texts("reply") == ["Learned as not spam. Thanks!"]
     bot.clear()
     await bot.say("amy", text)
@@ -231,5 +240,3 @@ def test_the_shipped_playbooks_are_valid():
         playbook = parse_playbook(path.read_text(encoding="utf-8"), playbook_model())
         assert playbook.antispam.enabled and playbook.antispam.rules
         assert playbook.moderation.enabled
-
-

@@ -91,8 +91,11 @@ async def test_caps_emoji_and_repeated_characters_get_a_reply_but_not_for_exempt
     await bot.say("bob", "WHY IS NOBODY ANSWERING MY QUESTION")
     await bot.say("carol", "yay 🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉")
     await bot.say("dave", "啊啊啊啊啊啊啊啊啊啊啊啊啊")
-    assert bot.texts("reply") == ["bob, please calm down.", "carol, please calm down.",
-                                  "dave, please calm down."]
+    assert bot.texts("reply") == [
+        "bob, please calm down.",
+        "carol, please calm down.",
+        "dave, please calm down.",
+    ]
     bot.clear()
     await bot.say("erin", "WHY IS NOBODY ANSWERING MY QUESTION", roles=("vip",))
     await bot.say("finn", "WHY IS NOBODY ANSWERING MY QUESTION", channel="random")
@@ -103,9 +106,17 @@ async def test_caps_emoji_and_repeated_characters_get_a_reply_but_not_for_exempt
 async def test_edited_message_is_checked_again(bot):
     await bot.say("bob", "hello friends")
     assert bot.actions == []
-    await bot.emit(MessageEdited(platform=PLATFORM, community_id=COMMUNITY,
-                                 occurred_at=bot.now, channel_id="general", message_id="m1",
-                                 author=bot.actor("bob"), text="hello friends, 加微信 chat"))
+    await bot.emit(
+        MessageEdited(
+            platform=PLATFORM,
+            community_id=COMMUNITY,
+            occurred_at=bot.now,
+            channel_id="general",
+            message_id="m1",
+            author=bot.actor("bob"),
+            text="hello friends, 加微信 chat",
+        )
+    )
     assert deleted(bot) == ["m1"]
 
 
@@ -127,8 +138,11 @@ async def test_the_bot_never_acts_against_moderators_or_bots(bot):
 
 
 async def test_classifier_catches_a_newcomers_spam_but_not_ordinary_talk(bot):
-    await bot.say("bob", "WINNER!! You have been selected to receive a £900 cash prize. "
-                         "Call 09061701461 to claim now. Valid 12 hours only")
+    await bot.say(
+        "bob",
+        "WINNER!! You have been selected to receive a £900 cash prize. "
+        "Call 09061701461 to claim now. Valid 12 hours only",
+    )
     assert deleted(bot)
     assert any(isinstance(a, Post) and "classifier" in a.text for a in bot.actions)
     bot.clear()

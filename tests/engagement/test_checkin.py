@@ -66,14 +66,22 @@ async def test_a_week_of_checkins_across_midnight_with_a_freeze_spent(bot):
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     balance = await q.balance_of(bot.runtime.store, ref, "alice")
     assert balance.xp == 6 * 10 + 50  # check-in messages earn no chat points on top
-    stats = await q.checkin_stats(bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=14))
+    stats = await q.checkin_stats(
+        bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=14)
+    )
     assert (stats.checkins, stats.participants) == (6, 1)
 
 
 async def test_duplicate_and_concurrent_checkins_count_once(bot):
-    event = MessagePosted(platform=PLATFORM, community_id=COMMUNITY, occurred_at=LATE,
-                          channel_id="general", message_id="dup", author=bot.actor("bob"),
-                          text="打卡")
+    event = MessagePosted(
+        platform=PLATFORM,
+        community_id=COMMUNITY,
+        occurred_at=LATE,
+        channel_id="general",
+        message_id="dup",
+        author=bot.actor("bob"),
+        text="打卡",
+    )
     await bot.advance(LATE - bot.now)
     await asyncio.gather(bot.runtime.handle(event), bot.runtime.handle(event))
     replies = bot.texts("reply")
@@ -83,14 +91,23 @@ async def test_duplicate_and_concurrent_checkins_count_once(bot):
     await bot.emit(event)
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     assert (await q.balance_of(bot.runtime.store, ref, "bob")).xp == 10
-    assert (await q.checkin_stats(bot.runtime.store, ref, LATE.date(),
-                                  LATE.date() + timedelta(days=2))).checkins == 1
+    assert (
+        await q.checkin_stats(bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=2))
+    ).checkins == 1
 
 
 async def test_bots_and_ordinary_messages_do_not_check_in(bot):
-    await bot.emit(MessagePosted(platform=PLATFORM, community_id=COMMUNITY, occurred_at=bot.now,
-                                 channel_id="general", message_id="b1",
-                                 author=bot.actor("helper", bot=True), text="打卡"))
+    await bot.emit(
+        MessagePosted(
+            platform=PLATFORM,
+            community_id=COMMUNITY,
+            occurred_at=bot.now,
+            channel_id="general",
+            message_id="b1",
+            author=bot.actor("helper", bot=True),
+            text="打卡",
+        )
+    )
     await bot.say("carol", "I will checkin later maybe")
     await bot.say("carol", "checking the docs")
     assert bot.texts("reply") == []
@@ -104,7 +121,10 @@ async def test_rank_today_and_streak_leaderboard(bot):
     await bot.say("alice", "打卡", at=timedelta(hours=1))
     await bot.command("alice", "streaks")
     assert bot.texts("reply")[-1].splitlines() == [
-        "🔥 Check-in streaks", "1. alice — 2 days (best 2)", "2. bob — 1 days (best 1)"]
+        "🔥 Check-in streaks",
+        "1. alice — 2 days (best 2)",
+        "2. bob — 1 days (best 1)",
+    ]
 
 
 async def test_reminder_at_local_time_mentions_streaks_at_risk_once(bot):

@@ -39,7 +39,10 @@ async def test_question_inside_a_chinese_sentence_is_answered_once_per_cooldown(
     assert len(bot.texts("reply")) == 1  # same channel, inside the cooldown
     await bot.say("carol", "怎么报名？", channel="other")  # another channel: answered
     await bot.say("dave", "怎么报名", at=timedelta(minutes=8))  # cooldown over
-    assert bot.texts("reply")[1:] == ["carol，报名请点群公告里的链接。", "dave，报名请点群公告里的链接。"]
+    assert bot.texts("reply")[1:] == [
+        "carol，报名请点群公告里的链接。",
+        "dave，报名请点群公告里的链接。",
+    ]
 
 
 async def test_latin_keywords_match_whole_words_and_patterns_work(bot):
@@ -53,14 +56,17 @@ async def test_latin_keywords_match_whole_words_and_patterns_work(bot):
 
 async def test_most_asked_questions_are_counted(bot):
     bot.moderators.add("mod")
-    for i, user in enumerate(["a", "b", "c"]):
+    for user in ["a", "b", "c"]:
         await bot.say(user, "怎么报名", at=timedelta(minutes=1))
     await bot.say("d", "多少钱")
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     today = bot.now.date()
-    counts = await q.faq_answer_counts(bot.runtime.store, ref, today - timedelta(days=1),
-                                       today + timedelta(days=2))
+    counts = await q.faq_answer_counts(
+        bot.runtime.store, ref, today - timedelta(days=1), today + timedelta(days=2)
+    )
     assert counts == [("signup", 3, 1), ("price", 1, 1)]
     await bot.command("mod", "faq")
     assert bot.texts("reply")[-1].splitlines()[1:] == [
-        "1. signup — asked 3×, answered 1×", "2. price — asked 1×, answered 1×"]
+        "1. signup — asked 3×, answered 1×",
+        "2. price — asked 1×, answered 1×",
+    ]

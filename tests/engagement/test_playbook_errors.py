@@ -29,7 +29,8 @@ def test_negative_or_absurd_amounts_are_refused():
     assert "points.messages.points" in problems("points: {messages: {points: -3}}")
     assert "checkin.points" in problems("checkin: {points: 1000000000}")
     assert "points.shop.items.mug.cost" in problems(
-        "points: {shop: {items: {mug: {name: Mug, cost: 0}}}}")
+        "points: {shop: {items: {mug: {name: Mug, cost: 0}}}}"
+    )
 
 
 def test_reactivation_sweep_inside_quiet_hours_is_refused():
@@ -44,7 +45,8 @@ def test_reactivation_steps_must_grow():
 def test_faq_entry_needs_a_keyword_or_pattern_and_a_valid_pattern():
     assert "faq.entries[0]" in problems("faq: {entries: [{id: x, answer: hi}]}")
     assert "faq.entries[0].patterns" in problems(
-        "faq: {entries: [{id: x, answer: hi, patterns: ['(unclosed']}]}")
+        "faq: {entries: [{id: x, answer: hi, patterns: ['(unclosed']}]}"
+    )
 
 
 def test_the_shipped_playbooks_are_valid():

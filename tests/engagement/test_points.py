@@ -64,9 +64,15 @@ async def test_messages_earn_with_cooldown_min_length_and_daily_cap(bot):
 
 async def test_a_replayed_message_never_pays_twice_even_after_restart(bot):
     first = await bot.say("alice", "hello there")
-    event = MessagePosted(platform=PLATFORM, community_id=COMMUNITY, occurred_at=bot.now,
-                          channel_id="general", message_id="m1", author=bot.actor("alice"),
-                          text="hello there")
+    event = MessagePosted(
+        platform=PLATFORM,
+        community_id=COMMUNITY,
+        occurred_at=bot.now,
+        channel_id="general",
+        message_id="m1",
+        author=bot.actor("alice"),
+        text="hello there",
+    )
     assert first.community.id  # the community exists
     await bot.emit(event)
     assert (await balance(bot, "alice")).xp == 10
@@ -109,8 +115,14 @@ async def test_deleted_message_loses_its_points(bot):
     await bot.say("alice", "spammy but long")
     await bot.react("bob", "m1", author="alice")
     assert (await balance(bot, "alice")).xp == 12
-    deleted = MessageDeleted(platform=PLATFORM, community_id=COMMUNITY, occurred_at=bot.now,
-                             channel_id="general", message_id="m1", author_id="alice")
+    deleted = MessageDeleted(
+        platform=PLATFORM,
+        community_id=COMMUNITY,
+        occurred_at=bot.now,
+        channel_id="general",
+        message_id="m1",
+        author_id="alice",
+    )
     await bot.emit(deleted)
     await bot.emit(deleted)  # twice: still taken back once
     assert (await balance(bot, "alice")).xp == 0
@@ -118,7 +130,9 @@ async def test_deleted_message_loses_its_points(bot):
 
 async def test_moderator_grants_with_bounds(bot):
     bot.moderators.add("mod")
-    await bot.command("mod", "points", action="give", target_user_id="alice", amount=50, reason="helped")
+    await bot.command(
+        "mod", "points", action="give", target_user_id="alice", amount=50, reason="helped"
+    )
     assert bot.texts("reply")[-1] == "+50 points to alice (helped). Balance: 50."
     await bot.command("mod", "points", action="take", target_user_id="alice", amount=-5)
     await bot.command("mod", "points", action="give", target_user_id="alice", amount=10**9)
@@ -126,7 +140,9 @@ async def test_moderator_grants_with_bounds(bot):
     assert bot.texts("reply")[-3:] == ["The amount must be a whole number from 1 to 1000."] * 3
     await bot.command("alice", "points", action="give", target_user_id="alice", amount=100)
     assert "moderator" in bot.texts("reply")[-1]
-    await bot.command("mod", "points", action="take", target_user_id="alice", amount=20, reason="oops")
+    await bot.command(
+        "mod", "points", action="take", target_user_id="alice", amount=20, reason="oops"
+    )
     assert (await balance(bot, "alice")).xp == 30
     # level 1 (25 XP) was reached by the grant and announced with its role
     assert any(isinstance(a, AddRole) and a.role == "Regular" for a in bot.actions)
@@ -141,7 +157,10 @@ async def test_rank_and_leaderboard(bot):
     assert rank.startswith("alice · level 0 ▰▰▰▰▱▱▱▱▱▱ 10/25 XP · tier Lurker · #2 of 2")
     await bot.command("alice", "leaderboard", period="week")
     assert bot.texts("reply")[-1].splitlines() == [
-        "🏆 Leaderboard — this week", "1. bob — 20", "2. alice — 10"]
+        "🏆 Leaderboard — this week",
+        "1. bob — 20",
+        "2. alice — 10",
+    ]
 
 
 async def test_redemption_spends_atomically_and_alerts_moderators(bot):
@@ -177,11 +196,23 @@ async def test_tier_promotion_is_announced_by_the_daily_job(bot):
     bot.clear()
     await bot.advance(timedelta(days=1))  # 04:00 Shanghai passes
     promoted = [a for a in bot.actions if isinstance(a, Post)]
-    assert [p.text for p in promoted] == [
-        "🏅 Welcome to Active: alice. Thank you for all you do!"]
+    assert [p.text for p in promoted] == ["🏅 Welcome to Active: alice. Thank you for all you do!"]
     assert any(isinstance(a, AddRole) and a.role == "active-role" for a in bot.actions)
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     assert await q.tier_distribution(bot.runtime.store, ref) == {"active": 1, "newcomer": 1}
     bot.clear()
     await bot.advance(timedelta(days=1))
     assert bot.texts("post") == []  # no change, no announcement
+
+
+async def test_ledger_check_in_and_redemption_on_each_database(tmp_path, db_url):
+    bot = await BotHarness.start(tmp_path, PLAYBOOK + "checkin: {points: 10}\n", db_url=db_url)
+    bot.moderators.add("mod")
+    await bot.command("mod", "points", action="give", target_user_id="alice", amount=25)
+    await bot.say("alice", "打卡")
+    await bot.say("alice", "打卡", at=timedelta(minutes=1))
+    await bot.command("alice", "redeem", item="mug")
+    await bot.command("alice", "redeem", item="mug")
+    assert (await balance(bot, "alice")) == q.Balance(xp=35, balance=5)
+    assert bot.texts("reply")[-1] == "Coffee mug is sold out, sorry."
+    await bot.close()

@@ -61,7 +61,9 @@ async def test_silent_member_is_nudged_once_and_counted_when_they_return(bot):
     ref = await ref_of(bot)
     rates = await q.reactivation_rate(bot.runtime.store, ref, T0, bot.now)
     assert rates[0].nudged == 1 and rates[0].returned == 1 and rates[0].rate == 1.0
-    assert (await q.balance_of(bot.runtime.store, ref, "alice")).xp == 10 + 10 + 30  # two messages and the bonus
+    assert (
+        await q.balance_of(bot.runtime.store, ref, "alice")
+    ).xp == 10 + 10 + 30  # two messages and the bonus
     bot.clear()
     await bot.say("alice", "and again, back", at=timedelta(minutes=5))
     assert bot.texts("reply") == []  # the bonus is paid once
@@ -69,22 +71,27 @@ async def test_silent_member_is_nudged_once_and_counted_when_they_return(bot):
 
 async def test_unreachable_members_get_a_rate_limited_digest(bot):
     for name in ["ann", "ben", "cat"]:
-        await bot.emit(MemberJoined(platform=PLATFORM, community_id=COMMUNITY,
-                                    occurred_at=bot.now,
-                                    member=Actor(user_id=name, name=name, can_dm=False)))
+        await bot.emit(
+            MemberJoined(
+                platform=PLATFORM,
+                community_id=COMMUNITY,
+                occurred_at=bot.now,
+                member=Actor(user_id=name, name=name, can_dm=False),
+            )
+        )
     await bot.advance(timedelta(minutes=2))  # the batched welcome goes out
     bot.clear()
     await bot.advance(timedelta(days=7, hours=2))
     posts = [a for a in bot.actions if isinstance(a, Post)]
     assert [p.text for p in posts] == [
-        "👋 We miss you: ann, ben! Come and tell us what you've been up to."]
+        "👋 We miss you: ann, ben! Come and tell us what you've been up to."
+    ]
     assert not any(isinstance(a, SendDirect) for a in bot.actions)
     bot.clear()
     await bot.advance(timedelta(days=1))  # the next digest waits 3 days
     assert bot.texts("post") == []
     await bot.advance(timedelta(days=2))
-    assert bot.texts("post") == [
-        "👋 We miss you: cat! Come and tell us what you've been up to."]
+    assert bot.texts("post") == ["👋 We miss you: cat! Come and tell us what you've been up to."]
 
 
 async def test_quiet_members_and_newcomers_are_left_alone(bot):
@@ -105,8 +112,7 @@ async def test_contact_cap_and_second_step(bot):
     bot.clear()
     await bot.advance(timedelta(days=15))
     dms = [a for a in bot.actions if isinstance(a, SendDirect)]
-    assert [d.text for d in dms] == [
-        dms[0].text, "alice, two weeks already! We saved you a seat."]
+    assert [d.text for d in dms] == [dms[0].text, "alice, two weeks already! We saved you a seat."]
     assert len(dms) == 2
     bot.clear()
     await bot.advance(timedelta(days=10))  # cap of 2 per 30 days reached
@@ -122,7 +128,9 @@ async def test_moderators_list_silent_members_by_tier(bot):
     await bot.say("mod", "present and talking")
     await bot.command("mod", "silent")
     assert bot.texts("reply")[-1].splitlines() == [
-        "Silent members", "14+ days (1): alice", "7+ days (1): bob"]
+        "Silent members",
+        "14+ days (1): alice",
+        "7+ days (1): bob",
+    ]
     await bot.command("alice", "silent")
     assert "moderator" in bot.texts("reply")[-1]
-

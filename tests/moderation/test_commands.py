@@ -34,8 +34,9 @@ def of(bot, kind, user):
     return [a for a in bot.actions_for(user) if isinstance(a, kind)]
 
 
-@pytest.mark.parametrize("command", ["warn", "timeout", "kick", "ban", "unban", "cases",
-                                     "purge", "spam", "raid"])
+@pytest.mark.parametrize(
+    "command", ["warn", "timeout", "kick", "ban", "unban", "cases", "purge", "spam", "raid"]
+)
 async def test_moderator_commands_are_refused_to_members(bot, command):
     await bot.command("bob", command, target_user_id="alice", count=3, state="on")
     assert bot.texts("reply") == [f"Only moderators can use /{command}."]
@@ -139,20 +140,31 @@ async def test_purge_deletes_the_last_messages_of_the_channel(bot):
 
 async def test_report_alerts_moderators_and_is_rate_limited(bot):
     for _ in range(3):
-        await bot.command("amy", "report", target_message_id="m9", target_user_id="bob",
-                          target_message_text="buy followers cheap")
+        await bot.command(
+            "amy",
+            "report",
+            target_message_id="m9",
+            target_user_id="bob",
+            target_message_text="buy followers cheap",
+        )
     alerts = [t for t in bot.texts("post") if "reported a message by bob" in t]
     assert len(alerts) == 2
     assert bot.texts("reply")[-1].startswith("You have sent several reports")
     await bot.advance(timedelta(minutes=11))
-    await bot.command("amy", "report", target_message_id="m9", target_user_id="bob",
-                      target_message_text="buy followers cheap")
+    await bot.command(
+        "amy",
+        "report",
+        target_message_id="m9",
+        target_user_id="bob",
+        target_message_text="buy followers cheap",
+    )
     assert len([t for t in bot.texts("post") if "reported" in t]) == 3
 
 
 async def test_chinese_community_gets_chinese_replies(tmp_path):
-    bot = await BotHarness.start(tmp_path, PLAYBOOK.replace("name: Makers", "name: 学习群, "
-                                                            "language: zh"))
+    bot = await BotHarness.start(
+        tmp_path, PLAYBOOK.replace("name: Makers", "name: 学习群, language: zh")
+    )
     bot.moderators.add("mod")
     await bot.command("mod", "warn", target_user_id="bob", reason="刷屏")
     assert of(bot, Warn, "bob")[0].text == "bob，你收到一次警告：刷屏"
