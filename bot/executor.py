@@ -13,7 +13,7 @@ from typing import Any
 from bot.actions import Action, AlertModerators, Post
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
-from bot.rule import AlreadyDone, ApplyContext, CommunityView
+from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,17 @@ class Executor:
     sleep: Sleep = asyncio.sleep
     max_attempts: int = 4
     max_wait: float = 30.0
+    # record moderation actions of capabilities that do not open cases themselves
+    case_hooks: tuple[CaseHook, ...] = ()
+    self_recording: frozenset[str] = frozenset()
     # (community id, action kind) pairs whose missing permission was already reported
     _reported: set[tuple[int, str]] = field(default_factory=set)
+
+    def configure_cases(self, capabilities: Sequence[Capability]) -> None:
+        self.case_hooks = tuple(c.case_hook for c in capabilities if c.case_hook)
+        self.self_recording = frozenset(c.name for c in capabilities if c.records_cases) | {
+            "core"
+        }
 
     async def run(
         self,
@@ -65,7 +74,10 @@ class Executor:
                     log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
                     continue
             mine: list[ActionOutcome] = []
-            for action in decision.actions:
+            actions = list(decision.actions)
+            if not quiet and outcome.capability not in self.self_recording:
+                actions = await self._with_cases(actions, apply_ctx, view, outcome, now)
+            for action in actions:
                 action = self._route(action, view)
                 if quiet:
                     result = ActionOutcome(
@@ -87,6 +99,27 @@ class Executor:
                         await settle(apply_ctx, mine)
         await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
         return done
+
+    async def _with_cases(
+        self,
+        actions: list[Action],
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        outcome: RuleOutcome,
+        now: datetime,
+    ) -> list[Action]:
+        """Open a case for each moderation action before it runs (write before act)."""
+        out: list[Action] = []
+        for action in actions:
+            out.append(action)
+            if not action.is_moderation:
+                continue
+            for hook in self.case_hooks:
+                try:
+                    out += await hook(apply_ctx, view, outcome.rule, outcome.reason, action, now)
+                except Exception:  # a failed record must not stop the action itself
+                    log.exception("could not record a case for %s", action.kind)
+        return out
 
     @staticmethod
     def _route(action: Action, view: CommunityView) -> Action:

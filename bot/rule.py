@@ -149,6 +149,14 @@ class JobSpec:
     trigger: TriggerFactory
 
 
+# Called by the executor before a moderation action (kick, ban, timeout, ...) decided by a
+# capability that does not record cases itself, e.g. the welcome SOP's verification kick.
+# Returns actions to run after it (e.g. the case posted to the moderators' log).
+CaseHook = Callable[
+    ["ApplyContext", "CommunityView", str, str, Action, datetime], Awaitable[list[Action]]
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Capability:
     name: str  # the playbook section key
@@ -159,6 +167,10 @@ class Capability:
     jobs: tuple[JobSpec, ...] = ()
     priority: int = 100  # lower runs first: anti-spam before points
     description: str = ""
+    # True: this capability's decisions open their own moderation cases
+    records_cases: bool = False
+    # the capability that numbers cases records everybody else's moderation actions with this
+    case_hook: CaseHook | None = None
 
 
 def rule(

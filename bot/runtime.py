@@ -86,6 +86,7 @@ class Runtime:
         self.engine = Engine(self.capabilities, CORE_COMMANDS)
         self.playbooks = playbooks
         self.executor = executor
+        executor.configure_cases(self.capabilities)
         self.flush_every = flush_every
         self.memory: dict[int, dict[str, Any]] = {}
         self._flushed_at: datetime | None = None

@@ -169,19 +169,21 @@ class BotHarness:
 
     async def command(
         self,
-        user: str,
+        actor: str,
         name: str,
         *,
         channel: str = "general",
         roles: tuple[str, ...] = (),
         **args: Any,
     ) -> Handled:
+        """`actor` runs /`name`; other keywords are the command's options (`user="bob"`,
+        `reason=...`), except `target_*`: the message the command is used on."""
         target = {k: args.pop(k) for k in list(args) if k.startswith("target_")}
         return await self.emit(
             CommandInvoked(
                 **self._base(None),
                 command=name,
-                actor=self.actor(user, roles=roles),
+                actor=self.actor(actor, roles=roles),
                 channel_id=channel,
                 args=args,
                 message_id=f"m{next(self._ids)}",

@@ -74,6 +74,7 @@ CAPABILITY = Capability(
     jobs=(JobSpec(_rules.RAID_CHECK, raid_check_trigger),),
     priority=20,  # after welcome and moderation tracking, before points and engagement
     description="Anti-spam rules, learned classifier and raid detection",
+    records_cases=True,
 )
 
 __all__ = ["CAPABILITY", "AntispamConfig", "SpamRule"]

@@ -7,6 +7,7 @@ from bot.commands import CommandSpec, OptionSpec
 from bot.rule import Capability
 from rules.moderation import rules as _rules
 from rules.moderation.config import LadderStep, ModerationConfig, WarningsConfig
+from rules.moderation.external import record_case
 from rules.moderation.punish import Offense, Plan, Punishment, plan_punishment
 from rules.moderation.texts import TEXTS
 
@@ -91,6 +92,8 @@ CAPABILITY = Capability(
     commands=COMMANDS,
     texts=TEXTS,
     priority=15,  # before anti-spam (20), so staff are known before messages are judged
+    records_cases=True,
+    case_hook=record_case,
     description="Warnings, escalation, cases and moderator commands",
 )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.rule import ApplyContext, Patch, RuleContext
+from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Credit
@@ -180,7 +180,7 @@ class ForgetNewcomerMessage(Patch):
         ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
 
 
-class RedemptionRefused(RuntimeError):
+class RedemptionRefused(AlreadyDone):
     """The balance or stock changed between the decision and the write (a concurrent
     redemption). Nothing was written; the decision's reply and alert are not sent."""
 

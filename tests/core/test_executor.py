@@ -61,7 +61,7 @@ async def run(env, adapter, *outcomes, shadow=False, sleeps=None, executor=None)
     async def sleep(seconds: float) -> None:
         (sleeps if sleeps is not None else []).append(seconds)
 
-    runtime = Runtime(store=store, capabilities=[], playbooks=None, executor=None)  # type: ignore[arg-type]
+    runtime = Runtime(store=store, capabilities=[], playbooks=None, executor=Executor({}))  # type: ignore[arg-type]
     view = runtime.view(playbook)
     executor = executor or Executor({"test": adapter}, sleep=sleep)
     return await executor.run(list(outcomes), ApplyContext(store, ref, {}), view, T, shadow=shadow)

@@ -1,0 +1,45 @@
+"""Cases for moderation actions decided elsewhere (e.g. the welcome SOP kicking a newcomer who
+never verified): the executor calls `record_case` before such an action runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.actions import Action, AlertModerators, Ban, Timeout
+from bot.configmodel import format_duration
+from bot.rule import ApplyContext, CommunityView
+from bot.store.moderation import CaseDraft, next_case_number, open_case
+
+
+async def record_case(
+    ctx: ApplyContext,
+    view: CommunityView,
+    rule: str,
+    reason: str,
+    action: Action,
+    now: datetime,
+) -> list[Action]:
+    user_id = action.target_user
+    if user_id is None or action.kind in ("remove_timeout", "unban"):
+        return []  # lifting a restriction is not a case of its own
+    until = action.until if isinstance(action, Timeout | Ban) else None
+    seconds = int((until - now).total_seconds()) if until else None
+    text_reason = getattr(action, "reason", "") or reason
+    draft = CaseDraft(
+        number=await next_case_number(ctx.store, ctx.community),
+        user_id=user_id,
+        action=action.kind,
+        reason=text_reason,
+        rule=rule,
+        duration_seconds=seconds,
+        ends_at=None,  # the platform lifts its own timeout; moderation's sweep is for its cases
+    )
+    number = await open_case(ctx.store, ctx.community, draft, now)
+    if not view.settings.mod_log_channel:
+        return []
+    duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""
+    text = view.texts.get(
+        "mod.case_log", number=number, action=action.kind, member=user_id, by=rule,
+        duration=duration, reason=text_reason, evidence="",
+    )  # fmt: skip
+    return [AlertModerators(text=text, user_id=user_id)]
