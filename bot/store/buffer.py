@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, Protocol
 
 
 @dataclass(slots=True)
@@ -66,3 +67,20 @@ class CounterBuffer:
 
     def __bool__(self) -> bool:
         return self.events > 0
+
+
+class FlushPart(Protocol):
+    """More write-behind state that a capability's store module keeps (e.g. message points):
+    written by `Store.flush` in the same transaction as the counters."""
+
+    def pending(self) -> bool: ...
+
+    def take(self) -> Any:
+        """Hand over what is gathered and start empty."""
+        ...
+
+    async def write(self, session: Any, store: Any, taken: Any) -> None: ...
+
+    def merge_back(self, taken: Any) -> None:
+        """The write failed: keep `taken` for the next flush."""
+        ...

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,13 +104,111 @@ async def credit(
     store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime
 ) -> list[Credit]:
     """Pay (or take, with negative amounts) in one transaction. Returns what was new."""
+    await settle_credits(store)
     if not credits:
         return []
     async with store.sessions.begin() as s:
         return await _credit_in(s, store, ref, credits, at)
 
 
+@dataclass(slots=True)
+class _Deferred:
+    community_id: int
+    credit: Credit
+    at: datetime
+
+
+class CreditBuffer:
+    """Message points waiting for the next flush: paying a chat message must not cost a
+    transaction of its own. The ledger's unique key still decides what is paid — a row whose
+    key exists is skipped at flush time and its balance is not touched. A crash loses at most
+    the points of the last flush interval, never pays twice."""
+
+    NAME = "points.credits"
+
+    def __init__(self) -> None:
+        self.rows: list[_Deferred] = []
+
+    def add(self, ref: CommunityRef, credits: Iterable[Credit], at: datetime) -> None:
+        self.rows += [_Deferred(ref.id, c, at) for c in credits]
+
+    def pending(self) -> bool:
+        return bool(self.rows)
+
+    def take(self) -> list[_Deferred]:
+        taken, self.rows = self.rows, []
+        return taken
+
+    def merge_back(self, taken: list[_Deferred]) -> None:
+        self.rows = taken + self.rows
+
+    async def write(self, s: AsyncSession, store: Store, taken: list[_Deferred]) -> None:
+        by_key = {(d.community_id, d.credit.key[:200]): d for d in taken}
+        stmt = (
+            store.insert(PointsEntry)
+            .on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
+            .returning(PointsEntry.community_id, PointsEntry.key)
+        )
+        rows = [
+            {
+                "community_id": d.community_id,
+                "user_id": d.credit.user_id,
+                "key": d.credit.key[:200],
+                "source": d.credit.source,
+                "amount": d.credit.amount,
+                "at": d.at,
+                "day": d.credit.day,
+                "ref": d.credit.ref,
+                "reason": d.credit.reason[:300],
+            }  # fmt: skip
+            for d in by_key.values()
+        ]
+        written = (await s.execute(stmt, rows)).all()
+        totals: dict[tuple[int, str], list[Any]] = {}
+        for community_id, key in written:
+            d = by_key[(community_id, key)]
+            entry = totals.setdefault((community_id, d.credit.user_id), [0, 0, d.at])
+            entry[0] += 0 if d.credit.source in SPENDING else d.credit.amount
+            entry[1] += d.credit.amount
+            entry[2] = max(entry[2], d.at)
+        if not totals:
+            return
+        upsert = store.insert(PointsBalance)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[PointsBalance.community_id, PointsBalance.user_id],
+            set_={
+                "xp": PointsBalance.xp + upsert.excluded.xp,
+                "balance": PointsBalance.balance + upsert.excluded.balance,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+        await s.execute(
+            upsert,
+            [
+                {"community_id": c, "user_id": u, "xp": xp, "balance": bal, "updated_at": at}
+                for (c, u), (xp, bal, at) in totals.items()
+            ],
+        )
+
+
+async def settle_credits(store: Store) -> None:
+    """Reads of the ledger and balances first write queued message points."""
+    part = store.flush_parts.get(CreditBuffer.NAME)
+    if part is not None and part.pending():
+        await store.flush()
+
+
+def credit_later(store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime) -> None:
+    """Queue ledger rows for the store's next flush (see CreditBuffer)."""
+    part = store.flush_parts.get(CreditBuffer.NAME)
+    if not isinstance(part, CreditBuffer):
+        part = CreditBuffer()
+        store.flush_parts[CreditBuffer.NAME] = part
+    part.add(ref, credits, at)
+
+
 async def balance_of(store: Store, ref: CommunityRef, user_id: str) -> Balance:
+    await settle_credits(store)
     async with store.sessions() as s:
         row = await s.get(PointsBalance, (ref.id, user_id))
     return Balance(row.xp, row.balance) if row else Balance()
@@ -117,6 +216,7 @@ async def balance_of(store: Store, ref: CommunityRef, user_id: str) -> Balance:
 
 async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) -> dict[str, int]:
     """Points earned per source on one local day (for daily caps after a restart)."""
+    await settle_credits(store)
     async with store.sessions() as s:
         rows = await s.execute(
             select(PointsEntry.source, func.sum(PointsEntry.amount))
@@ -131,6 +231,7 @@ async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) ->
 
 
 async def ledger_has(store: Store, ref: CommunityRef, key: str) -> bool:
+    await settle_credits(store)
     async with store.sessions() as s:
         found = await s.scalar(
             select(PointsEntry.id).where(PointsEntry.community_id == ref.id, PointsEntry.key == key)
@@ -140,6 +241,7 @@ async def ledger_has(store: Store, ref: CommunityRef, key: str) -> bool:
 
 async def ledger(store: Store, ref: CommunityRef, user_id: str) -> list[tuple[str, str, int]]:
     """(key, source, amount) of a member's ledger rows, oldest first."""
+    await settle_credits(store)
     async with store.sessions() as s:
         rows = await s.execute(
             select(PointsEntry.key, PointsEntry.source, PointsEntry.amount)
@@ -155,6 +257,7 @@ async def revoke_message_points(
     """Take back every point paid for a message (its message points, reactions it received, a
     newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
     call revokes nothing. Returns {user: points taken}."""
+    await settle_credits(store)
     async with store.sessions.begin() as s:
         rows = await s.execute(
             select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))
@@ -191,6 +294,7 @@ async def points_leaderboard(
 ) -> list[tuple[str, int]]:
     """(user, points earned) for start <= at < end (all time when both are None), best first.
     Spending in the shop does not lower a member's place."""
+    await settle_credits(store)
     conds = [PointsEntry.community_id == ref.id, PointsEntry.source.not_in(SPENDING)]
     if start is not None:
         conds.append(PointsEntry.at >= start)
@@ -211,6 +315,7 @@ async def points_leaderboard(
 
 async def xp_position(store: Store, ref: CommunityRef, user_id: str) -> tuple[int, int]:
     """(position by XP, members with points). Position 0 when the member has none."""
+    await settle_credits(store)
     async with store.sessions() as s:
         mine = await s.scalar(
             select(PointsBalance.xp).where(
@@ -239,6 +344,7 @@ async def xp_position(store: Store, ref: CommunityRef, user_id: str) -> tuple[in
 
 
 async def all_balances(store: Store, ref: CommunityRef) -> dict[str, Balance]:
+    await settle_credits(store)
     async with store.sessions() as s:
         rows = await s.execute(
             select(PointsBalance.user_id, PointsBalance.xp, PointsBalance.balance).where(
@@ -529,6 +635,7 @@ async def redeem(
     """Spend `cost` points on `item` in ONE transaction: the redemption row, the stock count
     (`sold < stock` checked in the same UPDATE) and the balance (`balance >= cost` likewise) and
     the ledger row all change, or none does. Returns "ok", "duplicate", "stock" or "balance"."""
+    await settle_credits(store)
     try:
         async with store.sessions.begin() as s:
             row = (
@@ -786,6 +893,7 @@ async def member_points_state(
 ) -> tuple[Balance, dict[str, int], datetime | None]:
     """What the points rules keep in memory for a member, read once per process: balance,
     points earned per source today, and when a message last paid."""
+    await settle_credits(store)
     async with store.sessions() as s:
         row = await s.get(PointsBalance, (ref.id, user_id))
         today = await s.execute(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.events import Actor
 from bot.store import db
-from bot.store.buffer import CounterBuffer
+from bot.store.buffer import CounterBuffer, FlushPart
 from bot.store.models import (
     ActivityDaily,
     ActivityHourly,
@@ -108,6 +108,8 @@ class Store:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.buffer = CounterBuffer()
+        # capability write-behind state flushed with the counters, by name
+        self.flush_parts: dict[str, FlushPart] = {}
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         # earliest pending step, cached so the simulated scheduler need not ask per event;
@@ -290,17 +292,24 @@ class Store:
         )
 
     async def flush(self) -> int:
-        """Write buffered counters in one transaction; returns the number of messages flushed."""
+        """Write buffered counters (and capability flush parts) in one transaction; returns the
+        number of messages flushed."""
         async with self._flush_lock:
-            if not self.buffer:
+            parts = [(p, p.take()) for p in self.flush_parts.values() if p.pending()]
+            if not self.buffer and not parts:
                 return 0
             batch = self.buffer.take()
             try:
                 async with self.sessions.begin() as s:
-                    await self._flush_batch(s, batch)
+                    if batch:
+                        await self._flush_batch(s, batch)
+                    for part, taken in parts:
+                        await part.write(s, self, taken)
             except Exception:
-                # put the counts back so a transient failure loses nothing
+                # put everything back so a transient failure loses nothing
                 self._merge_back(batch)
+                for part, taken in parts:
+                    part.merge_back(taken)
                 raise
             return batch.events
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -133,9 +133,16 @@ class Pay(Patch):
     at: datetime
     fingerprint: str | None = None
     keep: int = 5
+    # True: queue the rows for the store's next flush instead of a transaction now — for
+    # plain chat points that no visible action (a level-up) depends on
+    defer: bool = False
 
     async def apply(self, ctx: ApplyContext) -> None:
-        written = await q.credit(ctx.store, ctx.community, self.credits, self.at)
+        if self.defer:
+            q.credit_later(ctx.store, ctx.community, self.credits, self.at)
+            written: Sequence[Credit] = self.credits
+        else:
+            written = await q.credit(ctx.store, ctx.community, self.credits, self.at)
         note_credits(ctx.memory, written, self.at, self.fingerprint, self.keep)
 
 

@@ -197,9 +197,6 @@ def on_message(
     if not credits:
         return Decision.update(patches, why) if patches else Decision.skip(why)
     keep = cfg.messages.duplicate_memory
-    patches.insert(
-        0, Pay(tuple(credits), ev.occurred_at, fingerprint(ev.text) if amount else None, keep)
-    )
     gained = sum(c.amount for c in credits)
     actions, levelled = level_up_actions(
         cfg,
@@ -209,6 +206,18 @@ def on_message(
         member.xp,
         member.xp + gained,
         ev.channel_id,
+    )
+    # plain chat points ride on the next batched flush; a level-up is written before it is told
+    defer = not actions and all(c.source == "message" for c in credits)
+    patches.insert(
+        0,
+        Pay(
+            tuple(credits),
+            ev.occurred_at,
+            fingerprint(ev.text) if amount else None,
+            keep,
+            defer=defer,
+        ),
     )
     if levelled:
         reasons.append(levelled)
