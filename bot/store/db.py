@@ -73,6 +73,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(_alembic_config(sync_conn, str(engine.url)), revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # several processes may start at once: one migrates, the others wait and find the
+            # schema already new (the lock ends with the transaction)
+            from sqlalchemy import text
+
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7426001)"))
         await conn.run_sync(run)
 
 

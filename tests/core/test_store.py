@@ -136,3 +136,15 @@ async def test_unreachable_database_gives_a_clear_error():
 async def test_unknown_database_kind_is_refused():
     with pytest.raises(StoreError, match="unsupported database"):
         await Store.open("mysql://x@localhost/db")
+
+
+async def test_processes_starting_together_migrate_once(db_url):
+    import asyncio
+
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite deployments are one process; several share a PostgreSQL database")
+
+    stores = await asyncio.gather(*(Store.open(db_url) for _ in range(3)))
+    for s in stores:
+        assert await dbmod.current_revisions(s.engine) == dbmod.head_revisions()
+        await s.close()
