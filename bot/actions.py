@@ -144,6 +144,10 @@ class Warn(_Moderation):
     text: str = ""
 
     @property
+    def channel(self) -> str | None:
+        return self.channel_id
+
+    @property
     def text_shown(self) -> str | None:
         return self.text or None
 

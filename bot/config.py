@@ -37,6 +37,13 @@ class DiscordConfig(ConfigModel):
     shard_ids: list[int] | None = None
     shard_count: int | None = None
     sync_commands: bool = True
+    # the moderators' channel (name or id) for alerts; default: the first channel named like
+    # mod-log / moderators / mods / staff (see docs/discord.md)
+    alert_channel: str | None = None
+    # Discord allows 5 message menus ("Apps → Report" on a message): which commands get them
+    message_menus: list[str] = Field(
+        default_factory=lambda: ["report", "spam", "warn", "timeout", "ban"]
+    )
 
 
 class TelegramConfig(ConfigModel):
@@ -46,6 +53,12 @@ class TelegramConfig(ConfigModel):
     webhook_url: str | None = None
     listen: str = "0.0.0.0"
     port: int = 8443
+    url_path: str = "telegram"
+    # the environment variable holding the webhook's secret (Telegram sends it in a header)
+    secret_token_env: str | None = None
+    # a separate moderators' group (its chat id) for alerts and cases; default: DM the admins
+    moderator_chat_id: int | None = None
+    drop_pending_updates: bool = False
 
 
 class AdaptersConfig(ConfigModel):

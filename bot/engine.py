@@ -118,4 +118,22 @@ class Engine:
                 outcomes.append(RuleOutcome(spec.name, cap.name, decision))
                 if decision.fired and decision.stop:
                     return outcomes
+        if (
+            isinstance(event, CommandInvoked)
+            and event.command in self.commands
+            and not any(o.decision for o in outcomes)
+        ):
+            return [*outcomes, self._not_enabled(event, ctx)]
         return outcomes
+
+    def _not_enabled(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome:
+        """A known command whose capability is off in this playbook: say so, not silence."""
+        reply = Reply(
+            channel_id=event.channel_id,
+            reply_to=event.message_id,
+            user_id=event.actor.user_id,
+            ephemeral=True,
+            text=ctx.view.texts.get("command.disabled", command=event.command),
+        )
+        why = f"no enabled rule handles /{event.command}"
+        return RuleOutcome("core.disabled", "core", Decision.act([reply], why))

@@ -102,6 +102,7 @@ class DiscordAdapter:
         alert_channel_names: Sequence[str] = DEFAULT_ALERT_CHANNELS,
         alert_in_system_channel: bool = True,
         moderator_permissions: discord.Permissions | None = None,
+        message_menus: Sequence[str] = (),
         ack_after: float = 2.0,
     ) -> None:
         self._token = token
@@ -111,6 +112,7 @@ class DiscordAdapter:
         elif sync_commands is False:
             sync_commands = "off"
         self._sync_mode: SyncMode = sync_commands
+        self._message_menus = tuple(message_menus)
         self._texts = texts or DiscordTexts()
         self._moderator_permissions = moderator_permissions or discord.Permissions(
             manage_messages=True
@@ -170,6 +172,7 @@ class DiscordAdapter:
             commands,
             self._on_command,
             moderator_permissions=self._moderator_permissions,
+            preferred_menus=self._message_menus,
         )
         self._synced_guilds.clear()
         self._global_synced = False

@@ -14,7 +14,9 @@ A spec with `on_message=True` also becomes a message context-menu command ("Apps
 message) and its slash command gets an optional `message` option (a message link or id): both
 fill `CommandInvoked.target_message_id/target_user_id/target_message_text`, and a `user` option
 the context menu cannot ask for is filled with the message's author. Discord allows 5 message
-context menus per application; later ones are skipped with a warning.
+context menus per application: the adapter's `message_menus` (command names) get theirs first,
+the others follow in spec order until the five are used; the rest keep only the slash command's
+`message` option (logged at start-up).
 
 Invocations become `CommandInvoked` events with `message_id` = the interaction id; see
 `interactions.py` for how the `Reply` comes back.
@@ -26,7 +28,7 @@ import inspect
 import keyword
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -256,30 +258,46 @@ def message_menu(
     return menu
 
 
+def menu_order(specs: list[CommandSpec], preferred: Sequence[str] = ()) -> list[CommandSpec]:
+    """The `on_message` specs in the order they get one of Discord's few message menus: the
+    `preferred` names first (in that order), then the rest in spec order."""
+    candidates = [s for s in specs if s.on_message]
+    rank = {name: i for i, name in enumerate(preferred)}
+    unknown = [n for n in preferred if n not in {s.name for s in candidates}]
+    if unknown:
+        log.warning("message_menus names no on-message command: %s", ", ".join(unknown))
+    return sorted(candidates, key=lambda s: rank.get(s.name, len(rank)))
+
+
 def register(
     tree: app_commands.CommandTree,
     specs: list[CommandSpec],
     handler: CommandHandler,
     *,
     moderator_permissions: discord.Permissions,
+    preferred_menus: Sequence[str] = (),
 ) -> list[str]:
     """Replace the tree's global commands with `specs`; return what was registered, e.g.
-    ["/warn", "menu:Report"]. A spec Discord would reject is logged and skipped."""
+    ["/warn", "menu:Report"]. A spec Discord would reject is logged and skipped. Discord allows
+    5 message menus: `preferred_menus` (command names) get theirs first."""
     tree.clear_commands(guild=None)
     registered: list[str] = []
-    menus = 0
+    slash_ok: set[str] = set()
     for spec in specs:
         try:
             tree.add_command(slash_command(spec, handler, moderator_permissions), override=True)
             registered.append(f"/{spec.name}")
+            slash_ok.add(spec.name)
         except (ValueError, TypeError, app_commands.AppCommandError) as exc:
             log.warning("cannot register /%s on Discord: %s", spec.name, exc)
-            continue
-        if not spec.on_message:
+    menus = 0
+    for spec in menu_order(specs, preferred_menus):
+        if spec.name not in slash_ok:
             continue
         if menus >= MAX_MESSAGE_MENUS:
             log.warning(
-                "Discord allows %d message menu commands; /%s gets none",
+                "Discord allows %d message menu commands; /%s gets none (use its `message` "
+                "option, or list it in adapters.discord.message_menus)",
                 MAX_MESSAGE_MENUS,
                 spec.name,
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands import CommandSpec, OptionSpec
+from bot.configmodel import parse_duration
 
 # Telegram bot command names: 1-32 characters, lowercase latin letters, digits and underscores
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -75,18 +76,24 @@ def parse_args(
     resolve_username: Callable[[str], int | None],
     reply_author: int | None,
 ) -> ParsedCommand:
-    """Fill the spec's options in order.
+    """Fill the spec's options in order, the way a moderator types them.
 
     A `user` option takes a text mention, `@username` (if the bot has seen that member) or a
     numeric id; when the command is a reply and the next word is not a user, the replied-to
     author fills it without consuming a word, so `/warn spamming` as a reply works like
-    `/warn @bob spamming`. The last `text` option takes the rest of the line as typed.
+    `/warn @bob spamming`. The last `text` option takes the rest of the line as typed; a `text`
+    option with options after it takes every word except the trailing ones that fit those
+    options, so `/ban @bob posting scam links 1d` gives reason "posting scam links" and
+    delete_messages "1d". An optional integer, choice or duration whose word does not fit is
+    left out when a text option follows, so `/timeout @bob flooding` is a reason, not a bad
+    duration.
     """
     args: dict[str, Any] = {}
     problems: list[str] = []
     queue = list(tokens)
-    for index, option in enumerate(spec.options):
-        is_last = index == len(spec.options) - 1
+    options = spec.options
+    for index, option in enumerate(options):
+        later = options[index + 1 :]
         if option.type == "user":
             user_id = _user_from(queue[0], resolve_username) if queue else None
             if user_id is not None:
@@ -99,17 +106,56 @@ def parse_args(
             continue
         if not queue:
             continue
-        if option.type == "text" and is_last:
-            args[option.name] = args_text[queue[0].start :].strip()
-            queue.clear()
+        if option.type == "text":
+            taken = len(queue) - _fitting_tail(later, queue, resolve_username, option.required)
+            if taken == 0:
+                continue
+            if not later:  # the rest of the line, spacing as typed
+                args[option.name] = args_text[queue[0].start :].strip()
+            else:
+                last = queue[taken - 1]
+                args[option.name] = args_text[queue[0].start : last.start + len(last.text)]
+            del queue[:taken]
             continue
-        token = queue.pop(0)
-        value, problem = _convert(option, token.text)
+        fits = _fits(option, queue[0], resolve_username)
+        if not fits and not option.required and any(o.type == "text" for o in later):
+            continue  # the word belongs to the text that follows
+        value, problem = _convert(option, queue.pop(0).text)
         if problem:
             problems.append(f"{option.name}: {problem}")
         else:
             args[option.name] = value
     return ParsedCommand(spec, args, tuple(problems))
+
+
+def _fitting_tail(
+    later: tuple[OptionSpec, ...],
+    queue: list[Token],
+    resolve_username: Callable[[str], int | None],
+    text_required: bool,
+) -> int:
+    """How many of the last words in `queue` fit the options after a text option, in order.
+    A required text option keeps at least one word."""
+    most = min(len(later), len(queue) - (1 if text_required else 0))
+    for n in range(most, 0, -1):
+        tail = queue[len(queue) - n :]
+        if all(_fits(opt, tok, resolve_username) for opt, tok in zip(later, tail, strict=True)):
+            return n
+    return 0
+
+
+def _fits(option: OptionSpec, token: Token, resolve_username: Callable[[str], int | None]) -> bool:
+    if option.type == "user":
+        return _user_from(token, resolve_username) is not None
+    if option.type == "text":
+        return False  # a word could always be text: never take it from the text before
+    if option.type == "duration":
+        try:
+            parse_duration(token.text)
+        except ValueError:
+            return False
+        return True
+    return _convert(option, token.text)[1] is None
 
 
 def _user_from(token: Token, resolve_username: Callable[[str], int | None]) -> int | None:

@@ -47,6 +47,13 @@ _CHAT_REF = re.compile(r"^(-?\d+)(?::(\d+))?$")
 BUTTONS_PER_ROW = 3
 # Telegram reads an until_date under 30 s away as "forever"; a short mute must stay short
 MIN_RESTRICTION = timedelta(seconds=31)
+POLL_MIN_OPTIONS = 2
+# playbook channel names that mean "the moderators", as on Discord: on Telegram they are not the
+# group itself (that would show cases and alerts to every member) but the moderators' chat or
+# the administrators' DMs, like `AlertModerators`
+MODERATOR_CHANNEL_NAMES = frozenset(
+    {"mod-log", "modlog", "mod-logs", "mod_log", "moderators", "moderator-only", "mods", "staff"}
+)
 UNSUPPORTED = {
     "add_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
     "remove_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
@@ -62,6 +69,26 @@ def resolve_channel(community_id: str, channel_id: str | None) -> tuple[int, int
     if match:
         return int(match.group(1)), int(match.group(2)) if match.group(2) else None
     return int(community_id), None
+
+
+def is_moderator_channel(channel_id: str | None) -> bool:
+    """True for a playbook channel name such as "mod-log" or "#Moderators"."""
+    name = (channel_id or "").strip().lstrip("#").strip().casefold().replace(" ", "-")
+    return name in MODERATOR_CHANNEL_NAMES
+
+
+def poll_problem(question: str, options: Sequence[str]) -> str:
+    """Why Telegram would refuse this poll ("" when it is fine)."""
+    most = int(PollLimit.MAX_OPTION_NUMBER)
+    if not POLL_MIN_OPTIONS <= len(options) <= most:
+        return f"a Telegram poll needs {POLL_MIN_OPTIONS}-{most} options, got {len(options)}"
+    longest = int(PollLimit.MAX_OPTION_LENGTH)
+    too_long = [o for o in options if not 1 <= len(o) <= longest]
+    if too_long:
+        return f"poll options must be 1-{longest} characters: {too_long[0]!r}"
+    if not question.strip():
+        return "a poll needs a question"
+    return ""
 
 
 def mention_entities(
@@ -195,16 +222,38 @@ class ActionRunner:
 
     # --- messages -----------------------------------------------------------------------------
     async def _post(self, community_id: str, action: Post) -> ActionResult:
+        if is_moderator_channel(action.channel_id):
+            alert = AlertModerators(text=action.text, image=action.image)
+            return await self._alert_moderators(community_id, alert)
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
-        if action.poll_options:
-            async with self._calling(f"sendPoll to {chat_id}"):
-                sent = await self._bot.send_poll(
-                    chat_id=chat_id,
-                    question=action.text[: PollLimit.MAX_QUESTION_LENGTH],
-                    options=list(action.poll_options),
-                    message_thread_id=thread_id,
-                )
-            return ActionResult(ref=str(sent.message_id))
+        if not action.poll_options:
+            return await self._post_message(chat_id, thread_id, action)
+        # with its own question the text is a message of its own, then the poll follows it;
+        # without one the text is the question
+        question = action.poll_question or action.text
+        problem = poll_problem(question, action.poll_options)
+        if problem:
+            sent = await self._post_message(chat_id, thread_id, action)
+            return ActionResult(ref=sent.ref, detail=f"poll skipped: {problem}")
+        notes: list[str] = []
+        if action.poll_question and (action.text.strip() or action.image):
+            await self._post_message(chat_id, thread_id, action)
+            notes.append("text posted before the poll")
+        if len(question) > PollLimit.MAX_QUESTION_LENGTH:
+            question = question[: PollLimit.MAX_QUESTION_LENGTH - 1] + "…"
+            notes.append("poll question shortened to Telegram's maximum")
+        async with self._calling(f"sendPoll to {chat_id}"):
+            poll = await self._bot.send_poll(
+                chat_id=chat_id,
+                question=question,
+                options=list(action.poll_options),
+                message_thread_id=thread_id,
+            )
+        return ActionResult(ref=str(poll.message_id), detail="; ".join(["poll sent", *notes]))
+
+    async def _post_message(
+        self, chat_id: int, thread_id: int | None, action: Post
+    ) -> ActionResult:
         people = [self._person(uid) for uid in action.mentions]
         text, entities = mention_entities(action.text, people, add_missing=True)
         if action.image:

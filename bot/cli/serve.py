@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from bot.adapter import Adapter, AdapterStartError
@@ -27,6 +28,8 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
             shard_ids=d.shard_ids,
             shard_count=d.shard_count,
             sync_commands=d.sync_commands,
+            alert_channel=d.alert_channel,
+            message_menus=d.message_menus,
         )
     if cfg.adapters.telegram.enabled:
         from adapters.telegram import TelegramAdapter
@@ -37,12 +40,22 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
                 "adapters.telegram.mode is webhook but webhook_url is empty: set the public "
                 "HTTPS URL Telegram should call, or use mode: polling"
             )
+        secret = os.environ.get(t.secret_token_env, "").strip() if t.secret_token_env else None
+        if t.secret_token_env and not secret:
+            raise ConfigError(
+                f"adapters.telegram.secret_token_env names {t.secret_token_env}, which is empty: "
+                f"export {t.secret_token_env}=<1-256 of A-Z a-z 0-9 _ -> or remove the setting"
+            )
         adapters["telegram"] = TelegramAdapter(
             cfg.token(t.token_env, "Telegram"),
             mode=t.mode,
             webhook_url=t.webhook_url,
             listen=t.listen,
             port=t.port,
+            url_path=t.url_path,
+            secret_token=secret,
+            moderator_chat_id=t.moderator_chat_id,
+            drop_pending_updates=t.drop_pending_updates,
             token_env=t.token_env,
         )
     return adapters
@@ -51,7 +64,10 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
 async def serve_main(cfg: DeploymentConfig) -> None:
     from bot.service import serve
 
-    adapters = build_adapters(cfg)
+    try:
+        adapters = build_adapters(cfg)
+    except (AdapterStartError, ValueError) as exc:  # e.g. shard ids outside shard_count
+        raise ConfigError(str(exc)) from None
     if cfg.adapters.console.enabled:
         log.warning("the console adapter runs on its own (`qunbot console`); ignored here")
     overrides = {(c.platform, c.id): c.playbook for c in cfg.communities}

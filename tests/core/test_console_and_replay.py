@@ -211,3 +211,13 @@ def test_run_with_a_rejected_token_gives_one_readable_error(tmp_path, monkeypatc
     assert result.exit_code == 2, result.output
     assert "TELEGRAM_BOT_TOKEN was rejected by Telegram" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_a_command_of_a_disabled_capability_is_answered_not_ignored(tmp_path):
+    from tests.harness import BotHarness
+
+    bot = await BotHarness.start(tmp_path, "welcome: {greeting: hi}\n")
+    bot.moderators.add("mia")
+    await bot.command("mia", "warn", user="bob", reason="x")
+    assert bot.texts("reply") == ["/warn is not enabled in this community."]
+    await bot.close()
