@@ -107,6 +107,8 @@ class ConsoleSession:
         self.speaker = Actor(user_id="you", name="you")
         self.channel = "general"
         self._ids = count(1)
+        # messages typed in this session: id → (author, text), so /on and /react know them
+        self.messages: dict[str, tuple[str, str]] = {}
         self.last_button: str | None = None
         self.lock = asyncio.Lock()
         self.runtime.observers.append(self._show)
@@ -147,6 +149,7 @@ class ConsoleSession:
             return True
         if not line.startswith("/"):
             mid = f"c{next(self._ids)}"
+            self.messages[mid] = (self.speaker.user_id, line)
             self.write(f"   [{mid}] {self.speaker.display} in #{self.channel}: {line}")
             await self._emit(
                 MessagePosted(
@@ -238,6 +241,7 @@ class ConsoleSession:
                 message_id=args[0],
                 user=self.speaker,
                 emoji=args[1] if len(args) > 1 else "👍",
+                message_author_id=self.messages.get(args[0], (None, ""))[0],
             )
         )
 
@@ -309,6 +313,8 @@ class ConsoleSession:
                 args=values,
                 message_id=f"c{next(self._ids)}",
                 target_message_id=target,
+                target_user_id=self.messages[target][0] if target in self.messages else None,
+                target_message_text=self.messages[target][1] if target in self.messages else None,
             )
         )
 

@@ -168,7 +168,7 @@ def read_events(lines: Iterable[str]) -> Iterator[tuple[int, Event | ReplayProbl
 def outcome_json(outcome: ActionOutcome) -> dict[str, Any]:
     action = outcome.action
     out: dict[str, Any] = {
-        "at": outcome.at.isoformat().replace("+00:00", "Z"),
+        "at": outcome.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "action": action.kind,
         "user": action.target_user,
         "channel": action.channel,

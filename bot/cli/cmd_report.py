@@ -60,7 +60,7 @@ async def build(
     now: datetime,
     language: str | None,
 ) -> Any:
-    from bot.reports.collect import last_full_week, make_report, measure
+    from bot.reports.collect import last_full_week, make_report, measure, tier_ladder
     from bot.reports.model import PeriodMetrics, Report
     from bot.reports.score import build_report
     from bot.store import Store
@@ -88,7 +88,15 @@ async def build(
             )
             return build_report(empty, None, health, lang)
         pair = await measure(
-            store, ref, start, end, tz=tz, now=now, community_name=settings.name, top=top
+            store,
+            ref,
+            start,
+            end,
+            tz=tz,
+            now=now,
+            community_name=settings.name,
+            top=top,
+            tiers=tier_ladder(playbook),
         )
     finally:
         await store.close()

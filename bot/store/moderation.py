@@ -97,6 +97,37 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
     raise RuntimeError("could not number a moderation case")
 
 
+async def record_external_case(
+    store: Store,
+    ref: CommunityRef,
+    *,
+    kind: str,
+    user_id: str,
+    reason: str,
+    rule: str,
+    at: datetime,
+    ends_at: datetime | None = None,
+) -> int:
+    """A numbered case for a moderation action decided outside the moderation capability (the
+    welcome SOP's verification kick, ...). Takes the next free number, so it never collides
+    with the cases moderation numbers itself. Returns the case number.
+
+    `kind` is the action: warn | timeout | kick | ban | delete (`ends_at` for a timeout or a
+    temporary ban). Such a timeout is not lifted by moderation's sweep: the platform ends its
+    own timeouts, and only timeouts moderation scheduled are lifted by it."""
+    seconds = int((ends_at - at).total_seconds()) if ends_at is not None else None
+    draft = CaseDraft(
+        number=await next_case_number(store, ref),
+        user_id=user_id,
+        action=kind[:20],
+        reason=reason,
+        rule=rule,
+        duration_seconds=seconds if seconds and seconds > 0 else None,
+        ends_at=ends_at,
+    )
+    return await open_case(store, ref, draft, at)
+
+
 async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
     async with store.sessions() as s:
         row = await s.scalar(

@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.reports.model import (
     HOURS,
@@ -27,14 +27,19 @@ from bot.reports.model import (
     PeriodMetrics,
     StreakStats,
 )
-from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, Member
+from bot.store.models import ActivityDaily, ActivityHourly, Member
+from bot.store.models_moderation import ModerationCase
 from bot.store.store import CommunityRef, Store
 
 RETENTION_DAYS = (7, 30)
 SILENT_TIERS = (7, 14, 30)
-# Moderation action kinds that open a case, and the ones that undo one.
-CASE_KINDS = ("warn", "timeout", "kick", "ban")
-REVERSAL_KINDS = ("unban", "remove_timeout")
+# Case actions in display order (others follow alphabetically); `delete` is an automatic
+# deletion. Cases that only lift a restriction (/unban, /untimeout) are not counted as cases.
+CASE_ORDER = ("warn", "delete", "timeout", "kick", "ban")
+UNDO_KINDS = frozenset({"unban", "untimeout"})
+# Tier ladder from the playbook, lowest first: (tier id, name shown).
+TierLadder = Sequence[tuple[str, str]]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The widest look-back any metric needs before the period starts (30-day cohorts, MAU).
 _LOOKBACK = timedelta(days=31)
 
@@ -124,22 +129,30 @@ async def hourly_rows(
         return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def audit_counts(
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    action: str
+    rule: str | None
+    created_at: datetime
+    reversed_at: datetime | None
+
+
+async def case_rows(
     store: Store, ref: CommunityRef, since: datetime, until: datetime
-) -> list[tuple[str, str, str, int]]:
-    """(rule, action, reason, count) of actions executed in [since, until)."""
+) -> list[CaseRow]:
+    """Moderation cases opened or reversed in [since, until)."""
+    opened = (ModerationCase.created_at >= since) & (ModerationCase.created_at < until)
+    undone = (ModerationCase.reversed_at >= since) & (ModerationCase.reversed_at < until)
     async with store.sessions() as s:
         rows = await s.execute(
-            select(AuditEntry.rule, AuditEntry.action, AuditEntry.reason, func.count())
-            .where(
-                AuditEntry.community_id == ref.id,
-                AuditEntry.at >= since,
-                AuditEntry.at < until,
-                AuditEntry.status == "executed",
-            )
-            .group_by(AuditEntry.rule, AuditEntry.action, AuditEntry.reason)
+            select(
+                ModerationCase.action,
+                ModerationCase.rule,
+                ModerationCase.created_at,
+                ModerationCase.reversed_at,
+            ).where(ModerationCase.community_id == ref.id, opened | undone)
         )
-        return [(r[0], r[1], r[2] or "", int(r[3])) for r in rows]
+        return [CaseRow(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 async def has_any_activity(store: Store, ref: CommunityRef) -> bool:
@@ -208,27 +221,25 @@ def silent_shares(
     return shares
 
 
-def moderation_stats(rows: Iterable[tuple[str, str, str, int]]) -> ModerationStats:
-    cases: Counter[str] = Counter()
+def moderation_stats(cases: Iterable[CaseRow], since: datetime, until: datetime) -> ModerationStats:
+    """Cases opened in [since, until) by action, the automatic spam deletions among them, and
+    the cases a moderator reversed in the period (whenever they were opened)."""
+    by_type: Counter[str] = Counter()
     spam = reversals = 0
-    for rule, action, _reason, count in rows:
-        if action in CASE_KINDS:
-            cases[action] += count
-        elif action in REVERSAL_KINDS:
-            reversals += count
-        elif action == "delete_message" and rule.startswith("antispam"):
-            spam += count
-    ordered = {kind: cases[kind] for kind in CASE_KINDS if cases[kind]}
-    return ModerationStats(cases_by_type=ordered, spam_removed=spam, reversals=reversals)
-
-
-def faq_answers(rows: Iterable[tuple[str, str, str, int]], top: int) -> tuple[FaqEntry, ...]:
-    """FAQ answers grouped by the rule's reason (which names the question)."""
-    answered: Counter[str] = Counter()
-    for rule, action, reason, count in rows:
-        if rule.startswith("faq") and action in ("reply", "post", "send_direct"):
-            answered[reason or rule] += count
-    return tuple(FaqEntry(q, n) for q, n in answered.most_common(top))
+    for case in cases:
+        if case.reversed_at is not None and since <= case.reversed_at < until:
+            reversals += 1
+        if not since <= case.created_at < until or case.action in UNDO_KINDS:
+            continue
+        by_type[case.action] += 1
+        if case.action == "delete" and (case.rule or "").startswith("antispam"):
+            spam += 1
+    order = [k for k in CASE_ORDER if by_type[k]] + sorted(set(by_type) - set(CASE_ORDER))
+    return ModerationStats(
+        cases_by_type={kind: by_type[kind] for kind in order},
+        spam_removed=spam,
+        reversals=reversals,
+    )
 
 
 # -- engagement metrics from the engagement capability, when it is installed --------------
@@ -238,6 +249,37 @@ def _optional_module(name: str) -> Any | None:
     return importlib.import_module(name) if importlib.util.find_spec(name) else None
 
 
+async def faq_answers(
+    store: Store, ref: CommunityRef, start: date, end: date, top: int
+) -> tuple[FaqEntry, ...]:
+    """The FAQ entries answered most in the local days start..end (the FAQ rule's counts)."""
+    eng = _optional_module("bot.store.engagement")
+    if eng is None:
+        return ()
+    counts = await eng.faq_answer_counts(store, ref, start, end + timedelta(days=1))
+    answered = sorted(
+        ((entry, n) for entry, _asked, n in counts if n > 0), key=lambda kv: (-kv[1], kv[0])
+    )
+    return tuple(FaqEntry(entry, n) for entry, n in answered[:top])
+
+
+def tiers_at(moves: Iterable[Any], present: set[str], ladder: TierLadder | None) -> tuple:
+    """Members per tier at the end of the moves given (oldest first), members present only,
+    lowest tier first: the playbook's ladder order with its names (empty tiers kept, so the
+    pyramid shows every step); tiers no longer in the ladder follow under their ids. Without a
+    ladder the biggest tier is taken as the base."""
+    latest: dict[str, str] = {}
+    for move in moves:
+        latest[move.user_id] = move.to_tier
+    counts = Counter(tier for user, tier in latest.items() if user in present)
+    if not ladder:
+        return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    known = [tier_id for tier_id, _ in ladder]
+    ordered = [(name, counts[tier_id]) for tier_id, name in ladder]
+    ordered += [(tier, counts[tier]) for tier in sorted(set(counts) - set(known))]
+    return tuple(ordered)
+
+
 async def engagement_metrics(
     store: Store,
     ref: CommunityRef,
@@ -245,37 +287,47 @@ async def engagement_metrics(
     end: date,
     since: datetime,
     until: datetime,
-    members_at_end: int,
+    present: set[str],
+    tiers: TierLadder | None = None,
 ) -> dict[str, Any]:
     """Check-ins, reactivation and tiers from `bot.store.engagement` (the engagement
     capability); {} without it, so the report shows "no data" instead of zeros. A feature that
-    left no record in the last 30 days counts as not in use (no data), not as 0%."""
+    left no record (check-ins: in the last 30 days; tiers: ever, up to the period's end) counts
+    as not in use (no data), not as 0%. `present`: the members present at the period's end."""
     eng = _optional_module("bot.store.engagement")
     if eng is None:
         return {}
     found: dict[str, Any] = {}
+    members_at_end = len(present)
     recent = await eng.checkin_stats(store, ref, end - timedelta(days=29), end + timedelta(days=1))
     if recent.participants:
-        stats = await eng.checkin_stats(store, ref, start, end + timedelta(days=1))
+        stats = await eng.checkin_stats(
+            store, ref, start, end + timedelta(days=1), top=max(1, recent.participants)
+        )
         found["checkin_participation"] = (
             min(1.0, stats.participants / members_at_end) if members_at_end else None
         )
         found["checkin_streaks"] = StreakStats(
             members_on_streak=sum(1 for _, streak in stats.longest_streaks if streak >= 2),
             longest=stats.longest_streaks[0][1] if stats.longest_streaks else 0,
-            mean=stats.average_streak,
+            mean=stats.average_streak if stats.participants else None,
         )
     nudges = [n for n in await eng.nudges_since(store, ref, since) if n.nudged_at < until]
     if nudges:
         back = sum(1 for n in nudges if n.returned_at is not None and n.returned_at < until)
         found["reactivation_rate"] = back / len(nudges)
-    tiers = await eng.tier_distribution(store, ref)
-    if tiers:
-        # the store does not know the playbook's tier order: the biggest tier is the base
-        found["tier_distribution"] = tuple(sorted(tiers.items(), key=lambda kv: (-kv[1], kv[0])))
-        movement = await eng.tier_movement(store, ref, since, until)
+    history = (await eng.tier_movement(store, ref, _EPOCH, until)).moves
+    if history:
+        found["tier_distribution"] = tiers_at(history, present, tiers)
+        # a first placement is where a member starts, not a move: count members who went up
+        # from a tier they already held
+        promoted = {
+            m.user_id
+            for m in history
+            if m.promoted and m.from_tier is not None and m.at is not None and m.at >= since
+        }
         if members_at_end:
-            found["tier_movement_rate"] = min(1.0, movement.promotions / members_at_end)
+            found["tier_movement_rate"] = min(1.0, len(promoted) / members_at_end)
     return found
 
 
@@ -292,8 +344,10 @@ async def period_metrics(
     now: datetime,
     community_name: str = "",
     top: int = 5,
+    tiers: TierLadder | None = None,
 ) -> PeriodMetrics:
     """Every metric of the local-date period start..end, as the store knows it at `now`.
+    `tiers`: the playbook's tier ladder (lowest first), for the pyramid's order and names.
 
     A period in the future measures nothing; one that is not over is measured up to `now` and
     ends today (coverage "partial")."""
@@ -339,15 +393,15 @@ async def period_metrics(
         grid[day.weekday()][hour] += messages
 
     names = {m.user_id: m.name for m in members}
-    audit = await audit_counts(store, ref, since, until)
+    cases = await case_rows(store, ref, since, until)
     instant_before_end = until - timedelta(microseconds=1)
-    members_at_end = sum(m.present_at(instant_before_end) for m in members)
+    present = {m.user_id for m in members if m.present_at(instant_before_end)}
     return PeriodMetrics(
         **base,
         period_end=end,
         coverage=coverage,
         members_at_start=sum(m.present_at(since) for m in members),
-        members_at_end=members_at_end,
+        members_at_end=len(present),
         dau_mean=sum(dau) / len(dau),
         wau=posters(end - timedelta(days=6)),
         mau=posters(end - timedelta(days=29)),
@@ -364,9 +418,9 @@ async def period_metrics(
             for user, count in sorted(per_user.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         ),
         silent_share=silent_shares(members, active_days, end, until),
-        moderation=moderation_stats(audit),
-        faq_top=faq_answers(audit, top),
-        **await engagement_metrics(store, ref, start, end, since, until, members_at_end),
+        moderation=moderation_stats(cases, since, until),
+        faq_top=await faq_answers(store, ref, start, end, top),
+        **await engagement_metrics(store, ref, start, end, since, until, present, tiers),
     )
 
 

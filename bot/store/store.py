@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -190,13 +190,13 @@ class Store:
             )
         if row is None:
             return None
-        info = _member_info(row)
-        seen = self.buffer.last_seen(ref.id, user_id)
-        if seen and (info.last_active_at is None or seen > info.last_active_at):
-            # unflushed activity counts: a member who just spoke is not silent
-            from dataclasses import replace
+        return self._with_unflushed(ref, _member_info(row))
 
-            info = replace(
+    def _with_unflushed(self, ref: CommunityRef, info: MemberInfo) -> MemberInfo:
+        """Unflushed activity counts: a member who just spoke is not silent."""
+        seen = self.buffer.last_seen(ref.id, info.user_id)
+        if seen and (info.last_active_at is None or seen > info.last_active_at):
+            return replace(
                 info, last_active_at=seen, first_message_at=info.first_message_at or seen
             )
         return info
@@ -208,7 +208,7 @@ class Store:
                 .scalars()
                 .all()
             )
-        infos = [_member_info(r) for r in rows]
+        infos = [self._with_unflushed(ref, _member_info(r)) for r in rows]
         return [m for m in infos if m.present] if present_only else infos
 
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:

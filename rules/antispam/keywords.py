@@ -56,6 +56,10 @@ class KeywordMatcher:
             else:
                 words.setdefault(norm.spaced, keyword)
                 skeletons.setdefault(norm.skeleton, keyword)
+                if norm.spaced.count(" ") > 2:
+                    # a phrase written letter by letter ("f.r.e.e c.r.y.p.t.o") is glued into
+                    # one word by normalization: match the glued phrase as a whole word too
+                    words.setdefault(f" {norm.compact} ", keyword)
         self.keyword_count = len(anywhere) + len(words)
         self._anywhere = _automaton(anywhere)
         self._words = _automaton(words)

@@ -251,6 +251,7 @@ def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> 
         rule=name,
         message_id=event.message_id,
         evidence=event.text[:2000],
+        shown_reason=hit.rule.name,
     )
     return plan_punishment(
         offense,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.actions import Action, AlertModerators, Ban, Timeout
 from bot.configmodel import format_duration
 from bot.rule import ApplyContext, CommunityView
-from bot.store.moderation import CaseDraft, next_case_number, open_case
+from bot.store.moderation import record_external_case
 
 
 async def record_case(
@@ -25,16 +25,17 @@ async def record_case(
     until = action.until if isinstance(action, Timeout | Ban) else None
     seconds = int((until - now).total_seconds()) if until else None
     text_reason = getattr(action, "reason", "") or reason
-    draft = CaseDraft(
-        number=await next_case_number(ctx.store, ctx.community),
+    # the platform lifts its own timeout; moderation's sweep lifts only the ones it scheduled
+    number = await record_external_case(
+        ctx.store,
+        ctx.community,
+        kind=action.kind,
         user_id=user_id,
-        action=action.kind,
         reason=text_reason,
         rule=rule,
-        duration_seconds=seconds,
-        ends_at=None,  # the platform lifts its own timeout; moderation's sweep is for its cases
+        at=now,
+        ends_at=until,
     )
-    number = await open_case(ctx.store, ctx.community, draft, now)
     if not view.settings.mod_log_channel:
         return []
     duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""

@@ -20,7 +20,6 @@ except ImportError:  # pragma: no cover - depends on which capabilities are inst
 
 log = logging.getLogger(__name__)
 
-NEXT_CASE = "moderation.next_case"  # memory: the next free case number (a cache of the store)
 STANDING = "moderation.standing"  # memory: user → admin | moderator | bot, as last seen
 RECENT = "moderation.recent"  # memory: channel → deque of (message_id, user_id)
 REPORTS = "moderation.reports"  # memory: user → deque of report times
@@ -37,7 +36,6 @@ class OpenCases(Patch):
     async def apply(self, ctx: ApplyContext) -> None:
         for draft in self.drafts:
             number = await mod_store.open_case(ctx.store, ctx.community, draft, self.at)
-            ctx.memory[NEXT_CASE] = max(ctx.memory.get(NEXT_CASE, 0), number + 1)
             if draft.action == "timeout" and draft.ends_at is not None:
                 # the end is a pending step: it fires after a restart too
                 await ctx.store.schedule_step(

@@ -28,6 +28,9 @@ class Offense:
     rule: str | None = None
     message_id: str | None = None
     evidence: str | None = None
+    # what the member is told (e.g. the operator's rule name, in the community's language);
+    # `reason` — the trigger's technical explanation — goes to the case and the moderators
+    shown_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,11 @@ def plan_punishment(
         actions.append(Warn(
             user_id=offense.user_id, reason=offense.reason, channel_id=offense.channel_id,
             weight=weight,
-            text=texts.get("mod.warned", member=offense.member_name, reason=offense.reason),
+            text=texts.get(
+                "mod.warned",
+                member=offense.member_name,
+                reason=offense.shown_reason or offense.reason,
+            ),
         ))  # fmt: skip
         total = active_weight + weight
         step = cfg.warnings.step_crossed(active_weight, total)

@@ -16,7 +16,6 @@ from bot.store.moderation import CaseDraft, CaseInfo
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
     LIFT,
-    NEXT_CASE,
     RECENT,
     REPORTS,
     STANDING,
@@ -42,10 +41,10 @@ def standing_of(actor: Any, settings: Any) -> str:
 
 
 async def next_case(ctx: RuleContext) -> int:
-    """The next case number: cached in memory (only this process writes the community's cases),
-    read from the store once per process."""
-    cached = ctx.memory.get(NEXT_CASE)
-    return int(cached) if cached else await mod_store.next_case_number(ctx.store, ctx.community)
+    """The next case number, read from the store (one indexed MAX query, and only when a case
+    may be opened): other writers — the executor's case hook for the welcome SOP, another
+    process — open cases too, so a cached number would be shown in the log and then renumbered."""
+    return await mod_store.next_case_number(ctx.store, ctx.community)
 
 
 def moderation_config(playbook: Any) -> ModerationConfig:
@@ -445,7 +444,17 @@ class Ended:
 
 async def load_ended(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> Ended:
     steps = await ctx.store.steps(ctx.community, kind_prefix=LIFT, due_before=ctx.now)
-    timeouts = await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now) if steps else []
+    # only the timeouts moderation scheduled (not those other capabilities opened as cases)
+    scheduled = {s.payload.get("case") for s in steps}
+    timeouts = (
+        [
+            c
+            for c in await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now)
+            if c.number in scheduled
+        ]
+        if steps
+        else []
+    )
     return Ended(ctx.view, tuple(timeouts), tuple(s.id for s in steps))
 
 

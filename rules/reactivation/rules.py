@@ -4,7 +4,7 @@ post again, /quiet to opt out, and /silent for moderators."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,9 @@ DIGEST_STATE = "reactivation.digest"
 # -- the daily sweep ---------------------------------------------------------------------------
 
 
+RATE_PERIOD = timedelta(days=30)  # /silent shows how the nudges of this period worked
+
+
 @dataclass(frozen=True, slots=True)
 class SweepSnapshot:
     view: CommunityView
@@ -37,6 +40,7 @@ class SweepSnapshot:
     nudges: list[NudgeInfo]
     last_digest: datetime | None
     welcome: WelcomeConfig
+    rates: dict[int, q.StepRate] = field(default_factory=dict)  # for /silent only
 
 
 def _welcome(playbook: Any) -> WelcomeConfig:
@@ -44,16 +48,34 @@ def _welcome(playbook: Any) -> WelcomeConfig:
     return cfg if isinstance(cfg, WelcomeConfig) else WelcomeConfig()
 
 
+def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> list[MemberInfo]:
+    """Activity counters are written behind; a member who spoke a minute ago is not silent."""
+    fresh = []
+    for member in members:
+        seen = ctx.store.buffer.last_seen(ctx.community.id, member.user_id)
+        if seen and (member.last_active_at is None or seen > member.last_active_at):
+            member = replace(member, last_active_at=seen)
+        fresh.append(member)
+    return fresh
+
+
 async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> SweepSnapshot:
     state = await ctx.store.get_state(ctx.community, DIGEST_STATE) or {}
     last = datetime.fromisoformat(state["at"]) if state.get("at") else None
+    members = [m for m in await ctx.store.members(ctx.community) if not m.is_bot]
+    rates: dict[int, q.StepRate] = {}
+    if isinstance(event, CommandInvoked):
+        rates = await q.reactivation_rate(
+            ctx.store, ctx.community, ctx.now - RATE_PERIOD, ctx.now, cfg.measure_window
+        )
     return SweepSnapshot(
         ctx.view,
-        [m for m in await ctx.store.members(ctx.community) if not m.is_bot],
+        _with_unflushed_activity(ctx, members),
         await q.quiet_members(ctx.store, ctx.community),
         await q.nudges_for_sweep(ctx.store, ctx.community, ctx.now - cfg.cap_period),
         last,
         _welcome(ctx.playbook),
+        rates,
     )
 
 
@@ -210,6 +232,9 @@ def on_return(
         return Decision.skip("not a nudged member")
     user = ev.author.user_id
     waited = ev.occurred_at - snap.nudged_at
+    if waited < timedelta(0):
+        # a replayed or late-delivered message from before the nudge is no comeback
+        return Decision.skip(f"message from before the nudge of {snap.nudged_at:%Y-%m-%d %H:%M}")
     bonus = cfg.comeback.points if waited <= cfg.comeback.within else 0
     credits: tuple[Credit, ...] = ()
     if bonus:
@@ -249,7 +274,7 @@ def on_return(
             ev.channel_id,
         )
         actions += levelled
-    after = format_duration(timedelta(seconds=int(waited.total_seconds())))
+    after = format_duration(timedelta(minutes=max(1, round(waited.total_seconds() / 60))))
     why = f"{ev.author.display} posted {after} after a nudge" + (
         f": +{bonus} comeback bonus" if bonus else ""
     )
@@ -320,6 +345,27 @@ def on_silent(
                 )
             )
         text = "\n".join(lines)
+    if snap.rates:
+        lines = [
+            texts.get(
+                "reactivation.rate_title",
+                days=RATE_PERIOD.days,
+                window=format_duration(cfg.measure_window),
+            )
+        ]
+        for index, rate in snap.rates.items():
+            after = cfg.steps[index].after if index < len(cfg.steps) else None
+            lines.append(
+                texts.get(
+                    "reactivation.rate_line",
+                    step=index + 1,
+                    after=format_duration(after) if after else "?",
+                    returned=rate.returned,
+                    nudged=rate.nudged,
+                    rate=f"{rate.rate:.0%}",
+                )
+            )
+        text += "\n\n" + "\n".join(lines)
     return Decision.act(
         [
             Reply(

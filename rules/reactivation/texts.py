@@ -14,6 +14,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reactivation.silent_title": "Silent members",
         "reactivation.silent_tier": "{days}+ days ({count}): {members}",
         "reactivation.silent_none": "Nobody has been silent for {days} days or more.",
+        "reactivation.rate_title": "Nudges of the last {days} days (came back within {window}):",
+        "reactivation.rate_line": "step {step} ({after}): {returned} of {nudged} came back "
+        "({rate})",
     },
     "zh": {
         "reactivation.direct": "{member} 你好，已经 {days} 天没在 {community} 见到你了，"
@@ -25,5 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reactivation.silent_title": "沉默成员",
         "reactivation.silent_tier": "{days} 天以上（{count} 人）：{members}",
         "reactivation.silent_none": "没有沉默 {days} 天以上的成员。",
+        "reactivation.rate_title": "最近 {days} 天的唤醒效果（{window} 内回来发言）：",
+        "reactivation.rate_line": "第 {step} 步（沉默 {after}）：{nudged} 人中 {returned} 人"
+        "回来（{rate}）",
     },
 }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from bot.configmodel import SectionConfig
 from bot.reports.charts import CHARTS
@@ -26,8 +27,9 @@ class ReportConfig(SectionConfig):
     language: Literal["en", "zh"] | None = None
     # the charts posted after the text, one image per post, in this order
     charts: tuple[ChartName, ...] = ("activity", "heatmap", "tiers", "score")
-    # where chart images are written (one folder per community and week)
-    output_dir: str = "reports"
+    # where chart images are written (one folder per community and week); a relative path is
+    # relative to the playbook file's folder, so it does not depend on where qunbot is started
+    output_dir: str = Field(default="reports", validate_default=True)
     top_contributors: PositiveInt = Field(default=5, le=50)
     # post even when the week had no activity ("no data")
     post_when_empty: bool = True
@@ -39,6 +41,17 @@ class ReportConfig(SectionConfig):
         if not _TIME.match(value.strip()):
             raise ValueError(f"expected a time of day such as '09:00' or '18:30', got {value!r}")
         return value.strip()
+
+    @field_validator("output_dir")
+    @classmethod
+    def _relative_to_playbook(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError("output_dir is empty: name a folder such as 'reports'")
+        path = Path(value.strip()).expanduser()
+        base = (info.context or {}).get("base_dir")
+        if path.is_absolute() or base is None:
+            return str(path)
+        return str((Path(base) / path).resolve())
 
     @field_validator("charts")
     @classmethod

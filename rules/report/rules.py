@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.actions import Action, Post
 from bot.events import Event, Tick
 from bot.reports.charts import chart_caption, charts_with_data
-from bot.reports.collect import PeriodPair, last_full_week, make_report, measure
+from bot.reports.collect import PeriodPair, last_full_week, make_report, measure, tier_ladder
 from bot.reports.render import render_summary
 from bot.rule import CommunityView, Decision, RuleContext, rule
 from rules.report.config import ReportConfig
@@ -48,6 +48,7 @@ async def load_week(event: Event, cfg: ReportConfig, ctx: RuleContext) -> Weekly
         now=ctx.now,
         community_name=ctx.view.settings.name,
         top=cfg.top_contributors,
+        tiers=tier_ladder(ctx.playbook),
     )
     state = await ctx.store.get_state(ctx.community, STATE_KEY) or {}
     folder = f"{ctx.community.platform}-{ctx.community.external_id}"

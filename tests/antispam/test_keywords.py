@@ -37,7 +37,15 @@ def test_english_keyword_never_hits_inside_a_longer_word(innocent):
 
 @pytest.mark.parametrize(
     "message",
-    ["FREE   money!!", "free\nmoney", "Ｆｒｅｅ ｍｏｎｅｙ", "fr33 m0ney", "f r e e money"],
+    [
+        "FREE   money!!",
+        "free\nmoney",
+        "Ｆｒｅｅ ｍｏｎｅｙ",
+        "fr33 m0ney",
+        "f r e e money",
+        "f.r.e.e m.o.n.e.y",  # every letter separated: glued into one word
+        "get f r e e  m o n e y now",
+    ],
 )
 def test_english_phrase_hits_through_case_spacing_and_leetspeak(message):
     assert keywords_in(message) == ["free money"]
@@ -108,3 +116,8 @@ def test_operator_regex_is_case_insensitive_by_default():
     assert regex.search("get FREE   Money") == (4, 16)
     assert regex.search("请加-微-信") == (1, 6)
     assert compile_operator_regex("Free", ignore_case=False).search("free") is None
+
+
+def test_a_phrase_glued_together_still_needs_whole_words():
+    assert keywords_in("freemoney today") == ["free money"]
+    assert keywords_in("carefree moneybags") == []

@@ -240,3 +240,38 @@ def test_the_shipped_playbooks_are_valid():
         playbook = parse_playbook(path.read_text(encoding="utf-8"), playbook_model())
         assert playbook.antispam.enabled and playbook.antispam.rules
         assert playbook.moderation.enabled
+
+
+async def test_reversing_an_automatic_case_teaches_the_classifier_it_was_fine(bot):
+    text = (
+        "WINNER!! You have been selected to receive a £900 cash prize. Call 09061701461 "
+        "to claim now. Valid 12 hours only"
+    )
+    await bot.say("bob", text)
+    assert any(isinstance(a, DeleteMessage) for a in bot.actions_for("bob"))
+    await bot.command("mod", "case", number=1, action="reverse")
+    assert "reversed" in bot.texts("reply")[-1].lower()
+    bot.clear()
+    await bot.say("zoe", text)  # the same text from another newcomer now passes
+    assert bot.actions_for("zoe") == []
+
+
+PER_CHANNEL = """
+community: {name: Makers}
+antispam:
+  raid: {enabled: false}
+  rules:
+    - name: channel-flood
+      triggers: {flood: {messages: 3, window: 10s, per_channel: true}}
+      actions: {delete: true}
+"""
+
+
+async def test_per_channel_flood_counts_each_channel_apart(tmp_path):
+    bot = await BotHarness.start(tmp_path, PER_CHANNEL)
+    for channel in ("a", "b", "c", "a", "b"):
+        await bot.say("bob", f"hop to {channel}", channel=channel, at=timedelta(seconds=1))
+    assert bot.actions == []  # five messages in 5 s, but at most two in one channel
+    await bot.say("bob", "third in a", channel="a", at=timedelta(seconds=1))
+    assert [a.kind for a in bot.actions] == ["delete_message"]
+    await bot.close()

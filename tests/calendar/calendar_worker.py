@@ -1,6 +1,7 @@
 """One bot process for the two-process test: `python -m tests.calendar.calendar_worker DB
-PLAYBOOK OUT`. It serves community test/c1 and appends every post it makes to OUT (JSON lines
-with its pid); SIGTERM stops it cleanly."""
+PLAYBOOK OUT`. It prints "imported", waits for PLAYBOOK to exist, prints "ready" once it runs,
+serves community test/c1 and appends every post it makes to OUT (JSON lines with its pid);
+SIGTERM stops it cleanly."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ class FileAdapter(RecordingAdapter):
 
 
 async def main(db_url: str, playbook: str, out: str) -> None:
+    # the slow part (imports) is done: the test writes the playbook, with post times measured
+    # from now, only once both workers got here — so a loaded machine cannot make posts late
+    print("imported", flush=True)
+    while not Path(playbook).exists():
+        await asyncio.sleep(0.05)
     adapter = FileAdapter(platform="test", out=Path(out))
     runtime = await build_runtime(
         db_url=db_url, playbook=playbook, adapters={"test": adapter}, migrate=False

@@ -262,3 +262,20 @@ async def test_a_post_the_platform_refuses_is_not_counted_and_moderators_are_tol
     assert sent[0][1].text == attempts[0]  # the topic was not used up by the failed post
     assert len(bot.timeline.posts("mods")) == 1  # reported once
     assert not any(isinstance(o.action, AlertModerators) for o in bot.timeline.seen)
+
+
+async def test_a_reloaded_playbook_moves_an_edited_entry_and_drops_a_removed_one(bot):
+    await bot.advance(timedelta(days=1))  # Monday 16 March, 07:00 local: both entries ahead
+    edited = PLAYBOOK.replace('cron: "0 9 * * *"', 'cron: "0 11 * * *"')
+    edited = edited[: edited.index("    evening:")]  # the evening talk is removed
+    bot.playbook.write_text(edited, encoding="utf-8")
+    assert bot.runtime.playbooks.default.reload().ok
+    bot.timeline.seen.clear()
+    await bot.advance(timedelta(days=2))
+
+    mornings = bot.timeline.posts("general")
+    assert [at.astimezone(BERLIN).strftime("%d %H:%M") for at, _ in mornings] == [
+        "16 11:00",
+        "17 11:00",
+    ]
+    assert bot.timeline.posts("talk") == []

@@ -103,3 +103,54 @@ def test_qunbot_calendar_prints_the_month_with_local_times(tmp_path: Path) -> No
     bad.write_text(PLAYBOOK.replace("0 9 * * *", "0 9 * * funday"), encoding="utf-8")
     result = CliRunner().invoke(app, ["calendar", str(bad)])
     assert result.exit_code == 2 and "bad.yaml:5:" in result.output
+
+
+def test_qunbot_calendar_shows_a_pool_as_rotating_without_a_database(tmp_path: Path) -> None:
+    playbook = tmp_path / "pb.yaml"
+    solo = 'solo:\n      cron: "0 12 1 * *"\n      channel: general\n'
+    solo += '      text: "Only {topic}"\n      pool: [python]\n'
+    one = PLAYBOOK.replace("    night:", "    " + solo + "    night:")
+    playbook.write_text(one, encoding="utf-8")
+    app = typer.Typer()
+    cmd_calendar.register(app)
+    app.command("noop")(lambda: None)
+
+    result = CliRunner().invoke(
+        app, ["calendar", str(playbook), "--month", "2026-10"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "{topic}" not in result.output
+    assert result.output.count("Today: (rotating: 3 topics)") == 31
+    assert "Only python" in result.output  # a one-item pool is deterministic
+
+
+async def test_with_a_database_the_calendar_shows_the_topics_the_bot_then_posts(
+    tmp_path: Path,
+) -> None:
+    from bot.app import playbook_model
+    from bot.playbook import load_playbook
+    from tests.harness import BotHarness
+
+    start = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)  # 08:00 in Berlin
+    text = PLAYBOOK.replace("pool: [a, b, c]", "pool: [a, b, c, d, e]")
+    bot = await BotHarness.start(tmp_path, text, start=start)
+    try:
+        await bot.join("alice")  # the community exists from its first event
+        await bot.sim.advance_to(datetime(2026, 10, 9, 12, 0, tzinfo=UTC))  # 9 posts out
+        now = bot.sim.now
+        model = load_playbook(bot.playbook, playbook_model())
+        forecast = await cmd_calendar.forecast_topics(
+            bot.db_url, None, model, datetime(2026, 10, 1).date(), now
+        )
+        table = cmd_calendar.month_posts(model, datetime(2026, 10, 1).date(), forecast)
+        bot.clear()
+        await bot.sim.advance_to(datetime(2026, 11, 1, 0, 0, tzinfo=UTC))
+        posted = [t.removeprefix("Today: ") for t in bot.texts("post") if t.startswith("Today")]
+    finally:
+        await bot.close()
+
+    shown = [row[3].removeprefix("Today: ") for row in table if row[1] == "knowledge"]
+    assert len(shown) == 31
+    assert all(topic in "abcde" for topic in shown)  # the first nine as they were posted
+    assert shown[9:] == posted  # the rest: exactly what the bot went on to post
+    assert set(shown[:5]) == set("abcde") and set(shown[5:10]) == set("abcde")  # no repeats

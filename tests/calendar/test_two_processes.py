@@ -24,6 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 POSTS = 8
 SPACING = 2.0  # seconds between posts
 KILL_AFTER = 3  # posts seen before the leader is killed
+LEAD_TIME = 10  # seconds from "both workers imported" to the first post (they must be ready)
+LATE = 5  # seconds a post may be late (the follower's take-over included)
 
 
 @pytest.fixture
@@ -63,6 +65,20 @@ def wait_for(out: Path, count: int, timeout: float) -> list[dict]:
     return read_posts(out)
 
 
+def read_logs(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.glob("w*.log")))
+
+
+def wait_for_logs(logs: list[Path], word: str, timeout: float) -> bool:
+    """True once every log has a line `word` (the workers print it, flushed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(log.exists() and word in log.read_text().splitlines() for log in logs):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def start_worker(db: str, playbook: Path, out: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.calendar.calendar_worker", db, str(playbook), str(out)],
@@ -77,23 +93,28 @@ async def test_each_post_goes_out_once_with_two_processes_and_after_the_leader_d
 ) -> None:
     store = await Store.open(pg_db)  # migrate once, before the workers start
     await store.close()
-    first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=7)
-    times = [first + timedelta(seconds=SPACING * i) for i in range(POSTS)]
-    topics = [f"topic-{i}" for i in range(POSTS)]
-    playbook = tmp_path / "playbook.yaml"
-    playbook.write_text(
-        "community: {name: Twins, timezone: UTC}\n"
-        "calendar:\n  entries:\n    fast:\n      channel: general\n"
-        '      text: "{topic}"\n      grace: 1m\n'
-        f"      pool: {json.dumps(topics)}\n"
-        f"      at: {json.dumps([t.strftime('%Y-%m-%d %H:%M:%S') for t in times])}\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "posts.jsonl"
-    workers = [start_worker(pg_db, playbook, out, tmp_path / f"w{i}.log") for i in range(2)]
+    playbook, out = tmp_path / "playbook.yaml", tmp_path / "posts.jsonl"
+    logs = [tmp_path / f"w{i}.log" for i in range(2)]
+    workers = [start_worker(pg_db, playbook, out, log) for log in logs]
     try:
+        # both workers are past their imports before the post times are set
+        assert wait_for_logs(logs, "imported", timeout=120), read_logs(tmp_path)
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD_TIME)
+        times = [first + timedelta(seconds=SPACING * i) for i in range(POSTS)]
+        topics = [f"topic-{i}" for i in range(POSTS)]
+        scratch = tmp_path / "playbook.tmp"
+        scratch.write_text(
+            "community: {name: Twins, timezone: UTC}\n"
+            "calendar:\n  entries:\n    fast:\n      channel: general\n"
+            '      text: "{topic}"\n      grace: 1m\n'
+            f"      pool: {json.dumps(topics)}\n"
+            f"      at: {json.dumps([t.strftime('%Y-%m-%d %H:%M:%S') for t in times])}\n",
+            encoding="utf-8",
+        )
+        scratch.rename(playbook)  # appears whole: a worker never reads half a file
+        assert wait_for_logs(logs, "ready", timeout=LEAD_TIME), read_logs(tmp_path)
         before = wait_for(out, KILL_AFTER, timeout=25)
-        assert len(before) >= KILL_AFTER, (tmp_path / "w0.log").read_text()
+        assert len(before) >= KILL_AFTER, read_logs(tmp_path)
         leader_pid = before[0]["pid"]
         assert {p["pid"] for p in before} == {leader_pid}  # one process runs the scheduler
         leader = next(w for w in workers if w.pid == leader_pid)
@@ -114,8 +135,7 @@ async def test_each_post_goes_out_once_with_two_processes_and_after_the_leader_d
             except subprocess.TimeoutExpired:
                 worker.kill()
 
-    logs = "\n".join(p.read_text() for p in tmp_path.glob("w*.log"))
-    assert len(posts) == POSTS, logs  # none lost, none doubled
+    assert len(posts) == POSTS, read_logs(tmp_path)  # none lost, none doubled
     assert sorted(p["text"] for p in posts) == sorted(topics)
     follower_pid = next(w.pid for w in workers if w.pid != leader_pid)
     after = [p for p in posts if p["t"] > killed_at]
@@ -123,7 +143,7 @@ async def test_each_post_goes_out_once_with_two_processes_and_after_the_leader_d
     # every post at (or, right after the take-over, shortly after) its time, never early
     sent_at = sorted(p["t"] for p in posts)
     assert all(s >= t.timestamp() - 0.5 for s, t in zip(sent_at, times, strict=True))
-    assert all(s - t.timestamp() < 5 for s, t in zip(sent_at, times, strict=True))
+    assert all(s - t.timestamp() < LATE for s, t in zip(sent_at, times, strict=True))
 
     store = await Store.open(pg_db, migrate=False)
     try:

@@ -221,3 +221,24 @@ async def test_a_command_of_a_disabled_capability_is_answered_not_ignored(tmp_pa
     await bot.command("mia", "warn", user="bob", reason="x")
     assert bot.texts("reply") == ["/warn is not enabled in this community."]
     await bot.close()
+
+
+async def test_console_commands_on_a_message_know_its_author_and_text(tmp_path):
+    session, out = await console(tmp_path)
+    seen = []
+    original = session.sim.feed
+
+    async def spy(event):
+        seen.append(event)
+        return await original(event)
+
+    session.sim.feed = spy
+    await session.handle_line("/as sam")
+    await session.handle_line("buy cheap followers")
+    await session.handle_line("/as mia mod")
+    await session.handle_line("/react c1")
+    await session.handle_line("/on c1 /explain")
+    reaction, command = seen[-2], seen[-1]
+    assert reaction.message_author_id == "sam"
+    assert command.target_user_id == "sam" and command.target_message_text == "buy cheap followers"
+    await session.runtime.store.close()

@@ -131,6 +131,10 @@ async def test_moderators_list_silent_members_by_tier(bot):
         "Silent members",
         "14+ days (1): alice",
         "7+ days (1): bob",
+        "",
+        "Nudges of the last 30 days (came back within 1w):",
+        "step 1 (1w): 0 of 2 came back (0%)",  # alice on day 7, bob on day 15
+        "step 2 (2w): 0 of 1 came back (0%)",
     ]
     await bot.command("alice", "silent")
     assert "moderator" in bot.texts("reply")[-1]

@@ -171,3 +171,22 @@ async def test_chinese_community_gets_chinese_replies(tmp_path):
     await bot.command("bob", "ban", target_user_id="mod")
     assert bot.texts("reply")[-1] == "只有管理员可以使用 /ban。"
     await bot.close()
+
+
+async def test_automatic_warning_tells_the_member_the_rule_in_their_language(tmp_path):
+    playbook = (
+        PLAYBOOK.replace("name: Makers", "name: 学习群, language: zh")
+        + """
+antispam:
+  rules:
+    - name: 广告
+      triggers: {keywords: [加微信]}
+      actions: {delete: true, warn: 1}
+"""
+    )
+    bot = await BotHarness.start(tmp_path, playbook)
+    await bot.say("bob", "请加 微 信 领红包")
+    assert of(bot, Warn, "bob")[0].text == "bob，你收到一次警告：广告"
+    # the moderators' log keeps the trigger's exact explanation
+    assert any("加 微 信" in t for t in bot.texts("post"))
+    await bot.close()
