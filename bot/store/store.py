@@ -500,6 +500,21 @@ class Store:
             self._next_due = due_at
         return bool(result.rowcount)
 
+    async def claim(self, ref: CommunityRef, kind: str, key: str, at: datetime) -> bool:
+        """Take a once-only claim (e.g. "the report for week W"): True for the first caller
+        ever, False for every later one — across restarts and processes (a unique key)."""
+        stmt = (
+            self.insert(PendingStep)
+            .values(
+                community_id=ref.id, user_id=None, kind=kind, key=f"{ref.id}:{kind}:{key}",
+                due_at=at, payload={}, status="done", created_at=at, done_at=at,
+            )  # fmt: skip
+            .on_conflict_do_nothing(index_elements=[PendingStep.key])
+        )
+        async with self.sessions.begin() as s:
+            result = await s.execute(stmt)
+        return bool(result.rowcount)
+
     async def steps(
         self,
         ref: CommunityRef,

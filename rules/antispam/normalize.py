@@ -10,6 +10,9 @@ Spammers dodge word filters with full-width letters (ｖｘ), look-alikes (Cyril
   (``加微信`` hits ``请加 微-信联系我``);
 - ``skeleton``: ``spaced`` with leetspeak undone (``fr33 m0ney`` -> ``free money``).
 
+Traditional Chinese characters fold to simplified ones (``代開發票`` reads as ``代开发票``), so one
+keyword or FAQ question written in either script matches text in both.
+
 Only runs of *single* characters are glued together (``a d s`` -> ``ads``), so ordinary words
 never merge (``a good deal`` stays three words). Everything is linear in the length of the text.
 """
@@ -23,6 +26,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from rules.antispam.traditional import traditional_to_simplified
 
 Form = Literal["spaced", "compact", "skeleton"]
 
@@ -114,7 +119,8 @@ _DIGIT = re.compile(r"[0-9]")
 
 
 def _fold_char(ch: str) -> str:
-    """How one character reads for matching: folded case, no accents, latin look-alikes."""
+    """How one character reads for matching: folded case, no accents, latin look-alikes,
+    simplified Chinese."""
     code = ord(ch)
     if any(low <= code <= high for low, high in _INVISIBLE_RANGES):
         return ""
@@ -129,7 +135,8 @@ def _fold_char(ch: str) -> str:
     if 0x1F150 <= code <= 0x1F169 or 0x1F170 <= code <= 0x1F189:
         # negative circled/squared capitals have no compatibility decomposition
         folded = chr(ord("a") + (code - 0x1F150) % 0x20)
-    return "".join(_LOOKALIKES.get(c, c) for c in folded)
+    to_simplified = traditional_to_simplified()
+    return "".join(_LOOKALIKES.get(c) or to_simplified.get(c, c) for c in folded)
 
 
 @functools.cache

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from bot.actions import Action, Post
 from bot.events import Event, Tick
+from bot.patches import Claim
 from bot.reports.charts import chart_caption, charts_with_data
 from bot.reports.collect import PeriodPair, last_full_week, make_report, measure, tier_ladder
 from bot.reports.render import render_summary
-from bot.rule import CommunityView, Decision, RuleContext, rule
+from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from rules.report.config import ReportConfig
 from rules.report.steps import STATE_KEY, MarkPosted, RenderCharts
 
@@ -74,6 +75,8 @@ def weekly(event: Tick, cfg: ReportConfig, snap: WeeklySnapshot, now: datetime) 
     mark = MarkPosted(period, now)
     if not report.has_data and not cfg.post_when_empty:
         return Decision.update([mark], f"no data for {period}; post_when_empty is off")
+    # once per period even if two schedulers overlap (the state above is only a quick check)
+    claim = Claim(JOB, period, now)
 
     channel = report_channel(cfg, snap.view)
     folder = Path(cfg.output_dir) / _safe_folder(snap.community) / period.replace("..", "_")
@@ -83,7 +86,9 @@ def weekly(event: Tick, cfg: ReportConfig, snap: WeeklySnapshot, now: datetime) 
         Post(channel_id=channel, text=chart_caption(name, language), image=path)
         for name, path in charts.items()
     ]
-    patches = [RenderCharts(report, language, tuple(charts.items())), mark] if charts else [mark]
+    patches: list[Patch] = [claim, mark]
+    if charts:
+        patches.append(RenderCharts(report, language, tuple(charts.items())))
     score = report.score.total
     why = (
         f"weekly report {period}: score {score:.1f}"

@@ -151,3 +151,34 @@ def test_the_tier_pyramid_follows_the_playbook_ladder():
     assert ladder is not None
     assert [name for _, name in ladder][:3] == ["潜水", "新人", "活跃"]  # lowest first
     assert tier_ladder(zh.model_copy(update={"points": None})) is None
+
+
+async def test_two_overlapping_schedulers_post_a_week_once(tmp_path):
+    """Two processes on one database both fire the weekly job for the same week, the second
+    having read "not posted yet" before the first wrote it (a leader that had not yet noticed
+    it lost the lock): the unique claim lets only one through."""
+    from adapters.recording import RecordingAdapter
+    from bot.app import build_runtime
+    from rules.report.steps import STATE_KEY
+    from tests.harness import COMMUNITY, PLATFORM
+
+    first = await BotHarness.start(tmp_path, playbook(tmp_path / "out"), start=START)
+    await a_busy_week(first)
+    other_adapter = RecordingAdapter(platform=PLATFORM)
+    second = await build_runtime(
+        db_url=first.db_url, playbook=first.playbook, adapters={PLATFORM: other_adapter}
+    )
+    when = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
+    ref = await first.runtime.store.community(PLATFORM, COMMUNITY)
+    first.clear()
+    await first.runtime.run_job(ref, "report.weekly", when)
+    await first.runtime.store.set_state(ref, STATE_KEY, {}, when)  # what the second one saw
+    await second.run_job(ref, "report.weekly", when)
+    summaries = [
+        a
+        for _, a in first.adapter.performed + other_adapter.performed
+        if isinstance(a, Post) and "社群健康报告" in a.text
+    ]
+    assert len(summaries) == 1
+    await second.store.close()
+    await first.close()
