@@ -65,7 +65,6 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(config)
         except ConfigError as exc:
             fail(str(exc))
-        logging.getLogger().setLevel(cfg.log_level)
         platforms = [n for n in ("discord", "telegram") if getattr(cfg.adapters, n).enabled]
         if not platforms:
             run_async(
@@ -73,5 +72,7 @@ def register(app: typer.Typer) -> None:
             )
             return
         from bot.cli.serve import serve_main
+
+        logging.getLogger().setLevel(cfg.log_level)
 
         run_async(serve_main(cfg))

@@ -35,7 +35,8 @@ class RecordOccurrences(Patch):
             raise AlreadyDone(f"calendar occurrences {[r.key for r in self.rows]} are taken")
         for row in self.rows:
             if row.status == SKIPPED:
-                log.warning(
+                # info, not warning: a first start "misses" the day's earlier posts by design
+                log.info(
                     "calendar: %s in community %s skipped: %s",
                     row.key,
                     ctx.community.external_id,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "checkin.done": "✅ {member} checked in — {streak} days in a row (best {best}), "
+        "checkin.done": "✅ {member} checked in — streak {streak} (best {best}), "
         "#{rank} today. +{points} points.{note}",
         "checkin.freeze_note": " ❄️ A streak freeze covered the day you missed ({freezes} left).",
         "checkin.freeze_earned": " You earned a streak freeze ({freezes} in hand).",
-        "checkin.already": "{member}, you already checked in today — {streak} days in a row "
+        "checkin.already": "{member}, you already checked in today — streak {streak} "
         "(best {best}). See you tomorrow!",
         "checkin.milestone": "🔥 {member} has checked in {days} days in a row! +{points} points.",
         "checkin.reminder_channel": "⏰ Don't lose your streak: {members}, check in today!",

@@ -44,16 +44,16 @@ async def streak(bot: BotHarness, user: str) -> q.StreakInfo | None:
 
 async def test_a_week_of_checkins_across_midnight_with_a_freeze_spent(bot):
     await bot.say("alice", "打卡 第一天", at=LATE)  # 23:30 local, Monday
-    assert bot.texts("reply")[-1].startswith("✅ alice checked in — 1 days in a row (best 1)")
+    assert bot.texts("reply")[-1].startswith("✅ alice checked in — streak 1 (best 1)")
     await bot.say("alice", "打卡", at=LATE + timedelta(hours=1))  # 00:30 local: a new day
-    assert "2 days in a row" in bot.texts("reply")[-1]
+    assert "streak 2" in bot.texts("reply")[-1]
     await bot.command("alice", "checkin")  # same local day again
     assert bot.texts("reply")[-1].startswith("alice, you already checked in today")
     await bot.say("alice", "签到", at=timedelta(days=1))  # Wednesday: 3 days, earns a freeze
     assert "You earned a streak freeze (1 in hand)" in bot.texts("reply")[-1]
     # Thursday is missed; Friday's check-in spends the freeze and the streak goes on
     await bot.say("alice", "打卡", at=timedelta(days=2))
-    assert "4 days in a row" in bot.texts("reply")[-1]
+    assert "streak 4" in bot.texts("reply")[-1]
     assert "streak freeze covered the day you missed (0 left)" in bot.texts("reply")[-1]
     bot.clear()
     await bot.say("alice", "checkin", at=timedelta(days=1))  # Saturday: the 5-day milestone
