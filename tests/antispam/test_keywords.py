@@ -121,3 +121,14 @@ def test_operator_regex_is_case_insensitive_by_default():
 def test_a_phrase_glued_together_still_needs_whole_words():
     assert keywords_in("freemoney today") == ["free money"]
     assert keywords_in("carefree moneybags") == []
+
+
+@pytest.mark.parametrize("message", ["代開發票，量大從優", "專業代 開 發 票", "代开发票"])
+def test_a_simplified_keyword_catches_traditional_text(message):
+    assert [m.keyword for m in KeywordMatcher(["代开发票"]).matches(message)] == ["代开发票"]
+
+
+def test_a_traditional_keyword_catches_simplified_text():
+    matcher = KeywordMatcher(["兼職刷單"])
+    assert [m.keyword for m in matcher.matches("招聘兼职刷单，日结")] == ["兼職刷單"]
+    assert [m.text for m in matcher.matches("招聘兼職刷單")] == ["兼職刷單"]

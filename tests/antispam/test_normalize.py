@@ -1,10 +1,12 @@
 """Normalization sees through the disguises spammers use, without gluing ordinary words."""
 
+import sys
 import time
 
 import pytest
 
 from rules.antispam.normalize import normalize
+from rules.antispam.traditional import traditional_to_simplified
 
 
 @pytest.mark.parametrize(
@@ -70,3 +72,34 @@ def test_a_100k_character_message_is_normalized_quickly():
     norm = normalize(message)
     assert time.perf_counter() - started < 1.0
     assert "加微信abc" in norm.compact
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [("代開發票", "代开发票"), ("兼職刷單", "兼职刷单"), ("聯繫電話號碼", "联系电话号码")],
+)
+def test_traditional_chinese_reads_as_simplified(traditional, simplified):
+    assert normalize(traditional).compact == simplified
+    assert normalize(simplified).compact == simplified  # simplified text is left as it is
+
+
+def test_traditional_fold_keeps_spans_on_what_the_member_wrote():
+    text = "請 代.開 發票"
+    norm = normalize(text)
+    start = norm.compact.index("代开")
+    assert norm.original_span("compact", start, start + 4) == (2, 8)
+    assert text[2:8] == "代.開 發票"
+
+
+def test_the_opencc_table_covers_more_than_the_built_in_one():
+    pytest.importorskip("opencc")
+    # characters outside the short built-in table still fold: 臺灣 → 台湾, 麵 → 面
+    assert normalize("臺灣牛肉麵").compact == "台湾牛肉面"
+
+
+def test_without_opencc_common_ad_characters_still_fold(monkeypatch):
+    monkeypatch.setitem(sys.modules, "opencc", None)  # the import fails
+    table = traditional_to_simplified.__wrapped__()
+    assert (
+        "".join(table.get(c, c) for c in "代開發票兼職刷單請加微信") == "代开发票兼职刷单请加微信"
+    )

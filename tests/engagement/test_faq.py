@@ -70,3 +70,10 @@ async def test_most_asked_questions_are_counted(bot):
         "1. signup — asked 3×, answered 1×",
         "2. price — asked 1×, answered 1×",
     ]
+
+
+async def test_a_question_in_traditional_chinese_finds_the_simplified_entry(bot):
+    await bot.say("alice", "請問怎麼報名呀？")  # 怎么报名 written in traditional characters
+    assert bot.texts("reply") == ["alice，报名请点群公告里的链接。"]
+    await bot.say("bob", "這門課多少錢？", channel="general", at=timedelta(minutes=1))  # 多少钱
+    assert bot.texts("reply")[-1] == "The course is free."
