@@ -148,3 +148,19 @@ async def test_processes_starting_together_migrate_once(db_url):
     for s in stores:
         assert await dbmod.current_revisions(s.engine) == dbmod.head_revisions()
         await s.close()
+
+
+async def test_migrations_build_exactly_the_schema_the_models_describe(store):
+    """The schema only changes through migrations: after upgrading, nothing differs from the
+    models (a model edited without a migration fails here)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.store.schema import metadata
+
+    def diff(sync_conn):
+        return compare_metadata(MigrationContext.configure(sync_conn), metadata)
+
+    async with store.engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    assert changes == []
