@@ -20,3 +20,15 @@ class Claim(Patch):
     async def apply(self, ctx: ApplyContext) -> None:
         if not await ctx.store.claim(ctx.community, self.kind, self.key, self.at):
             raise AlreadyDone(f"{self.kind} {self.key}")
+
+
+@dataclass(frozen=True, slots=True)
+class FinishSteps(Patch):
+    """Move pending steps on (done by default) before the actions that carry them out."""
+
+    step_ids: tuple[int, ...]
+    at: datetime
+    status: str = "done"
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        await ctx.store.finish_steps(self.step_ids, self.at, self.status)

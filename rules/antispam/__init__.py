@@ -3,27 +3,10 @@ keyword and safe-regex matching, a learned classifier, and join-rate raid detect
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-
-from apscheduler.triggers.interval import IntervalTrigger
-
 from bot.commands import CommandSpec, OptionSpec
-from bot.rule import Capability, JobSpec
+from bot.rule import Capability
 from rules.antispam import rules as _rules
 from rules.antispam.config import AntispamConfig, SpamRule
-
-# a fixed start: an interval trigger without one starts at the real clock, which a simulated
-# clock in the past would never reach
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def raid_check_trigger(cfg: AntispamConfig, tz: tzinfo) -> IntervalTrigger | None:
-    if not cfg.raid.enabled:
-        return None
-    return IntervalTrigger(
-        seconds=int(cfg.raid.check_every.total_seconds()), timezone=tz, start_date=EPOCH
-    )
-
 
 COMMANDS = (
     CommandSpec(
@@ -71,7 +54,6 @@ CAPABILITY = Capability(
         _rules.explain,
     ),
     commands=COMMANDS,
-    jobs=(JobSpec(_rules.RAID_CHECK, raid_check_trigger),),
     priority=20,  # after welcome and moderation tracking, before points and engagement
     description="Anti-spam rules, learned classifier and raid detection",
     records_cases=True,

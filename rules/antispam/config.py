@@ -224,7 +224,6 @@ class Raid(ConfigModel):
     newcomers: Literal["timeout", "kick", "none"] = "timeout"
     restrict_for: PositiveDuration = timedelta(hours=1)
     alert: bool = True
-    check_every: PositiveDuration = timedelta(minutes=1)
 
     @field_validator("restrict_for")
     @classmethod

@@ -18,6 +18,7 @@ JOINS = "antispam.joins"  # deque of join times
 COOLDOWNS = "antispam.cooldowns"  # (rule, user) → until
 RAID = "antispam.raid"  # cache of the persisted raid state
 RAID_KEY = "antispam.raid"  # community_state key
+RAID_CHECK_STEP = "antispam.raid_check"  # pending step: has the raid gone quiet?
 PER_MEMBER = 50
 JOINS_KEPT = 2000
 
@@ -62,7 +63,15 @@ class SetRaid(Patch):
 
     state: dict[str, Any]
     at: datetime
+    # when to look whether the raid has gone quiet (a pending step, so no job ticks while
+    # there is no raid, and a restart still ends it)
+    check_at: datetime | None = None
 
     async def apply(self, ctx: ApplyContext) -> None:
         await ctx.store.set_state(ctx.community, RAID_KEY, dict(self.state), self.at)
         ctx.memory[RAID] = dict(self.state)
+        if self.check_at is not None:
+            await ctx.store.schedule_step(
+                ctx.community, kind=RAID_CHECK_STEP, due_at=self.check_at, created_at=self.at,
+                key=f"{ctx.community.id}:{RAID_CHECK_STEP}:{self.check_at.isoformat()}",
+            )  # fmt: skip

@@ -22,6 +22,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
+from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.store import moderation as mod_store
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
@@ -31,6 +32,7 @@ from rules.antispam.patches import (
     JOINS,
     MEMBERS,
     RAID,
+    RAID_CHECK_STEP,
     RAID_KEY,
     RECENT,
     NoteJoin,
@@ -46,7 +48,6 @@ from rules.moderation.rules import moderation_config, next_case
 from rules.welcome import is_newcomer
 from rules.welcome.config import WelcomeConfig
 
-RAID_CHECK = "antispam.raid_check"
 CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
 EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
 
@@ -387,7 +388,7 @@ def raid_on_join(
             "why": why,
             "manual": False,
         }
-        patches.append(SetRaid(state, now))
+        patches.append(SetRaid(state, now, check_at=now + raid.quiet_period))
         if raid.alert:
             restriction = {
                 "timeout": f"muted for {format_duration(raid.restrict_for)}",
@@ -400,7 +401,7 @@ def raid_on_join(
         notes.append(f"raid mode started: {why}")
     elif surge:
         state = {**state, "last_surge": now.isoformat()}
-        patches.append(SetRaid(state, now))
+        patches.append(SetRaid(state, now, check_at=now + raid.quiet_period))
     if state.get("active") and raid.newcomers != "none":
         if _protected(event.member, snap.view.settings):
             notes.append(f"{event.member.display} is staff or a bot: not restricted")
@@ -434,15 +435,30 @@ def raid_on_join(
     return Decision.act(actions, "; ".join(notes), patches)
 
 
-@rule("antispam.raid_check", on=Tick, load=load_raid, jobs=(RAID_CHECK,))
-def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidState, now: datetime) -> Decision:
-    """Raid mode ends by itself after a quiet period without a surge of joins."""
-    if not snap.state.get("active"):
-        return Decision.skip("no raid")
-    if not _raid_ended(cfg, snap.state, now):
-        return Decision.skip("raid still on")
-    actions, patch = _off(snap, f"quiet for {format_duration(cfg.raid.quiet_period)}", now)
-    return Decision.act(actions, "raid mode ended by itself", [patch])
+async def load_raid_check(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> RaidCheck:
+    steps = await ctx.store.steps(ctx.community, kind_prefix=RAID_CHECK_STEP, due_before=ctx.now)
+    return RaidCheck(await load_raid(event, cfg, ctx), tuple(s.id for s in steps))
+
+
+@dataclass(frozen=True, slots=True)
+class RaidCheck:
+    raid: RaidState
+    due_steps: tuple[int, ...]
+
+
+@rule("antispam.raid_check", on=Tick, load=load_raid_check, jobs=("due",))
+def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidCheck, now: datetime) -> Decision:
+    """Raid mode ends by itself after a quiet period without a surge of joins (checked when
+    the quiet period after the last surge is over)."""
+    if not snap.due_steps:
+        return Decision.skip("no raid check is due")
+    done = FinishSteps(snap.due_steps, now)
+    if not snap.raid.state.get("active"):
+        return Decision.update([done], "no raid")
+    if not _raid_ended(cfg, snap.raid.state, now):
+        return Decision.update([done], "raid still on: a later surge moved the check")
+    actions, patch = _off(snap.raid, f"quiet for {format_duration(cfg.raid.quiet_period)}", now)
+    return Decision.act(actions, "raid mode ended by itself", [done, patch])
 
 
 def _reply(event: CommandInvoked, text: str) -> Reply:

@@ -10,6 +10,7 @@ from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, R
 from bot.configmodel import format_duration, parse_duration
 from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, MemberJoined, MessagePosted, Tick
+from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.store import moderation as mod_store
 from bot.store.moderation import CaseDraft, CaseInfo
@@ -29,7 +30,6 @@ from rules.moderation.patches import (
     TrackActor,
 )
 from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
-from rules.welcome.steps import FinishSteps
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}

@@ -27,6 +27,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
+from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.store import MemberInfo, StepInfo
 from rules.welcome.config import WelcomeConfig
@@ -35,7 +36,6 @@ from rules.welcome.steps import (
     GREET,
     VERIFY,
     CancelMemberSteps,
-    FinishSteps,
     MarkMembers,
     ScheduleStep,
 )

@@ -36,16 +36,6 @@ class ScheduleStep(Patch):
 
 
 @dataclass(frozen=True, slots=True)
-class FinishSteps(Patch):
-    step_ids: tuple[int, ...]
-    at: datetime
-    status: str = "done"
-
-    async def apply(self, ctx: ApplyContext) -> None:
-        await ctx.store.finish_steps(self.step_ids, self.at, self.status)
-
-
-@dataclass(frozen=True, slots=True)
 class CancelMemberSteps(Patch):
     user_id: str
     at: datetime
