@@ -1,7 +1,10 @@
 """Replay benchmark: the real chat corpus through the whole pipeline on SQLite, beside a null
 pipeline (translate + dispatch, no rules, no store) on the same input.
 
-    .venv/bin/python benchmarks/replay.py [--limit N] [--playbook P]
+    .venv/bin/python benchmarks/replay.py [--limit N] [--playbook P] [--without SECTION ...]
+
+`--without antispam --without moderation` switches those playbook sections off, to show what
+they cost.
 
 Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table and
 writes nothing but a temporary database.
@@ -114,23 +117,50 @@ def measure(mode: str, limit: int | None, playbook: Path) -> dict[str, Any]:
     }
 
 
+def without_sections(playbook: Path, sections: list[str], folder: Path) -> Path:
+    """A copy of the playbook (beside it, so relative paths still work) with sections off."""
+    import yaml
+
+    data = yaml.safe_load(playbook.read_text(encoding="utf-8"))
+    for section in sections:
+        if section not in data:
+            raise SystemExit(f"--without {section}: the playbook has no such section")
+        data[section]["enabled"] = False
+    copy = folder / f".bench-{playbook.stem}.yaml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N messages only")
     parser.add_argument("--playbook", type=Path, default=ROOT / "playbooks/default.yaml")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="SECTION",
+        help="switch a playbook section off (repeatable)",
+    )
     parser.add_argument("--mode", choices=["full", "null"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:
         print(json.dumps(measure(args.mode, args.limit, args.playbook)))
         return
+    playbook = args.playbook
+    if args.without:
+        playbook = without_sections(args.playbook, args.without, args.playbook.parent)
+        print(f"playbook without {', '.join(args.without)}", file=sys.stderr)
     rows = []
     for mode in ("null", "full"):
-        cmd = [sys.executable, __file__, "--mode", mode, "--playbook", str(args.playbook)]
+        cmd = [sys.executable, __file__, "--mode", mode, "--playbook", str(playbook)]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
+    if playbook != args.playbook:
+        playbook.unlink()
     print(
         f"{'pipeline':<8} {'messages':>9} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'peak MB':>8} {'actions':>8}"
