@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.actions import Reply
 from bot.commands import CommandSpec
 from bot.events import Actor, CommandInvoked, Event
-from bot.rule import Capability, Decision, RuleContext
+from bot.rule import Capability, Decision, RuleContext, answer
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +64,9 @@ class Engine:
         if _RANK[standing] >= _RANK[spec.permission]:
             return None
         texts = ctx.view.texts
-        reply = Reply(
-            channel_id=event.channel_id,
-            reply_to=event.message_id,
-            user_id=event.actor.user_id,
-            ephemeral=True,
-            text=texts.get(
+        reply = answer(
+            event,
+            texts.get(
                 "command.denied", role=texts.raw(f"role.{spec.permission}"), command=spec.name
             ),
         )
@@ -128,12 +124,6 @@ class Engine:
 
     def _not_enabled(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome:
         """A known command whose capability is off in this playbook: say so, not silence."""
-        reply = Reply(
-            channel_id=event.channel_id,
-            reply_to=event.message_id,
-            user_id=event.actor.user_id,
-            ephemeral=True,
-            text=ctx.view.texts.get("command.disabled", command=event.command),
-        )
+        reply = answer(event, ctx.view.texts.get("command.disabled", command=event.command))
         why = f"no enabled rule handles /{event.command}"
         return RuleOutcome("core.disabled", "core", Decision.act([reply], why))

@@ -46,9 +46,7 @@ class Executor:
 
     def configure_cases(self, capabilities: Sequence[Capability]) -> None:
         self.case_hooks = tuple(c.case_hook for c in capabilities if c.case_hook)
-        self.self_recording = frozenset(c.name for c in capabilities if c.records_cases) | {
-            "core"
-        }
+        self.self_recording = frozenset(c.name for c in capabilities if c.records_cases) | {"core"}
 
     async def run(
         self,

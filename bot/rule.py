@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bot.actions import Action
+from bot.actions import Action, Reply
 from bot.commands import CommandSpec
 from bot.configmodel import ConfigModel
-from bot.events import Event
+from bot.events import CommandInvoked, Event
 from bot.texts import Texts
 
 if TYPE_CHECKING:
@@ -81,6 +81,18 @@ class Decision:
     def update(cls, patches: list[Patch] | tuple[Patch, ...], reason: str) -> Decision:
         """State changes only, no visible action."""
         return cls(True, reason, (), tuple(patches))
+
+
+def answer(event: CommandInvoked, text: str, *, private: bool = True) -> Reply:
+    """The reply to a command, for the member who used it (only they see it where the platform
+    allows; on Telegram a private answer goes by DM when it can)."""
+    return Reply(
+        channel_id=event.channel_id,
+        reply_to=event.message_id,
+        user_id=event.actor.user_id,
+        ephemeral=private,
+        text=text,
+    )
 
 
 @dataclass(frozen=True, slots=True)

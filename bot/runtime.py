@@ -14,13 +14,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.actions import Reply
 from bot.commands import CommandSpec, OptionSpec
 from bot.engine import Engine, RuleOutcome, member_standing
 from bot.events import CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, Tick
 from bot.executor import ActionOutcome, Executor
 from bot.playbook import PlaybookManager
-from bot.rule import ApplyContext, Capability, CommunityView, RuleContext
+from bot.rule import ApplyContext, Capability, CommunityView, RuleContext, answer
 from bot.scheduler import Job
 from bot.store import CommunityRef, Store
 from bot.texts import CORE_TEXTS, Texts, merge_catalogues
@@ -187,14 +186,8 @@ class Runtime:
             ]
             text = "\n".join(lines)
             why = f"explained {len(outcomes)} rules"
-        reply = Reply(
-            channel_id=event.channel_id,
-            reply_to=event.message_id,
-            text=text,
-            user_id=event.actor.user_id,
-            ephemeral=True,
-        )
-        return [RuleOutcome(f"core.{event.command}", "core", Decision.act([reply], why))]
+        decision = Decision.act([answer(event, text)], why)
+        return [RuleOutcome(f"core.{event.command}", "core", decision)]
 
     # -- scheduled work ------------------------------------------------------------------------
 

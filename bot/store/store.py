@@ -506,8 +506,15 @@ class Store:
         stmt = (
             self.insert(PendingStep)
             .values(
-                community_id=ref.id, user_id=None, kind=kind, key=f"{ref.id}:{kind}:{key}",
-                due_at=at, payload={}, status="done", created_at=at, done_at=at,
+                community_id=ref.id,
+                user_id=None,
+                kind=kind,
+                key=f"{ref.id}:{kind}:{key}",
+                due_at=at,
+                payload={},
+                status="done",
+                created_at=at,
+                done_at=at,
             )  # fmt: skip
             .on_conflict_do_nothing(index_elements=[PendingStep.key])
         )

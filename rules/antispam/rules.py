@@ -23,7 +23,7 @@ from bot.events import (
     Tick,
 )
 from bot.patches import FinishSteps
-from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import moderation as mod_store
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
@@ -462,13 +462,7 @@ def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidCheck, now: datetime)
 
 
 def _reply(event: CommandInvoked, text: str) -> Reply:
-    return Reply(
-        channel_id=event.channel_id,
-        reply_to=event.message_id,
-        text=text,
-        user_id=event.actor.user_id,
-        ephemeral=True,
-    )
+    return answer(event, text)
 
 
 @rule("antispam.raid_command", on=CommandInvoked, load=load_raid, commands=("raid",))

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from bot.actions import Action, AlertModerators, Post, Reply
+from bot.actions import Action, AlertModerators, Post
 from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, Tick
-from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import calendar as calendar_store
 from bot.store.calendar import CLAIMED, SKIPPED, NewOccurrence, OccurrenceRow
 from rules.calendar.config import CalendarConfig, CalendarEntry
@@ -191,14 +191,7 @@ def post_due(event: Tick, cfg: CalendarConfig, snap: CalendarState, now: datetim
 def _reply(
     event: CommandInvoked, text: str, reason: str, patches: tuple[Patch, ...] = ()
 ) -> Decision:
-    reply = Reply(
-        channel_id=event.channel_id,
-        reply_to=event.message_id,
-        text=text,
-        user_id=event.actor.user_id,
-        ephemeral=True,
-    )
-    return Decision.act([reply], reason, patches)
+    return Decision.act([answer(event, text)], reason, patches)
 
 
 def _find_entry(

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.actions import Action, AddRole, Post, Reply, SendDirect
 from bot.events import Actor, CommandInvoked, Event, MessagePosted, Tick
-from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Credit, StreakInfo
@@ -343,14 +343,7 @@ def on_streaks(
             ]
         )
     return Decision.act(
-        [
-            Reply(
-                channel_id=ev.channel_id,
-                reply_to=ev.message_id,
-                text=text,
-                user_id=ev.actor.user_id,
-            )
-        ],
+        [answer(ev, text, private=False)],
         f"{len(live)} live streaks",
     )
 

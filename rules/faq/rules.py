@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot.actions import Reply
 from bot.events import CommandInvoked, Event, MessagePosted
-from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import engagement as q
 from rules.faq.config import FaqConfig
 from rules.faq.matcher import matcher_for
@@ -115,14 +115,6 @@ def on_top(ev: CommandInvoked, cfg: FaqConfig, snap: TopQuestions, now: datetime
             ]
         )
     return Decision.act(
-        [
-            Reply(
-                channel_id=ev.channel_id,
-                reply_to=ev.message_id,
-                text=text,
-                user_id=ev.actor.user_id,
-                ephemeral=True,
-            )
-        ],
+        [answer(ev, text)],
         f"{len(snap.rows)} FAQ entries asked",
     )

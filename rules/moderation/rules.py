@@ -11,7 +11,7 @@ from bot.configmodel import format_duration, parse_duration
 from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, MemberJoined, MessagePosted, Tick
 from bot.patches import FinishSteps
-from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import moderation as mod_store
 from bot.store.moderation import CaseDraft, CaseInfo
 from rules.moderation.config import ModerationConfig
@@ -137,13 +137,7 @@ def _int(value: Any) -> int | None:
 
 
 def _reply(event: CommandInvoked, text: str, *, ephemeral: bool = True) -> Reply:
-    return Reply(
-        channel_id=event.channel_id,
-        reply_to=event.message_id,
-        text=text,
-        user_id=event.actor.user_id,
-        ephemeral=ephemeral,
-    )
+    return answer(event, text, private=ephemeral)
 
 
 def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:

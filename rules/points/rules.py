@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole, Reply
 from bot.events import CommandInvoked, Event, MessageDeleted, MessagePosted, ReactionAdded, Tick
-from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Balance, Credit
@@ -77,13 +77,7 @@ def points_config(playbook: Any) -> PointsConfig | None:
 
 
 def _reply(ev: CommandInvoked, text: str, *, ephemeral: bool = False) -> Reply:
-    return Reply(
-        channel_id=ev.channel_id,
-        reply_to=ev.message_id,
-        text=text,
-        user_id=ev.actor.user_id,
-        ephemeral=ephemeral,
-    )
+    return answer(ev, text, private=ephemeral)
 
 
 def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) -> Decision | None:

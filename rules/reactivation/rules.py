@@ -11,7 +11,7 @@ from typing import Any
 from bot.actions import Action, Post, Reply, SendDirect
 from bot.configmodel import format_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
-from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, rule
+from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Credit, NewNudge, NudgeInfo
@@ -305,15 +305,7 @@ def on_quiet(
         "reactivation.quiet" if quiet else "reactivation.unquiet",
     )
     return Decision.act(
-        [
-            Reply(
-                channel_id=ev.channel_id,
-                reply_to=ev.message_id,
-                user_id=ev.actor.user_id,
-                text=text,
-                ephemeral=True,
-            )
-        ],
+        [answer(ev, text)],
         f"{ev.actor.display} {'opted out of' if quiet else 'opted back into'} nudges",
         [SetQuiet(ev.actor.user_id, quiet, now)],
     )
@@ -367,14 +359,6 @@ def on_silent(
             )
         text += "\n\n" + "\n".join(lines)
     return Decision.act(
-        [
-            Reply(
-                channel_id=ev.channel_id,
-                reply_to=ev.message_id,
-                text=text,
-                user_id=ev.actor.user_id,
-                ephemeral=True,
-            )
-        ],
+        [answer(ev, text)],
         f"{sum(len(v) for v in by_tier.values())} silent members listed",
     )
