@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands import CommandSpec, OptionSpec
-from bot.engine import Engine, RuleOutcome, member_standing
+from bot.engine import Engine, RuleOutcome
 from bot.events import CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, Tick
 from bot.executor import ActionOutcome, Executor
 from bot.playbook import PlaybookManager
@@ -238,7 +238,3 @@ class Runtime:
                         Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)
                     )
         return jobs
-
-    def standing(self, event: CommandInvoked) -> str:
-        playbook = self.playbooks.for_community(event.platform, event.community_id).current
-        return member_standing(event.actor, playbook.community)
