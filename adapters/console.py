@@ -64,6 +64,11 @@ class ConsoleAdapter:
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         return ActionResult(ref=f"b{next(self._ids)}")
 
+    async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
+        """Everyone the console has spoken as or joined is already known to the bot; anyone
+        else is not in this community."""
+        return None
+
     async def start(self, sink: Any, commands: list[CommandSpec]) -> None:
         return None
 

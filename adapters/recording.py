@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.actions import ALL_ACTION_KINDS, Action
 from bot.adapter import ActionResult
+from bot.events import Actor
 
 
 @dataclass
@@ -22,6 +23,10 @@ class RecordingAdapter:
         self.performed.append((community_id, action))
         self._next_id += 1
         return ActionResult(ref=f"bot-{self._next_id}")
+
+    async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
+        """A replay file is the whole world: anyone it names is a plain member."""
+        return Actor(user_id=user_id)
 
     async def start(self, sink: object, commands: object) -> None:
         return None

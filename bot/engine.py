@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.commands import CommandSpec
-from bot.events import Actor, CommandInvoked, Event
+from bot.events import Actor, CommandInvoked, Event, MessagePosted
 from bot.rule import Capability, Decision, RuleContext, answer
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,32 @@ def member_standing(actor: Actor, settings: Any) -> str:
     if actor.is_moderator or roles & set(settings.moderator_roles):
         return "moderator"
     return "member"
+
+
+def standing_of(actor: Actor, settings: Any) -> str:
+    """What the community state keeps: 'bot' for bots, else `member_standing`."""
+    return "bot" if actor.is_bot else member_standing(actor, settings)
+
+
+def protected_standing(actor: Actor, settings: Any) -> str | None:
+    """The bot never acts against moderators, admins, bots or itself: their standing, or
+    None for a plain member."""
+    standing = standing_of(actor, settings)
+    return None if standing == "member" else standing
+
+
+def explain_probe(event: CommandInvoked) -> MessagePosted:
+    """The message `/explain TEXT` and `/automod explain TEXT` try: from nobody the bot knows
+    (no history, no standing), in the channel the command was used in."""
+    return MessagePosted(
+        platform=event.platform,
+        community_id=event.community_id,
+        occurred_at=event.occurred_at,
+        channel_id=event.channel_id,
+        message_id=f"explain-{event.message_id or 'x'}",
+        author=Actor(user_id="explain-probe", name="probe"),
+        text=str(event.args.get("text", "")),
+    )
 
 
 _RANK = {"member": 0, "moderator": 1, "admin": 2}

@@ -177,6 +177,23 @@ class Tick(Event):
     job: str = "sweep"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectChat(Event):
+    """A person opened a private chat with the bot (Telegram: `/start`), or blocked it. It
+    concerns no one community (`community_id` is empty): whether the bot may write to someone
+    privately is a fact of the platform, kept durably for every community they are in."""
+
+    kind: ClassVar[str] = "direct"
+
+    user: str
+    reachable: bool = True
+    why: str = ""
+
+    @property
+    def user_id(self) -> str:
+        return self.user
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -189,5 +206,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommandInvoked,
         ButtonPressed,
         Tick,
+        DirectChat,
     )
 }

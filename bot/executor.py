@@ -8,12 +8,15 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.actions import Action, AlertModerators, Post
+from bot.actions import Action, AlertModerators, Post, SendDirect
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
 from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView
+
+if TYPE_CHECKING:
+    from bot.state import CommunityStates
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ class Executor:
     # record moderation actions of capabilities that do not open cases themselves
     case_hooks: tuple[CaseHook, ...] = ()
     self_recording: frozenset[str] = frozenset()
+    # the runtime's community states, kept current with what DMs teach (reachability)
+    states: CommunityStates | None = None
     # (community id, action kind) pairs whose missing permission was already reported
     _reported: set[tuple[int, str]] = field(default_factory=set)
 
@@ -90,7 +95,9 @@ class Executor:
                     result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
                 mine.append(result)
             done += mine
-            if not quiet:  # patches that wait for the outcome (e.g. "sent" only if it was)
+            if not quiet:
+                await self._learn_reachability(apply_ctx, mine)
+                # patches that wait for the outcome (e.g. "sent" only if it was)
                 for patch in decision.patches:
                     settle = getattr(patch, "settle", None)
                     if settle is not None:
@@ -118,6 +125,44 @@ class Executor:
                 except Exception:  # a failed record must not stop the action itself
                     log.exception("could not record a case for %s", action.kind)
         return out
+
+    async def _learn_reachability(
+        self, apply_ctx: ApplyContext, outcomes: Sequence[ActionOutcome]
+    ) -> None:
+        """A DM that went through proves the member reachable; a refused one proves the
+        opposite. Written through only when it changes what the state believed."""
+        for o in outcomes:
+            if not isinstance(o.action, SendDirect) or o.status not in ("executed", "failed"):
+                continue
+            reachable = o.status == "executed"
+            if not reachable and not o.detail.startswith(PlatformError.FORBIDDEN):
+                continue  # a network error says nothing about the member
+            member = apply_ctx.state.known(o.action.user_id)
+            if member is not None and member.can_dm == reachable:
+                continue
+            why = "a private message was delivered" if reachable else o.detail
+            await self.note_reachable(
+                apply_ctx.community.platform, o.action.user_id, reachable, why, o.at
+            )
+
+    async def note_reachable(
+        self,
+        platform: str,
+        user_id: str,
+        reachable: bool,
+        why: str,
+        at: datetime | None = None,
+    ) -> None:
+        if self.states is None:
+            return
+        from datetime import UTC
+
+        await self.states.store.set_dm_reachable(
+            platform, user_id, reachable, why, at or datetime.now(UTC)
+        )
+        for state in self.states.all():
+            if state.ref.platform == platform:
+                state.note_reachable(user_id, reachable)
 
     @staticmethod
     def _route(action: Action, view: CommunityView) -> Action:

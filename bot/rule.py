@@ -19,17 +19,28 @@ from bot.events import CommandInvoked, Event
 from bot.texts import Texts
 
 if TYPE_CHECKING:
+    from bot.events import Actor
     from bot.playbook.schema import CommunitySettings
+    from bot.state import CommunityState, StateLoader
     from bot.store import CommunityRef, Store
+
+# Asks the platform about a member the bot has never seen: an Actor with their standing, None
+# when they are not in the community; raises when the platform cannot say.
+MemberLookup = Callable[[str], Awaitable["Actor | None"]]
 
 
 @dataclass(slots=True)
 class ApplyContext:
-    """What a patch may touch: the store, and this process's scratch memory of the community."""
+    """What a patch may touch: the store, and the community state it keeps current."""
 
     store: Store
     community: CommunityRef
-    memory: dict[str, Any]
+    state: CommunityState
+
+    @property
+    def memory(self) -> dict[str, Any]:
+        """The capabilities' parts of the community state."""
+        return self.state.memory
 
 
 class AlreadyDone(Exception):
@@ -107,6 +118,10 @@ class CommunityView:
         return when.astimezone(self.tz)
 
 
+async def _cannot_look_up(user_id: str) -> Actor | None:
+    raise LookupError("this platform cannot look members up")
+
+
 @dataclass(slots=True)
 class RuleContext:
     """Given to a rule's loader (never to the rule itself)."""
@@ -115,9 +130,14 @@ class RuleContext:
     community: CommunityRef
     view: CommunityView
     playbook: Any  # the validated Playbook model
-    # per-process, per-community scratch space for short windows (flood counters, fingerprints)
-    memory: dict[str, Any]
+    state: CommunityState
     now: datetime
+    lookup_member: MemberLookup = _cannot_look_up
+
+    @property
+    def memory(self) -> dict[str, Any]:
+        """The capabilities' parts of the community state (windows, balances, cooldowns)."""
+        return self.state.memory
 
 
 Loader = Callable[[Event, Any, RuleContext], Awaitable[Any]]
@@ -183,6 +203,8 @@ class Capability:
     records_cases: bool = False
     # the capability that numbers cases records everybody else's moderation actions with this
     case_hook: CaseHook | None = None
+    # loads this capability's part of the community state when a community is first served
+    load_state: StateLoader | None = None
 
 
 def rule(

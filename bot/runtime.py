@@ -15,12 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands import CommandSpec, OptionSpec
-from bot.engine import Engine, RuleOutcome
-from bot.events import CommandInvoked, Event, MemberJoined, MemberLeft, MessagePosted, Tick
+from bot.engine import Engine, RuleOutcome, explain_probe, standing_of
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    DirectChat,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    Tick,
+)
 from bot.executor import ActionOutcome, Executor
 from bot.playbook import PlaybookManager
-from bot.rule import ApplyContext, Capability, CommunityView, RuleContext, answer
+from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
 from bot.scheduler import Job
+from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
 from bot.texts import CORE_TEXTS, Texts, merge_catalogues
 
@@ -79,6 +89,7 @@ class Runtime:
         playbooks: PlaybookRouter,
         executor: Executor,
         flush_every: int = 2000,
+        max_members: int = 2_000_000,
     ) -> None:
         self.store = store
         self.capabilities = list(capabilities)
@@ -87,7 +98,8 @@ class Runtime:
         self.executor = executor
         executor.configure_cases(self.capabilities)
         self.flush_every = flush_every
-        self.memory: dict[int, dict[str, Any]] = {}
+        self.states = CommunityStates(store, self.capabilities, max_members=max_members)
+        executor.states = self.states
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
         self._catalogue = merge_catalogues(CORE_TEXTS, *(c.texts for c in self.capabilities))
@@ -107,17 +119,22 @@ class Runtime:
         self._views[id(playbook)] = (playbook, view)
         return view
 
-    async def handle(self, event: Event, *, explain: bool = False) -> Handled:
+    async def handle(self, event: Event, *, explain: bool = False) -> Handled | None:
         """Process one event. With `explain`, evaluate only: nothing is written or executed."""
+        if isinstance(event, DirectChat):
+            await self._direct_chat(event)
+            return None
         ref = await self.store.community(event.platform, event.community_id)
         manager = self.playbooks.for_community(event.platform, event.community_id)
         playbook = manager.current
         view = self.view(playbook)
         now = event.occurred_at
+        state = await self.states.get(ref)
         if not explain:
-            await self._record(ref, event, view)
-        memory = self.memory.setdefault(ref.id, {})
-        ctx = RuleContext(self.store, ref, view, playbook, memory, now)
+            await self._record(ref, state, event, view)
+        ctx = RuleContext(
+            self.store, ref, view, playbook, state, now, self._lookup(ref, state, view)
+        )
         if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain"):
             outcomes = await self._core_command(event, ctx, manager)
         else:
@@ -126,7 +143,7 @@ class Runtime:
             return Handled(ref, outcomes, [])
         done = await self.executor.run(
             outcomes,
-            ApplyContext(self.store, ref, memory),
+            ApplyContext(self.store, ref, state),
             view,
             now,
             shadow=view.settings.mode == "shadow",
@@ -136,22 +153,71 @@ class Runtime:
                 observer(ref, outcome)
         if self.store.buffer.events >= self.flush_every:
             await self.store.flush()
+            await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
 
-    async def _record(self, ref: CommunityRef, event: Event, view: CommunityView) -> None:
+    async def _record(
+        self, ref: CommunityRef, state: CommunityState, event: Event, view: CommunityView
+    ) -> None:
         if type(event) is MessagePosted:
+            author = event.author
+            state.note_message(author, event.occurred_at)
+            text = event.text
             self.store.record_message(
                 ref,
-                event.author,
+                author,
                 event.occurred_at,
                 view.local(event.occurred_at),
-                len(event.text),
-                len(_LINK.findall(event.text[:10_000])),
+                len(text),
+                len(_LINK.findall(text[:10_000])) if "http" in text or "www." in text else 0,
             )
+            await self._note_standing(ref, state, author, view)
         elif isinstance(event, MemberJoined):
             await self.store.member_joined(ref, event.member, event.occurred_at)
+            state.note_join(event.member, event.occurred_at)
+            await self._note_standing(ref, state, event.member, view)
         elif isinstance(event, MemberLeft):
             await self.store.member_left(ref, event.member.user_id, event.occurred_at)
+            state.note_leave(event.member.user_id, event.occurred_at)
+        elif isinstance(event, CommandInvoked):
+            await self._note_standing(ref, state, event.actor, view)
+
+    async def _note_standing(
+        self, ref: CommunityRef, state: CommunityState, actor: Actor, view: CommunityView
+    ) -> None:
+        """Who is staff is a durable fact: written through when it changes, so a moderator is
+        still protected after a restart. Plain members cost nothing (no standing = member)."""
+        standing = standing_of(actor, view.settings)
+        known = state.known(actor.user_id)
+        before = known.standing if known else None
+        if before == standing or (before is None and standing == "member"):
+            return
+        state.note_standing(actor, standing)
+        await self.store.set_standing(ref, actor, standing)
+
+    def _lookup(
+        self, ref: CommunityRef, state: CommunityState, view: CommunityView
+    ) -> MemberLookup:
+        """Ask the platform about a member the bot has never seen (and remember the answer)."""
+
+        async def lookup(user_id: str) -> Actor | None:
+            adapter = self.executor.adapters.get(ref.platform)
+            fetch = getattr(adapter, "lookup_member", None)
+            if fetch is None:
+                raise LookupError(f"the {ref.platform} adapter cannot look members up")
+            actor = await fetch(ref.external_id, user_id)
+            if actor is not None:
+                await self._note_standing(ref, state, actor, view)
+            return actor
+
+        return lookup
+
+    async def _direct_chat(self, event: DirectChat) -> None:
+        """A member opened (or blocked) a private chat with the bot: durable, for every
+        community they are in."""
+        await self.executor.note_reachable(
+            event.platform, event.user, event.reachable, event.why, event.occurred_at
+        )
 
     async def _core_command(
         self, event: CommandInvoked, ctx: RuleContext, manager: PlaybookManager
@@ -171,15 +237,7 @@ class Runtime:
             )
             why = "playbook reloaded" if result.ok else "playbook invalid; old one kept"
         else:
-            probe = MessagePosted(
-                platform=event.platform,
-                community_id=event.community_id,
-                occurred_at=event.occurred_at,
-                channel_id=event.channel_id,
-                message_id=f"explain-{event.message_id or 'x'}",
-                author=event.actor.__class__(user_id="explain-probe", name="probe"),
-                text=str(event.args.get("text", "")),
-            )
+            probe = explain_probe(event)
             outcomes = await self.engine.evaluate(probe, ctx, explain=True)
             lines = [f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in outcomes] or [
                 "no rule looks at messages"

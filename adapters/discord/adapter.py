@@ -29,7 +29,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord import slash, translate
+from adapters.discord import resolve, slash, translate
 from adapters.discord.errors import (
     bad_token_error,
     missing_intents_error,
@@ -39,9 +39,9 @@ from adapters.discord.execute import ALLOW_USER_PINGS, DEFAULT_ALERT_CHANNELS, D
 from adapters.discord.interactions import PendingInteractions, button_key
 from adapters.discord.texts import DiscordTexts
 from bot.actions import Action
-from bot.adapter import ActionResult, AdapterStartError, EventSink
+from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
-from bot.events import CommandInvoked, Event
+from bot.events import Actor, CommandInvoked, Event
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +163,19 @@ class DiscordAdapter:
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         return await self._actions.run(community_id, action)
+
+    async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
+        """The guild member (cache, else the API), with their standing; None when they are
+        not in the guild; raises PlatformError when Discord cannot say."""
+        try:
+            found = await resolve.member(resolve.guild(self.client, community_id), user_id)
+        except PlatformError as exc:
+            if exc.kind == PlatformError.NOT_FOUND:
+                return None
+            raise
+        except discord.HTTPException as exc:
+            raise PlatformError(PlatformError.OTHER, f"fetch member {user_id}: {exc}") from exc
+        return translate.actor(found)
 
     def attach(self, sink: EventSink, commands: list[CommandSpec]) -> list[str]:
         """Deliver events to `sink` and register `commands` on the tree, without connecting."""

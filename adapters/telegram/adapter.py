@@ -20,6 +20,7 @@ from adapters.telegram.translate import GROUP_TYPES, TranslateContext, translate
 from bot.actions import ALL_ACTION_KINDS, Action
 from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
+from bot.events import Actor
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,9 @@ class TelegramAdapter:
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         return await self._runner.run(community_id, action)
+
+    async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
+        return await self._runner.lookup_member(community_id, user_id)
 
     # --- receiving ----------------------------------------------------------------------------
     async def feed(self, payload: Mapping[str, Any]) -> None:

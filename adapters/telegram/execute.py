@@ -20,7 +20,7 @@ from telegram import (
     User,
 )
 from telegram.constants import MessageLimit, PollLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from adapters.telegram.directory import ChatAdmin, Directory
 from adapters.telegram.errors import to_platform_error
@@ -40,6 +40,7 @@ from bot.actions import (
     Warn,
 )
 from bot.adapter import ActionResult, PlatformError
+from bot.events import Actor
 
 log = logging.getLogger(__name__)
 
@@ -381,6 +382,37 @@ class ActionRunner:
         return ActionResult()
 
     # --- moderators ---------------------------------------------------------------------------
+    async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
+        """Ask Telegram who `user_id` is in the group (getChatMember): an Actor with their
+        standing, None when they are not in it; raises PlatformError when Telegram cannot say."""
+        chat_id, _ = resolve_channel(community_id, None)
+        try:
+            uid = int(user_id)
+        except ValueError:
+            return None
+        try:
+            member = await self._bot.get_chat_member(chat_id, uid)
+        except BadRequest as exc:
+            if "not found" in str(exc).lower() or "invalid" in str(exc).lower():
+                return None
+            raise to_platform_error(exc, f"getChatMember {uid} in {chat_id}") from exc
+        except TelegramError as exc:
+            raise to_platform_error(exc, f"getChatMember {uid} in {chat_id}") from exc
+        status = str(getattr(member.status, "value", member.status))
+        if status in ("left", "kicked"):
+            return None
+        self._directory.learn_user(member.user)
+        staff = status in ("creator", "administrator")
+        full = status == "creator" or bool(getattr(member, "can_promote_members", False))
+        return Actor(
+            user_id=str(uid),
+            name=member.user.full_name or member.user.username or str(uid),
+            roles=(status,) if staff else (),
+            is_moderator=staff,
+            is_admin=staff and full,
+            is_bot=member.user.is_bot,
+        )
+
     async def refresh_admins(self, chat_id: int) -> None:
         """Fetch a group's administrators when the cached list is older than its expiry."""
         now = self._clock()

@@ -103,8 +103,8 @@ async def _credit_in(
 async def credit(
     store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime
 ) -> list[Credit]:
-    """Pay (or take, with negative amounts) in one transaction. Returns what was new."""
-    await settle_credits(store)
+    """Pay (or take, with negative amounts) in one transaction. Returns what was new. Queued
+    chat points need not be written first: keys differ and balance changes add up."""
     if not credits:
         return []
     async with store.sessions.begin() as s:
@@ -888,32 +888,62 @@ async def faq_answer_counts(
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
-async def member_points_state(
-    store: Store, ref: CommunityRef, user_id: str, day: date
-) -> tuple[Balance, dict[str, int], datetime | None]:
-    """What the points rules keep in memory for a member, read once per process: balance,
-    points earned per source today, and when a message last paid."""
+@dataclass(frozen=True, slots=True)
+class PointsState:
+    xp: int
+    balance: int
+    day: date | None  # the latest day with ledger rows in the community
+    today: dict[str, int]  # earned per source on that day
+    last_paid_at: datetime | None  # when a chat message last paid
+
+
+async def points_state(store: Store, ref: CommunityRef) -> dict[str, PointsState]:
+    """What the points part of the community state holds, for every member at once: balances,
+    earnings of the latest ledger day (daily caps) and the last paid message (cooldowns)."""
     await settle_credits(store)
     async with store.sessions() as s:
-        row = await s.get(PointsBalance, (ref.id, user_id))
-        today = await s.execute(
-            select(PointsEntry.source, func.sum(PointsEntry.amount))
-            .where(
-                PointsEntry.community_id == ref.id,
-                PointsEntry.user_id == user_id,
-                PointsEntry.day == day,
+        balances = {
+            r[0]: (int(r[1]), int(r[2]))
+            for r in await s.execute(
+                select(PointsBalance.user_id, PointsBalance.xp, PointsBalance.balance).where(
+                    PointsBalance.community_id == ref.id
+                )
             )
-            .group_by(PointsEntry.source)
+        }
+        latest = await s.scalar(
+            select(func.max(PointsEntry.day)).where(PointsEntry.community_id == ref.id)
         )
-        earned = {r[0]: int(r[1] or 0) for r in today}
-        last = await s.scalar(
-            select(func.max(PointsEntry.at)).where(
-                PointsEntry.community_id == ref.id,
-                PointsEntry.user_id == user_id,
-                PointsEntry.source == "message",
+        today: dict[str, dict[str, int]] = {}
+        if latest is not None:
+            rows = await s.execute(
+                select(PointsEntry.user_id, PointsEntry.source, func.sum(PointsEntry.amount))
+                .where(PointsEntry.community_id == ref.id, PointsEntry.day == latest)
+                .group_by(PointsEntry.user_id, PointsEntry.source)
             )
-        )
-    return (Balance(row.xp, row.balance) if row else Balance()), earned, last
+            for user, source, amount in rows:
+                today.setdefault(user, {})[source] = int(amount or 0)
+        last = {
+            r[0]: r[1]
+            for r in await s.execute(
+                select(PointsEntry.user_id, func.max(PointsEntry.at))
+                .where(PointsEntry.community_id == ref.id, PointsEntry.source == "message")
+                .group_by(PointsEntry.user_id)
+            )
+        }
+    users = set(balances) | set(today) | set(last)
+    return {
+        u: PointsState(*balances.get(u, (0, 0)), latest, today.get(u, {}), _aware(last.get(u)))
+        for u in users
+    }
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    """MAX() over a UTC column comes back naive on SQLite."""
+    from datetime import UTC
+
+    if when is None or when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=UTC)
 
 
 async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:

@@ -82,6 +82,8 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     can_dm: Mapped[bool] = mapped_column(Boolean, default=True)
+    # admin | moderator | bot | member, as last seen (None: never seen with a standing)
+    standing: Mapped[str | None] = mapped_column(String(16))
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
     join_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -90,6 +92,36 @@ class Member(Base):
     message_count: Mapped[int] = mapped_column(BigInteger, default=0)
     greeted_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
+
+
+class MembershipEvent(Base):
+    """One row per join and per leave: reports count them in the period they happened, however
+    often a member comes and goes."""
+
+    __tablename__ = "membership_events"
+    __table_args__ = (
+        UniqueConstraint("community_id", "user_id", "kind", "at"),
+        Index("ix_membership_at", "community_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # join | leave
+    at: Mapped[datetime]
+
+
+class DmReachability(Base):
+    """Whether the bot may write to a person privately — a fact of the platform, not of one
+    community (Telegram: they started the bot; cleared when a DM is refused)."""
+
+    __tablename__ = "dm_reachability"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reachable: Mapped[bool] = mapped_column(Boolean)
+    why: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime]
 
 
 class ActivityDaily(Base):

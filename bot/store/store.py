@@ -26,7 +26,9 @@ from bot.store.models import (
     AuditEntry,
     Community,
     CommunityState,
+    DmReachability,
     Member,
+    MembershipEvent,
     PendingStep,
 )
 
@@ -45,8 +47,11 @@ class CommunityRef:
         return (self.platform, self.external_id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MemberInfo:
+    """One member as the community state holds it. Rules only read it; the community state
+    changes it, through the same calls that write the database."""
+
     user_id: str
     name: str
     is_bot: bool
@@ -59,6 +64,8 @@ class MemberInfo:
     greeted_at: datetime | None
     verified_at: datetime | None
     can_dm: bool
+    # admin | moderator | bot | member as last seen; None: never seen with a standing
+    standing: str | None = None
 
     @property
     def present(self) -> bool:
@@ -80,7 +87,7 @@ class StepInfo:
     payload: dict[str, Any]
 
 
-def _member_info(row: Member) -> MemberInfo:
+def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
     return MemberInfo(
         row.user_id,
         row.name,
@@ -93,7 +100,8 @@ def _member_info(row: Member) -> MemberInfo:
         row.message_count,
         row.greeted_at,
         row.verified_at,
-        row.can_dm,
+        row.can_dm if reachable is None else reachable,
+        row.standing,
     )
 
 
@@ -183,14 +191,28 @@ class Store:
             rows = (await s.execute(select(Community))).scalars().all()
         return [CommunityRef(r.id, r.platform, r.external_id) for r in rows]
 
-    async def member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
-        async with self.sessions() as s:
-            row = await s.scalar(
-                select(Member).where(Member.community_id == ref.id, Member.user_id == user_id)
+    def _members_query(self, ref: CommunityRef) -> Any:
+        return (
+            select(Member, DmReachability.reachable)
+            .outerjoin(
+                DmReachability,
+                and_(
+                    DmReachability.platform == ref.platform,
+                    DmReachability.user_id == Member.user_id,
+                ),
             )
+            .where(Member.community_id == ref.id)
+        )
+
+    async def member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
+        """One member as stored (the community state reads this only after an eviction)."""
+        async with self.sessions() as s:
+            row = (
+                await s.execute(self._members_query(ref).where(Member.user_id == user_id))
+            ).first()
         if row is None:
             return None
-        return self._with_unflushed(ref, _member_info(row))
+        return self._with_unflushed(ref, _member_info(row[0], row[1]))
 
     def _with_unflushed(self, ref: CommunityRef, info: MemberInfo) -> MemberInfo:
         """Unflushed activity counts: a member who just spoke is not silent."""
@@ -203,15 +225,17 @@ class Store:
 
     async def members(self, ref: CommunityRef, *, present_only: bool = True) -> list[MemberInfo]:
         async with self.sessions() as s:
-            rows = (
-                (await s.execute(select(Member).where(Member.community_id == ref.id)))
-                .scalars()
-                .all()
-            )
-        infos = [self._with_unflushed(ref, _member_info(r)) for r in rows]
+            rows = (await s.execute(self._members_query(ref))).all()
+        infos = [self._with_unflushed(ref, _member_info(r[0], r[1])) for r in rows]
         return [m for m in infos if m.present] if present_only else infos
 
+    async def load_members(self, ref: CommunityRef) -> dict[str, MemberInfo]:
+        """Every member of a community, for its community state (one query)."""
+        return {m.user_id: m for m in await self.members(ref, present_only=False)}
+
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
+        """The member row and one history row, together (write-through: reports and the
+        welcome SOP depend on it after a restart)."""
         stmt = self.insert(Member).values(
             community_id=ref.id,
             user_id=actor.user_id,
@@ -226,7 +250,6 @@ class Store:
             index_elements=[Member.community_id, Member.user_id],
             set_={
                 "joined_at": at,
-                "left_at": None,
                 "name": actor.name or Member.name,
                 "join_count": Member.join_count + 1,
                 "verified_at": None,
@@ -234,6 +257,7 @@ class Store:
         )
         async with self.sessions.begin() as s:
             await s.execute(stmt)
+            await s.execute(self._history(ref, actor.user_id, "join", at))
 
     async def member_left(self, ref: CommunityRef, user_id: str, at: datetime) -> None:
         async with self.sessions.begin() as s:
@@ -242,6 +266,67 @@ class Store:
                 .where(Member.community_id == ref.id, Member.user_id == user_id)
                 .values(left_at=at)
             )
+            await s.execute(self._history(ref, user_id, "leave", at))
+
+    def _history(self, ref: CommunityRef, user_id: str, kind: str, at: datetime) -> Any:
+        return (
+            self.insert(MembershipEvent)
+            .values(community_id=ref.id, user_id=user_id, kind=kind, at=at)
+            .on_conflict_do_nothing()
+        )
+
+    async def membership_history(
+        self, ref: CommunityRef, since: datetime, until: datetime
+    ) -> list[tuple[str, str, datetime]]:
+        """(user, join | leave, at) with since <= at < until, oldest first."""
+        async with self.sessions() as s:
+            rows = await s.execute(
+                select(MembershipEvent.user_id, MembershipEvent.kind, MembershipEvent.at)
+                .where(
+                    MembershipEvent.community_id == ref.id,
+                    MembershipEvent.at >= since,
+                    MembershipEvent.at < until,
+                )
+                .order_by(MembershipEvent.at, MembershipEvent.id)
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    async def set_standing(self, ref: CommunityRef, actor: Actor, standing: str) -> None:
+        """Who is staff survives a restart: written through when it changes."""
+        stmt = self.insert(Member).values(
+            community_id=ref.id,
+            user_id=actor.user_id,
+            name=actor.name,
+            is_bot=actor.is_bot,
+            can_dm=actor.can_dm,
+            join_count=0,
+            message_count=0,
+            standing=standing,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Member.community_id, Member.user_id],
+            set_={"standing": standing, "is_bot": actor.is_bot},
+        )
+        async with self.sessions.begin() as s:
+            await s.execute(stmt)
+
+    async def set_dm_reachable(
+        self, platform: str, user_id: str, reachable: bool, why: str, at: datetime
+    ) -> None:
+        stmt = self.insert(DmReachability).values(
+            platform=platform, user_id=user_id, reachable=reachable, why=why[:200], updated_at=at
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[DmReachability.platform, DmReachability.user_id],
+            set_={"reachable": reachable, "why": why[:200], "updated_at": at},
+        )
+        async with self.sessions.begin() as s:
+            await s.execute(stmt)
+
+    async def dm_reachable(self, platform: str, user_id: str) -> bool | None:
+        async with self.sessions() as s:
+            row = await s.get(DmReachability, (platform, user_id))
+        return None if row is None else row.reachable
 
     async def set_member_fields(
         self, ref: CommunityRef, user_ids: Iterable[str], **values: Any
@@ -610,6 +695,28 @@ class Store:
         async with self.sessions() as s:
             row = await s.get(CommunityState, (ref.id, key))
             return dict(row.value) if row else None
+
+    async def write_states(
+        self, s: AsyncSession, rows: Sequence[tuple[int, str, dict[str, Any]]]
+    ) -> None:
+        """Community values in one executemany, inside the flush's transaction (the last
+        value per key wins)."""
+        latest = {(cid, key): value for cid, key, value in rows}
+        if not latest:
+            return
+        stmt = self.insert(CommunityState)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CommunityState.community_id, CommunityState.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        now = _utcnow()
+        await s.execute(
+            stmt,
+            [
+                {"community_id": cid, "key": key, "value": value, "updated_at": now}
+                for (cid, key), value in latest.items()
+            ],
+        )
 
     async def set_state(
         self, ref: CommunityRef, key: str, value: dict[str, Any], at: datetime

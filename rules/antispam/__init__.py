@@ -7,6 +7,7 @@ from bot.commands import CommandSpec, OptionSpec
 from bot.rule import Capability
 from rules.antispam import rules as _rules
 from rules.antispam.config import AntispamConfig, SpamRule
+from rules.antispam.patches import load_state as _load_state
 
 COMMANDS = (
     CommandSpec(
@@ -57,6 +58,7 @@ CAPABILITY = Capability(
     priority=20,  # after welcome and moderation tracking, before points and engagement
     description="Anti-spam rules, learned classifier and raid detection",
     records_cases=True,
+    load_state=_load_state,
 )
 
 __all__ = ["CAPABILITY", "AntispamConfig", "SpamRule"]

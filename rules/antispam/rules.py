@@ -12,9 +12,8 @@ from typing import Any
 
 from bot.actions import Action, AlertModerators, Reply
 from bot.configmodel import format_duration
-from bot.engine import RuleOutcome, member_standing
+from bot.engine import RuleOutcome, protected_standing
 from bot.events import (
-    Actor,
     CommandInvoked,
     Event,
     MemberJoined,
@@ -30,7 +29,6 @@ from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.patches import (
     COOLDOWNS,
     JOINS,
-    MEMBERS,
     RAID,
     RAID_CHECK_STEP,
     RAID_KEY,
@@ -42,22 +40,14 @@ from rules.antispam.patches import (
 )
 from rules.antispam.triggers import Context, Recent, check, fingerprint, normalized
 from rules.moderation.config import ModerationConfig
-from rules.moderation.patches import SAMPLES_VERSION, STANDING, LearnSample
+from rules.moderation.patches import SAMPLES_VERSION, LearnSample
 from rules.moderation.punish import Offense, Plan, Punishment, excerpt, plan_punishment
-from rules.moderation.rules import moderation_config, next_case
+from rules.moderation.rules import moderation_config, next_case, target_standing
 from rules.welcome import is_newcomer
 from rules.welcome.config import WelcomeConfig
 
 CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
 EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
-
-
-def _protected(actor: Actor, settings: Any) -> str | None:
-    """The bot never acts against moderators, admins, bots or itself."""
-    if actor.is_bot:
-        return "bot"
-    standing = member_standing(actor, settings)
-    return None if standing == "member" else standing
 
 
 # -- tracking -------------------------------------------------------------------------------------
@@ -113,17 +103,6 @@ async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifie
     return classifier
 
 
-async def _member_entry(ctx: RuleContext, user_id: str) -> list[Any]:
-    """[MemberInfo | None, messages seen since]: read from the store once per process (a cache;
-    the count of messages since is advanced by NoteMessage)."""
-    members: dict[str, list[Any]] = ctx.memory.setdefault(MEMBERS, {})
-    entry = members.get(user_id)
-    if entry is None:
-        entry = [await ctx.store.member(ctx.community, user_id), 0]
-        members[user_id] = entry
-    return entry
-
-
 def _in_scope(
     spam_rule: SpamRule,
     event: MessagePosted,
@@ -177,13 +156,15 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
     if cached and cached[0] == key:
         return cached[1]
     moderation = moderation_config(ctx.playbook)
-    protected = _protected(event.author, ctx.view.settings)
+    protected = protected_standing(event.author, ctx.view.settings)
     if protected:
         state = MessageState(ctx.view, moderation, protected)
     else:
         user = event.author.user_id
-        info, seen = await _member_entry(ctx, user)
-        before = (info.message_count if info else 0) + seen
+        info = await ctx.state.member(user)
+        # the state counted this message already (an edit is not counted)
+        counted = 1 if type(event) is MessagePosted else 0
+        before = max(0, (info.message_count if info else 0) - counted)
         welcome = getattr(ctx.playbook, "welcome", None)
         newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
         verdict: Verdict | None = None
@@ -333,7 +314,7 @@ async def load_raid(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Raid
     standing = "member"
     if isinstance(event, CommandInvoked):
         target = event.args.get("user") or event.target_user_id
-        standing = ctx.memory.get(STANDING, {}).get(str(target), "member") if target else "member"
+        standing = await target_standing(ctx, str(target)) if target else "member"
     return RaidState(
         ctx.view,
         moderation_config(ctx.playbook),
@@ -403,7 +384,7 @@ def raid_on_join(
         state = {**state, "last_surge": now.isoformat()}
         patches.append(SetRaid(state, now, check_at=now + raid.quiet_period))
     if state.get("active") and raid.newcomers != "none":
-        if _protected(event.member, snap.view.settings):
+        if protected_standing(event.member, snap.view.settings):
             notes.append(f"{event.member.display} is staff or a bot: not restricted")
         else:
             punishment = (
@@ -529,7 +510,7 @@ class Verdicts:
 async def load_verdict(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Verdicts:
     assert isinstance(event, CommandInvoked)
     target = event.target_user_id
-    standing = ctx.memory.get(STANDING, {}).get(target, "member") if target else "member"
+    standing = await target_standing(ctx, target) if target else "member"
     weight = 0
     if target and event.command == "spam" and cfg.spam_command.warn:
         weight = await mod_store.active_warning_weight(ctx.store, ctx.community, target, ctx.now)
@@ -604,19 +585,10 @@ async def load_explain(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> E
     """Reuses the engine's dry-run path on a probe message (as the core /explain does)."""
     assert isinstance(event, CommandInvoked)
     import rules as capabilities
-    from bot.engine import Engine
+    from bot.engine import Engine, explain_probe
 
-    probe = MessagePosted(
-        platform=event.platform,
-        community_id=event.community_id,
-        occurred_at=event.occurred_at,
-        channel_id=event.channel_id,
-        message_id=f"explain-{event.message_id or 'x'}",
-        author=Actor(user_id="explain-probe", name="probe"),
-        text=str(event.args.get("text", "")),
-    )
     engine = Engine(capabilities.discover())
-    outcomes = await engine.evaluate(probe, ctx, explain=True)
+    outcomes = await engine.evaluate(explain_probe(event), ctx, explain=True)
     return Explained(ctx.view, tuple(o for o in outcomes if not o.rule.endswith(".track")))
 
 

@@ -298,7 +298,7 @@ class StreakBoard:
 
 
 async def load_board(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> StreakBoard:
-    members = {m.user_id: m for m in await ctx.store.members(ctx.community)}
+    members = {m.user_id: m for m in ctx.state.present()}
     return StreakBoard(
         ctx.view,
         local_day(ctx.view, ctx.now),

@@ -12,6 +12,7 @@ from rules.faq.texts import TEXTS
 
 CAPABILITY = Capability(
     name="faq",
+    load_state=_rules.load_state,
     config=FaqConfig,
     rules=(_rules.on_question, _rules.on_top),
     commands=(

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.actions import Reply
 from bot.events import CommandInvoked, Event, MessagePosted
 from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.state import CommunityState
+from bot.store import CommunityRef, Store
 from bot.store import engagement as q
 from rules.faq.config import FaqConfig
 from rules.faq.matcher import matcher_for
 from rules.points.common import local_day, say
 
-ANSWERED = "faq.answered"  # memory: (channel, entry) → when last answered
+ANSWERED = "faq.answered"  # state: (channel, entry) → when last answered, persisted
+
+
+async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
+    """When each entry was last answered in each channel (the cooldown survives a restart)."""
+    saved = await store.get_state(ref, ANSWERED) or {}
+    state.memory[ANSWERED] = {
+        (channel, entry): datetime.fromisoformat(at)
+        for channel, entry, at in saved.get("answered", [])
+    }
+
+
+def _dump_answered(state: CommunityState) -> dict[str, Any]:
+    answered: dict[tuple[str, str], datetime] = state.memory.get(ANSWERED, {})
+    return {"answered": [[c, e, at.isoformat()] for (c, e), at in answered.items()]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +64,8 @@ class CountQuestion(Patch):
         )
         if self.answered_at is not None:
             ctx.memory.setdefault(ANSWERED, {})[(self.channel_id, self.entry)] = self.answered_at
+            state = ctx.state
+            state.persist_later(ANSWERED, lambda: _dump_answered(state))
 
 
 @rule("faq.answer", on=MessagePosted, load=load_question)

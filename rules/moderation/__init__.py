@@ -8,6 +8,7 @@ from bot.rule import Capability
 from rules.moderation import rules as _rules
 from rules.moderation.config import LadderStep, ModerationConfig, WarningsConfig
 from rules.moderation.external import record_case
+from rules.moderation.patches import load_state
 from rules.moderation.punish import Offense, Plan, Punishment, plan_punishment
 from rules.moderation.texts import TEXTS
 
@@ -94,6 +95,7 @@ CAPABILITY = Capability(
     priority=15,  # before anti-spam (20), so staff are known before messages are judged
     records_cases=True,
     case_hook=record_case,
+    load_state=load_state,
     description="Warnings, escalation, cases and moderator commands",
 )
 

@@ -10,19 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.rule import ApplyContext, Patch
+from bot.state import CommunityState
+from bot.store import CommunityRef, Store
 from bot.store import moderation as mod_store
+from bot.store.engagement import revoke_message_points as _revoke_points
 from bot.store.moderation import CaseDraft
-
-try:  # written in parallel by the engagement capability; absent → nothing to revoke
-    from bot.store.engagement import revoke_message_points as _revoke_points
-except ImportError:  # pragma: no cover - depends on which capabilities are installed
-    _revoke_points = None
 
 log = logging.getLogger(__name__)
 
-STANDING = "moderation.standing"  # memory: user → admin | moderator | bot, as last seen
-RECENT = "moderation.recent"  # memory: channel → deque of (message_id, user_id)
-REPORTS = "moderation.reports"  # memory: user → deque of report times
+RECENT = "moderation.recent"  # state: channel → deque of (message_id, user_id), persisted
+REPORTS = "moderation.reports"  # state: user → deque of report times, persisted
+REPORTS_KEPT = 50
 LIFT = "moderation.lift"  # pending step: a timeout ends
 SAMPLES_VERSION = "antispam.samples_version"  # memory: bumped when a sample is learned
 RECENT_PER_CHANNEL = 500
@@ -94,36 +92,61 @@ class RevokePoints(Patch):
     at: datetime
 
     async def apply(self, ctx: ApplyContext) -> None:
-        if _revoke_points is None:
-            return
+        from rules.points.ledger import note_revoked
+
         for message_id in self.message_ids:
             try:
-                await _revoke_points(ctx.store, ctx.community, message_id, self.at)
+                note_revoked(
+                    ctx.state, await _revoke_points(ctx.store, ctx.community, message_id, self.at)
+                )
             except Exception:  # points are secondary; the deletion must still happen
                 log.exception("could not revoke points of message %s", message_id)
 
 
-@dataclass(frozen=True, slots=True)
-class TrackActor(Patch):
-    """Remember who is staff or a bot (commands name targets by id only) and, for messages,
-    the channel's recent message ids (for /purge)."""
+def _recent(state: CommunityState) -> dict[str, deque[tuple[str, str]]]:
+    return state.memory.setdefault(RECENT, {})
 
+
+def _dump_recent(state: CommunityState) -> dict[str, Any]:
+    return {channel: [list(e) for e in kept] for channel, kept in _recent(state).items()}
+
+
+def _dump_reports(state: CommunityState) -> dict[str, Any]:
+    reports: dict[str, deque[datetime]] = state.memory.get(REPORTS, {})
+    return {user: [t.isoformat() for t in times] for user, times in reports.items() if times}
+
+
+async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
+    """Recent message ids (for /purge) and report times (for /report's limit), as persisted
+    by the last flush."""
+    recent = await store.get_state(ref, RECENT) or {}
+    state.memory[RECENT] = {
+        channel: deque(((str(m), str(u)) for m, u in kept), maxlen=RECENT_PER_CHANNEL)
+        for channel, kept in recent.items()
+    }
+    reports = await store.get_state(ref, REPORTS) or {}
+    state.memory[REPORTS] = {
+        user: deque((datetime.fromisoformat(t) for t in times), maxlen=REPORTS_KEPT)
+        for user, times in reports.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRecentMessage(Patch):
+    """The channel's recent message ids and authors, for /purge (bounded per channel)."""
+
+    channel_id: str
+    message_id: str
     user_id: str
-    standing: str  # member | moderator | admin | bot
-    channel_id: str | None = None
-    message_id: str | None = None
 
     async def apply(self, ctx: ApplyContext) -> None:
-        standings: dict[str, str] = ctx.memory.setdefault(STANDING, {})
-        if self.standing == "member":
-            standings.pop(self.user_id, None)
-        else:
-            standings[self.user_id] = self.standing
-        if self.channel_id and self.message_id:
-            recent: dict[str, deque[tuple[str, str]]] = ctx.memory.setdefault(RECENT, {})
-            recent.setdefault(self.channel_id, deque(maxlen=RECENT_PER_CHANNEL)).append(
-                (self.message_id, self.user_id)
-            )
+        recent = _recent(ctx.state)
+        kept = recent.get(self.channel_id)
+        if kept is None:
+            kept = recent[self.channel_id] = deque(maxlen=RECENT_PER_CHANNEL)
+        kept.append((self.message_id, self.user_id))
+        state = ctx.state
+        state.persist_later(RECENT, lambda: _dump_recent(state))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +155,15 @@ class ForgetMessages(Patch):
     message_ids: tuple[str, ...]
 
     async def apply(self, ctx: ApplyContext) -> None:
-        recent = ctx.memory.get(RECENT, {}).get(self.channel_id)
+        recent = _recent(ctx.state).get(self.channel_id)
         if recent is None:
             return
         gone = set(self.message_ids)
         kept = [entry for entry in recent if entry[0] not in gone]
         recent.clear()
         recent.extend(kept)
+        state = ctx.state
+        state.persist_later(RECENT, lambda: _dump_recent(state))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +173,6 @@ class NoteReport(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         reports: dict[str, deque[datetime]] = ctx.memory.setdefault(REPORTS, {})
-        reports.setdefault(self.user_id, deque(maxlen=50)).append(self.at)
-
-
-def memory_value(memory: dict[str, Any], key: str, default: Any) -> Any:
-    return memory.get(key, default)
+        reports.setdefault(self.user_id, deque(maxlen=REPORTS_KEPT)).append(self.at)
+        state = ctx.state
+        state.persist_later(REPORTS, lambda: _dump_reports(state))

@@ -8,8 +8,7 @@ from typing import Any
 
 from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Reply, Unban
 from bot.configmodel import format_duration, parse_duration
-from bot.engine import member_standing
-from bot.events import CommandInvoked, Event, MemberJoined, MessagePosted, Tick
+from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import moderation as mod_store
@@ -19,25 +18,20 @@ from rules.moderation.patches import (
     LIFT,
     RECENT,
     REPORTS,
-    STANDING,
     ForgetMessages,
     LearnSample,
     MarkLifted,
+    NoteRecentMessage,
     NoteReport,
     OpenCases,
     ReverseCase,
     RevokePoints,
-    TrackActor,
 )
 from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
 COMMANDS = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases", "case", "purge", "report")
-
-
-def standing_of(actor: Any, settings: Any) -> str:
-    return "bot" if actor.is_bot else member_standing(actor, settings)
 
 
 async def next_case(ctx: RuleContext) -> int:
@@ -55,24 +49,35 @@ def moderation_config(playbook: Any) -> ModerationConfig:
 # -- tracking -----------------------------------------------------------------------------------
 
 
-@rule("moderation.track", on=(MessagePosted, CommandInvoked, MemberJoined))
-def track(event: Event, cfg: ModerationConfig, view: CommunityView, now: datetime) -> Decision:
-    """Remember staff and bots (so commands never punish them) and recent message ids."""
-    if isinstance(event, MessagePosted):
-        actor = event.author
-        posted = type(event) is MessagePosted
-        patch = TrackActor(
-            actor.user_id,
-            standing_of(actor, view.settings),
-            event.channel_id if posted else None,
-            event.message_id if posted else None,
-        )
-    elif isinstance(event, CommandInvoked):
-        patch = TrackActor(event.actor.user_id, standing_of(event.actor, view.settings))
-    else:
-        assert isinstance(event, MemberJoined)
-        patch = TrackActor(event.member.user_id, standing_of(event.member, view.settings))
-    return Decision.update([patch], "remembered who posted")
+@rule("moderation.track", on=MessagePosted)
+def track(
+    event: MessagePosted, cfg: ModerationConfig, view: CommunityView, now: datetime
+) -> Decision:
+    """Remember the channel's recent message ids (for /purge). Who is staff is kept by the
+    community state itself."""
+    if type(event) is not MessagePosted:
+        return Decision.skip("an edit is not a new message")
+    patch = NoteRecentMessage(event.channel_id, event.message_id, event.author.user_id)
+    return Decision.update([patch], "remembered the message id")
+
+
+async def target_standing(ctx: RuleContext, target: str | None) -> str:
+    """The target's standing: from the community state, else asked of the platform; "unknown"
+    when the platform cannot say (the command is then refused, never guessed)."""
+    if not target:
+        return "member"
+    member = await ctx.state.member(target)
+    if member is not None and member.standing is not None:
+        return member.standing
+    if member is not None and member.present:
+        return "member"
+    try:
+        actor = await ctx.lookup_member(target)
+    except Exception:  # the platform could not say: refuse rather than guess
+        return "unknown"
+    if actor is None:
+        return "absent" if member is not None else "unknown"
+    return ctx.state.standing(target) or "member"
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -102,9 +107,9 @@ def target_of(event: CommandInvoked) -> str | None:
 async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> CommandState:
     assert isinstance(event, CommandInvoked)
     target = target_of(event)
-    standing = ctx.memory.get(STANDING, {}).get(target, "member") if target else "member"
-    state: dict[str, Any] = {}
     command = event.command
+    standing = await target_standing(ctx, target) if command in PUNISH_COMMANDS else "member"
+    state: dict[str, Any] = {}
     if command in PUNISH_COMMANDS and target:
         state["active_weight"] = await mod_store.active_warning_weight(
             ctx.store, ctx.community, target, ctx.now
@@ -152,7 +157,17 @@ def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:
             [_reply(event, texts.get("mod.not_self", command=event.command))],
             f"/{event.command} on oneself refused",
         )
-    if snap.target_standing != "member":
+    if snap.target_standing in ("unknown", "absent") and event.command != "ban":
+        return Decision.act(
+            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            f"{snap.target} is not a member the platform knows: nothing done",
+        )
+    if snap.target_standing == "unknown":
+        return Decision.act(
+            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            f"the platform could not say who {snap.target} is: nothing done",
+        )
+    if snap.target_standing not in ("member", "absent"):
         return Decision.act(
             [_reply(event, texts.get("mod.protected", member=snap.target))],
             f"{snap.target} is a {snap.target_standing}: never punished",

@@ -11,6 +11,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.case_reversed_log": "↩️ Case #{number} ({action} · {member}) reversed by {moderator}",
         "mod.done": "Case #{number}: {action} {member}{duration}. Reason: {reason}",
         "mod.protected": "I don't take action against moderators, admins or bots ({member}).",
+        "mod.unknown_target": (
+            "I can't find {member} in this community, so I did nothing. Use the command on "
+            "one of their messages, or check the id."
+        ),
         "mod.not_self": "You cannot use /{command} on yourself.",
         "mod.bad_duration": "I could not read the duration {value}: {problem}",
         "mod.no_case": "There is no case #{number}.",
@@ -46,6 +50,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.case_reversed_log": "↩️ 案例 #{number}（{action} · {member}）已被 {moderator} 撤销",
         "mod.done": "案例 #{number}：{action} {member}{duration}。原因：{reason}",
         "mod.protected": "我不会对管理员、群主或机器人（{member}）执行处罚。",
+        "mod.unknown_target": (
+            "在本群找不到 {member}，所以没有执行任何操作。请对其消息使用该命令，或检查 ID。"
+        ),
         "mod.not_self": "不能对自己使用 /{command}。",
         "mod.bad_duration": "无法识别时长 {value}：{problem}",
         "mod.no_case": "没有编号为 #{number} 的案例。",

@@ -1,9 +1,9 @@
-"""Points state as the rules see it: a per-process cache of each member's balance and today's
-earnings (so a message costs no query), and the patches that write the ledger.
+"""Points state as the rules see it: each member's balance, XP and today's earnings in the
+community state (so a message costs no query), and the patches that write the ledger.
 
-The cache is filled from the store the first time a member is seen in this process and is only
-changed by patches, after the ledger write succeeded — a replayed event whose key is already in
-the ledger changes neither the database nor the cache.
+The part is loaded with the community (balances and recent earnings in three queries) and is
+only changed by patches, after the ledger write succeeded — a replayed event whose key is
+already in the ledger changes neither the database nor the state.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
-from bot.store import MemberInfo
+from bot.state import CommunityState
+from bot.store import CommunityRef, MemberInfo, Store
 from bot.store import engagement as q
 from bot.store.engagement import Credit
 from rules.points.common import local_day
 
 MEMBERS = "points.members"
+LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
 
@@ -30,10 +32,9 @@ _NEWCOMER_MESSAGES_KEPT = 2000
 class MemberPoints:
     xp: int
     balance: int
-    day: date
+    day: date | None
     today: dict[str, int]
     last_paid_at: datetime | None
-    info: MemberInfo | None
     recent: list[str] = field(default_factory=list)
 
 
@@ -56,28 +57,40 @@ def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
     return memory.setdefault(MEMBERS, {})
 
 
+async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
+    """Every member's balance, XP, earnings of the latest ledger day and last paid message."""
+    loaded = await q.points_state(store, ref)
+    state.memory[MEMBERS] = {
+        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at)
+        for user, p in loaded.items()
+    }
+    state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
+
+
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
-    """The member's points, from this process's cache (one read from the store per member)."""
+    """The member's points, from the community state."""
     cache = _cache(ctx.memory)
     day = local_day(ctx.view, ctx.now)
     entry = cache.get(user_id)
     if entry is None:
-        balance, today, last = await q.member_points_state(ctx.store, ctx.community, user_id, day)
-        info = await ctx.store.member(ctx.community, user_id)
-        entry = MemberPoints(balance.xp, balance.balance, day, today, last, info)
-        cache[user_id] = entry
+        entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
     elif entry.day != day:
-        # a new local day: daily caps start again
-        entry.day, entry.today = day, {}
+        latest = ctx.memory.get(LATEST_DAY)
+        if latest is None or day > latest:
+            entry.day, entry.today = day, {}  # a new local day: daily caps start again
+        else:  # an event of a day the ledger already has (a replay, a late delivery)
+            earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
+            entry.day, entry.today = day, earned
+    info = await ctx.state.member(user_id)
     return PointsSnapshot(
         user_id,
         entry.xp,
         entry.balance,
-        entry.day,
+        day,
         dict(entry.today),
         entry.last_paid_at,
         tuple(entry.recent),
-        entry.info,
+        info,
     )
 
 
@@ -93,10 +106,15 @@ def note_credits(
     for c in written:
         entry = cache.get(c.user_id)
         if entry is None:
-            continue  # not cached yet: it will be read from the store when needed
+            entry = cache[c.user_id] = MemberPoints(0, 0, c.day, {}, None)
         if c.source not in q.SPENDING:
             entry.xp += c.amount
         entry.balance += c.amount
+        if entry.day is None or c.day > entry.day:
+            entry.day, entry.today = c.day, {}
+        latest = memory.get(LATEST_DAY)
+        if latest is None or c.day > latest:
+            memory[LATEST_DAY] = c.day
         if c.day == entry.day:
             entry.today[c.source] = entry.today.get(c.source, 0) + c.amount
         if c.source == "message":
@@ -106,8 +124,14 @@ def note_credits(
                 del entry.recent[:-keep]
 
 
-def forget_member(memory: dict[str, Any], user_id: str) -> None:
-    _cache(memory).pop(user_id, None)
+def note_revoked(state: CommunityState, taken: dict[str, int]) -> None:
+    """Points taken back from members (a deleted message): the state follows the ledger."""
+    cache = _cache(state.memory)
+    for user_id, amount in taken.items():
+        entry = cache.get(user_id)
+        if entry is not None:
+            entry.xp -= amount
+            entry.balance -= amount
 
 
 def fingerprint(text: str) -> str:
@@ -156,12 +180,7 @@ class RevokeMessagePoints(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         taken = await q.revoke_message_points(ctx.store, ctx.community, self.message_id, self.at)
-        cache = _cache(ctx.memory)
-        for user_id, amount in taken.items():
-            entry = cache.get(user_id)
-            if entry is not None:
-                entry.xp -= amount
-                entry.balance -= amount
+        note_revoked(ctx.state, taken)
 
 
 @dataclass(frozen=True, slots=True)

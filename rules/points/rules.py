@@ -137,9 +137,8 @@ async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Mes
         return None
     member = await member_points(ctx, event.author.user_id)
     replied_to = newcomer_author(ctx.memory, event.reply_to)
+    # the bonus is forgotten once paid (ForgetNewcomerMessage); the ledger key still decides
     paid = False
-    if replied_to and replied_to != event.author.user_id and cfg.newcomer_reply.enabled:
-        paid = await q.ledger_has(ctx.store, ctx.community, f"newcomer_reply:{event.reply_to}")
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = WelcomeConfig()
@@ -395,7 +394,7 @@ async def load_rank(event: Event, cfg: PointsConfig, ctx: RuleContext) -> RankSn
     balance = await q.balance_of(ctx.store, ctx.community, user)
     position, ranked = await q.xp_position(ctx.store, ctx.community, user)
     tiers = await q.member_tiers(ctx.store, ctx.community)
-    info = await ctx.store.member(ctx.community, user)
+    info = await ctx.state.member(user)
     name = (
         info.name
         if info and info.name
@@ -456,7 +455,7 @@ class BoardSnapshot:
 async def member_names(ctx: RuleContext, user_ids: list[str]) -> dict[str, str]:
     names = {}
     for user_id in user_ids:
-        info: MemberInfo | None = await ctx.store.member(ctx.community, user_id)
+        info: MemberInfo | None = await ctx.state.member(user_id)
         names[user_id] = info.name if info and info.name else user_id
     return names
 
@@ -628,7 +627,7 @@ class TierSnapshot:
 async def load_tiers(event: Event, cfg: PointsConfig, ctx: RuleContext) -> TierSnapshot:
     today = local_day(ctx.view, ctx.now)
     window = max(1, cfg.tiers.active_window.days)
-    members = [m for m in await ctx.store.members(ctx.community) if not m.is_bot]
+    members = [m for m in ctx.state.present() if not m.is_bot]
     return TierSnapshot(
         ctx.view,
         members,

@@ -11,7 +11,7 @@ from bot.rule import Capability, JobSpec
 from rules.points.common import daily_at
 from rules.reactivation import rules as _rules
 from rules.reactivation.config import ReactivationConfig
-from rules.reactivation.rules import SWEEP_JOB
+from rules.reactivation.rules import SWEEP_JOB, load_state
 from rules.reactivation.texts import TEXTS
 
 
@@ -21,6 +21,7 @@ def _sweep_trigger(cfg: ReactivationConfig, tz: tzinfo) -> Any:
 
 CAPABILITY = Capability(
     name="reactivation",
+    load_state=load_state,
     config=ReactivationConfig,
     rules=(_rules.on_sweep, _rules.on_return, _rules.on_quiet, _rules.on_silent),
     commands=(

@@ -12,7 +12,8 @@ from bot.actions import Action, Post, Reply, SendDirect
 from bot.configmodel import format_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import MemberInfo
+from bot.state import CommunityState
+from bot.store import CommunityRef, MemberInfo, Store
 from bot.store import engagement as q
 from bot.store.engagement import Credit, NewNudge, NudgeInfo
 from rules.points import PointsConfig, level_up_actions, member_points, note_credits
@@ -22,7 +23,14 @@ from rules.reactivation.config import ReactivationConfig
 from rules.welcome import WelcomeConfig, is_newcomer
 
 SWEEP_JOB = "reactivation.sweep"
-OPEN = "reactivation.open"  # memory: member → when last nudged, while they stay silent
+OPEN = "reactivation.open"  # state: member → when last nudged, while they stay silent
+
+
+async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
+    """Who has an open nudge (so their next message is a comeback), from the nudges table."""
+    state.memory[OPEN] = await q.open_nudges(store, ref)
+
+
 DIGEST_STATE = "reactivation.digest"
 
 
@@ -62,7 +70,7 @@ def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> lis
 async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> SweepSnapshot:
     state = await ctx.store.get_state(ctx.community, DIGEST_STATE) or {}
     last = datetime.fromisoformat(state["at"]) if state.get("at") else None
-    members = [m for m in await ctx.store.members(ctx.community) if not m.is_bot]
+    members = [m for m in ctx.state.present() if not m.is_bot]
     rates: dict[int, q.StepRate] = {}
     if isinstance(event, CommandInvoked):
         rates = await q.reactivation_rate(
@@ -199,10 +207,7 @@ async def load_return(
 ) -> ReturnSnapshot | None:
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
-    opened: dict[str, datetime] | None = ctx.memory.get(OPEN)
-    if opened is None:  # once per process: who has an open nudge
-        opened = ctx.memory[OPEN] = await q.open_nudges(ctx.store, ctx.community)
-    nudged_at = opened.get(event.author.user_id)
+    nudged_at = ctx.memory.get(OPEN, {}).get(event.author.user_id)
     if nudged_at is None:
         return None  # the hot path: most messages stop here
     points_cfg = getattr(ctx.playbook, "points", None)

@@ -9,6 +9,7 @@ from bot.rule import Capability
 from bot.store import MemberInfo
 from rules.welcome import rules as _rules
 from rules.welcome.config import WelcomeConfig
+from rules.welcome.steps import load_state
 
 
 def is_newcomer(member: MemberInfo | None, cfg: WelcomeConfig, now: datetime) -> bool:
@@ -28,6 +29,7 @@ CAPABILITY = Capability(
     ),
     priority=10,
     description="Welcome SOP for newcomers",
+    load_state=load_state,
 )
 
 __all__ = ["CAPABILITY", "WelcomeConfig", "is_newcomer"]

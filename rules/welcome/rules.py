@@ -38,6 +38,7 @@ from rules.welcome.steps import (
     CancelMemberSteps,
     MarkMembers,
     ScheduleStep,
+    awaiting,
 )
 
 VERIFY_BUTTON = "welcome.verify"
@@ -59,7 +60,7 @@ class Arrival:
 
 async def load_arrival(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival:
     user_id = event.user_id or ""
-    member = await ctx.store.member(ctx.community, user_id)
+    member = await ctx.state.member(user_id)
     recent = await ctx.store.count_joins_since(ctx.community, ctx.now - cfg.burst.window)
     batch = await ctx.store.steps(ctx.community, kind_prefix=GREET)
     verify = None
@@ -80,7 +81,7 @@ async def load_due(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> DueSte
     steps = await ctx.store.steps(ctx.community, kind_prefix="welcome.", due_before=ctx.now)
     members = {}
     for user_id in {s.user_id for s in steps if s.user_id}:
-        info = await ctx.store.member(ctx.community, user_id)
+        info = await ctx.state.member(user_id)
         if info:
             members[user_id] = info
     return DueSteps(ctx.view, tuple(steps), members)
@@ -241,7 +242,11 @@ async def load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arr
     # the hot path: only members with a pending answer check cost a full snapshot
     if not (cfg.verification.enabled and cfg.verification.mode == "answer"):
         return None
+    if event.user_id not in awaiting(ctx.state):
+        return None
     found = await ctx.store.steps(ctx.community, kind_prefix=VERIFY, user_id=event.user_id)
+    if not found:
+        awaiting(ctx.state).discard(event.user_id or "")
     return await load_arrival(event, cfg, ctx) if found else None
 
 

@@ -7,11 +7,24 @@ from datetime import datetime
 from typing import Any
 
 from bot.rule import ApplyContext, Patch
+from bot.state import CommunityState
+from bot.store import CommunityRef, Store
 
 PREFIX = "welcome."
 GREET = "welcome.greet"  # a batched greeting waiting for the burst window to close
 VERIFY = "welcome.verify"  # the verification deadline
 FOLLOWUP = "welcome.followup"
+AWAITING = "welcome.awaiting"  # state: members with a verification deadline pending
+
+
+def awaiting(state: CommunityState) -> set[str]:
+    return state.memory.setdefault(AWAITING, set())
+
+
+async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
+    """Who still has to pass verification (so an ordinary message costs no query)."""
+    steps = await store.steps(ref, kind_prefix=VERIFY)
+    state.memory[AWAITING] = {s.user_id for s in steps if s.user_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +46,8 @@ class ScheduleStep(Patch):
             payload=dict(self.payload),
             created_at=self.created_at,
         )
+        if self.kind == VERIFY and self.user_id:
+            awaiting(ctx.state).add(self.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,7 @@ class CancelMemberSteps(Patch):
         await ctx.store.cancel_steps(
             ctx.community, user_id=self.user_id, kind_prefix=PREFIX, at=self.at
         )
+        awaiting(ctx.state).discard(self.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +71,6 @@ class MarkMembers(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         await ctx.store.set_member_fields(ctx.community, self.user_ids, **self.values)
+        ctx.state.set_fields(self.user_ids, **self.values)
+        if "verified_at" in self.values:
+            awaiting(ctx.state).difference_update(self.user_ids)

@@ -16,6 +16,7 @@ from bot.executor import Executor
 from bot.playbook import parse_playbook
 from bot.rule import AlreadyDone, ApplyContext, Capability, Decision, Patch, rule
 from bot.runtime import Runtime
+from bot.state import CommunityState
 from bot.store import Store
 
 T = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -64,7 +65,10 @@ async def run(env, adapter, *outcomes, shadow=False, sleeps=None, executor=None)
     runtime = Runtime(store=store, capabilities=[], playbooks=None, executor=Executor({}))  # type: ignore[arg-type]
     view = runtime.view(playbook)
     executor = executor or Executor({"test": adapter}, sleep=sleep)
-    return await executor.run(list(outcomes), ApplyContext(store, ref, {}), view, T, shadow=shadow)
+    state = CommunityState(ref, store, {})
+    return await executor.run(
+        list(outcomes), ApplyContext(store, ref, state), view, T, shadow=shadow
+    )
 
 
 async def test_actions_run_in_order_and_are_audited(env):
@@ -167,7 +171,7 @@ async def test_a_crashing_rule_is_reported_and_other_rules_still_run(env):
     caps = [Capability("broken", Cfg, (broken,)), Capability("fine", Cfg, (fine,))]
     engine = Engine(caps)
     pb = type("PB", (), {"broken": Cfg(), "fine": Cfg(), "community": playbook.community})()
-    ctx = RuleContext(store, ref, None, pb, {}, T)  # type: ignore[arg-type]
+    ctx = RuleContext(store, ref, None, pb, CommunityState(ref, store, {}), T)  # type: ignore[arg-type]
     ev = MessagePosted(
         platform="test",
         community_id="c1",

@@ -172,7 +172,7 @@ async def test_telegram_calendar_poll_becomes_a_message_and_send_poll(tg: Telegr
 
 @pytest.fixture
 async def dc(tmp_path: Path) -> AsyncIterator[tuple[DiscordHarness, Runtime]]:
-    h = await make_harness(commands=[])
+    h = await make_harness(commands=[], ack_after=2.0)
     runtime = await runtime_for(tmp_path, "discord", h.adapter)
     h.adapter.attach(h.adapter._sink, runtime.commands)  # type: ignore[arg-type]
     h.responder = runtime.handle

@@ -520,6 +520,15 @@ class BotApiDouble(BaseRequest):
     def _answer_getChatAdministrators(self, params: JSON) -> list[JSON]:
         return self.admins.get(int(params["chat_id"]), [])
 
+    def _answer_getChatMember(self, params: JSON) -> JSON:
+        """Administrators as listed; anyone else a plain member (script `fail_next` with
+        `bad_request("Bad Request: user not found")` for someone not in the group)."""
+        uid = int(params["user_id"])
+        for admin in self.admins.get(int(params["chat_id"]), []):
+            if admin["user"]["id"] == uid:
+                return admin
+        return chat_member(user(uid, f"User {uid}"), "member")
+
     def _answer_getChat(self, params: JSON) -> JSON:
         chat_id = int(params["chat_id"])
         permissions = self.chat_permissions.get(

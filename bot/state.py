@@ -1,0 +1,233 @@
+"""Community state: what rules read, in memory, one object per community this process serves.
+
+Loaded once when a community is first served (its member directory in one query, then each
+capability's own part), kept current by the same calls that write the database, evicted when
+cold under a memory budget and loaded again on demand. The common message path reads only this:
+it awaits no SQL.
+
+The database stays the truth: everything here that a decision depends on after a restart is
+written through (standing, DM reachability, joins and leaves) or flushed in batches (activity
+counters), and is read back when the community is loaded again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.events import Actor
+from bot.store import CommunityRef, MemberInfo, Store
+
+if TYPE_CHECKING:
+    from bot.rule import Capability
+
+log = logging.getLogger(__name__)
+
+STANDINGS = ("member", "moderator", "admin", "bot")
+
+# A capability's part of the state, loaded with the community: (store, ref, state) → None; it
+# fills `state.memory` under its own keys.
+StateLoader = Callable[[Store, CommunityRef, "CommunityState"], Awaitable[None]]
+
+
+class CommunityState:
+    """One community's member directory and every capability's in-memory part."""
+
+    __slots__ = ("ref", "store", "members", "complete", "memory", "dirty")
+
+    def __init__(self, ref: CommunityRef, store: Store, members: dict[str, MemberInfo]) -> None:
+        self.ref = ref
+        self.store = store
+        self.members = members
+        # True while every stored member is in `members`: a miss then means "never seen",
+        # answered without a query
+        self.complete = True
+        # capability parts, each under its capability's keys (windows, balances, cooldowns)
+        self.memory: dict[str, Any] = {}
+        # parts changed since the last flush: key → how to dump them (see `persist_later`)
+        self.dirty: dict[str, Callable[[], dict[str, Any]]] = {}
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def known(self, user_id: str) -> MemberInfo | None:
+        return self.members.get(user_id)
+
+    async def member(self, user_id: str) -> MemberInfo | None:
+        found = self.members.get(user_id)
+        if found is not None or self.complete:
+            return found
+        found = await self.store.member(self.ref, user_id)
+        if found is not None:
+            self.members[user_id] = found
+        return found
+
+    def present(self) -> list[MemberInfo]:
+        return [m for m in self.members.values() if m.present]
+
+    def standing(self, user_id: str) -> str | None:
+        member = self.members.get(user_id)
+        return member.standing if member else None
+
+    # -- changes (each mirrors a store write made by the caller) --------------------------------
+
+    def persist_later(self, key: str, dump: Callable[[], dict[str, Any]]) -> None:
+        """A short window (recent message ids, report times, cooldowns) changed: its dump is
+        written as the community value `key` with the next batched flush, so a restart
+        resumes it (losing at most the last flush interval)."""
+        self.dirty[key] = dump
+
+    def _ensure(self, actor: Actor) -> MemberInfo:
+        member = self.members.get(actor.user_id)
+        if member is None:
+            member = MemberInfo(
+                actor.user_id, actor.name, actor.is_bot, None, None, 0, None, None, 0,
+                None, None, actor.can_dm,
+            )  # fmt: skip
+            self.members[actor.user_id] = member
+        return member
+
+    def note_message(self, actor: Actor, at: datetime) -> MemberInfo:
+        member = self.members.get(actor.user_id) or self._ensure(actor)
+        if actor.name:
+            member.name = actor.name
+        member.message_count += 1
+        if member.first_message_at is None:
+            member.first_message_at = at
+        if member.last_active_at is None or at > member.last_active_at:
+            member.last_active_at = at
+        return member
+
+    def note_join(self, actor: Actor, at: datetime) -> None:
+        member = self._ensure(actor)
+        member.joined_at = at
+        member.join_count += 1
+        member.verified_at = None
+        if actor.name:
+            member.name = actor.name
+
+    def note_leave(self, user_id: str, at: datetime) -> None:
+        member = self.members.get(user_id)
+        if member is not None:
+            member.left_at = at
+
+    def set_fields(self, user_ids: Iterable[str], **values: Any) -> None:
+        for user_id in user_ids:
+            member = self.members.get(user_id)
+            if member is not None:
+                for name, value in values.items():
+                    setattr(member, name, value)
+
+    def note_standing(self, actor: Actor, standing: str) -> bool:
+        """True when it changed (the caller writes it through)."""
+        member = self._ensure(actor)
+        if member.standing == standing:
+            return False
+        member.standing = standing
+        member.is_bot = actor.is_bot
+        return True
+
+    def note_reachable(self, user_id: str, reachable: bool) -> None:
+        member = self.members.get(user_id)
+        if member is not None:
+            member.can_dm = reachable
+
+
+class CommunityStates:
+    """The community states of this process, least recently used first; a community is
+    evicted whole when the members held pass `max_members` (after the store has flushed, so
+    nothing held only here is dropped)."""
+
+    NAME = "state.snapshots"
+
+    def __init__(
+        self, store: Store, capabilities: Sequence[Capability], *, max_members: int = 2_000_000
+    ) -> None:
+        self.store = store
+        self.loaders = [c.load_state for c in capabilities if c.load_state is not None]
+        self.max_members = max_members
+        self._states: OrderedDict[int, CommunityState] = OrderedDict()
+        self._retry: list[tuple[int, str, dict[str, Any]]] = []
+        self._loading: dict[int, asyncio.Future[CommunityState]] = {}
+        store.flush_parts[self.NAME] = self  # dumps of changed windows ride the flush
+
+    # -- the flush part: changed windows written with the batched counters ----------------------
+
+    def pending(self) -> bool:
+        return bool(self._retry) or any(s.dirty for s in self._states.values())
+
+    def take(self) -> list[tuple[int, str, dict[str, Any]]]:
+        taken, self._retry = self._retry, []
+        for state in self._states.values():
+            if state.dirty:
+                taken += [(state.ref.id, key, dump()) for key, dump in state.dirty.items()]
+                state.dirty = {}
+        return taken
+
+    def merge_back(self, taken: list[tuple[int, str, dict[str, Any]]]) -> None:
+        self._retry = taken + self._retry
+
+    async def write(self, session: Any, store: Store, taken: list[Any]) -> None:
+        await store.write_states(session, taken)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def loaded(self, community_id: int) -> CommunityState | None:
+        return self._states.get(community_id)
+
+    def all(self) -> list[CommunityState]:
+        return list(self._states.values())
+
+    async def get(self, ref: CommunityRef) -> CommunityState:
+        state = self._states.get(ref.id)
+        if state is not None:
+            self._states.move_to_end(ref.id)
+            return state
+        # events arriving together for a community being loaded share one load
+        loading = self._loading.get(ref.id)
+        if loading is None:
+            loading = self._loading[ref.id] = asyncio.ensure_future(self._load(ref))
+        try:
+            return await asyncio.shield(loading)
+        finally:
+            if loading.done():
+                self._loading.pop(ref.id, None)
+
+    async def _load(self, ref: CommunityRef) -> CommunityState:
+        state = CommunityState(ref, self.store, await self.store.load_members(ref))
+        for load in self.loaders:
+            await load(self.store, ref, state)
+        self._states[ref.id] = state
+        return state
+
+    @property
+    def members_held(self) -> int:
+        return sum(len(s.members) for s in self._states.values())
+
+    async def evict_cold(self, keep: int | None = None) -> int:
+        """Drop least recently used communities until under the budget; flushes first. The
+        community being served (`keep`) stays. Returns how many were evicted."""
+        if self.members_held <= self.max_members:
+            return 0
+        await self.store.flush()
+        evicted = 0
+        held = self.members_held
+        for community_id in list(self._states):
+            if held <= self.max_members:
+                break
+            if community_id == keep:
+                continue
+            held -= len(self._states.pop(community_id).members)
+            evicted += 1
+        if evicted:
+            log.info(
+                "community state: evicted %d cold communities (%d members held)", evicted, held
+            )
+        return evicted
+
+    def forget(self, community_id: int) -> None:
+        self._states.pop(community_id, None)
