@@ -61,6 +61,9 @@ class ConsoleAdapter:
     def why_unsupported(self, kind: str) -> str:
         return f"the console cannot {kind}"
 
+    def serves(self, community_id: str) -> bool:
+        return True
+
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         return ActionResult(ref=f"b{next(self._ids)}")
 

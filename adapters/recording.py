@@ -19,6 +19,9 @@ class RecordingAdapter:
     def why_unsupported(self, kind: str) -> str:
         return f"the {self.platform} adapter does not support {kind}"
 
+    def serves(self, community_id: str) -> bool:
+        return True
+
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         self.performed.append((community_id, action))
         self._next_id += 1

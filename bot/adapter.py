@@ -53,6 +53,11 @@ class Adapter(Protocol):
         """One sentence for the audit log: why this platform cannot do `kind`."""
         ...
 
+    def serves(self, community_id: str) -> bool:
+        """Whether this process runs that community (e.g. its Discord shard is one of ours):
+        only then does it take the community's lease and run its scheduled work."""
+        ...
+
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         """Perform one action; raise `PlatformError` when the platform refuses."""
         ...

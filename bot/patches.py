@@ -24,11 +24,15 @@ class Claim(Patch):
 
 @dataclass(frozen=True, slots=True)
 class FinishSteps(Patch):
-    """Move pending steps on (done by default) before the actions that carry them out."""
+    """Move pending steps on (done by default) before the actions that carry them out. When
+    none of them was still pending, someone else (another process, an earlier run) carried
+    them out: `AlreadyDone` drops this decision's actions."""
 
     step_ids: tuple[int, ...]
     at: datetime
     status: str = "done"
 
     async def apply(self, ctx: ApplyContext) -> None:
-        await ctx.store.finish_steps(self.step_ids, self.at, self.status)
+        changed = await ctx.store.finish_steps(self.step_ids, self.at, self.status)
+        if self.step_ids and not changed:
+            raise AlreadyDone(f"steps {list(self.step_ids)} are no longer pending")

@@ -54,6 +54,7 @@ CORE_COMMANDS = (
 )
 
 Observer = Callable[[CommunityRef, ActionOutcome], Any]
+Owned = Callable[[CommunityRef], bool]  # does this process run the community's scheduled work?
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,16 +251,19 @@ class Runtime:
     # -- scheduled work ------------------------------------------------------------------------
 
     async def _fresh_enough(self, when: datetime) -> None:
-        """Flush buffered counters before scheduled work, at most once a minute of event time:
-        jobs see activity at most ten minutes old (and `Store.member` merges unflushed activity)."""
+        """Flush buffered counters before periodic jobs (reports read stored activity), at most
+        once per ten minutes of event time."""
         if self._flushed_at is None or when - self._flushed_at >= timedelta(minutes=10):
             await self.store.flush()
             self._flushed_at = when
 
-    async def run_due(self, when: datetime) -> None:
-        """Deliver due SOP steps: a `Tick(job="due")` to each community that has some."""
-        await self._fresh_enough(when)
+    async def run_due(self, when: datetime, owned: Owned | None = None) -> None:
+        """Deliver due SOP steps: a `Tick(job="due")` to each community that has some (and that
+        this process owns, asked right before each community's work). Due steps read the
+        community state, which already counts unflushed activity: no flush needed first."""
         for ref in await self.store.communities_with_due_steps(when):
+            if owned is not None and not owned(ref):
+                continue
             await self.handle(
                 Tick(
                     platform=ref.platform, community_id=ref.external_id, occurred_at=when, job="due"
@@ -272,10 +276,18 @@ class Runtime:
             Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
         )
 
-    async def jobs(self) -> list[Job]:
-        """Every scheduled job: due steps, and each capability's periodic jobs per community."""
-        jobs = [Job("core.due", self.run_due, next_due=self.store.next_due_at)]
+    async def jobs(self, owned: Owned | None = None) -> list[Job]:
+        """Every scheduled job: due steps, and each capability's periodic jobs per community —
+        with `owned`, only of the communities it accepts, asked again before each run (a lease
+        lost since the job was installed stops it before it acts)."""
+
+        async def due(when: datetime) -> None:
+            await self.run_due(when, owned)
+
+        jobs = [Job("core.due", due, next_due=self.store.next_due_at)]
         for ref in await self.store.communities():
+            if owned is not None and not owned(ref):
+                continue
             playbook = self.playbooks.for_community(ref.platform, ref.external_id).current
             tz = playbook.community.tz
             for cap in self.capabilities:
@@ -290,7 +302,8 @@ class Runtime:
                     async def run(
                         when: datetime, ref: CommunityRef = ref, name: str = spec.name
                     ) -> None:
-                        await self.run_job(ref, name, when)
+                        if owned is None or owned(ref):
+                            await self.run_job(ref, name, when)
 
                     jobs.append(
                         Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)

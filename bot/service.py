@@ -2,12 +2,17 @@
 
 - the adapters are started with the runtime as their event sink, and stopped at the end;
 - the store's write-behind buffer is flushed every `flush_seconds`, and once more on stop;
-- the scheduler (calendar posts, due SOP steps, every capability's periodic jobs) runs ONLY while
-  this process holds the leader lock: on PostgreSQL one process of many (a follower takes over
-  within `poll_seconds` when the leader dies), on SQLite the one process.
+- the scheduler (calendar posts, due SOP steps, every capability's periodic jobs) runs the work
+  of the communities this process OWNS only: every `poll_seconds` it takes the leases
+  (`bot/store/leases.py`) of the communities its adapters serve (the Discord shards and Telegram
+  bots it runs) and that no other process holds, and installs their jobs. A standby configured
+  for the same shards or bots takes the leases over when the owner dies. On SQLite the one
+  process owns every community it serves.
 
-The lock is the first fence; the second is in the jobs themselves: a calendar post is recorded
-under a unique key before it is sent, so even two overlapping leaders cannot post it twice.
+The leases are the first fence; a job asks `leases.holds` (no I/O) right before it acts, so a
+lease lost since the job was installed stops it. The second fence is in the jobs themselves: a
+calendar post is recorded under a unique key before it is sent, and steps, reminders and nudges
+are claims whose changed-row count is checked, so even two overlapping owners never act twice.
 """
 
 from __future__ import annotations
@@ -23,25 +28,27 @@ from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.runtime import Runtime
 from bot.scheduler import Job, RealScheduler, trigger_shape
-from bot.store.leader import LeaderLock
+from bot.store import CommunityRef
+from bot.store.leases import CommunityLeases
 
 log = logging.getLogger(__name__)
 
-LEADER_LOCK = "scheduler"
 
+class _Owning:
+    """The scheduler of the communities this process owns: their jobs (re)installed from the
+    runtime, runs tracked so stopping waits for the job that is running instead of cutting it
+    off."""
 
-class _Leading:
-    """The scheduler of a leading process: jobs (re)installed from the runtime, runs tracked so
-    stepping down waits for the job that is running instead of cutting it off."""
-
-    def __init__(self, runtime: Runtime, clock: Clock, poll_seconds: float) -> None:
+    def __init__(
+        self, runtime: Runtime, clock: Clock, poll_seconds: float, leases: CommunityLeases
+    ) -> None:
         self.runtime = runtime
+        self.leases = leases
         self.scheduler = RealScheduler(clock, poll=poll_seconds)
         self.poll_seconds = poll_seconds
         self._installed: dict[str, str] = {}  # job id → its trigger, to notice edits
         self._state: tuple[object, ...] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._refresher: asyncio.Task[None] | None = None
 
     def _tracked(self, job: Job) -> Job:
         async def run(when: datetime) -> None:
@@ -56,17 +63,17 @@ class _Leading:
 
         return dataclasses.replace(job, run=run)
 
-    async def refresh(self) -> None:
-        """Install jobs for new communities and reloaded playbooks: an edited job is replaced,
-        a removed one disappears, an unchanged one keeps its schedule."""
-        state = (
-            len(await self.runtime.store.communities()),
-            tuple(m.version for m in self.runtime.playbooks.managers()),
-        )
+    def owns(self, ref: CommunityRef) -> bool:
+        return self.leases.holds(ref.id)
+
+    async def refresh(self, held: frozenset[int]) -> None:
+        """Install jobs for newly owned communities and reloaded playbooks, remove those of
+        communities no longer owned: an edited job is replaced, an unchanged one keeps its
+        schedule."""
+        state = (held, tuple(m.version for m in self.runtime.playbooks.managers()))
         if state == self._state:
             return
-        self._state = state
-        wanted = {job.id: job for job in await self.runtime.jobs()}
+        wanted = {job.id: job for job in await self.runtime.jobs(self.owns)}
         for job_id in set(self._installed) - set(wanted):
             self.scheduler.remove(job_id)
             del self._installed[job_id]
@@ -75,29 +82,16 @@ class _Leading:
             if self._installed.get(job_id) != shape:
                 self.scheduler.add(self._tracked(job))
                 self._installed[job_id] = shape
-        log.info("scheduler: %d jobs installed", len(self._installed))
+        self._state = state
+        log.info("scheduler: %d jobs installed for %d communities", len(self._installed), len(held))
 
-    async def _refresh_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                await self.refresh()
-            except Exception:  # the database may be briefly away; try again next round
-                log.exception("scheduler: could not refresh jobs")
-
-    async def start(self) -> None:
-        await self.refresh()
+    def start(self) -> None:
         self.scheduler.start()
-        self._refresher = asyncio.create_task(self._refresh_forever(), name="qunbot-jobs")
-        log.info("scheduler started (this process leads)")
+        log.info("scheduler started")
 
     async def stop(self) -> None:
-        if self._refresher:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
         self.scheduler.shutdown()
-        if self._running:  # let a post in flight finish and settle before the lock goes
+        if self._running:  # let a post in flight finish and settle before the leases go
             await asyncio.wait(set(self._running), timeout=30)
         log.info("scheduler stopped")
 
@@ -111,6 +105,16 @@ async def _flush_forever(runtime: Runtime, every: float) -> None:
             log.exception("store: flush failed; will retry")
 
 
+async def _served(runtime: Runtime, adapters: Mapping[str, Adapter]) -> set[int]:
+    """The communities in the database that an adapter of this process serves."""
+    served: set[int] = set()
+    for ref in await runtime.store.communities():
+        adapter = adapters.get(ref.platform)
+        if adapter is not None and adapter.serves(ref.external_id):
+            served.add(ref.id)
+    return served
+
+
 async def serve(
     runtime: Runtime,
     adapters: Mapping[str, Adapter],
@@ -120,25 +124,13 @@ async def serve(
     stop_event: asyncio.Event,
     flush_seconds: float = 2.0,
     start_adapters: bool = True,
-    lock_name: str = LEADER_LOCK,
 ) -> None:
-    """Run until `stop_event` is set; then stop the scheduler, the adapters, flush and close
-    the store. `poll_seconds` is both how often a follower tries to take over and how often the
-    leader looks for new communities and reloaded playbooks."""
-    lock = LeaderLock(runtime.store.engine, lock_name)
-    leading: _Leading | None = None
-
-    async def elected() -> None:
-        nonlocal leading
-        leading = _Leading(runtime, clock, poll_seconds)
-        await leading.start()
-
-    async def lost() -> None:
-        nonlocal leading
-        if leading is not None:
-            await leading.stop()
-            leading = None
-
+    """Run until `stop_event` is set; then stop the scheduler, release the leases, stop the
+    adapters, flush and close the store. Every `poll_seconds` the leases are synced (a standby
+    takes over a dead owner's communities) and the jobs follow new communities, lost or won
+    leases and reloaded playbooks."""
+    leases = CommunityLeases(runtime.store.engine)
+    owning = _Owning(runtime, clock, poll_seconds, leases)
     started: list[Adapter] = []
     flusher = asyncio.create_task(_flush_forever(runtime, flush_seconds), name="qunbot-flush")
     try:
@@ -146,16 +138,28 @@ async def serve(
             for adapter in adapters.values():
                 await adapter.start(runtime.handle, runtime.commands)
                 started.append(adapter)
-        await lock.run_as_leader(elected, lost, poll_seconds, stop=stop_event)
+        owning.start()
+        while not stop_event.is_set():
+            try:
+                wanted = await _served(runtime, adapters)
+            except Exception:  # the database may be away: confirm (or lose) what is held
+                log.exception("scheduler: could not list the communities")
+                wanted = set(leases.held)
+            try:
+                await owning.refresh(frozenset(await leases.sync(wanted)))
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("scheduler: could not refresh jobs")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), poll_seconds)
     finally:
         flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await flusher
-        await lost()
+        await owning.stop()  # before the leases go: no standby starts while a job still runs
+        await leases.close()
         for adapter in reversed(started):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("could not stop the %s adapter cleanly", adapter.platform)
-        await lock.close()
         await runtime.store.close()  # flushes the write-behind buffer first

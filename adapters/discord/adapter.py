@@ -106,6 +106,8 @@ class DiscordAdapter:
         ack_after: float = 2.0,
     ) -> None:
         self._token = token
+        self._shard_ids = frozenset(shard_ids) if shard_ids is not None else None
+        self._shard_count = shard_count
         # config.yaml's `sync_commands: true/false` means per-guild sync or none
         if sync_commands is True:
             sync_commands = "guild"
@@ -160,6 +162,16 @@ class DiscordAdapter:
         if kind in self.capabilities:
             return ""
         return f"the Discord adapter has no {kind!r} action"
+
+    def serves(self, community_id: str) -> bool:
+        """A guild lives on shard `(guild_id >> 22) % shard_count`; unsharded or auto-sharded,
+        this client runs every shard."""
+        if self._shard_ids is None or not self._shard_count:
+            return True
+        try:
+            return (int(community_id) >> 22) % self._shard_count in self._shard_ids
+        except ValueError:
+            return False
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         return await self._actions.run(community_id, action)

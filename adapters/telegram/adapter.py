@@ -126,6 +126,9 @@ class TelegramAdapter:
             return ""
         return UNSUPPORTED.get(kind, f"The Telegram adapter does not perform {kind!r} actions.")
 
+    def serves(self, community_id: str) -> bool:
+        return True  # a chat is served by the bot it talks to: the one this adapter runs
+
     @property
     def application(self) -> Application:
         return self._app

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import ActivityDaily
@@ -443,18 +443,52 @@ async def record_checkin(
     return True
 
 
+class _Taken(Exception):
+    """Rolls a claim back: some of its rows were already taken by someone else."""
+
+    def __init__(self, taken: list[Any]) -> None:
+        self.taken = taken
+
+
 async def mark_reminded(
     store: Store, ref: CommunityRef, user_ids: Iterable[str], day: date
-) -> None:
-    ids = list(user_ids)
+) -> list[str]:
+    """Claim `day`'s reminder of these members, all or none: returns the members someone else
+    already reminded that day — then nothing is marked (a member without a streak is skipped)."""
+    ids = sorted(set(user_ids))
     if not ids:
-        return
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(CheckInStreak)
-            .where(CheckInStreak.community_id == ref.id, CheckInStreak.user_id.in_(ids))
-            .values(reminded_day=day)
-        )
+        return []
+    mine = CheckInStreak.community_id == ref.id
+    try:
+        async with store.sessions.begin() as s:
+            # only rows not yet reminded change: of two concurrent claimers, one waits for the
+            # other's row locks and then sees them reminded
+            marked = set(
+                await s.scalars(
+                    update(CheckInStreak)
+                    .where(
+                        mine,
+                        CheckInStreak.user_id.in_(ids),
+                        or_(
+                            CheckInStreak.reminded_day.is_(None), CheckInStreak.reminded_day != day
+                        ),
+                    )
+                    .values(reminded_day=day)
+                    .returning(CheckInStreak.user_id)
+                )
+            )
+            rest = [u for u in ids if u not in marked]
+            if rest:
+                taken = await s.scalars(
+                    select(CheckInStreak.user_id).where(
+                        mine, CheckInStreak.user_id.in_(rest), CheckInStreak.reminded_day == day
+                    )
+                )
+                if taken := sorted(taken):
+                    raise _Taken(taken)
+    except _Taken as exc:
+        return exc.taken
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -769,32 +803,41 @@ class NewNudge:
 
 async def record_nudges(
     store: Store, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
-) -> int:
-    """Record contacts; a member is never recorded twice for one step of one silence."""
-    written = 0
-    async with store.sessions.begin() as s:
-        for n in nudges:
-            result = await s.execute(
-                store.insert(Nudge)
-                .values(
-                    community_id=ref.id,
-                    user_id=n.user_id,
-                    step=n.step,
-                    via=n.via,
-                    silent_since=n.silent_since,
-                    nudged_at=at,
-                )
-                .on_conflict_do_nothing(
-                    index_elements=[
-                        Nudge.community_id,
-                        Nudge.user_id,
-                        Nudge.step,
-                        Nudge.silent_since,
-                    ]
-                )
-            )
-            written += int(result.rowcount or 0)
-    return written
+) -> list[NewNudge]:
+    """Record contacts, all or none: a member is never recorded twice for one step of one
+    silence. Returns the nudges someone else already recorded — then none is recorded."""
+    taken: list[NewNudge] = []
+    try:
+        async with store.sessions.begin() as s:
+            for n in nudges:
+                if not await _record_nudge(store, s, ref, n, at):
+                    taken.append(n)
+            if taken:
+                raise _Taken(taken)
+    except _Taken:
+        return taken
+    return []
+
+
+async def _record_nudge(
+    store: Store, s: AsyncSession, ref: CommunityRef, n: NewNudge, at: datetime
+) -> bool:
+    """One contact claimed; False when that member's step of that silence is already taken."""
+    result = await s.execute(
+        store.insert(Nudge)
+        .values(
+            community_id=ref.id,
+            user_id=n.user_id,
+            step=n.step,
+            via=n.via,
+            silent_since=n.silent_since,
+            nudged_at=at,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
+        )
+    )
+    return bool(result.rowcount)
 
 
 async def mark_returned(

@@ -13,7 +13,16 @@ from typing import Any
 
 from bot.actions import Action, AddRole, Post, Reply, SendDirect
 from bot.events import Actor, CommandInvoked, Event, MessagePosted, Tick
-from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.rule import (
+    AlreadyDone,
+    ApplyContext,
+    CommunityView,
+    Decision,
+    Patch,
+    RuleContext,
+    answer,
+    rule,
+)
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Credit, StreakInfo
@@ -354,7 +363,11 @@ class MarkReminded(Patch):
     day: date
 
     async def apply(self, ctx: ApplyContext) -> None:
-        await q.mark_reminded(ctx.store, ctx.community, self.user_ids, self.day)
+        # all or none: a reminder names several members in one post, so a partly taken set
+        # cannot be narrowed here; nothing is marked and nothing is sent (see q.mark_reminded)
+        taken = await q.mark_reminded(ctx.store, ctx.community, self.user_ids, self.day)
+        if taken:
+            raise AlreadyDone(f"{len(taken)} of {len(self.user_ids)} already reminded today")
 
 
 @rule("checkin.reminder", on=Tick, load=load_board, jobs=(REMINDER_JOB,))

@@ -11,7 +11,16 @@ from typing import Any
 from bot.actions import Action, Post, Reply, SendDirect
 from bot.configmodel import format_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
-from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.rule import (
+    AlreadyDone,
+    ApplyContext,
+    CommunityView,
+    Decision,
+    Patch,
+    RuleContext,
+    answer,
+    rule,
+)
 from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
 from bot.store import engagement as q
@@ -103,7 +112,11 @@ class RecordNudges(Patch):
     digest_posted: bool
 
     async def apply(self, ctx: ApplyContext) -> None:
-        await q.record_nudges(ctx.store, ctx.community, self.nudges, self.at)
+        # all or none, like reminders: the digest names several members in one post; the
+        # members not taken stay un-nudged, so the next sweep contacts them
+        taken = await q.record_nudges(ctx.store, ctx.community, self.nudges, self.at)
+        if taken:
+            raise AlreadyDone(f"{len(taken)} of {len(self.nudges)} nudges already recorded")
         opened = ctx.memory.get(OPEN)
         if opened is not None:
             for nudge in self.nudges:

@@ -1,4 +1,4 @@
-"""`serve` on SQLite (always the leader) and `qunbot calendar FILE`."""
+"""`serve` on SQLite (one process owns every community it serves) and `qunbot calendar FILE`."""
 
 from __future__ import annotations
 

@@ -33,6 +33,9 @@ class FlakyAdapter:
     def why_unsupported(self, kind: str) -> str:
         return f"this platform has no {kind}"
 
+    def serves(self, community_id: str) -> bool:
+        return True
+
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         if action.kind in self.forbidden:
             raise PlatformError(PlatformError.FORBIDDEN, "Missing Permissions")
