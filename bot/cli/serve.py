@@ -82,6 +82,21 @@ async def serve_main(cfg: DeploymentConfig) -> None:
     watchers = [
         asyncio.create_task(manager.watch(stop=stop)) for manager in runtime.playbooks.managers()
     ]
+    if cfg.web.enabled:  # the dashboard, in this loop, before the adapters register commands
+        from bot.web.server import dashboard_for
+
+        try:
+            web = dashboard_for(runtime, cfg.web)
+            await web.start()
+        except ConfigError:
+            await runtime.store.close()
+            raise
+
+        async def stop_web() -> None:
+            await stop.wait()
+            await web.stop()  # before serve() closes the store
+
+        watchers.append(asyncio.create_task(stop_web()))
     try:
         await serve(
             runtime,
