@@ -38,9 +38,7 @@ async def test_the_admin_token_signs_in_and_returns_to_the_page_asked_for(dash):
     r = await dash.client.get(wanted)
     assert r.status_code == 303
     csrf = await dash.csrf_of(r.headers["location"])
-    r = await dash.client.post(
-        "/login", data={"csrf": csrf, "token": ADMIN_TOKEN, "next": wanted}
-    )
+    r = await dash.client.post("/login", data={"csrf": csrf, "token": ADMIN_TOKEN, "next": wanted})
     assert r.status_code == 303 and r.headers["location"] == wanted
     page = await dash.client.get(wanted)
     assert page.status_code == 200 and "alice" in page.text and "admin" in page.text
