@@ -44,11 +44,9 @@ class Dashboard:
 
     async def start(self) -> None:
         """Serve in the background; raises ConfigError when the address cannot be bound."""
-        self._task = asyncio.create_task(self.server.serve(), name="qunbot-web")
+        self._task = asyncio.create_task(self._serve(), name="qunbot-web")
         while not self.server.started:
             if self._task.done():  # uvicorn could not start (it logged why)
-                with contextlib.suppress(SystemExit, Exception):
-                    self._task.result()
                 raise ConfigError(
                     f"the dashboard could not listen on {self.ctx.config.host}:"
                     f"{self.ctx.config.port}: is the port in use? Set web.port (or --port)."
@@ -58,16 +56,22 @@ class Dashboard:
             "dashboard: %s (sign in with $%s)", self.ctx.base_url, self.ctx.config.token_env
         )
 
+    async def _serve(self) -> None:
+        # uvicorn ends a failed start with sys.exit(), which must not end the bot's loop
+        with contextlib.suppress(SystemExit):
+            await self.server.serve()
+
     async def stop(self) -> None:
-        if self._task is None:
+        """Stop listening and let open requests finish; safe to call more than once."""
+        if self._task is None or self._task.done():
             return
         self.server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, SystemExit):
-            await self._task
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._task)  # a cancelled caller must not cut the shutdown
 
     async def wait(self) -> None:
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, SystemExit):
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
 
