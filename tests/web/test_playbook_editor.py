@@ -214,6 +214,6 @@ async def test_the_dry_run_uses_the_edited_version_and_changes_nothing(dash):
         data={"csrf": csrf, "base": base, "do": "explain", "text": edited, "probe": probe},
     )
     assert r.status_code == 200, r.text[:2000]
-    assert "✅ <strong>antispam.enforce</strong>: ads: keyword &#39;zorblax&#39;" in r.text
+    assert "✓ <strong>antispam.enforce</strong>: ads: keyword &#39;zorblax&#39;" in r.text
     assert dash.playbook.read_text() == before
     assert dash.bot.runtime.playbooks.default.version == 1
