@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import WebConfig
 from bot.events import Actor, CommandInvoked
+from bot.store import CommunityRef
 from bot.web import WebContext, create_app
 from bot.web.command import install_dashboard_command
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
@@ -41,10 +42,11 @@ class Dash:
     client: httpx.AsyncClient
     clock: Clock
     playbook: Path
+    ref: CommunityRef
 
     @property
     def community_id(self) -> int:
-        return self.bot.runtime.store._communities[(PLATFORM, COMMUNITY)].id
+        return self.ref.id
 
     async def csrf_of(self, path: str) -> str:
         page = await self.client.get(path)
@@ -120,5 +122,6 @@ async def dash(tmp_path: Path, db_url: str) -> AsyncIterator[Dash]:
     ctx = make_ctx(bot, clock)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Dash(bot, ctx, client, clock, playbook)
+        ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
+        yield Dash(bot, ctx, client, clock, playbook, ref)
     await bot.close()

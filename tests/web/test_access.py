@@ -171,7 +171,7 @@ async def test_members_cannot_ask_for_a_link_and_links_never_show_in_the_dashboa
     assert [a.kind for a in dash.bot.actions] == ["reply"]
     assert "moderator" in dash.bot.actions[0].text_shown  # "/dashboard needs a moderator"
     link = await dash.dashboard_link()
-    ref = dash.bot.runtime.store._communities[("test", "c1")]
+    ref = dash.ref
     shown = await q.member_audit(dash.bot.runtime.store, ref, "boss")
     dm = [e for e in shown if e["action"] == "send_direct"]
     assert dm and "/login/link/…" in dm[0]["text"]

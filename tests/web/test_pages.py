@@ -91,7 +91,7 @@ async def test_a_case_shows_its_actions_and_an_admin_reverses_it(dash):
     assert "Case #2 reversed" in after.text and "reversed by dashboard:admin token" in after.text
     # the platform really lifted the timeout, and the audit log says who did it
     assert any(a.kind == "remove_timeout" and a.target_user == "carol" for a in dash.bot.actions)
-    ref = dash.bot.runtime.store._communities[(PLATFORM, COMMUNITY)]
+    ref = dash.ref
     log = await dash.bot.runtime.store.audit_log(ref, limit=10)
     assert any(e["action"] == "case_reverse" and "admin token" in e["reason"] for e in log)
     r = await dash.client.get(dash.page("cases/77"))

@@ -90,7 +90,7 @@ async def test_a_valid_save_writes_reloads_and_is_audited_with_who(dash):
     assert dash.playbook.read_text() == edited
     manager = dash.bot.runtime.playbooks.default
     assert manager.version == 2 and manager.current.community.name == "Renamed club"
-    ref = dash.bot.runtime.store._communities[("test", "c1")]
+    ref = dash.ref
     log = await dash.bot.runtime.store.audit_log(ref, limit=5)
     saved = [e for e in log if e["action"] == "playbook_save"]
     assert saved and saved[-1]["reason"] == "by admin token (admin) from the web dashboard"
