@@ -72,12 +72,34 @@ class SchedulerConfig(ConfigModel):
     poll_seconds: float = 10.0
 
 
+class WebConfig(ConfigModel):
+    """The operator's web dashboard (docs/dashboard.md). `enabled`: `qunbot run` serves it in
+    the bot's own process and answers `/dashboard` with a one-time sign-in link."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # the address people open (links sent by /dashboard); default http://host:port
+    public_url: str | None = None
+    # environment variables holding the sign-in tokens (the admin one is required)
+    token_env: str = "QUNBOT_WEB_TOKEN"
+    moderator_token_env: str | None = None
+    session_minutes: int = Field(default=480, ge=1)
+    link_minutes: int = Field(default=10, ge=1, le=1440)
+    language: Literal["en", "zh"] = "en"
+    # largest playbook accepted by the editor, in bytes
+    max_upload_bytes: int = Field(default=512 * 1024, ge=1024)
+    # mark cookies Secure (set when the dashboard is served over HTTPS by a proxy)
+    secure_cookies: bool = False
+
+
 class DeploymentConfig(ConfigModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     playbook: str = "playbooks/default.yaml"
     communities: list[CommunityPlaybook] = Field(default_factory=list)
     adapters: AdaptersConfig = Field(default_factory=AdaptersConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def token(self, env_name: str, platform: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +55,8 @@ CORE_COMMANDS = (
 
 Observer = Callable[[CommunityRef, ActionOutcome], Any]
 Owned = Callable[[CommunityRef], bool]  # does this process run the community's scheduled work?
+# a command served outside the capabilities (the web dashboard's /dashboard): its decision
+CommandHandler = Callable[[CommandInvoked, RuleContext], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,15 @@ class Runtime:
         self.observers: list[Observer] = []
         self._catalogue = merge_catalogues(CORE_TEXTS, *(c.texts for c in self.capabilities))
         self._views: dict[int, tuple[Any, CommunityView]] = {}
+        self._handlers: dict[str, CommandHandler] = {}
+
+    def add_command(self, spec: CommandSpec, handler: CommandHandler) -> None:
+        """Serve a command outside the capabilities (e.g. /dashboard by the web dashboard).
+        Add it before the adapters start, so they register it with the platform."""
+        if spec.name in self.engine.commands:
+            raise ValueError(f"command /{spec.name} is declared twice")
+        self.engine.commands[spec.name] = spec
+        self._handlers[spec.name] = handler
 
     @property
     def commands(self) -> list[CommandSpec]:
@@ -138,6 +149,10 @@ class Runtime:
         )
         if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain"):
             outcomes = await self._core_command(event, ctx, manager)
+        elif isinstance(event, CommandInvoked) and event.command in self._handlers:
+            denied = self.engine.permission_denied(event, ctx)
+            decision = None if denied else await self._handlers[event.command](event, ctx)
+            outcomes = [denied or RuleOutcome(f"core.{event.command}", "core", decision)]
         else:
             outcomes = await self.engine.evaluate(event, ctx, explain=explain)
         if explain:

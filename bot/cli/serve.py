@@ -7,11 +7,15 @@ import contextlib
 import logging
 import os
 import signal
+from typing import TYPE_CHECKING
 
 from bot.adapter import Adapter, AdapterStartError
 from bot.app import build_runtime
 from bot.clock import SystemClock
 from bot.config import ConfigError, DeploymentConfig
+
+if TYPE_CHECKING:
+    from bot.web.server import Dashboard
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +83,26 @@ async def serve_main(cfg: DeploymentConfig) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    web = None
+    if cfg.web.enabled:  # the dashboard, in this loop, before the adapters register commands
+        from bot.web.server import dashboard_for
+
+        try:
+            web = dashboard_for(runtime, cfg.web)
+            await web.start()
+        except ConfigError:
+            await runtime.store.close()
+            raise
     watchers = [
         asyncio.create_task(manager.watch(stop=stop)) for manager in runtime.playbooks.managers()
     ]
+    if web is not None:
+
+        async def stop_web(web: Dashboard) -> None:
+            await stop.wait()
+            await web.stop()  # before serve() closes the store
+
+        watchers.append(asyncio.create_task(stop_web(web)))
     try:
         await serve(
             runtime,
@@ -95,3 +116,5 @@ async def serve_main(cfg: DeploymentConfig) -> None:
     finally:
         for task in watchers:
             task.cancel()
+        if web is not None:
+            await web.stop()

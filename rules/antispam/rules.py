@@ -151,7 +151,8 @@ def judge(
 
 async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> MessageState:
     assert isinstance(event, MessagePosted)
-    key = (event.kind, event.message_id, event.occurred_at, event.text)
+    # shared by the shadow and enforce passes of one event under one playbook version
+    key = (event.kind, event.message_id, event.occurred_at, event.text, id(cfg))
     cached = ctx.memory.get(EVALUATION)
     if cached and cached[0] == key:
         return cached[1]

@@ -1,0 +1,198 @@
+"""Who gets in, for how long, and what they may change."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.store import dashboard as q
+from tests.web.conftest import ADMIN_TOKEN, MOD_TOKEN
+
+PAGES = ("report", "cases", "members", "calendar", "cases/1", "members/bob", "report/file.md")
+
+
+async def test_nothing_is_served_without_signing_in(dash):
+    for path in ["/", *(dash.page(p) for p in PAGES), "/playbook/default.yaml"]:
+        r = await dash.client.get(path)
+        assert r.status_code == 303, path
+        assert r.headers["location"].startswith("/login?why=signin"), path
+        assert "qunbot demo" not in r.text
+    before = dash.playbook.read_text()
+    r = await dash.client.post("/playbook/default.yaml", data={"do": "save", "text": "x: 1"})
+    assert r.status_code == 401 and "Sign in first" in r.text
+    r = await dash.client.post("/playbook/default.yaml/check", json={"text": "x"})
+    assert r.status_code == 401 and r.json()["error"]
+    assert dash.playbook.read_text() == before
+
+
+async def test_a_wrong_token_is_refused_and_names_the_variable(dash):
+    r = await dash.sign_in("not-the-token-at-all")
+    assert r.status_code == 401
+    assert "QUNBOT_WEB_TOKEN" in r.text
+    assert "qb_session" not in r.headers.get("set-cookie", "")
+    assert (await dash.client.get("/")).status_code == 303
+
+
+async def test_the_admin_token_signs_in_and_returns_to_the_page_asked_for(dash):
+    wanted = dash.page("members")
+    r = await dash.client.get(wanted)
+    assert r.status_code == 303
+    csrf = await dash.csrf_of(r.headers["location"])
+    r = await dash.client.post("/login", data={"csrf": csrf, "token": ADMIN_TOKEN, "next": wanted})
+    assert r.status_code == 303 and r.headers["location"] == wanted
+    page = await dash.client.get(wanted)
+    assert page.status_code == 200 and "alice" in page.text and "admin" in page.text
+
+
+async def test_sign_in_never_redirects_to_another_site(dash):
+    csrf = await dash.csrf_of("/login")
+    r = await dash.client.post(
+        "/login", data={"csrf": csrf, "token": ADMIN_TOKEN, "next": "//evil.example/x"}
+    )
+    assert r.headers["location"] == "/"
+
+
+async def test_a_session_expires_and_then_nothing_is_changed(dash):
+    await dash.sign_in()
+    editor = await dash.client.get("/playbook/default.yaml")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', editor.text).group(1)
+    base = re.search(r'name="base" value="([^"]+)"', editor.text).group(1)
+    dash.clock.shift = timedelta(minutes=dash.ctx.config.session_minutes + 1)
+    r = await dash.client.get(dash.page("cases"))
+    assert r.status_code == 303 and "why=expired" in r.headers["location"]
+    login = await dash.client.get(r.headers["location"])
+    assert "Your session expired" in login.text
+    before = dash.playbook.read_text()
+    r = await dash.client.post(
+        "/playbook/default.yaml",
+        data={"csrf": csrf, "base": base, "do": "save", "text": before + "\n# edited\n"},
+    )
+    assert r.status_code == 401 and "session expired" in r.text
+    assert dash.playbook.read_text() == before
+
+
+async def test_a_forged_form_post_is_refused_before_anything_runs(dash):
+    await dash.sign_in()
+    editor = await dash.client.get("/playbook/default.yaml")
+    base = re.search(r'name="base" value="([^"]+)"', editor.text).group(1)
+    before = dash.playbook.read_text()
+    edited = before.replace("qunbot demo", "forged")
+    for csrf in (None, "0" * 64):
+        data = {"base": base, "do": "save", "text": edited}
+        if csrf:
+            data["csrf"] = csrf
+        r = await dash.client.post("/playbook/default.yaml", data=data)
+        assert r.status_code == 403 and "security token" in r.text
+    r = await dash.client.post(dash.page("cases/1/reverse"), data={"csrf": "nope"})
+    assert r.status_code == 403
+    r = await dash.client.post(
+        "/playbook/default.yaml/check", json={"text": edited}, headers={"X-CSRF-Token": "x"}
+    )
+    assert r.status_code == 403
+    r = await dash.client.post("/logout", data={})
+    assert r.status_code == 403
+    assert dash.playbook.read_text() == before
+    assert dash.ctx.runtime.playbooks.default.version == 1
+
+
+async def test_the_sign_in_form_itself_needs_its_csrf_token(dash):
+    await dash.client.get("/login")  # sets the pre-session cookie
+    r = await dash.client.post("/login", data={"csrf": "guess", "token": ADMIN_TOKEN})
+    assert r.status_code == 403
+    assert (await dash.client.get("/")).status_code == 303
+
+
+async def test_moderators_read_everything_and_change_nothing(dash):
+    r = await dash.sign_in(MOD_TOKEN)
+    assert r.status_code == 303
+    for p in PAGES:
+        assert (await dash.client.get(dash.page(p))).status_code == 200, p
+    editor = await dash.client.get("/playbook/default.yaml")
+    assert "Read-only" in editor.text and 'id="save"' not in editor.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', editor.text).group(1)
+    base = re.search(r'name="base" value="([^"]+)"', editor.text).group(1)
+    before = dash.playbook.read_text()
+    r = await dash.client.post(
+        "/playbook/default.yaml",
+        data={"csrf": csrf, "base": base, "do": "save", "text": before + "# x\n"},
+    )
+    assert r.status_code == 403 and "read-only" in r.text
+    assert dash.playbook.read_text() == before
+    r = await dash.client.post(dash.page("cases/1/reverse"), data={"csrf": csrf})
+    assert r.status_code == 403
+    case = await dash.client.get(dash.page("cases/1"))
+    assert "not reversed" in case.text
+    # checking and dry runs change nothing: moderators may use them
+    r = await dash.client.post(
+        "/playbook/default.yaml/check", json={"text": before}, headers={"X-CSRF-Token": csrf}
+    )
+    assert r.status_code == 200 and r.json()["ok"]
+
+
+async def test_a_one_time_link_from_slash_dashboard_signs_in_once(dash):
+    link = await dash.dashboard_link()
+    assert link.startswith("http://dash.test/login/link/")
+    path = link.removeprefix("http://dash.test")
+    # opening it (or a chat app's link preview) does not use it up
+    for _ in range(2):
+        page = await dash.client.get(path)
+        assert page.status_code == 200 and "Boss" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    token = path.rsplit("/", 1)[1]
+    r = await dash.client.post("/login/link", data={"csrf": csrf, "link": token})
+    assert r.status_code == 303
+    home = await dash.client.get("/")
+    assert home.status_code == 200 and "Boss (test) · admin" in home.text
+    dash.client.cookies.clear()
+    again = await dash.client.get(path)
+    assert again.status_code == 410 and "already used" in again.text
+
+
+async def test_a_link_expires_and_a_moderator_link_is_read_only(dash):
+    old = await dash.dashboard_link()
+    dash.clock.shift = timedelta(minutes=dash.ctx.config.link_minutes + 1)
+    r = await dash.client.get(old.removeprefix("http://dash.test"))
+    assert r.status_code == 410 and "expired" in r.text
+    dash.clock.shift = timedelta()
+    await dash.bot.advance(timedelta(minutes=dash.ctx.config.link_minutes + 2))
+    link = await dash.dashboard_link(admin=False)
+    assert "moderator" in (dash.bot.actions[0].text_shown or "")
+    path = link.removeprefix("http://dash.test")
+    page = await dash.client.get(path)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    await dash.client.post("/login/link", data={"csrf": csrf, "link": path.rsplit("/", 1)[1]})
+    editor = await dash.client.get("/playbook/default.yaml")
+    assert editor.status_code == 200 and "Read-only" in editor.text
+
+
+async def test_members_cannot_ask_for_a_link_and_links_never_show_in_the_dashboard(dash):
+    dash.bot.clear()
+    await dash.bot.command("alice", "dashboard")
+    assert [a.kind for a in dash.bot.actions] == ["reply"]
+    assert "moderator" in dash.bot.actions[0].text_shown  # "/dashboard needs a moderator"
+    link = await dash.dashboard_link()
+    ref = dash.ref
+    shown = await q.member_audit(dash.bot.runtime.store, ref, "boss")
+    dm = [e for e in shown if e["action"] == "send_direct"]
+    assert dm and "/login/link/…" in dm[0]["text"]
+    assert not any(link.rsplit("/", 1)[1] in (e["text"] or "") for e in shown)
+
+
+async def test_signing_out_ends_the_session_on_the_server(dash):
+    await dash.sign_in()
+    cookie = dash.client.cookies.get("qb_session")
+    csrf = await dash.csrf_of("/")
+    r = await dash.client.post("/logout", data={"csrf": csrf})
+    assert r.status_code == 303
+    dash.client.cookies.set("qb_session", cookie)  # a copied cookie is dead too
+    assert (await dash.client.get("/")).status_code == 303
+
+
+async def test_pages_carry_security_headers_and_cookies_are_http_only(dash):
+    r = await dash.sign_in()
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=lax" in r.headers["set-cookie"].lower()
+    page = await dash.client.get("/")
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.headers["referrer-policy"] == "no-referrer"

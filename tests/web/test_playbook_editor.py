@@ -1,0 +1,219 @@
+"""The playbook editor: the same checker as `qunbot playbook check`, save only when valid and
+only over what was opened, hot reload, diff, dry run, and bad input refused with nothing
+written."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from bot.playbook import PlaybookInvalid, load_playbook
+
+EDITOR = "/playbook/default.yaml"
+
+
+async def open_editor(dash) -> tuple[str, str, str]:
+    page = await dash.client.get(EDITOR)
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    base = re.search(r'name="base" value="([^"]+)"', page.text).group(1)
+    return page.text, csrf, base
+
+
+def broken(text: str) -> tuple[str, int]:
+    """The playbook with a misspelt key in the welcome section, and that key's line."""
+    edited = text.replace("  greeting:", "  greting:", 1)
+    line = edited.splitlines().index(next(x for x in edited.splitlines() if "greting:" in x))
+    return edited, line + 1
+
+
+async def test_the_editor_opens_the_running_playbook_as_valid(dash):
+    await dash.sign_in()
+    page, _, _ = await open_editor(dash)
+    assert "✓ valid" in page
+    assert "qunbot demo" in page  # the YAML itself, escaped in the textarea
+    assert 'id="problems" class="bad"></ul>' in page
+
+
+async def test_a_keystroke_check_shows_the_same_problems_as_playbook_check(dash, tmp_path):
+    await dash.sign_in()
+    _, csrf, _ = await open_editor(dash)
+    edited, line = broken(dash.playbook.read_text())
+    r = await dash.client.post(
+        f"{EDITOR}/check", json={"text": edited}, headers={"X-CSRF-Token": csrf}
+    )
+    found = r.json()
+    assert r.status_code == 200 and not found["ok"]
+    # what the terminal says for the same text
+    copy = dash.playbook.with_name("copy.yaml")
+    copy.write_text(edited)
+    try:
+        load_playbook(copy, dash.bot.runtime.playbooks.default.model)
+        raise AssertionError("the CLI checker accepted it")
+    except PlaybookInvalid as exc:
+        cli = [(p.line, p.column, p.path, p.message) for p in exc.problems]
+    web = [(p["line"], p["column"], p["path"], p["message"]) for p in found["problems"]]
+    assert web == sorted(cli)
+    assert web[0][0] == line and "did you mean 'greeting'" in web[0][3]
+    assert any(d.startswith("+") and "greting" in d for d in found["diff"])
+
+
+async def test_check_without_script_marks_the_error_line_and_saves_nothing(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    edited, line = broken(before)
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": edited}
+    )
+    assert r.status_code == 422 and "Not saved" in r.text
+    assert f'<div data-line="{line}" class="err">{line}</div>' in r.text
+    assert f"line {line}, column" in r.text
+    assert dash.playbook.read_text() == before
+    assert dash.bot.runtime.playbooks.default.version == 1
+
+
+async def test_a_valid_save_writes_reloads_and_is_audited_with_who(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    edited = before.replace('name: "qunbot demo"', 'name: "Renamed club"', 1)
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "check", "text": edited}
+    )
+    assert '<span class="del">-  name: &#34;qunbot demo&#34;' in r.text  # the diff first
+    assert dash.playbook.read_text() == before
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": edited}
+    )
+    assert r.status_code == 200 and "Saved and reloaded" in r.text
+    assert dash.playbook.read_text() == edited
+    manager = dash.bot.runtime.playbooks.default
+    assert manager.version == 2 and manager.current.community.name == "Renamed club"
+    ref = dash.ref
+    log = await dash.bot.runtime.store.audit_log(ref, limit=5)
+    saved = [e for e in log if e["action"] == "playbook_save"]
+    assert saved and saved[-1]["reason"] == "by admin token (admin) from the web dashboard"
+    assert "+1 −1 lines" in saved[-1]["detail"]
+    # the bot now greets with the new name
+    dash.bot.clear()
+    await dash.bot.join("dave")
+    assert any("Renamed club" in t for t in dash.bot.texts())
+
+
+async def test_saving_twice_at_once_refuses_the_second(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    first = before.replace('name: "qunbot demo"', 'name: "First"', 1)
+    second = before.replace('name: "qunbot demo"', 'name: "Second"', 1)
+    results = await asyncio.gather(
+        *(
+            dash.client.post(EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": t})
+            for t in (first, second)
+        )
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 409]
+    refused = next(r for r in results if r.status_code == 409)
+    assert "changed since you opened it" in refused.text
+    assert "Second" in refused.text  # the refused edit is still in the editor, not lost
+    assert dash.playbook.read_text() == first
+    assert dash.bot.runtime.playbooks.default.version == 2
+
+
+async def test_a_file_edited_outside_since_opening_is_not_overwritten(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    outside = dash.playbook.read_text() + "\n# edited on the server\n"
+    dash.playbook.write_text(outside)
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": "community: {}\n"}
+    )
+    assert r.status_code == 409
+    assert dash.playbook.read_text() == outside
+
+
+async def test_huge_binary_and_non_utf8_uploads_are_refused_with_nothing_written(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    limit = dash.ctx.config.max_upload_bytes
+    cases = [
+        (b"a: b\n" * (limit // 5 + 10), 413, "Too big"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 400, "binary file"),
+        ("community:\n  name: caf\xe9\n".encode("latin-1"), 400, "Not UTF-8"),
+    ]
+    for data, status, words in cases:
+        r = await dash.client.post(
+            EDITOR,
+            data={"csrf": csrf, "base": base, "do": "save"},
+            files={"upload": ("playbook.yaml", data, "application/octet-stream")},
+        )
+        assert r.status_code == status, (words, r.text[:500])
+        assert words in r.text
+        assert dash.playbook.read_text() == before
+    # far over the limit: refused from the request's size alone
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": "x" * (limit * 3)}
+    )
+    assert r.status_code == 413
+    assert dash.playbook.read_text() == before
+    assert dash.bot.runtime.playbooks.default.version == 1
+
+
+async def test_a_valid_upload_is_saved(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    edited = dash.playbook.read_text().replace("qunbot demo", "Uploaded", 1)
+    r = await dash.client.post(
+        EDITOR,
+        data={"csrf": csrf, "base": base, "do": "save"},
+        files={"upload": ("mine.yaml", edited.encode(), "text/yaml")},
+    )
+    assert r.status_code == 200 and dash.playbook.read_text() == edited
+
+
+async def test_paths_that_leave_the_playbook_folder_are_refused(dash):
+    await dash.sign_in()
+    (dash.playbook.parent / "notes.yaml").write_text("secret: 1\n")
+    for path in (
+        "/playbook/..%2F..%2Fetc%2Fpasswd",
+        "/playbook/%2E%2E/bot.db",
+        "/playbook/%2Fetc%2Fpasswd",
+    ):
+        r = await dash.client.get(path)
+        assert r.status_code in (400, 404), path
+        assert "outside the playbook folder" in r.text or "not a playbook" in r.text, path
+        assert "root:" not in r.text
+    r = await dash.client.get("/playbook/notes.yaml")
+    assert r.status_code == 404 and "not a playbook this bot runs" in r.text
+    _, csrf, _ = await open_editor(dash)
+    r = await dash.client.post(
+        "/playbook/..%2Fbot.db", data={"csrf": csrf, "do": "save", "text": "x: 1\n"}
+    )
+    assert r.status_code == 400
+    assert (dash.playbook.parent / "notes.yaml").read_text() == "secret: 1\n"
+
+
+async def test_the_dry_run_uses_the_edited_version_and_changes_nothing(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    probe = "see you at the zorblax meetup tomorrow"
+    r = await dash.client.post(
+        EDITOR,
+        data={"csrf": csrf, "base": base, "do": "explain", "text": before, "probe": probe},
+    )
+    assert r.status_code == 200 and 'id="explain"' in r.text
+    assert "keyword &#39;zorblax&#39;" not in r.text  # the running version lets it pass
+    edited = before.replace("keywords: [加微信,", "keywords: [zorblax, 加微信,", 1)
+    assert edited != before, "the test playbook has no ads keywords to extend"
+    r = await dash.client.post(
+        EDITOR,
+        data={"csrf": csrf, "base": base, "do": "explain", "text": edited, "probe": probe},
+    )
+    assert r.status_code == 200, r.text[:2000]
+    assert "✓ <strong>antispam.enforce</strong>: ads: keyword &#39;zorblax&#39;" in r.text
+    assert dash.playbook.read_text() == before
+    assert dash.bot.runtime.playbooks.default.version == 1
