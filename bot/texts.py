@@ -57,6 +57,11 @@ class Texts:
         return render(self.raw(key), values)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """English count with the right noun: 1 case, 2 cases (`many` for irregular ones)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def merge_catalogues(*catalogues: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for catalogue in catalogues:
