@@ -193,7 +193,8 @@ class ConsoleSession:
             self.write("usage: /as NAME [mod|admin]")
             return
         self.speaker = self._actor(args[0], args[1] if len(args) > 1 else "")
-        role = " (moderator)" if self.speaker.is_moderator else ""
+        speaker = self.speaker
+        role = " (admin)" if speaker.is_admin else " (moderator)" if speaker.is_moderator else ""
         self.write(f"   you are now {self.speaker.display}{role}")
 
     async def _cmd_join(self, args: list[str]) -> None:

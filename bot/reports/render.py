@@ -123,7 +123,7 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
     "dau_mean": {"en": "Daily active (mean)", "zh": "日活（均值）"},
     "wau": {"en": "Weekly active", "zh": "周活"},
     "mau": {"en": "Monthly active", "zh": "月活"},
-    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（DAU/MAU）"},
+    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（日活/月活）"},
     "total_messages": {"en": "Messages", "zh": "消息数"},
     "messages_per_day_mean": {"en": "Messages per day", "zh": "日均消息数"},
     "messages_per_member_week": {

@@ -109,7 +109,7 @@ DEFAULT_SUGGESTIONS: dict[str, dict[str, str]] = {
     "stickiness": {
         "en": "Stickiness (DAU/MAU) is {value}, target {target}: give members a daily reason "
         "to come back — a daily topic, a question of the day or a check-in reminder.",
-        "zh": "粘性（DAU/MAU）为 {value}，目标 {target}：给成员每天回来的理由——每日话题、"
+        "zh": "粘性（日活/月活）为 {value}，目标 {target}：给成员每天回来的理由——每日话题、"
         "每日一问或打卡提醒。",
     },
     "messages_per_member": {
@@ -169,7 +169,7 @@ DEFAULT_SUGGESTIONS: dict[str, dict[str, str]] = {
 }
 
 INDICATOR_NAMES: dict[str, dict[str, str]] = {
-    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（DAU/MAU）"},
+    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（日活/月活）"},
     "messages_per_member": {"en": "Messages per member / week", "zh": "人均周消息数"},
     "newcomer_retention": {"en": "Newcomer 7-day retention", "zh": "新人 7 日留存"},
     "leave_rate": {"en": "Leave rate", "zh": "退群率"},
