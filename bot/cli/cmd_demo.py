@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
 
-from bot.cli.common import fail, run_async
+from bot.cli.common import fail, playbook_option, resolve_playbook, run_async
 
 
 def register(app: typer.Typer) -> None:
@@ -23,9 +23,11 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(
             Path("demo-output"), "--out", "-o", help="folder for the report files and chart images"
         ),
-        playbook: Path = typer.Option(Path("playbooks/default.yaml"), "--playbook", "-p"),
+        playbook: str = playbook_option(),
         db: str = typer.Option(
-            "sqlite:///:memory:", "--db", help="database URL (default: a throw-away in-memory one)"
+            None,
+            "--db",
+            help="database URL (default: OUT/demo.db, made anew each run, for `qunbot report`)",
         ),
         language: str | None = typer.Option(None, "--language", help="report language: en | zh"),
     ) -> None:
@@ -44,14 +46,24 @@ def register(app: typer.Typer) -> None:
             first = date.fromisoformat(start)
         except ValueError:
             fail(f"--start: expected a date such as 2018-10-01, got {start!r}")
-        if not playbook.exists():
-            fail(f"{playbook} does not exist: give a playbook with --playbook")
         if language not in (None, "en", "zh"):
             fail("--language must be en or zh")
+        path = resolve_playbook(playbook)
+        if db is None:
+            out.mkdir(parents=True, exist_ok=True)
+            for old in (out / "demo.db", out / "demo.db-wal", out / "demo.db-shm"):
+                old.unlink(missing_ok=True)
+            db = f"sqlite:///{out / 'demo.db'}"
 
         began = time.perf_counter()
         with console.status("loading the chat corpus (258k messages)…"):
-            corpus = load_corpus()
+            try:
+                corpus = load_corpus()
+            except ModuleNotFoundError:
+                fail(
+                    "the demo replays the chat corpus of the PyPI package chitchat-dataset, "
+                    "which is not installed: pip install 'qunbot[demo]' (or chitchat-dataset)"
+                )
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -67,7 +79,7 @@ def register(app: typer.Typer) -> None:
 
             stats, report, written = run_async(
                 run_demo(
-                    playbook=playbook,
+                    playbook=path,
                     out_dir=out,
                     start=first,
                     weeks=weeks,
@@ -100,5 +112,11 @@ def register(app: typer.Typer) -> None:
         console.print(f"Weekly reports the bot posted to the moderators: {len(stats.weekly_posts)}")
         console.print(Markdown(render_markdown(report)))
         console.print(f"[bold]Files[/] in {out}/ (weekly posts' charts in {out}/weekly/):")
-        for path in written.values():
-            console.print(f"  {path}", highlight=False)
+        for file in written.values():
+            console.print(f"  {file}", highlight=False)
+        last = first + timedelta(days=7 * weeks - 1)
+        console.print(
+            f"See it again, for any period: qunbot report --db {db} --from {first} --to {last}"
+            f"{'' if playbook is None else f' --playbook {path}'}",
+            highlight=False,
+        )

@@ -15,15 +15,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="playbook")
 
     @group.command("check")
-    def check(files: list[Path] = typer.Argument(..., help="playbook YAML files")) -> None:
+    def check(
+        files: list[str] = typer.Argument(
+            ..., help="playbook YAML files, or shipped playbooks by name (default, zh-learning)"
+        ),
+    ) -> None:
         """Validate playbooks; each problem names file, line, column and key."""
         from bot.app import playbook_model
         from bot.playbook import PlaybookInvalid, load_playbook
+        from bot.shipped import shipped_playbook
 
         model = playbook_model()
         bad = 0
         out = Console(highlight=False, soft_wrap=True)
-        for path in files:
+        for name in files:
+            path = Path(name)
+            if not path.exists() and shipped_playbook(name).exists():
+                path = shipped_playbook(name)
             try:
                 playbook = load_playbook(path, model)
             except PlaybookInvalid as exc:

@@ -9,7 +9,35 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import err, fail, run_async
+from bot.cli.common import err, fail, playbook_option, resolve_playbook, run_async
+from bot.texts import plural
+
+REPLAY_HELP = """Feed a file of events through the real pipeline on a simulated clock and print
+each action the bot took as one JSON line. Format and exit codes: docs/replay.md.
+
+\b
+Input: one JSON object per line, in time order, e.g.
+  {"at": "2026-03-02T09:00:00Z", "type": "join", "user": "alice"}
+  {"at": "2026-03-02T09:01:00Z", "type": "message",
+   "user": "alice", "text": "hi"}
+  {"at": "2026-03-02T09:02:00Z", "type": "command", "user": "mod",
+   "roles": ["moderator"], "command": "warn",
+   "args": {"member": "alice", "reason": "spam"}}
+type: message, edit, delete, join, leave, reaction, command, button.
+Optional: channel, message_id, roles, bot, mentions, reply_to, emoji,
+target_user, target_message_id, target_text, custom_id, community.
+
+\b
+Output: one JSON object per action, with the keys
+  at, action, user, channel, rule, reason, text, status
+status: executed, skipped (the platform cannot) or failed.
+
+\b
+Exit codes:
+  0  every line was replayed
+  1  lines were skipped as malformed (named on stderr);
+     --skip-bad accepts them and exits 0
+  2  the file, playbook or database cannot be used"""
 
 
 async def replay_file(
@@ -66,10 +94,10 @@ async def replay_file(
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("replay")
+    @app.command("replay", help=REPLAY_HELP)
     def replay(
         events: Path = typer.Argument(..., help="JSONL file of events, sorted by time"),
-        playbook: Path = typer.Option(Path("playbooks/default.yaml"), "--playbook", "-p"),
+        playbook: str = playbook_option(),
         db: str = typer.Option(
             "sqlite:///:memory:", "--db", help="database URL (default: a throw-away in-memory one)"
         ),
@@ -78,9 +106,10 @@ def register(app: typer.Typer) -> None:
             help="keep the clock running this long after the last "
             "event, e.g. 2d, to see follow-ups",
         ),
+        skip_bad: bool = typer.Option(
+            False, "--skip-bad", help="exit 0 even when malformed lines were skipped"
+        ),
     ) -> None:
-        """Feed a file of events through the real pipeline on a simulated clock and print each
-        action the bot took as one JSON line."""
         from bot.configmodel import parse_duration
 
         if not events.exists():
@@ -89,9 +118,17 @@ def register(app: typer.Typer) -> None:
             drain_for = parse_duration(drain)
         except ValueError as exc:
             fail(f"--drain: {exc}")
-        fed, printed, skipped = run_async(replay_file(events, playbook, db, drain_for))
+        path = resolve_playbook(playbook)
+        fed, printed, skipped = run_async(replay_file(events, path, db, drain_for))
         err.print(
-            f"replayed {fed} events, {printed} actions"
-            + (f", {skipped} lines skipped" if skipped else ""),
+            f"replayed {plural(fed, 'event')}, {plural(printed, 'action')}"
+            + (f", {plural(skipped, 'line')} skipped" if skipped else ""),
             highlight=False,
         )
+        if skipped and not skip_bad:
+            err.print(
+                f"exit code 1: {plural(skipped, 'line was', 'lines were')} skipped (see above); "
+                "fix them, or pass --skip-bad to accept skipped lines",
+                highlight=False,
+            )
+            raise typer.Exit(1)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from bot.cli.common import err, fail, run_async
+from bot.cli.common import err, fail, playbook_option, resolve_playbook, run_async
 
 DEFAULT_DB = "sqlite:///data/qunbot.db"
-DEFAULT_PLAYBOOK = Path("playbooks/default.yaml")
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -26,11 +25,29 @@ def _day(value: str | None, option: str) -> date | None:
 
 def load_playbook_model(path: Path) -> Any:
     from bot.app import playbook_model
+    from bot.playbook import PlaybookInvalid
     from bot.playbook.loader import load_playbook
 
-    if not path.exists():
-        fail(f"{path} does not exist: give the playbook the community runs with (--playbook)")
-    return load_playbook(path, playbook_model())
+    try:
+        return load_playbook(path, playbook_model())
+    except PlaybookInvalid as exc:
+        fail("the playbook is not valid:\n" + str(exc))
+
+
+def check_database(url: str) -> None:
+    """A missing SQLite file is a question of where the data is, not an empty report."""
+    from bot.cli.cmd_run import sqlite_file
+
+    file = sqlite_file(url)
+    if file is None or file.exists():
+        return
+    sessions = sorted(file.parent.glob("console-*.db")) + sorted(Path(".").glob("*/demo.db"))
+    hint = (
+        "; databases found here: " + ", ".join(f"--db sqlite:///{p}" for p in sessions)
+        if sessions
+        else "; run the bot first (`qunbot console`, `qunbot run` or `qunbot demo`)"
+    )
+    fail(f"there is no database at {file} (from --db {url}){hint}", code=1)
 
 
 async def pick_community(store: Any, wanted: str | None) -> Any:
@@ -113,23 +130,25 @@ def register(app: typer.Typer) -> None:
         date_from: str | None = typer.Option(
             None, "--from", help="first local day, e.g. 2026-03-02 (default: last full week)"
         ),
-        date_to: str | None = typer.Option(None, "--to", help="last local day, inclusive"),
+        date_to: str | None = typer.Option(
+            None, "--to", help="last local day, inclusive (today at the latest)"
+        ),
         fmt: str = typer.Option("md", "--format", "-f", help="md | json | png | html"),
         out: Path | None = typer.Option(
             None,
             "--out",
             "-o",
-            help="folder to write files into (png needs one; md/json print "
+            help="folder to write files into (png and html need one; md and json print "
             "to the terminal without it)",
         ),
         db: str = typer.Option(DEFAULT_DB, "--db", help="database URL"),
-        playbook: Path = typer.Option(
-            DEFAULT_PLAYBOOK,
-            "--playbook",
-            "-p",
-            help="the community's playbook (timezone, score settings)",
-        ),
+        playbook: str = playbook_option("the community's playbook (timezone, score settings)"),
         language: str | None = typer.Option(None, "--language", help="en | zh"),
+        simulated: bool = typer.Option(
+            False,
+            "--simulated",
+            help="allow days after today: data of a simulated clock (console /time, replays)",
+        ),
     ) -> None:
         """The community health report (metrics, score, suggestions, charts) for any period."""
         from bot.reports.collect import FORMATS, write_report
@@ -140,13 +159,28 @@ def register(app: typer.Typer) -> None:
         if language not in (None, "en", "zh"):
             fail("--language must be en or zh")
         start, end = _day(date_from, "--from"), _day(date_to, "--to")
-        model = load_playbook_model(playbook)
+        if out is None and fmt in ("png", "html"):
+            fail(f"--format {fmt} writes files: say where with --out FOLDER (e.g. --out reports)")
+        model = load_playbook_model(resolve_playbook(playbook))
         now = datetime.now(UTC)
+        today = now.astimezone(model.community.tz).date()
+        latest = max(d for d in (start, end, today) if d is not None)
+        if latest > today:
+            if not simulated:
+                fail(
+                    f"the period ends {latest}, after today ({today} in "
+                    f"{model.community.timezone}): nothing has happened there yet. Choose days "
+                    "up to today, or add --simulated for data made on a simulated clock "
+                    "(console /time, replays)"
+                )
+            # the simulated clock went past the period: measure it as complete
+            now = datetime.combine(latest + timedelta(days=1), time(), tzinfo=model.community.tz)
+        check_database(db)
         result = run_async(build(db, model, community, start, end, now, language))
-        if out is None and fmt in ("md", "json"):
+        if out is None:
             sys.stdout.write(render_markdown(result) if fmt == "md" else render_json(result) + "\n")
             return
-        folder = out or Path("reports")
+        folder = out
         written = write_report(result, folder, (fmt,))
         for path in written.values():
             err.print(f"wrote {path}", highlight=False, markup=False)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.adapter import Adapter, AdapterStartError
@@ -20,8 +21,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def missing_tokens(cfg: DeploymentConfig) -> list[str]:
+    """One line per enabled platform whose token variable is empty."""
+    wanted = [
+        (name, platform.token_env)
+        for name, platform in (
+            ("Discord", cfg.adapters.discord),
+            ("Telegram", cfg.adapters.telegram),
+        )
+        if platform.enabled
+    ]
+    return [
+        f"{name} is enabled but {env} is empty: export {env}=<your bot token>"
+        for name, env in wanted
+        if not os.environ.get(env, "").strip()
+    ]
+
+
 def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
-    """The enabled platform adapters; a missing token is a ConfigError naming the variable."""
+    """The enabled platform adapters; missing tokens are one ConfigError naming every variable."""
+    missing = missing_tokens(cfg)
+    if missing:
+        raise ConfigError(
+            "enabled platforms have no token (see README, 'Running on Discord and Telegram'):\n  "
+            + "\n  ".join(missing)
+        )
     adapters: dict[str, Adapter] = {}
     if cfg.adapters.discord.enabled:
         from adapters.discord import DiscordAdapter
@@ -65,7 +89,10 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
     return adapters
 
 
-async def serve_main(cfg: DeploymentConfig) -> None:
+async def serve_main(
+    cfg: DeploymentConfig, playbook: Path | None = None, base: Path | None = None
+) -> None:
+    from bot.cli.common import resolve_playbook
     from bot.service import serve
 
     try:
@@ -73,10 +100,15 @@ async def serve_main(cfg: DeploymentConfig) -> None:
     except (AdapterStartError, ValueError) as exc:  # e.g. shard ids outside shard_count
         raise ConfigError(str(exc)) from None
     if cfg.adapters.console.enabled:
-        log.warning("the console adapter runs on its own (`qunbot console`); ignored here")
-    overrides = {(c.platform, c.id): c.playbook for c in cfg.communities}
+        log.info("the console adapter runs on its own (`qunbot console`); ignored here")
+    overrides = {
+        (c.platform, c.id): resolve_playbook(c.playbook, base=base) for c in cfg.communities
+    }
     runtime = await build_runtime(
-        db_url=cfg.database.url, playbook=cfg.playbook, adapters=adapters, overrides=overrides
+        db_url=cfg.database.url,
+        playbook=playbook or resolve_playbook(cfg.playbook, base=base),
+        adapters=adapters,
+        overrides=overrides,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -101,29 +101,112 @@ def _model_at(model: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | N
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _explain(err: dict[str, Any], model: type[BaseModel]) -> str:
+def _shown(value: Any) -> str:
+    r"""A value as the operator wrote it: strings in quotes but without Python's escaping, so a
+    regex reads `'\\d+'` as `'\d+'`, not with doubled backslashes."""
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def _fields(model: type[BaseModel], loc: Sequence[Any]) -> set[str]:
+    owner = _model_at(model, loc) if loc else model
+    return set(owner.model_fields) if owner else set()
+
+
+def _where_it_belongs(
+    model: type[BaseModel], loc: Sequence[Any], previous_key: str | None
+) -> str | None:
+    """An unknown key that is a known key one level up or under the key just above: most
+    likely an indentation slip. Says where it belongs."""
+    key = str(loc[-1])
+    for depth in range(len(loc) - 2, -1, -1):  # the parents' levels, nearest first
+        parent = loc[:depth]
+        if key in _fields(model, parent):
+            where = f"under '{_dotted(parent)}'" if _dotted(parent) else "at the top level"
+            return f"'{key}' belongs {where}: indent it less (like the keys of that level)"
+    if previous_key is not None and key in _fields(model, [*loc[:-1], previous_key]):
+        return f"'{key}' is a key of '{previous_key}' (the key above): indent it under that key"
+    return None
+
+
+# What to do, for pydantic error types whose own message does not say it.
+_TYPE_HINTS = {
+    "string_type": "write text here (in quotes if it looks like a number or a time)",
+    "int_parsing": "write a whole number, such as 3",
+    "int_type": "write a whole number, such as 3",
+    "float_parsing": "write a number, such as 0.5",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "list_type": "write a list: [a, b] or one '- item' per line",
+    "dict_type": "write keys and values here, one 'key: value' per line",
+    "model_type": "write keys and values here, one 'key: value' per line",
+    "literal_error": "write one of the values listed",
+    "enum": "write one of the values listed",
+    "greater_than_equal": "use a bigger value",
+    "less_than_equal": "use a smaller value",
+    "greater_than": "use a bigger value",
+    "less_than": "use a smaller value",
+}
+
+
+def _explain(
+    err: dict[str, Any],
+    model: type[BaseModel],
+    node: yaml.Node | None = None,
+    previous_key: str | None = None,
+) -> str:
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
     loc = err.get("loc", ())
     if kind == "extra_forbidden":
         owner = _model_at(model, loc[:-1]) if loc else None
         known = sorted(owner.model_fields) if owner else []
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        text = f"unknown key {loc[-1]!r}"
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, known, n=1)
+        text = f"unknown key '{key}'"
+        belongs = _where_it_belongs(model, loc, previous_key)
+        if belongs:
+            return f"{text}; {belongs}"
         if hint:
-            text += f"; did you mean {hint[0]!r}?"
+            text += f"; did you mean '{hint[0]}'?"
+        elif _has_cjk(key):
+            text += "; keys are English (only the values can be Chinese)"
         if known:
             text += f" Expected one of: {', '.join(known)}"
         return text
     if kind == "missing":
-        return "this key is required here"
+        return f"this key is required here: add '{loc[-1]}:'" if loc else "a key is missing"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
     given = err.get("input")
+    written = node.value if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(given, int) and isinstance(written, str) and ":" in written:
+        # YAML 1.1 reads an unquoted 9:00 as the base-60 number 540
+        return (
+            f"put it in quotes: '{written}' (unquoted, YAML reads {written} as the number {given})"
+        )
     if kind not in ("value_error",) and not isinstance(given, dict | list) and given is not None:
-        msg += f" (got {given!r})"
+        msg += f" (got {_shown(given)})"
+    if kind in _TYPE_HINTS:
+        msg += f": {_TYPE_HINTS[kind]}"
     return msg
+
+
+def _previous_key(root: yaml.Node | None, loc: Sequence[Any]) -> str | None:
+    """The key written just before loc's last key, in the same mapping."""
+    parent, _ = _node_at(root, loc[:-1])
+    if not isinstance(parent, yaml.MappingNode):
+        return None
+    before = None
+    for key_node, _value in parent.value:
+        if key_node.value == str(loc[-1]):
+            return before
+        before = str(key_node.value)
+    return None
 
 
 def _duplicate_keys(node: yaml.Node | None, file: str, path: str = "") -> list[PlaybookProblem]:
@@ -190,13 +273,22 @@ def parse_playbook(
         problems = []
         for err in exc.errors():
             loc = err.get("loc", ())
+            previous = None
             if err.get("type") == "extra_forbidden" and loc:
                 node = _key_node(root, loc)
+                previous = _previous_key(root, loc)
+                value = None
             else:
-                node, _ = _node_at(root, loc)
+                node, found = _node_at(root, loc)
+                value = node if found else None
             mark = node.start_mark if node is not None else None
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problems.append(PlaybookProblem(file, line, col, _dotted(loc), _explain(err, model)))
+            problems.append(
+                PlaybookProblem(
+                    file, line, col, _dotted(loc), _explain(err, model, value, previous)
+                )
+            )
+        problems.sort(key=lambda p: (p.line, p.column))  # in the order the file reads
         raise PlaybookInvalid(problems) from None
 
 

@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.reports.fonts import FontChoice, chart_fonts, find_cjk_font
 from bot.reports.model import Report
-from bot.reports.score import INDICATOR_NAMES, pick_text
+from bot.reports.score import INDICATOR_NAMES, format_indicator_value, pick_text
 
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -244,8 +244,9 @@ def score_chart(
             color=["#2e9e5b" if (i.quality or 0) >= 0.6 else "#d9534f" for i in indicators],
         )
         for y, indicator in zip(ypos, indicators, strict=True):
+            value = format_indicator_value(indicator.key, indicator.value)
             text = (
-                f"{indicator.points:.1f} / {indicator.max_points:.1f}"
+                f"{indicator.points:.1f} / {indicator.max_points:.1f}  ({value})"
                 if indicator.points is not None
                 else _label(language, "no_data_bar")
             )
@@ -253,7 +254,7 @@ def score_chart(
         ax.set_yticks(list(ypos), names)
         ax.set_xlabel(_label(language, "points"))
         widest = max(i.max_points for i in indicators)
-        ax.set_xlim(0, widest * 1.3)
+        ax.set_xlim(0, widest * 1.5)
         ax.set_title(
             _label(
                 language,

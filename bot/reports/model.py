@@ -370,10 +370,13 @@ class IndicatorScore:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HealthScore:
-    total: float | None  # 0..100, None when no indicator had data
-    grade: str  # grade key, e.g. "healthy"; "no_data" when total is None
+    total: float | None  # 0..100, None when no indicator had data or too little activity
+    grade: str  # grade key, e.g. "healthy"; "no_data" / "not_enough_data" when total is None
     grade_label: str
     indicators: tuple[IndicatorScore, ...]
+    # Why there is no score although there was activity: what is missing, in the report's
+    # language ("6 messages, at least 50 needed").
+    missing: tuple[str, ...] = ()
 
     @property
     def excluded(self) -> tuple[str, ...]:

@@ -123,7 +123,7 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
     "dau_mean": {"en": "Daily active (mean)", "zh": "日活（均值）"},
     "wau": {"en": "Weekly active", "zh": "周活"},
     "mau": {"en": "Monthly active", "zh": "月活"},
-    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（DAU/MAU）"},
+    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（日活/月活）"},
     "total_messages": {"en": "Messages", "zh": "消息数"},
     "messages_per_day_mean": {"en": "Messages per day", "zh": "日均消息数"},
     "messages_per_member_week": {
@@ -207,6 +207,9 @@ def _score_line(report: Report) -> str:
     score = report.score
     label = _t(report, "score") + _t(report, "colon")
     if score.total is None:
+        if score.missing:
+            sep = "；" if report.language == "zh" else "; "
+            return f"{label}{score.grade_label}{_t(report, 'colon')}{sep.join(score.missing)}"
         return f"{label}{score.grade_label}"
     return f"{label}**{score.total:.1f} / 100** · {score.grade_label}"
 
@@ -345,7 +348,7 @@ def render_markdown(report: Report) -> str:
     header = [_t(report, k) for k in ("metric", "this_period", "previous", "change")]
     lines += ["", f"### {_t(report, 'overview')}", "", *_table(header, rows)]
 
-    if report.score.total is not None:
+    if report.score.total is not None or report.score.missing:
         rows = []
         for i in report.score.indicators:
             if i.weight <= 0:
@@ -353,6 +356,8 @@ def render_markdown(report: Report) -> str:
             points = (
                 f"{i.points:.1f} / {i.max_points:.1f}"
                 if i.points is not None
+                else "—"
+                if report.score.missing and i.value is not None
                 else _t(report, "no_data_cell")
             )
             rows.append(
@@ -492,6 +497,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "grade": score.grade,
             "grade_label": score.grade_label,
             "excluded": list(score.excluded),
+            "missing": list(score.missing),
             "renormalised": score.renormalised,
             "indicators": [
                 {

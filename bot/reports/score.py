@@ -23,6 +23,7 @@ from bot.reports.model import (
     Suggestion,
 )
 from bot.templates import check_template, render
+from bot.texts import plural
 
 Language = Literal["en", "zh"]
 
@@ -108,7 +109,7 @@ DEFAULT_SUGGESTIONS: dict[str, dict[str, str]] = {
     "stickiness": {
         "en": "Stickiness (DAU/MAU) is {value}, target {target}: give members a daily reason "
         "to come back — a daily topic, a question of the day or a check-in reminder.",
-        "zh": "粘性（DAU/MAU）为 {value}，目标 {target}：给成员每天回来的理由——每日话题、"
+        "zh": "粘性（日活/月活）为 {value}，目标 {target}：给成员每天回来的理由——每日话题、"
         "每日一问或打卡提醒。",
     },
     "messages_per_member": {
@@ -168,7 +169,7 @@ DEFAULT_SUGGESTIONS: dict[str, dict[str, str]] = {
 }
 
 INDICATOR_NAMES: dict[str, dict[str, str]] = {
-    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（DAU/MAU）"},
+    "stickiness": {"en": "Stickiness (DAU/MAU)", "zh": "粘性（日活/月活）"},
     "messages_per_member": {"en": "Messages per member / week", "zh": "人均周消息数"},
     "newcomer_retention": {"en": "Newcomer 7-day retention", "zh": "新人 7 日留存"},
     "leave_rate": {"en": "Leave rate", "zh": "退群率"},
@@ -195,6 +196,14 @@ class HealthConfig(ConfigModel):
     grades: tuple[GradeConfig, ...] = DEFAULT_GRADES
     no_data_label: LocalizedText = Field(
         default_factory=lambda: {"en": "Not enough data", "zh": "数据不足"}
+    )
+    # Below these, a period is too small to grade: a handful of messages would score
+    # "Thriving" on ratios alone. The report says what is missing instead of a score.
+    min_messages: int = Field(default=50, ge=0)
+    min_members: int = Field(default=5, ge=0)
+    min_active_members: int = Field(default=3, ge=0)
+    not_enough_label: LocalizedText = Field(
+        default_factory=lambda: {"en": "Not enough data yet", "zh": "数据还不够，暂不评分"}
     )
     # An indicator earning less than this share of its points gets a suggestion.
     suggest_below: float = Field(default=0.6, ge=0, le=1)
@@ -244,6 +253,46 @@ def indicator_values(metrics: PeriodMetrics) -> dict[str, float | None]:
     }
 
 
+_MISSING: dict[str, dict[str, str]] = {
+    "messages": {
+        "en": "{value}, at least {minimum} needed",
+        "zh": "消息 {value} 条，至少需要 {minimum} 条",
+    },
+    "members": {
+        "en": "{value}, at least {minimum} needed",
+        "zh": "成员 {value} 人，至少需要 {minimum} 人",
+    },
+    "active": {
+        "en": "{value} posted, at least {minimum} needed",
+        "zh": "发言成员 {value} 人，至少需要 {minimum} 人",
+    },
+}
+_NOUNS = {"messages": "message", "members": "member", "active": "member"}
+
+
+def missing_data(metrics: PeriodMetrics, config: HealthConfig, language: str) -> tuple[str, ...]:
+    """What a period with activity lacks to be graded (empty when it is enough). A figure
+    that was not measured (None) is not held against the period."""
+    if not metrics.has_data:
+        return ()
+    figures = (
+        ("messages", metrics.total_messages, config.min_messages),
+        ("members", metrics.member_count, config.min_members),
+        ("active", metrics.active_members, config.min_active_members),
+    )
+    return tuple(
+        render(
+            pick_text(_MISSING[key], language),
+            {
+                "value": value if language == "zh" else plural(value, _NOUNS[key]),
+                "minimum": minimum,
+            },
+        )
+        for key, value, minimum in figures
+        if value is not None and value < minimum
+    )
+
+
 def quality(value: float, good: float, poor: float) -> float:
     """0 at (or beyond) poor, 1 at (or beyond) good, linear in between; works either direction."""
     return min(1.0, max(0.0, (value - poor) / (good - poor)))
@@ -287,6 +336,18 @@ def compute_score(
         label = pick_text(config.no_data_label, language)
         return HealthScore(
             total=None, grade="no_data", grade_label=label, indicators=tuple(indicators)
+        )
+    missing = missing_data(metrics, config, language)
+    if missing:  # the raw values stay visible; no points, no grade
+        return HealthScore(
+            total=None,
+            grade="not_enough_data",
+            grade_label=pick_text(config.not_enough_label, language),
+            indicators=tuple(
+                IndicatorScore(key=i.key, value=i.value, weight=i.weight, good=i.good, poor=i.poor)
+                for i in indicators
+            ),
+            missing=missing,
         )
     # One decimal, as displayed: the grade must agree with the number people read.
     total = round(sum(i.points or 0.0 for i in indicators), 1)

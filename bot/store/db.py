@@ -9,7 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from bot.shipped import shipped_dir
+
+MIGRATIONS_DIR = shipped_dir("migrations")  # a checkout's migrations/, or the installed copy
 
 
 class StoreError(RuntimeError):

@@ -155,6 +155,50 @@ async def case_rows(
         return [CaseRow(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+async def spam_cases(
+    store: Store, ref: CommunityRef, since: datetime, until: datetime
+) -> list[tuple[str, str, datetime]]:
+    """(user, action, when) of the spam cases opened in [since, until) and not reversed: those
+    of the anti-spam rules and a moderator's /spam."""
+    spam = ModerationCase.rule.like("antispam%") | (ModerationCase.action == "spam")
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(ModerationCase.user_id, ModerationCase.action, ModerationCase.created_at).where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.created_at >= since,
+                ModerationCase.created_at < until,
+                ModerationCase.reversed_at.is_(None),
+                spam,
+            )
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+def without_spam(
+    rows: list[tuple[str, date, int]],
+    hourly: list[tuple[date, int, int]],
+    spam: Iterable[tuple[str, str, datetime]],
+    tz: tzinfo,
+) -> tuple[list[tuple[str, date, int]], list[tuple[date, int, int]]]:
+    """Activity as the community lived it: messages removed as spam do not count, and members
+    punished for spam (timed out, kicked, banned, /spam) count for nothing at all."""
+    punished = {user for user, action, _ in spam if action != "delete"}
+    removed: Counter[tuple[str, date]] = Counter()
+    removed_at: Counter[tuple[date, int]] = Counter()
+    for user, action, when in spam:
+        if action == "delete":
+            local = when.astimezone(tz)
+            removed[(user, local.date())] += 1
+            removed_at[(local.date(), local.hour)] += 1
+    kept = [
+        (user, day, max(0, n - removed[(user, day)]))
+        for user, day, n in rows
+        if user not in punished
+    ]
+    hours = [(day, hour, max(0, n - removed_at[(day, hour)])) for day, hour, n in hourly]
+    return kept, hours
+
+
 async def has_any_activity(store: Store, ref: CommunityRef) -> bool:
     async with store.sessions() as s:
         found = await s.scalar(
@@ -369,6 +413,13 @@ async def period_metrics(
         return PeriodMetrics(**base, period_end=end, coverage="empty")
     bots = await bot_ids(store, ref)
     rows = [r for r in await daily_rows(store, ref, start - _LOOKBACK, end) if r[0] not in bots]
+    lookback, _ = local_bounds(start - _LOOKBACK, end, tz)
+    rows, hourly = without_spam(
+        rows,
+        await hourly_rows(store, ref, start, end),
+        await spam_cases(store, ref, lookback, until),
+        tz,
+    )
     active_days: dict[str, set[date]] = defaultdict(set)
     for user, day, messages in rows:
         if messages > 0:
@@ -381,7 +432,8 @@ async def period_metrics(
     per_user: Counter[str] = Counter()
     for user, day, messages in in_period:
         per_day_messages[day] += messages
-        per_day_posters[day].add(user)
+        if messages > 0:
+            per_day_posters[day].add(user)
         per_user[user] += messages
     dau = tuple(len(per_day_posters[d]) for d in days)
 
@@ -389,7 +441,7 @@ async def period_metrics(
         return len({u for u, d, n in rows if first <= d <= end and n > 0})
 
     grid = [[0] * HOURS for _ in range(WEEKDAYS)]
-    for day, hour, messages in await hourly_rows(store, ref, start, end):
+    for day, hour, messages in hourly:
         grid[day.weekday()][hour] += messages
 
     names = {m.user_id: m.name for m in members}
@@ -407,7 +459,7 @@ async def period_metrics(
         mau=posters(end - timedelta(days=29)),
         messages_per_day=tuple(per_day_messages[d] for d in days),
         dau_per_day=dau,
-        active_members=len(per_user),
+        active_members=sum(1 for n in per_user.values() if n > 0),
         joins=sum(1 for m in members if m.joined_at and since <= m.joined_at < until),
         leaves=sum(1 for m in members if m.left_at and since <= m.left_at < until),
         newcomer_retention_7d=newcomer_retention(members, active_days, since, until, 7, tz),
@@ -416,6 +468,7 @@ async def period_metrics(
         top_contributors=tuple(
             Contributor(names.get(user, user), count, user)
             for user, count in sorted(per_user.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            if count > 0
         ),
         silent_share=silent_shares(members, active_days, end, until),
         moderation=moderation_stats(cases, since, until),

@@ -75,7 +75,7 @@ def compile_operator_regex(pattern: str, *, ignore_case: bool = True) -> Operato
     for construct, description in _UNSUPPORTED:
         if construct.search(pattern):
             raise ValueError(
-                f"regex {pattern!r} uses {description}, which the safe regex engine (RE2) does "
+                f"regex '{pattern}' uses {description}, which the safe regex engine (RE2) does "
                 "not support (it only runs patterns it can match in linear time); "
                 "rewrite it without them"
             )
@@ -89,10 +89,10 @@ def compile_operator_regex(pattern: str, *, ignore_case: bool = True) -> Operato
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise ValueError(f"regex {pattern!r} is not valid: {reason}") from None
+        raise ValueError(f"regex '{pattern}' is not valid: {reason}") from None
     if compiled.search("") is not None:
         raise ValueError(
-            f"regex {pattern!r} matches empty text, so it would match every message; "
+            f"regex '{pattern}' matches empty text, so it would match every message; "
             "make at least one character required (for example use + instead of *)"
         )
     return OperatorRegex(pattern, compiled)

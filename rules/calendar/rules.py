@@ -13,6 +13,7 @@ from bot.events import CommandInvoked, Event, Tick
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import calendar as calendar_store
 from bot.store.calendar import CLAIMED, SKIPPED, NewOccurrence, OccurrenceRow
+from bot.texts import plural
 from rules.calendar.config import CalendarConfig, CalendarEntry
 from rules.calendar.occurrences import (
     iter_occurrences,
@@ -217,7 +218,8 @@ def _find_entry(
 
 
 def _when(view: CommunityView, at: datetime) -> str:
-    return view.local(at).strftime("%a %Y-%m-%d %H:%M")
+    local = view.local(at)
+    return f"{view.texts.weekday(local.weekday())} {local:%Y-%m-%d %H:%M}"
 
 
 def _upcoming(
@@ -250,7 +252,7 @@ def _upcoming(
                 view.texts.get("calendar.paused_list", entries=", ".join(sorted(snap.paused)))
             )
         text = "\n".join(lines)
-    return _reply(event, text, f"listed {len(upcoming)} upcoming post(s)")
+    return _reply(event, text, f"listed {plural(len(upcoming), 'upcoming post')}")
 
 
 def _preview(

@@ -89,7 +89,7 @@ def plan_punishment(
         ))  # fmt: skip
         duration = extra.get("duration_seconds")
         label = f" {format_duration(timedelta(seconds=int(duration)))}" if duration else ""
-        summary.append(f"#{number} {action}{label}")
+        summary.append(f"#{number} {texts.case_type(action)}{texts.duration(label)}")
         return number
 
     patches: list[Patch] = []

@@ -13,6 +13,7 @@ from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import moderation as mod_store
 from bot.store.moderation import CaseDraft, CaseInfo
+from bot.texts import plural
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
     LIFT,
@@ -262,7 +263,7 @@ def reverse(
     patches: list[Patch] = [OpenCases((CaseDraft(
         number=number, user_id=target, action=kind, reason=reason or f"/{kind}",
         actor_id=event.actor.user_id),), now)]  # fmt: skip
-    lines = [f"#{number} {kind} · {target}"]
+    lines = [f"#{number} {texts.case_type(kind)} · {target}"]
     if snap.open_case is not None:
         patches.append(ReverseCase(snap.open_case.number, event.actor.user_id, now))
         lines.append(
@@ -318,7 +319,7 @@ def show_cases(
                     reversed=reversed_note,
                 ))  # fmt: skip
             text = "\n".join(lines)
-        return Decision.act([_reply(event, text)], f"listed {len(snap.cases)} cases")
+        return Decision.act([_reply(event, text)], f"listed {plural(len(snap.cases), 'case')}")
     number = _int(event.args.get("number"))
     case = snap.case
     if case is None:
@@ -482,4 +483,4 @@ def lift_timeouts(event: Tick, cfg: ModerationConfig, snap: Ended, now: datetime
         FinishSteps(snap.step_ids, now),
         MarkLifted(tuple(c.number for c in snap.timeouts), now),
     ]
-    return Decision.act(actions, f"{len(actions)} timeouts ended", patches)
+    return Decision.act(actions, f"{plural(len(actions), 'timeout')} ended", patches)

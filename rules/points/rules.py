@@ -13,6 +13,7 @@ from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
 from bot.store import engagement as q
 from bot.store.engagement import Balance, Credit
+from bot.texts import plural
 from rules.points.common import local_day, local_midnight, say
 from rules.points.config import MessagePoints, PointsConfig, Tier
 from rules.points.ledger import (
@@ -490,9 +491,8 @@ def on_leaderboard(
         texts.get("points.leaderboard_line", position=i, member=snap.names[u], points=p)
         for i, (u, p) in enumerate(snap.rows, 1)
     ]
-    return Decision.act(
-        [_reply(ev, "\n".join(lines))], f"leaderboard ({snap.period}, {len(snap.rows)} members)"
-    )
+    shown = plural(len(snap.rows), "member")
+    return Decision.act([_reply(ev, "\n".join(lines))], f"leaderboard ({snap.period}, {shown})")
 
 
 # -- the shop ------------------------------------------------------------------------------------
@@ -691,8 +691,8 @@ def on_tiers(ev: Tick, cfg: PointsConfig, snap: TierSnapshot, now: datetime) -> 
             tiers.text,
             "points.tier_promoted",
             tier=ladder[target].name,
-            member=", ".join(m.name or m.user_id for m in members),
-            members=", ".join(m.name or m.user_id for m in members),
+            member=view.texts.join([m.name or m.user_id for m in members]),
+            members=view.texts.join([m.name or m.user_id for m in members]),
         )
         actions.insert(
             0,

@@ -127,7 +127,10 @@ def test_replay_reports_broken_lines_and_keeps_going(tmp_path):
     result = CliRunner().invoke(
         build_app(), ["replay", str(events), "--playbook", str(ROOT / "playbooks/default.yaml")]
     )
-    assert result.exit_code == 0
+    assert result.exit_code == 1, "skipped lines are a failure unless accepted"
+    assert "--skip-bad" in result.output
+    accepted = CliRunner().invoke(build_app(), ["replay", str(events), "--skip-bad"])
+    assert accepted.exit_code == 0 and "4 lines skipped" in accepted.output
     assert "e.jsonl:1: not valid JSON" in result.output
     assert "e.jsonl:2:" in result.output and "ISO-8601" in result.output
     assert "e.jsonl:3:" in result.output and 'unknown "type"' in result.output
