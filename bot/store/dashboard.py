@@ -18,7 +18,7 @@ from bot.store.models_moderation import ModerationCase
 from bot.store.models_web import WebToken
 from bot.store.moderation import CaseInfo
 from bot.store.moderation import _info as _case_info
-from bot.store.store import CommunityRef, MemberInfo, Store
+from bot.store.store import CommunityRef, MemberInfo, Store, audit_dict
 from bot.store.store import _member_info as _member_row
 
 # -- credentials -------------------------------------------------------------------------------
@@ -395,17 +395,9 @@ def _redacted(text: str | None) -> str | None:
 
 
 def _audit_dict(r: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": r.at,
-        "rule": r.rule,
-        "action": r.action,
-        "status": r.status,
-        "target_user": r.target_user,
-        "channel": r.channel,
-        "reason": r.reason,
-        "text": _redacted(r.text),
-        "detail": r.detail,
-    }
+    row = audit_dict(r)
+    row["text"] = _redacted(row["text"])
+    return row
 
 
 def _like(text: str) -> str:

@@ -105,6 +105,21 @@ def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
     )
 
 
+def audit_dict(r: AuditEntry) -> dict[str, Any]:
+    """One audit row as the audit log and the dashboard show it."""
+    return {
+        "at": r.at,
+        "rule": r.rule,
+        "action": r.action,
+        "status": r.status,
+        "target_user": r.target_user,
+        "channel": r.channel,
+        "reason": r.reason,
+        "text": r.text,
+        "detail": r.detail,
+    }
+
+
 def _step_info(row: PendingStep) -> StepInfo:
     return StepInfo(row.id, row.user_id, row.kind, row.key, row.due_at, dict(row.payload or {}))
 
@@ -534,20 +549,7 @@ class Store:
                 .scalars()
                 .all()
             )
-        return [
-            {
-                "at": r.at,
-                "rule": r.rule,
-                "action": r.action,
-                "status": r.status,
-                "target_user": r.target_user,
-                "channel": r.channel,
-                "reason": r.reason,
-                "text": r.text,
-                "detail": r.detail,
-            }
-            for r in reversed(rows)
-        ]
+        return [audit_dict(r) for r in reversed(rows)]
 
     # -- pending steps -------------------------------------------------------------------------
 
