@@ -61,6 +61,8 @@ class MessagePosted(Event):
     mentions: tuple[str, ...] = ()
     attachments: int = 0
     is_forward: bool = False
+    forwarded_from: str | None = None  # the channel or chat a forward came from, when known
+    sender_chat: str | None = None  # posted as a channel or group (Telegram), not as a person
 
     @property
     def user_id(self) -> str:

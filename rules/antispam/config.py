@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from bot.configmodel import ConfigModel, Duration, SectionConfig, TemplateText
+from rules.antispam.adscore import Ads
 from rules.antispam.classifier import ClassifierSettings
 from rules.antispam.keywords import KeywordMatcher
 from rules.antispam.safe_regex import OperatorRegex, compile_operator_regex
@@ -104,6 +105,10 @@ class Newcomer(ConfigModel):
     media: bool = False
     mentions: bool = False
     forwards: bool = True
+    # forwards from these channels are fine (ids or names as the platform gives them)
+    trusted_channels: list[str] = Field(default_factory=list)
+    media_only: bool = False  # a first message that is only a picture/file (QR-code ads)
+    as_channel: bool = False  # a message posted as a channel (Telegram sender_chat)
 
 
 class Triggers(ConfigModel):
@@ -118,6 +123,7 @@ class Triggers(ConfigModel):
     repeated_chars: RepeatedChars | None = None
     newcomer: Newcomer | None = None
     classifier: bool = False  # the learned spam classifier (see `classifier:` of the section)
+    ads: Ads | None = None  # scored contact solicitations + scam lexicon (docs/antispam.md)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in type(self).model_fields)

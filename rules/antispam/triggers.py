@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
+from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
 from rules.antispam.config import SpamRule
 from rules.antispam.normalize import Normalized, normalize
@@ -150,6 +151,17 @@ def check(
             return f"regex {regex.pattern!r} matched {_short(norm.folded[span[0] : span[1]])!r}", []
     if rule.regexes:
         misses.append("no regex match")
+    if t.ads:
+        scored = ad_score(
+            t.ads,
+            norm,
+            messages_before=ctx.messages_before,
+            is_forward=event.is_forward,
+            forwarded_from=event.forwarded_from,
+        )
+        if scored.fires:
+            return scored.explain(), []
+        misses.append(scored.explain())
     if t.caps:
         letters = _LETTER.findall(text)
         cased = [c for c in letters if c.lower() != c.upper()]
@@ -200,8 +212,14 @@ def _newcomer_breach(
         return f"newcomer link ({when})"
     if cfg.media and event.attachments:
         return f"newcomer media ({when})"
+    if cfg.media_only and event.attachments and not event.text.strip():
+        return f"newcomer media-only message ({when})"
     if cfg.mentions and mention_count(event):
         return f"newcomer mention ({when})"
     if cfg.forwards and event.is_forward:
-        return f"newcomer forward ({when})"
+        source = event.forwarded_from
+        if source is None or source not in cfg.trusted_channels:
+            return f"newcomer forward from {source or 'an unknown source'} ({when})"
+    if cfg.as_channel and event.sender_chat:
+        return f"newcomer posting as a channel ({event.sender_chat}, {when})"
     return None

@@ -1,0 +1,275 @@
+"""The `ads` trigger: contact solicitations, the scam lexicon and disguise, scored together.
+
+No single word decides. Each piece of evidence adds its weight (the playbook sets them):
+
+- contact signals (`rules.antispam.contact`): a handle with an id (an evasive handle such as
+  ``vx`` / ``薇`` / ``扣扣`` weighs more than ``微信``), a verb before a handle (加 / add), a
+  phone number, a premium-rate number, an SMS short code, "scan the QR code", "DM me", "join
+  the group";
+- lexicon categories (`rules.antispam.lexicon`): a category's first strong phrase is worth its
+  weight, each further one half of it (at most twice the weight in all); weak topic words a
+  quarter each (at most half);
+- disguise: zero-width characters, full-width letters, look-alike letters of another script,
+  Chinese spelled out with separators, an id written in pieces;
+- who speaks: in a member's first messages evidence counts a little more (`newcomer`), and a
+  forward from a channel nobody trusts is evidence; a long-standing member's score is
+  multiplied by `established_factor`, so "我们的微信群周五开会" or "add me on WeChat after the
+  meetup" from a regular never reaches the threshold.
+
+The message fires the trigger when the total reaches `threshold`; the reason lists every part,
+so `/automod explain` and `qunbot playbook explain` show which category and handle matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, NonNegativeInt, PrivateAttr, confloat, model_validator
+
+from bot.configmodel import ConfigModel
+from rules.antispam.contact import Signal, find_contacts
+from rules.antispam.lexicon import LANGUAGES, Lexicon, Strength, builtin, builtin_categories
+from rules.antispam.normalize import Normalized, normalize
+
+Weight = confloat(ge=0, le=10)  # type: ignore[valid-type]
+
+DEFAULT_WEIGHTS = {
+    "finance": 0.6,
+    "cash_out": 0.7,
+    "exam": 0.6,
+    "part_time": 0.6,
+    "gambling": 0.7,
+    "invoices": 0.9,
+    "adult": 0.7,
+    "crypto": 0.6,
+    "giveaway": 0.5,
+    "grey_services": 0.6,
+}
+
+
+def _word(word: str) -> str:
+    if not normalize(word).compact:
+        raise ValueError(f"word {word!r} has no letters or digits to match")
+    return word
+
+
+Word = Annotated[str, AfterValidator(_word)]
+
+
+class AdCategory(ConfigModel):
+    """One lexicon category as the playbook sets it."""
+
+    enabled: bool = True
+    weight: Weight | None = None  # type: ignore[valid-type]  # None: the shipped weight (0.6)
+    words: list[Word] = Field(default_factory=list)  # strong phrases added to the shipped ones
+    weak_words: list[Word] = Field(default_factory=list)
+    builtin_words: bool = True  # false: only the words listed here
+
+
+class ContactWeights(ConfigModel):
+    handle_with_id: Weight = 0.6  # type: ignore[valid-type]  # 微信 abc123, WhatsApp +44...
+    evasive_handle_with_id: Weight = 0.8  # type: ignore[valid-type]  # vx / 薇 / 扣扣 + id
+    handle: Weight = 0.2  # type: ignore[valid-type]  # a verb before a handle: 加微信, add me on
+    phone: Weight = 0.4  # type: ignore[valid-type]  # a mobile or long phone number
+    premium_number: Weight = 0.6  # type: ignore[valid-type]  # 09xx / 087x premium-rate lines
+    short_code: Weight = 0.5  # type: ignore[valid-type]  # "txt WIN to 87121"
+    qr_code: Weight = 0.5  # type: ignore[valid-type]  # 扫码进群, scan the QR code
+    private_chat: Weight = 0.4  # type: ignore[valid-type]  # 私我, 私聊, DM me
+    join_group: Weight = 0.3  # type: ignore[valid-type]  # 进群, 群满了
+    disguise: Weight = 0.3  # type: ignore[valid-type]  # zero-width, full-width, look-alikes
+    newcomer: Weight = 0.2  # type: ignore[valid-type]  # in a first message, with other evidence
+    forward: Weight = 0.4  # type: ignore[valid-type]  # a newcomer forwards from an unknown channel
+
+
+class Ads(ConfigModel):
+    """Scored detection of ads and scams (see the module docstring)."""
+
+    threshold: confloat(gt=0) = 1.0  # type: ignore[valid-type]
+    languages: list[Literal["zh", "en"]] = Field(default_factory=lambda: list(LANGUAGES))
+    # category name -> settings; shipped categories not listed are on with their shipped weight.
+    # A new name with words is a category of your own.
+    categories: dict[str, AdCategory] = Field(default_factory=dict)
+    contact: ContactWeights = Field(default_factory=ContactWeights)
+    first_messages: NonNegativeInt = 3  # "newcomer" evidence in a member's first N messages
+    established_after: NonNegativeInt = 50  # a member with more messages than this ...
+    established_factor: confloat(ge=0, le=1) = 0.5  # type: ignore[valid-type]  # ... scores x this
+    trusted_channels: list[str] = Field(default_factory=list)  # forwards from these are fine
+
+    _lexicon: Lexicon | None = PrivateAttr(default=None)
+    _weights: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_categories(self) -> Ads:
+        shipped = set(builtin_categories())
+        for name, category in self.categories.items():
+            if name not in shipped and not (category.words or category.weak_words):
+                raise ValueError(
+                    f"category {name!r} is not shipped ({', '.join(sorted(shipped))}); "
+                    "a category of your own needs words"
+                )
+        return self
+
+    def model_post_init(self, context: Any) -> None:
+        entries: list[tuple[str, Strength, str]] = []
+        weights: dict[str, float] = {}
+        names = dict.fromkeys([*builtin_categories(), *self.categories])
+        for name in names:
+            setting = self.categories.get(name, AdCategory())
+            if not setting.enabled:
+                continue
+            weights[name] = (
+                setting.weight if setting.weight is not None else DEFAULT_WEIGHTS.get(name, 0.6)
+            )
+            if setting.builtin_words:
+                for language in self.languages:
+                    shipped = builtin(language).get(name, {})
+                    entries += [(name, "strong", w) for w in shipped.get("strong", ())]
+                    entries += [(name, "weak", w) for w in shipped.get("weak", ())]
+            entries += [(name, "strong", w) for w in setting.words]
+            entries += [(name, "weak", w) for w in setting.weak_words]
+        self._lexicon = Lexicon(entries)
+        self._weights = weights
+
+    @property
+    def lexicon(self) -> Lexicon:
+        assert self._lexicon is not None
+        return self._lexicon
+
+    @property
+    def category_weights(self) -> dict[str, float]:
+        return dict(self._weights)
+
+
+# --- disguise -----------------------------------------------------------------------------
+
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # not ，！：
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\u00ad\u034f\u180e]")
+_CJK = "\u4e00-\u9fff"
+_SPELLED_OUT = re.compile(rf"[{_CJK}][^\w\s]{{1,2}}[{_CJK}][^\w\s]{{1,2}}[{_CJK}]")
+_SPACED_OUT = re.compile(rf"(?:[{_CJK}] ){{3,}}[{_CJK}]")
+_LATIN = re.compile(r"[a-zA-Z]")
+_OTHER_SCRIPT = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_WORD = re.compile(r"\w+")
+
+
+def disguises(norm: Normalized) -> list[str]:
+    """How the message hides what it says (empty for ordinary text). Cheap: a few searches."""
+    original = norm.original
+    if original.isascii():
+        return []
+    found = []
+    if _INVISIBLE.search(original):
+        found.append("invisible characters")
+    if _FULL_WIDTH.search(original):
+        found.append("full-width letters")
+    if _OTHER_SCRIPT.search(original) and any(
+        _LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in _WORD.findall(original)
+    ):
+        found.append("look-alike letters of another script")
+    if _SPELLED_OUT.search(original) or _SPACED_OUT.search(original):
+        found.append("characters spelled out with separators")
+    return found
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    what: str  # "contact", a category name, "disguise", "newcomer", "forward"
+    detail: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class AdScore:
+    total: float
+    threshold: float
+    parts: tuple[Part, ...]
+    factor: float = 1.0  # < 1 for an established member
+
+    @property
+    def fires(self) -> bool:
+        return self.total >= self.threshold
+
+    @cached_property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(p.what for p in self.parts if p.what not in _NOT_CATEGORIES)
+
+    def explain(self) -> str:
+        if not self.parts:
+            return "no ad evidence"
+        parts = ", ".join(f"{p.what} {p.detail} (+{p.weight:.2f})" for p in self.parts)
+        established = (
+            f", × {self.factor:g} for a long-standing member" if self.factor != 1.0 else ""
+        )
+        return f"ad score {self.total:.2f} (threshold {self.threshold:g}): {parts}{established}"
+
+
+def _outermost(words: list[str]) -> list[str]:
+    """Drop words found only as part of a longer one (无视黑白户 counts once, not twice)."""
+    return [w for w in words if not any(w != o and w in o for o in words)]
+
+
+_NOT_CATEGORIES = frozenset({"contact", "disguise", "newcomer", "forward"})
+
+
+def score(
+    cfg: Ads,
+    norm: Normalized,
+    *,
+    messages_before: int,
+    is_forward: bool = False,
+    forwarded_from: str | None = None,
+) -> AdScore:
+    """The ad score of one normalized message by a member with `messages_before` messages."""
+    parts: list[Part] = []
+    weights = cfg.contact
+    by_kind: dict[str, Signal] = {}
+    disguise = disguises(norm)
+    for signal in find_contacts(norm):
+        if signal.kind == "disguise":
+            disguise.append(signal.detail)
+            continue
+        by_kind.setdefault(signal.kind, signal)
+    if "evasive_handle_with_id" in by_kind:
+        by_kind.pop("handle_with_id", None)
+    for kind, signal in by_kind.items():
+        weight = getattr(weights, kind)
+        if weight:
+            parts.append(Part("contact", f"{kind.replace('_', ' ')}: {signal.detail}", weight))
+    hits = cfg.lexicon.find(norm)
+    if hits:
+        by_category: dict[str, dict[str, list[str]]] = {}
+        for hit in hits:
+            by_category.setdefault(hit.category, {"strong": [], "weak": []})[hit.strength].append(
+                hit.word
+            )
+        for category, found in by_category.items():
+            weight = cfg.category_weights.get(category, 0.0)
+            strong, weak = _outermost(found["strong"]), _outermost(found["weak"])
+            weak = [w for w in weak if not any(w in s for s in strong)]
+            value = min(weight * (1 + 0.5 * (len(strong) - 1)), 2 * weight) if strong else 0.0
+            value += min(0.25 * weight * len(weak), 0.5 * weight)
+            if value:
+                parts.append(Part(category, "'" + "', '".join(strong + weak) + "'", value))
+    if disguise and weights.disguise and parts or disguise and weights.disguise and len(disguise) >= 2:
+        parts.append(Part("disguise", "; ".join(dict.fromkeys(disguise)), weights.disguise))
+    early = messages_before < cfg.first_messages
+    if early and is_forward and weights.forward and forwarded_from not in cfg.trusted_channels:
+        source = f" from {forwarded_from}" if forwarded_from else ""
+        parts.append(Part("forward", f"in a first message{source}", weights.forward))
+    if early and parts and weights.newcomer:
+        parts.append(Part("newcomer", f"message {messages_before + 1}", weights.newcomer))
+    total = sum(p.weight for p in parts)
+    factor = 1.0
+    if messages_before > cfg.established_after:
+        factor = cfg.established_factor
+        total *= factor
+    return AdScore(round(total, 4), cfg.threshold, tuple(parts), factor)
+
+
+__all__ = ["AdCategory", "AdScore", "Ads", "ContactWeights", "Part", "disguises", "score"]

@@ -1,0 +1,243 @@
+"""Contact solicitations as spammers really write them: a handle word (微信, its homophones and
+abbreviations 威信 / 薇 / v信 / vx / wx, QQ / 扣扣 / 企鹅 / q群, 飞机 / TG, WhatsApp, ...)
+followed by an id, phone numbers, "scan the QR code to join", and invitations to a private chat.
+
+Everything works on the forms `normalize` already built (full-width folded, look-alikes folded,
+zero-width characters gone, runs of single characters glued: ``z y 1 2 3`` reads ``zy123``); the
+id after a handle is joined back from short pieces (``qun 123 456``) and Chinese numerals
+(``一二三四五六``). One Aho-Corasick pass over the spaced form finds the handle words; the rest
+runs only where one was found, so a message without any costs one automaton pass and a few
+`in` tests.
+
+`find_contacts` returns *signals*, not a verdict: `rules.antispam.adscore` weighs them with the
+scam lexicon and who is talking (a long-standing member saying "我们的微信群周五开会" is not
+an advertiser).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from rules.antispam.normalize import Normalized, normalize
+
+# Handle words. "evasive" ones are what honest members rarely type (homophones, abbreviations,
+# emoji): they weigh more than the plain names. Single letters only count after a verb (加q).
+PLAIN_HANDLES = (
+    "微信", "qq", "wechat", "weixin", "telegram", "whatsapp", "skype", "snapchat", "kik",
+    "电报", "line号", "微信号", "qq号", "qq群", "微信群",
+)  # fmt: skip
+EVASIVE_HANDLES = (
+    "威信", "薇信", "维信", "徽信", "卫星", "魏信", "微芯", "v信", "vx", "wx", "vx号", "wei信",
+    "薇", "绿泡泡", "扣扣", "叩叩", "抠抠", "企鹅", "企鹅号", "q群", "扣群", "飞机", "纸飞机",
+    "飞机号", "tg", "tg号", "whatsap", "wa号", "v", "q", "加v", "加q",
+)  # fmt: skip
+SINGLE_LETTER = frozenset({"v", "q"})
+# Emoji spammers use as handles; normalization drops them (they are not letters), so they are
+# looked for in the folded text.
+EMOJI_HANDLES = {"🐧": "🐧(QQ)", "✈": "✈(Telegram)", "🛩": "🛩(Telegram)", "💬": "💬"}
+
+VERBS = frozenset({
+    "加", "添加", "家", "嘉", "联系", "联系我", "私", "找", "找我", "搜", "搜索", "戳", "扫", "+",
+    "加我", "加个", "加下", "加一下", "请加", "速加", "可加", "直接加", "有意加", "加好友",
+    "add", "contact", "text", "message", "dm", "ping", "reach", "hit",
+})  # fmt: skip
+# Tokens that may sit between a handle and its id ("微信号：", "QQ群号是", "telegram id @")
+FILLERS = frozenset({
+    "号", "码", "号码", "是", "为", "搜", "加", "我", "的", "群", "群号", "私", "聊", "联", "系",
+    "备", "注", "同", "步", "id", "is", "me", "at", "on", "my", "handle", "number", "no", "nr",
+    "account", "user", "username", "群聊", "号是",
+})  # fmt: skip
+_CN_DIGITS = {
+    "零": "0", "〇": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+    "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "叁": "3", "肆": "4", "伍": "5",
+    "陆": "6", "柒": "7", "捌": "8", "玖": "9", "幺": "1",
+}  # fmt: skip
+_ASCII_ALNUM = re.compile(r"[a-z0-9]+")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[a-z]")
+# English words that follow a handle in ordinary talk and are not ids
+_NOT_IDS = frozenset({
+    "group", "groups", "after", "before", "later", "today", "tonight", "tomorrow", "please",
+    "thanks", "chat", "chats", "channel", "account", "works", "doesnt", "message", "messages",
+    "meeting", "about", "instead", "because", "where", "there", "their", "which", "would",
+    "could", "should", "video", "voice", "call", "calls", "first", "again", "still", "since",
+    "people", "users", "sticker", "stickers", "pay", "payment", "official", "number", "contact",
+})  # fmt: skip
+
+PHONE_CN = re.compile(r"(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)")
+PHONE_ANY = re.compile(r"(?<!\d)\d{10,13}(?!\d)")
+PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|87\d{8,9}|8[0-9]{9})(?!\d)")  # UK premium / 08xx
+SHORT_CODE = re.compile(r" (?:text|txt|send|reply|sms|msg)(?: [a-z0-9]+){0,4} to \d{4,6} ")
+QR_STRONG = (
+    "扫码进群", "扫码入群", "扫码加", "扫码领", "扫码关注", "扫描二维码", "扫一扫", "长按识别",
+    "长按二维码", "识别二维码", "识别图中", "见图扫码", "扫码", "二维码进群",
+)  # fmt: skip
+QR_EN = re.compile(r" (?:scan (?:the |this |my )?qr(?: code)?|qr code to join|scan to join) ")
+PRIVATE_ZH = (
+    "私我", "私聊我", "私信我", "滴滴我", "敲我", "戳我", "详情私", "详聊", "私聊详谈", "私聊了解",
+    "私信了解", "有意私", "需要的私", "看我主页", "主页联系", "加我详聊", "来撩", "找我领",
+    "私聊", "私信", "加好友",
+)  # fmt: skip
+PRIVATE_EN = re.compile(
+    r" (?:dm|pm|inbox|message|text|contact|hit) me"
+    r"(?: (?:now|asap|privately|directly|for|on|via|up))? "
+    r"| (?:send|drop) me a (?:dm|pm|message) | for more info (?:dm|pm) "
+)
+JOIN_GROUP = ("进群", "加群", "入群", "拉你进", "拉群", "群满了", "进裙", "加裙", "免费进群")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One piece of evidence: its kind (weighted by the playbook) and what matched, in words."""
+
+    kind: str  # handle_with_id | evasive_handle_with_id | handle | phone | premium_number |
+    #            short_code | qr_code | private_chat | join_group | disguise
+    detail: str
+
+
+def _key(word: str) -> str:
+    return normalize(word).spaced
+
+
+@cache
+def _handles() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in PLAIN_HANDLES:
+        automaton.add_word(_key(word), (_key(word), word, False))
+    for word in EVASIVE_HANDLES:
+        key = _key(word)
+        if key.strip():
+            automaton.add_word(key, (key, word, True))
+    automaton.make_automaton()
+    return automaton
+
+
+@cache
+def _phrases() -> ahocorasick.Automaton:
+    """Chinese QR / private-chat / join phrases, matched on the compact form."""
+    automaton = ahocorasick.Automaton()
+    for kind, words in (("qr_code", QR_STRONG), ("private_chat", PRIVATE_ZH),
+                        ("join_group", JOIN_GROUP)):  # fmt: skip
+        for word in words:
+            key = normalize(word).compact
+            automaton.add_word(key, (kind, word))
+    automaton.make_automaton()
+    return automaton
+
+
+def _id_after(tail: list[str], cjk_context: bool) -> tuple[str, int] | None:
+    """The id-like token at the start of `tail` (fillers skipped, short pieces joined), and how
+    many pieces it was joined from; None when what follows is not an id."""
+    i = 0
+    while i < len(tail) and i < 4 and tail[i] in FILLERS:
+        i += 1
+    pieces: list[str] = []
+    while i < len(tail) and len(pieces) < 8:
+        token = tail[i]
+        if token in _CN_DIGITS:
+            digits = ""
+            while i < len(tail) and tail[i] in _CN_DIGITS:
+                digits += _CN_DIGITS[tail[i]]
+                i += 1
+            if len(digits) < 4 and not pieces:
+                return None
+            pieces.append(digits)
+            continue
+        if not _ASCII_ALNUM.fullmatch(token):
+            break
+        if pieces and len(token) > 4 and len(pieces[-1]) > 4:
+            break  # two long words: not pieces of one id
+        pieces.append(token)
+        i += 1
+        if sum(map(len, pieces)) >= 32:
+            break
+    if not pieces:
+        return None
+    ident = "".join(pieces)
+    digits = len(_DIGIT.findall(ident))
+    letters = len(_LETTER.findall(ident))
+    if len(ident) < 5:
+        return None
+    if digits >= 3 or (digits and letters):
+        return ident, len(pieces)
+    if cjk_context and letters >= 5 and ident not in _NOT_IDS:
+        return ident, len(pieces)  # a latin word right after 微信 in Chinese text is an id
+    return None
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def find_contacts(norm: Normalized) -> list[Signal]:
+    """Every contact signal in a normalized message (in the order they were found)."""
+    spaced = norm.spaced
+    signals: list[Signal] = []
+    cjk = _has_cjk(norm.compact)
+    seen_ids: set[str] = set()
+    for end, (key, word, evasive) in _handles().iter(spaced):
+        start = end + 1 - len(key)
+        before = spaced[max(0, start - 12) : start + 1].split()
+        verb = bool(before) and (
+            before[-1] in VERBS
+            or "".join(before[-2:]) in VERBS
+            or (word.isascii() and any(b in VERBS for b in before[-3:]))
+        )
+        if word in SINGLE_LETTER and not verb:
+            continue
+        tail = spaced[end : end + 120].split()
+        found = _id_after(tail, cjk)
+        shown = word.upper() if word.isascii() else word
+        if found is None:
+            if verb:
+                signals.append(Signal("handle", f"{'加' if cjk else 'add'} {shown}"))
+            continue
+        ident, pieces = found
+        if ident in seen_ids:
+            continue
+        seen_ids.add(ident)
+        if verb:
+            signals.append(Signal("handle", f"{'加' if cjk else 'add'} {shown}"))
+        kind = "evasive_handle_with_id" if evasive else "handle_with_id"
+        signals.append(Signal(kind, f"{shown} → {ident}"))
+        if pieces >= 3:
+            signals.append(Signal("disguise", f"id {ident} written in {pieces} pieces"))
+    folded = norm.folded
+    for emoji, shown in EMOJI_HANDLES.items():
+        if emoji in folded:
+            at = folded.index(emoji) + len(emoji)
+            found = _id_after(normalize(folded[at : at + 60]).spaced.split(), True)
+            if found:
+                signals.append(Signal("evasive_handle_with_id", f"{shown} → {found[0]}"))
+    compact = norm.compact
+    if _DIGIT.search(compact):
+        premium = PREMIUM.search(compact)
+        phone = PHONE_CN.search(compact) or PHONE_ANY.search(compact)
+        if premium:
+            signals.append(Signal("premium_number", premium.group()))
+        elif phone and phone.group() not in seen_ids:
+            signals.append(Signal("phone", phone.group()))
+        code = SHORT_CODE.search(spaced)
+        if code:
+            signals.append(Signal("short_code", code.group().strip()))
+    if cjk:
+        kinds: set[str] = set()
+        for _, (kind, word) in _phrases().iter(compact):
+            if kind not in kinds:
+                kinds.add(kind)
+                signals.append(Signal(kind, word))
+    else:
+        qr = QR_EN.search(spaced)
+        if qr:
+            signals.append(Signal("qr_code", qr.group().strip()))
+    private = PRIVATE_EN.search(spaced)
+    if private:
+        signals.append(Signal("private_chat", private.group().strip()))
+    return signals
+
+
+__all__ = ["Signal", "find_contacts"]
