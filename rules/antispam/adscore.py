@@ -74,13 +74,14 @@ class ContactWeights(ConfigModel):
     evasive_handle_with_id: Weight = 0.8  # type: ignore[valid-type]  # vx / 薇 / 扣扣 + id
     handle: Weight = 0.2  # type: ignore[valid-type]  # a verb before a handle: 加微信, add me on
     phone: Weight = 0.4  # type: ignore[valid-type]  # a mobile or long phone number
-    premium_number: Weight = 0.6  # type: ignore[valid-type]  # 09xx / 087x premium-rate lines
-    short_code: Weight = 0.5  # type: ignore[valid-type]  # "txt WIN to 87121"
+    premium_number: Weight = 0.9  # type: ignore[valid-type]  # 09xx / 087x premium-rate lines
+    short_code: Weight = 0.8  # type: ignore[valid-type]  # "txt WIN to 87121"
     qr_code: Weight = 0.5  # type: ignore[valid-type]  # 扫码进群, scan the QR code
     private_chat: Weight = 0.4  # type: ignore[valid-type]  # 私我, 私聊, DM me
     join_group: Weight = 0.3  # type: ignore[valid-type]  # 进群, 群满了
+    call_to_action: Weight = 0.2  # type: ignore[valid-type]  # 有意者, 名额有限, link in bio
     disguise: Weight = 0.3  # type: ignore[valid-type]  # zero-width, full-width, look-alikes
-    newcomer: Weight = 0.2  # type: ignore[valid-type]  # in a first message, with other evidence
+    newcomer: Weight = 0.35  # type: ignore[valid-type]  # in a first message, with other evidence
     forward: Weight = 0.4  # type: ignore[valid-type]  # a newcomer forwards from an unknown channel
 
 
@@ -204,7 +205,7 @@ class AdScore:
             return "no ad evidence"
         parts = ", ".join(f"{p.what} {p.detail} (+{p.weight:.2f})" for p in self.parts)
         established = (
-            f", × {self.factor:g} for a long-standing member" if self.factor != 1.0 else ""
+            f"; contact and disguise × {self.factor:g} for a long-standing member" if self.factor != 1.0 else ""
         )
         return f"ad score {self.total:.2f} (threshold {self.threshold:g}): {parts}{established}"
 
@@ -256,7 +257,7 @@ def score(
             value += min(0.25 * weight * len(weak), 0.5 * weight)
             if value:
                 parts.append(Part(category, "'" + "', '".join(strong + weak) + "'", value))
-    if disguise and weights.disguise and parts or disguise and weights.disguise and len(disguise) >= 2:
+    if disguise and weights.disguise and (parts or len(disguise) >= 2):
         parts.append(Part("disguise", "; ".join(dict.fromkeys(disguise)), weights.disguise))
     early = messages_before < cfg.first_messages
     if early and is_forward and weights.forward and forwarded_from not in cfg.trusted_channels:
@@ -267,8 +268,10 @@ def score(
     total = sum(p.weight for p in parts)
     factor = 1.0
     if messages_before > cfg.established_after:
+        # members share contacts and talk about loans; what they say counts less (the scam
+        # lexicon's strong phrases too: a compromised account still reads like an ad)
         factor = cfg.established_factor
-        total *= factor
+        total = sum(p.weight * (1.0 if p.what in cfg.category_weights else factor) for p in parts)
     return AdScore(round(total, 4), cfg.threshold, tuple(parts), factor)
 
 

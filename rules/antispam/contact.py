@@ -33,7 +33,8 @@ PLAIN_HANDLES = (
 EVASIVE_HANDLES = (
     "威信", "薇信", "维信", "徽信", "卫星", "魏信", "微芯", "v信", "vx", "wx", "vx号", "wei信",
     "薇", "绿泡泡", "扣扣", "叩叩", "抠抠", "企鹅", "企鹅号", "q群", "扣群", "飞机", "纸飞机",
-    "飞机号", "tg", "tg号", "whatsap", "wa号", "v", "q", "加v", "加q",
+    "飞机号", "tg", "tg号", "whatsap", "wa号", "v", "q", "加v", "加q", "wei xin", "wei xing",
+    "kou kou", "qi e",
 )  # fmt: skip
 SINGLE_LETTER = frozenset({"v", "q"})
 # Emoji spammers use as handles; normalization drops them (they are not letters), so they are
@@ -43,7 +44,7 @@ EMOJI_HANDLES = {"🐧": "🐧(QQ)", "✈": "✈(Telegram)", "🛩": "🛩(Teleg
 VERBS = frozenset({
     "加", "添加", "家", "嘉", "联系", "联系我", "私", "找", "找我", "搜", "搜索", "戳", "扫", "+",
     "加我", "加个", "加下", "加一下", "请加", "速加", "可加", "直接加", "有意加", "加好友",
-    "add", "contact", "text", "message", "dm", "ping", "reach", "hit",
+    "add", "contact", "text", "message", "dm", "ping", "reach", "hit", "jia",
 })  # fmt: skip
 # Tokens that may sit between a handle and its id ("微信号：", "QQ群号是", "telegram id @")
 FILLERS = frozenset({
@@ -70,8 +71,10 @@ _NOT_IDS = frozenset({
 
 PHONE_CN = re.compile(r"(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)")
 PHONE_ANY = re.compile(r"(?<!\d)\d{10,13}(?!\d)")
-PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|87\d{8,9}|8[0-9]{9})(?!\d)")  # UK premium / 08xx
-SHORT_CODE = re.compile(r" (?:text|txt|send|reply|sms|msg)(?: [a-z0-9]+){0,4} to \d{4,6} ")
+PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|8\d{8,9})(?!\d)")  # UK premium-rate and 08xx lines
+SHORT_CODE = re.compile(
+    r" (?:text|txt|send|reply|rply|sms|msg|txting|texting)(?: [a-z0-9]+){0,4} to \d{4,6}(?!\d)"
+)
 QR_STRONG = (
     "扫码进群", "扫码入群", "扫码加", "扫码领", "扫码关注", "扫描二维码", "扫一扫", "长按识别",
     "长按二维码", "识别二维码", "识别图中", "见图扫码", "扫码", "二维码进群",
@@ -87,6 +90,16 @@ PRIVATE_EN = re.compile(
     r"(?: (?:now|asap|privately|directly|for|on|via|up))? "
     r"| (?:send|drop) me a (?:dm|pm|message) | for more info (?:dm|pm) "
 )
+CALL_TO_ACTION = (
+    "有意者", "有意向的", "欢迎咨询", "详情咨询", "名额有限", "先到先得", "速来", "懂的私", "懂的来",
+    "要的私", "需要私", "不过退款", "不过全额退款",
+)  # fmt: skip
+CALL_TO_ACTION_EN = re.compile(
+    r" (?:limited slots|act now|link in (?:my )?bio|check my (?:bio|profile)|don t miss out"
+    r"|click the link|first come first served only) "
+)
+# a handle glued to its id by normalization: "v x：a b c 7 7 8 8" reads "vxabc7788"
+GLUED = re.compile(r"(?<= )(vx|wx|qq|tg|weixin)([a-z0-9]{4,})(?= )")
 JOIN_GROUP = ("进群", "加群", "入群", "拉你进", "拉群", "群满了", "进裙", "加裙", "免费进群")
 
 
@@ -121,7 +134,7 @@ def _phrases() -> ahocorasick.Automaton:
     """Chinese QR / private-chat / join phrases, matched on the compact form."""
     automaton = ahocorasick.Automaton()
     for kind, words in (("qr_code", QR_STRONG), ("private_chat", PRIVATE_ZH),
-                        ("join_group", JOIN_GROUP)):  # fmt: skip
+                        ("join_group", JOIN_GROUP), ("call_to_action", CALL_TO_ACTION)):  # fmt: skip
         for word in words:
             key = normalize(word).compact
             automaton.add_word(key, (kind, word))
@@ -136,6 +149,7 @@ def _id_after(tail: list[str], cjk_context: bool) -> tuple[str, int] | None:
     while i < len(tail) and i < 4 and tail[i] in FILLERS:
         i += 1
     pieces: list[str] = []
+    skipped = 0
     while i < len(tail) and len(pieces) < 8:
         token = tail[i]
         if token in _CN_DIGITS:
@@ -143,11 +157,15 @@ def _id_after(tail: list[str], cjk_context: bool) -> tuple[str, int] | None:
             while i < len(tail) and tail[i] in _CN_DIGITS:
                 digits += _CN_DIGITS[tail[i]]
                 i += 1
-            if len(digits) < 4 and not pieces:
-                return None
+            if len(digits) < 4:
+                break
             pieces.append(digits)
             continue
         if not _ASCII_ALNUM.fullmatch(token):
+            if not pieces and skipped < 6 and len(token) == 1 and not token.isascii():
+                skipped += 1  # 加我微信拉你进群 qun8899: a few characters between
+                i += 1
+                continue
             break
         if pieces and len(token) > 4 and len(pieces[-1]) > 4:
             break  # two long words: not pieces of one id
@@ -164,6 +182,8 @@ def _id_after(tail: list[str], cjk_context: bool) -> tuple[str, int] | None:
         return None
     if digits >= 3 or (digits and letters):
         return ident, len(pieces)
+    if skipped:
+        return None
     if cjk_context and letters >= 5 and ident not in _NOT_IDS:
         return ident, len(pieces)  # a latin word right after 微信 in Chinese text is an id
     return None
@@ -206,6 +226,11 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         signals.append(Signal(kind, f"{shown} → {ident}"))
         if pieces >= 3:
             signals.append(Signal("disguise", f"id {ident} written in {pieces} pieces"))
+    for glued in GLUED.finditer(spaced):
+        ident = glued.group(2)
+        if _DIGIT.search(ident) and ident not in seen_ids:
+            seen_ids.add(ident)
+            signals.append(Signal("evasive_handle_with_id", f"{glued.group(1).upper()} → {ident}"))
     folded = norm.folded
     for emoji, shown in EMOJI_HANDLES.items():
         if emoji in folded:
@@ -234,6 +259,9 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         qr = QR_EN.search(spaced)
         if qr:
             signals.append(Signal("qr_code", qr.group().strip()))
+    action = CALL_TO_ACTION_EN.search(spaced)
+    if action:
+        signals.append(Signal("call_to_action", action.group().strip()))
     private = PRIVATE_EN.search(spaced)
     if private:
         signals.append(Signal("private_chat", private.group().strip()))
