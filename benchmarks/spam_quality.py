@@ -323,7 +323,8 @@ class ShippedBot:
         from bot.playbook.loader import parse_playbook
         from rules.antispam.classifier import load_seed_samples
 
-        self.config = parse_playbook(playbook.read_text(encoding="utf-8"), playbook_model()).antispam
+        text = playbook.read_text(encoding="utf-8")
+        self.config = parse_playbook(text, playbook_model()).antispam
         self.config = self.config.model_copy(
             update={"rules": [r for r in self.config.rules if r.name not in exclude]}
         )

@@ -332,6 +332,8 @@ class ActionRunner:
     # --- moderation ---------------------------------------------------------------------------
     async def _timeout(self, community_id: str, action: Timeout) -> ActionResult:
         chat_id = int(community_id)
+        if int(action.user_id) < 0:  # Telegram cannot mute a channel; it can only ban it
+            return ActionResult(ok=False, detail="a channel cannot be muted on Telegram; ban it")
         until = self._until(action.until)
         async with self._calling(f"restrictChatMember {action.user_id} in {chat_id}"):
             await self._bot.restrict_chat_member(
@@ -356,6 +358,8 @@ class ActionRunner:
 
     async def _kick(self, community_id: str, action: Kick) -> ActionResult:
         chat_id, user_id = int(community_id), int(action.user_id)
+        if user_id < 0:  # a channel posting in the group: only a ban removes it
+            return await self._ban(community_id, Ban(user_id=action.user_id))
         async with self._calling(f"banChatMember {user_id} in {chat_id}"):
             await self._bot.ban_chat_member(chat_id=chat_id, user_id=user_id)
         # unban at once: the member is removed but may join again
@@ -365,6 +369,10 @@ class ActionRunner:
 
     async def _ban(self, community_id: str, action: Ban) -> ActionResult:
         chat_id, user_id = int(community_id), int(action.user_id)
+        if user_id < 0:  # a message posted as a channel (sender_chat): ban the channel
+            async with self._calling(f"banChatSenderChat {user_id} in {chat_id}"):
+                await self._bot.ban_chat_sender_chat(chat_id=chat_id, sender_chat_id=user_id)
+            return ActionResult(detail="banned the channel that posted")
         async with self._calling(f"banChatMember {user_id} in {chat_id}"):
             await self._bot.ban_chat_member(
                 chat_id=chat_id,
@@ -377,6 +385,10 @@ class ActionRunner:
 
     async def _unban(self, community_id: str, action: Unban) -> ActionResult:
         chat_id, user_id = int(community_id), int(action.user_id)
+        if user_id < 0:
+            async with self._calling(f"unbanChatSenderChat {user_id} in {chat_id}"):
+                await self._bot.unban_chat_sender_chat(chat_id=chat_id, sender_chat_id=user_id)
+            return ActionResult()
         async with self._calling(f"unbanChatMember {user_id} in {chat_id}"):
             await self._bot.unban_chat_member(chat_id=chat_id, user_id=user_id, only_if_banned=True)
         return ActionResult()

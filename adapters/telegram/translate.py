@@ -198,8 +198,26 @@ def _from_message(message: Message, ctx: TranslateContext, *, edited: bool) -> t
             mentions=_mentions(message, directory),
             attachments=attachments,
             is_forward=message.forward_origin is not None,
+            forwarded_from=_forward_source(message),
+            sender_chat=_sender_chat(message),
         ),
     )
+
+
+def _forward_source(message: Message) -> str | None:
+    """The chat (channel or group) a forward came from, when Telegram says."""
+    origin = message.forward_origin
+    chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+    return str(chat.id) if chat is not None else None
+
+
+def _sender_chat(message: Message) -> str | None:
+    """A message posted as a channel (not the group's own anonymous admins, not the linked
+    channel's automatic forwards): that channel is the author, bannable on its own."""
+    chat = message.sender_chat
+    if chat is None or chat.id == message.chat.id or message.is_automatic_forward:
+        return None
+    return str(chat.id)
 
 
 def _mentions(message: Message, directory: Directory) -> tuple[str, ...]:

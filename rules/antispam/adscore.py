@@ -204,9 +204,9 @@ class AdScore:
         if not self.parts:
             return "no ad evidence"
         parts = ", ".join(f"{p.what} {p.detail} (+{p.weight:.2f})" for p in self.parts)
-        established = (
-            f"; contact and disguise × {self.factor:g} for a long-standing member" if self.factor != 1.0 else ""
-        )
+        established = ""
+        if self.factor != 1.0:
+            established = f"; contact and disguise × {self.factor:g} for a long-standing member"
         return f"ad score {self.total:.2f} (threshold {self.threshold:g}): {parts}{established}"
 
 

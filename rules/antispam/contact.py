@@ -91,8 +91,8 @@ PRIVATE_EN = re.compile(
     r"| (?:send|drop) me a (?:dm|pm|message) | for more info (?:dm|pm) "
 )
 CALL_TO_ACTION = (
-    "有意者", "有意向的", "欢迎咨询", "详情咨询", "名额有限", "先到先得", "速来", "懂的私", "懂的来",
-    "要的私", "需要私", "不过退款", "不过全额退款",
+    "有意者", "有意向的", "欢迎咨询", "详情咨询", "名额有限", "先到先得", "速来", "懂的私",
+    "懂的来", "要的私", "需要私", "不过退款", "不过全额退款",
 )  # fmt: skip
 CALL_TO_ACTION_EN = re.compile(
     r" (?:limited slots|act now|link in (?:my )?bio|check my (?:bio|profile)|don t miss out"
@@ -133,8 +133,13 @@ def _handles() -> ahocorasick.Automaton:
 def _phrases() -> ahocorasick.Automaton:
     """Chinese QR / private-chat / join phrases, matched on the compact form."""
     automaton = ahocorasick.Automaton()
-    for kind, words in (("qr_code", QR_STRONG), ("private_chat", PRIVATE_ZH),
-                        ("join_group", JOIN_GROUP), ("call_to_action", CALL_TO_ACTION)):  # fmt: skip
+    kinds = (
+        ("qr_code", QR_STRONG),
+        ("private_chat", PRIVATE_ZH),
+        ("join_group", JOIN_GROUP),
+        ("call_to_action", CALL_TO_ACTION),
+    )
+    for kind, words in kinds:
         for word in words:
             key = normalize(word).compact
             automaton.add_word(key, (kind, word))

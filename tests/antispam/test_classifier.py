@@ -26,8 +26,10 @@ def test_chinese_is_tokenized_into_character_bigrams():
 
 def test_one_learned_spam_catches_its_near_duplicate():
     classifier = SpamClassifier.from_samples(SEEDED)
-    spam = "Exclusive presale of MOONCAT token, 50x guaranteed, send 0.1 ETH to join the whitelist"
-    variant = "Exclusive presale of MOONCAT token!! 50x guaranteed, send 0.2 ETH to join whitelist"
+    # a spam wave the seed samples know nothing about (the larger seed corpus of issue 13 already
+    # catches crypto presales without any learning)
+    spam = "Grand opening of the Lucky Panda noodle bar on Baker Street, show this for a discount"
+    variant = "Grand opening of the Lucky Panda noodle bar on Baker Street!! show this for discount"
     assert not classifier.classify(variant).is_spam
     classifier.learn_spam(spam)
     verdict = classifier.classify(variant)

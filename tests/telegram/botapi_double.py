@@ -563,6 +563,8 @@ class BotApiDouble(BaseRequest):
     _answer_restrictChatMember = _true
     _answer_banChatMember = _true
     _answer_unbanChatMember = _true
+    _answer_banChatSenderChat = _true
+    _answer_unbanChatSenderChat = _true
     _answer_setMyCommands = _true
     _answer_deleteMyCommands = _true
     _answer_answerCallbackQuery = _true
