@@ -3,6 +3,7 @@ communities go to the standby that asks next; a process cut off from the databas
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -65,6 +66,11 @@ async def test_a_dead_owner_connection_hands_its_communities_to_the_standby(proc
         await conn.execute(
             text("SELECT pg_terminate_backend(:p)"), {"p": await owner_pid(admin, 7)}
         )
+    # the backend exits (and frees its locks) a moment after pg_terminate_backend returns
+    for _ in range(100):
+        if await owner_pid(admin, 7) is None:
+            break
+        await asyncio.sleep(0.05)
     assert await b.sync({7, 8}) == {7, 8}
     assert a.holds(7)  # a has not asked yet: `holds` is memory only
 

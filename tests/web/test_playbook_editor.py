@@ -207,7 +207,7 @@ async def test_the_dry_run_uses_the_edited_version_and_changes_nothing(dash):
     )
     assert r.status_code == 200 and 'id="explain"' in r.text
     assert "keyword &#39;zorblax&#39;" not in r.text  # the running version lets it pass
-    edited = before.replace("keywords: [加微信,", "keywords: [zorblax, 加微信,", 1)
+    edited = before.replace("keywords: [代开发票,", "keywords: [zorblax, 代开发票,", 1)
     assert edited != before, "the test playbook has no ads keywords to extend"
     r = await dash.client.post(
         EDITOR,
