@@ -40,6 +40,7 @@ UNDO_KINDS = frozenset({"unban", "untimeout"})
 # Tier ladder from the playbook, lowest first: (tier id, name shown).
 TierLadder = Sequence[tuple[str, str]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # The widest look-back any metric needs before the period starts (30-day cohorts, MAU).
 _LOOKBACK = timedelta(days=31)
 
@@ -51,6 +52,8 @@ class MemberRow:
     joined_at: datetime | None
     left_at: datetime | None
     first_message_at: datetime | None
+    # every join and leave, oldest first (membership_events): periods of membership
+    history: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def arrived_at(self) -> datetime | None:
@@ -58,20 +61,38 @@ class MemberRow:
         who were there before the bot."""
         return self.joined_at or self.first_message_at
 
+    def joins_in(self, since: datetime, until: datetime) -> list[datetime]:
+        return self._events("join", self.joined_at, since, until)
+
+    def leaves_in(self, since: datetime, until: datetime) -> list[datetime]:
+        return self._events("leave", self.left_at, since, until)
+
+    def _events(
+        self, wanted: str, latest: datetime | None, since: datetime, until: datetime
+    ) -> list[datetime]:
+        if not self.history:  # a row without history: its latest join or leave is all we know
+            return [latest] if latest is not None and since <= latest < until else []
+        return [at for kind, at in self.history if kind == wanted and since <= at < until]
+
     def present_at(self, when: datetime) -> bool:
-        """Membership at an instant, reconstructed from the latest join and the latest leave
-        (the members table keeps no history; a rejoiner is present before the leave from their
-        first message on, and again from the rejoin)."""
-        joined, left = self.joined_at, self.left_at
-        if left is not None and joined is not None and joined > left:  # left, then rejoined
-            if when >= joined:
-                return True
-            first = self.first_message_at
-            return first is not None and first <= when < left
-        arrived = self.arrived_at
-        if arrived is None or when < arrived:
-            return False
-        return left is None or when < left
+        """Membership at an instant, from the last join or leave before it. Before the first
+        recorded event a member is present when that event is a leave (they were there before
+        the bot saw them join) and they had posted by then."""
+        if not self.history:
+            arrived = self.arrived_at
+            if arrived is None or when < arrived:
+                return False
+            return self.left_at is None or when < self.left_at
+        last = None
+        for kind, at in self.history:
+            if at > when:
+                break
+            last = kind
+        if last is not None:
+            return last == "join"
+        first_kind = self.history[0][0]
+        first = self.first_message_at
+        return first_kind == "leave" and first is not None and first <= when
 
 
 def local_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -96,7 +117,11 @@ async def member_rows(store: Store, ref: CommunityRef) -> list[MemberRow]:
                 Member.first_message_at,
             ).where(Member.community_id == ref.id, Member.is_bot.is_(False))
         )
-        return [MemberRow(r[0], r[1] or r[0], r[2], r[3], r[4]) for r in rows]
+        members = [(r[0], r[1] or r[0], r[2], r[3], r[4]) for r in rows]
+    history: dict[str, list[tuple[str, datetime]]] = {}
+    for user, kind, at in await store.membership_history(ref, _EPOCH, _FAR_FUTURE):
+        history.setdefault(user, []).append((kind, at))
+    return [MemberRow(*m, history=tuple(history.get(m[0], ()))) for m in members]
 
 
 async def bot_ids(store: Store, ref: CommunityRef) -> set[str]:
@@ -226,11 +251,15 @@ def newcomer_retention(
     window = timedelta(days=days)
     cohort = retained = 0
     for m in members:
-        joined = m.joined_at
-        if joined is None or not since - window <= joined < until - window:
+        joins = m.joins_in(since - window, until - window)
+        if not joins:
             continue
+        joined = joins[-1]
         cohort += 1
-        stayed = m.left_at is None or m.left_at < joined or m.left_at >= joined + window
+        if m.history:
+            stayed = not m.leaves_in(joined, joined + window)
+        else:
+            stayed = m.left_at is None or m.left_at < joined or m.left_at >= joined + window
         join_day = joined.astimezone(tz).date()
         came_back = any(
             join_day < d <= join_day + timedelta(days=days) for d in active_days.get(m.user_id, ())
@@ -460,8 +489,8 @@ async def period_metrics(
         messages_per_day=tuple(per_day_messages[d] for d in days),
         dau_per_day=dau,
         active_members=sum(1 for n in per_user.values() if n > 0),
-        joins=sum(1 for m in members if m.joined_at and since <= m.joined_at < until),
-        leaves=sum(1 for m in members if m.left_at and since <= m.left_at < until),
+        joins=sum(len(m.joins_in(since, until)) for m in members),
+        leaves=sum(len(m.leaves_in(since, until)) for m in members),
         newcomer_retention_7d=newcomer_retention(members, active_days, since, until, 7, tz),
         newcomer_retention_30d=newcomer_retention(members, active_days, since, until, 30, tz),
         peak_hours=tuple(tuple(row) for row in grid),
