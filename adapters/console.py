@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import shlex
 import sys
 import threading
@@ -297,10 +298,19 @@ class ConsoleSession:
                 f"{entry['status']} {entry['target_user'] or ''} — {entry['reason']}"
             )
 
+    def _did_you_mean(self, name: str) -> str:
+        """A close spelling among the bot's and the console's own commands (`/warnn` → `/warn`)."""
+        known = [
+            *self.runtime.engine.commands,
+            *(n[5:] for n in dir(self) if n.startswith("_cmd_")),
+        ]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        return f" — did you mean /{close[0]}?" if close else ""
+
     async def _bot_command(self, name: str, args: list[str], target: str | None) -> None:
         spec = self.runtime.engine.commands.get(name)
         if spec is None:
-            self.write(f"   unknown command /{name}; /help lists them")
+            self.write(f"   unknown command /{name}{self._did_you_mean(name)}; /help lists them")
             return
         values: dict[str, Any] = {}
         for i, option in enumerate(spec.options):
