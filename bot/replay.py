@@ -11,6 +11,7 @@ Output, one JSON object per action: {"at", "action", "user", "channel", "rule", 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -64,6 +65,16 @@ def _text(value: Any, field: str = "text") -> str:
     return value.replace("\x00", "")[:MAX_TEXT]
 
 
+def event_key(raw: dict[str, Any]) -> str:
+    """The line's `id` when it has one, else a hash of its content: the same line replayed
+    again (a rerun, a redelivery) is the same event and does nothing the second time."""
+    given = raw.get("id")
+    if given is not None and str(given):
+        return f"id:{given}"
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return "h:" + hashlib.blake2b(canonical.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
 def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = "replay") -> Event:
     if not isinstance(raw, dict):
         raise ReplayLineError("each line must be a JSON object")
@@ -72,6 +83,7 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
         "platform": PLATFORM,
         "community_id": str(raw.get("community") or default_community),
         "occurred_at": _time(raw.get("at")),
+        "key": event_key(raw),
     }
     user = raw.get("user")
     if kind not in ("message", "edit", "delete", "join", "leave", "reaction", "command", "button"):

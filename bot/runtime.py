@@ -64,6 +64,8 @@ class Handled:
     community: CommunityRef
     outcomes: list[RuleOutcome]
     actions: list[ActionOutcome]
+    # True: the event's key was handled before (a redelivery): nothing was done
+    redelivered: bool = False
 
 
 @dataclass
@@ -142,6 +144,11 @@ class Runtime:
         view = self.view(playbook)
         now = event.occurred_at
         state = await self.states.get(ref)
+        key = None if explain else event.key
+        if key is not None and await self.store.processed.seen(self.store, ref, key, now):
+            log.info("%s %s in %s was handled before: ignored", event.kind, key, ref.external_id)
+            return Handled(ref, [], [], redelivered=True)
+        writes = self.store.sessions.writes
         if not explain:
             await self._record(ref, state, event, view)
         ctx = RuleContext(
@@ -159,11 +166,18 @@ class Runtime:
             return Handled(ref, outcomes, [])
         done = await self.executor.run(
             outcomes,
-            ApplyContext(self.store, ref, state),
+            ApplyContext(self.store, ref, state, key),
             view,
             now,
             shadow=view.settings.mode == "shadow",
         )
+        if key is not None:
+            # handled: the key goes with the event's buffered writes (counters, chat points,
+            # windows) into one flush. An event that wrote through or acted has that flush now,
+            # so a crash can never keep its case or post but lose its counters, or the reverse
+            self.store.processed.note(ref, key, now)
+            if done or self.store.sessions.writes != writes:
+                await self.store.flush()
         for outcome in done:
             for observer in self.observers:
                 observer(ref, outcome)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.rule import AlreadyDone
 from bot.store.models_moderation import ModerationCase, SpamSample
 from bot.store.store import CommunityRef, Store
 
@@ -74,11 +75,22 @@ async def next_case_number(store: Store, ref: CommunityRef) -> int:
     return int(top or 0) + 1
 
 
-async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datetime) -> int:
+async def open_case(
+    store: Store,
+    ref: CommunityRef,
+    draft: CaseDraft,
+    at: datetime,
+    *,
+    event_key: str | None = None,
+) -> int:
     """Insert the case under its planned number, or the next free one if another writer took
-    it. Returns the number used."""
+    it. Returns the number used. `event_key` (the opening event's key and the case's place in
+    it) is unique: when that event already opened this case — it is being handled again after
+    a crash — `AlreadyDone` drops the decision instead of opening it twice."""
     number = draft.number
     for _ in range(5):
+        if event_key is not None and await _case_of_event(store, ref, event_key) is not None:
+            raise AlreadyDone(f"case {event_key} was already opened")
         values = {
             "community_id": ref.id, "number": number, "user_id": draft.user_id,
             "action": draft.action, "actor_id": draft.actor_id, "rule": draft.rule,
@@ -86,6 +98,7 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
             "ends_at": draft.ends_at, "weight": draft.weight, "expires_at": draft.expires_at,
             "evidence": draft.evidence[:EVIDENCE_LIMIT] if draft.evidence else None,
             "channel_id": draft.channel_id, "message_id": draft.message_id, "created_at": at,
+            "event_key": event_key,
         }  # fmt: skip
         try:
             async with store.sessions.begin() as s:
@@ -95,6 +108,15 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
             log.info("case #%s already taken in %s; renumbering", number, ref.external_id)
             number = await next_case_number(store, ref)
     raise RuntimeError("could not number a moderation case")
+
+
+async def _case_of_event(store: Store, ref: CommunityRef, event_key: str) -> int | None:
+    async with store.sessions() as s:
+        return await s.scalar(
+            select(ModerationCase.number).where(
+                ModerationCase.community_id == ref.id, ModerationCase.event_key == event_key
+            )
+        )
 
 
 async def record_external_case(
@@ -107,6 +129,7 @@ async def record_external_case(
     rule: str,
     at: datetime,
     ends_at: datetime | None = None,
+    event_key: str | None = None,
 ) -> int:
     """A numbered case for a moderation action decided outside the moderation capability (the
     welcome SOP's verification kick, ...). Takes the next free number, so it never collides
@@ -125,7 +148,7 @@ async def record_external_case(
         duration_seconds=seconds if seconds and seconds > 0 else None,
         ends_at=ends_at,
     )
-    return await open_case(store, ref, draft, at)
+    return await open_case(store, ref, draft, at, event_key=event_key)
 
 
 async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:

@@ -31,9 +31,29 @@ from bot.store.models import (
     MembershipEvent,
     PendingStep,
 )
+from bot.store.processed import ProcessedKeys
 
 log = logging.getLogger(__name__)
 _UNKNOWN = object()
+
+
+class _Sessions:
+    """The session factory, counting write transactions (`begin()`): the runtime learns from
+    the count whether an event wrote through, so that its key must be made durable at once."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self._maker = maker
+        self.writes = 0
+
+    def __call__(self, **kw: Any) -> AsyncSession:
+        return self._maker(**kw)
+
+    def begin(self) -> Any:
+        self.writes += 1
+        return self._maker.begin()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._maker, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +149,13 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = _Sessions(async_sessionmaker(engine, expire_on_commit=False))
         self.buffer = CounterBuffer()
         # capability write-behind state flushed with the counters, by name
         self.flush_parts: dict[str, FlushPart] = {}
+        # the keys of handled events, flushed with the counters (every event once)
+        self.processed = ProcessedKeys()
+        self.flush_parts[ProcessedKeys.NAME] = self.processed
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         # earliest pending step, cached so the simulated scheduler need not ask per event;
@@ -271,8 +294,10 @@ class Store:
             },
         )
         async with self.sessions.begin() as s:
-            await s.execute(stmt)
-            await s.execute(self._history(ref, actor.user_id, "join", at))
+            # the history row first: a join already recorded (an event handled again after a
+            # crash) must not count twice
+            if (await s.execute(self._history(ref, actor.user_id, "join", at))).rowcount:
+                await s.execute(stmt)
 
     async def member_left(self, ref: CommunityRef, user_id: str, at: datetime) -> None:
         async with self.sessions.begin() as s:
