@@ -23,7 +23,7 @@ from bot.events import Actor, DirectChat, Event
 
 MAX_ID = 64  # members.user_id, communities.external_id: String(64)
 MAX_NAME = 200  # members.name: String(200)
-MAX_TEXT = 20_000  # Discord allows 4,000 characters, Telegram 4,096
+MAX_TEXT = 4_096  # what Telegram allows (Discord: 4,000); a longer replay text is cut
 MAX_SHORT = 100  # emoji, button ids, command and job names
 MAX_ARG_TEXT = 2_000  # one command argument (a reason, a text to explain)
 MAX_ARGS = 20

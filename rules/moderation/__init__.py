@@ -73,7 +73,11 @@ COMMANDS = (
         (
             OptionSpec("count", "integer", "how many messages", maximum=1000),
             OptionSpec(
-                "who", "choice", "all: moderators', admins' and bots' messages too", False, ("all",)
+                "scope",
+                "choice",
+                "all: moderators', admins' and bots' messages too",
+                False,
+                ("all",),
             ),
         ),
         permission="moderator",

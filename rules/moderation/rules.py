@@ -404,7 +404,7 @@ def purge(
     event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
 ) -> Decision:
     wanted = max(0, min(_int(event.args.get("count")) or 0, cfg.max_purge))
-    everyone = str(event.args.get("who") or "").strip().lower() == "all"
+    everyone = str(event.args.get("scope") or "").strip().lower() == "all"
     staff: frozenset[str] = frozenset() if everyone else snap.extra.get("staff", frozenset())
     # the newest messages first, never the command itself; moderators', admins' and bots'
     # messages among them are kept unless the moderator asks for `all`

@@ -42,7 +42,7 @@ async def test_purge_keeps_moderators_admins_and_bots_messages_unless_asked_for_
         "Deleted 2 messages; kept 3 by moderators, admins or bots (/purge 5 all deletes those too)."
     )
     bot.clear()
-    await bot.command("mod", "purge", count=5, who="all")
+    await bot.command("mod", "purge", count=5, scope="all")
     gone = [a.message_id for a in bot.actions if isinstance(a, DeleteMessage)]
     assert gone == ["m-bot", "m3", "m2"]
     assert bot.texts("reply")[-1] == "Deleted 3 messages."
