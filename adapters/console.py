@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
-from bot.actions import ALL_ACTION_KINDS, Action, Button
+from bot.actions import ALL_ACTION_KINDS, Action, Button, SendFile
 from bot.adapter import ActionResult
 from bot.commands import CommandSpec
 from bot.configmodel import parse_duration
@@ -58,6 +59,8 @@ class ConsoleAdapter:
 
     platform: str = PLATFORM
     capabilities: frozenset[str] = ALL_ACTION_KINDS
+    # where files for a member (/mydata) are written: the console prints the path
+    exports_dir: Path = field(default_factory=lambda: Path("data") / "exports")
     _ids: Any = field(default_factory=lambda: count(1))
 
     def why_unsupported(self, kind: str) -> str:
@@ -67,6 +70,12 @@ class ConsoleAdapter:
         return True
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
+        if isinstance(action, SendFile):
+            self.exports_dir.mkdir(parents=True, exist_ok=True)
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in action.filename)
+            path = (self.exports_dir / safe).resolve()
+            path.write_bytes(action.data)
+            return ActionResult(detail=f"saved to {path}", ref=str(path))
         return ActionResult(ref=f"b{next(self._ids)}")
 
     async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
@@ -94,6 +103,8 @@ def describe(outcome: ActionOutcome) -> str:
     buttons: tuple[Button, ...] = getattr(a, "buttons", ())
     if buttons:
         extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
+    if isinstance(a, SendFile) and outcome.status == "executed":
+        extra += f"  📎 {outcome.detail}"
     status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
     body = f": {text}" if text else ""
     return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"

@@ -102,7 +102,10 @@ class Executor:
                     settle = getattr(patch, "settle", None)
                     if settle is not None:
                         await settle(apply_ctx, mine)
-        await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
+        rows = [_audit_row(o) for o in done]
+        if apply_ctx.forgotten:  # a member forgotten just now: their rows name only the key
+            rows = [_anonymised(r, apply_ctx.forgotten) for r in rows]
+        await apply_ctx.store.audit(apply_ctx.community, rows)
         return done
 
     async def _with_cases(
@@ -231,6 +234,11 @@ class Executor:
                 await adapter.execute(apply_ctx.community.external_id, alert)
             except PlatformError as exc:
                 log.warning("could not alert moderators either: %s", exc)
+
+
+def _anonymised(row: dict[str, Any], forgotten: dict[str, str]) -> dict[str, Any]:
+    anon = forgotten.get(row["target_user"] or "")
+    return row if anon is None else {**row, "target_user": anon, "text": None}
 
 
 def _audit_row(o: ActionOutcome) -> dict[str, Any]:
