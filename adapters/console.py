@@ -140,10 +140,10 @@ def describe(outcome: ActionOutcome) -> str:
     buttons: tuple[Button, ...] = getattr(a, "buttons", ())
     if buttons:
         extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
-    if isinstance(a, SendFile) and outcome.status == "executed":
-        extra += f"  📎 {outcome.detail}"
     status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
     body = f": {text}" if text else ""
+    if isinstance(a, SendFile) and outcome.status == "executed":
+        body += f"\n     📎 {outcome.detail}"  # where the file is
     return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"
 
 

@@ -279,7 +279,11 @@ def _crashed(
 
 def _anonymised(row: dict[str, Any], forgotten: dict[str, str]) -> dict[str, Any]:
     anon = forgotten.get(row["target_user"] or "")
-    return row if anon is None else {**row, "target_user": anon, "text": None}
+    if anon is None:
+        return row
+    # a private chat's id is the member's id (Telegram)
+    channel = anon if row["channel"] in forgotten else row["channel"]
+    return {**row, "target_user": anon, "channel": channel, "text": None}
 
 
 def _audit_row(o: ActionOutcome) -> dict[str, Any]:

@@ -366,6 +366,7 @@ class BotApiDouble(BaseRequest):
         self.bot_username = bot_username
         self.now = now
         self.calls: list[Call] = []
+        self.uploads: list[tuple[str, bytes]] = []
         self.admins: dict[int, list[JSON]] = {}
         self.chat_permissions: dict[int, JSON] = {}
         self._failures: dict[str, list[_Scripted]] = {}
@@ -413,6 +414,7 @@ class BotApiDouble(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+        self.uploads.clear()
 
     # --- BaseRequest --------------------------------------------------------------------------
     @property
@@ -442,6 +444,9 @@ class BotApiDouble(BaseRequest):
             if request_data and request_data.contains_files
             else ()
         )
+        for name in files:  # (file name, content) of each uploaded file
+            part = request_data.multipart_data[name]  # type: ignore[union-attr]
+            self.uploads.append((str(part[0]), bytes(part[1])))
         return await self.respond(api_method, params, files)
 
     async def respond(
