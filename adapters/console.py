@@ -18,7 +18,8 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
-from bot.actions import ALL_ACTION_KINDS, Action, Button
+from adapters.recording import SimulatedInvites, simulated_link
+from bot.actions import ALL_ACTION_KINDS, Action, Button, CreateInvite, shown_text
 from bot.adapter import ActionResult
 from bot.commands import CommandSpec
 from bot.configmodel import parse_duration
@@ -42,7 +43,7 @@ PLATFORM = "console"
 HELP = """\
 Type a message to say it as the current member. Commands:
   /as NAME [mod|admin]   speak as NAME (a moderator or admin with the flag)
-  /join NAME             NAME joins the community      /leave NAME   NAME leaves
+  /join NAME [via INV]   NAME joins (through INV's invite link)   /leave NAME   NAME leaves
   /channel NAME          switch channel                /time +1d     move the clock (30m, 2h, 1w)
   /time                  show the simulated time       /press [ID]   press a button (the last)
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
@@ -59,6 +60,7 @@ class ConsoleAdapter:
     platform: str = PLATFORM
     capabilities: frozenset[str] = ALL_ACTION_KINDS
     _ids: Any = field(default_factory=lambda: count(1))
+    invites: SimulatedInvites = field(default_factory=SimulatedInvites)
 
     def why_unsupported(self, kind: str) -> str:
         return f"the console cannot {kind}"
@@ -67,6 +69,8 @@ class ConsoleAdapter:
         return True
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
+        if isinstance(action, CreateInvite):
+            return self.invites.create(self.platform, action)
         return ActionResult(ref=f"b{next(self._ids)}")
 
     async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
@@ -86,7 +90,7 @@ def describe(outcome: ActionOutcome) -> str:
     a = outcome.action
     where = f" in #{a.channel}" if a.channel else ""
     who = f" → {a.target_user}" if a.target_user else ""
-    text = a.text_shown
+    text = shown_text(a, outcome.ref)
     extra = ""
     until = getattr(a, "until", None)
     if isinstance(until, datetime):
@@ -206,9 +210,14 @@ class ConsoleSession:
         self.write(f"   you are now {self.speaker.display}{role}")
 
     async def _cmd_join(self, args: list[str]) -> None:
+        invite = None
+        if len(args) >= 3 and args[-2].lower() == "via":
+            # the link /invite gave INVITER here; if they never asked for one, nobody's link
+            invite, args = simulated_link(PLATFORM, args[-1].lstrip("@")), args[:-2]
         for name in args or [self.speaker.user_id]:
-            self.write(f"   → {name} joined")
-            await self._emit(MemberJoined(**self._base(), member=self._actor(name)))
+            via = f" via {invite}" if invite else ""
+            self.write(f"   → {name} joined{via}")
+            await self._emit(MemberJoined(**self._base(), member=self._actor(name), invite=invite))
 
     async def _cmd_leave(self, args: list[str]) -> None:
         for name in args or [self.speaker.user_id]:
