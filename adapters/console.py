@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from adapters.recording import SimulatedInvites, simulated_link
@@ -28,6 +29,7 @@ from bot.actions import (
     CreateInvite,
     Kick,
     RemoveTimeout,
+    SendFile,
     Timeout,
     Unban,
     shown_text,
@@ -72,6 +74,8 @@ class ConsoleAdapter:
 
     platform: str = PLATFORM
     capabilities: frozenset[str] = ALL_ACTION_KINDS
+    # where files for a member (/mydata) are written: the console prints the path
+    exports_dir: Path = field(default_factory=lambda: Path("data") / "exports")
     _ids: Any = field(default_factory=lambda: count(1))
     invites: SimulatedInvites = field(default_factory=SimulatedInvites)
     # (community, member) → end of their timeout
@@ -89,6 +93,12 @@ class ConsoleAdapter:
     async def execute(self, community_id: str, action: Action) -> ActionResult:
         if isinstance(action, CreateInvite):
             return self.invites.create(self.platform, action)
+        if isinstance(action, SendFile):
+            self.exports_dir.mkdir(parents=True, exist_ok=True)
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in action.filename)
+            path = (self.exports_dir / safe).resolve()
+            path.write_bytes(action.data)
+            return ActionResult(detail=f"saved to {path}", ref=str(path))
         key = (community_id, action.target_user or "")
         if isinstance(action, Timeout):
             self.muted[key] = action.until
@@ -136,6 +146,8 @@ def describe(outcome: ActionOutcome) -> str:
     buttons: tuple[Button, ...] = getattr(a, "buttons", ())
     if buttons:
         extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
+    if isinstance(a, SendFile) and outcome.status == "executed":
+        extra += f"  📎 {outcome.detail}"
     status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
     body = f": {text}" if text else ""
     return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"

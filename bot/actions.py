@@ -72,6 +72,7 @@ class Reply(Action):
     reply_to: str | None = None
     user_id: str | None = None  # the member being answered
     ephemeral: bool = False  # only the asker sees it, where the platform can
+    buttons: tuple[Button, ...] = ()
 
     @property
     def target_user(self) -> str | None:
@@ -101,6 +102,28 @@ class SendDirect(Action):
     @property
     def text_shown(self) -> str:
         return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendFile(Action):
+    """A file for one member only: a private document (Telegram sendDocument in their chat
+    with the bot, a Discord DM attachment; the console writes it and prints the path).
+    The content is never copied into the audit log, only the caption."""
+
+    kind: ClassVar[str] = "send_file"
+
+    user_id: str
+    filename: str
+    data: bytes
+    caption: str = ""
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+    @property
+    def text_shown(self) -> str | None:
+        return self.caption or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +305,7 @@ ALL_ACTION_KINDS: frozenset[str] = frozenset(
         Post,
         Reply,
         SendDirect,
+        SendFile,
         DeleteMessage,
         Warn,
         Timeout,

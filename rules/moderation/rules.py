@@ -291,7 +291,7 @@ def reverse(
 def _learn_ham_of(case: CaseInfo, by: str, now: datetime) -> list[Patch]:
     """Reversing an automatic spam case teaches the classifier the message was fine."""
     if case.rule and case.rule.startswith("antispam") and case.evidence:
-        return [LearnSample("ham", case.evidence, by, now)]
+        return [LearnSample("ham", case.evidence, by, now, case.user_id)]
     return []
 
 

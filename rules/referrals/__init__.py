@@ -13,6 +13,7 @@ from bot.commands import CommandSpec, OptionSpec
 from bot.rule import Capability, JobSpec
 from rules.referrals import rules as _rules
 from rules.referrals.config import Campaign, ReferralsConfig
+from rules.referrals.privacy import MEMBER_DATA
 from rules.referrals.rules import CAMPAIGN_JOB
 from rules.referrals.state import code_of, load_state, part
 from rules.referrals.texts import TEXTS
@@ -61,6 +62,7 @@ CAPABILITY = Capability(
     priority=70,
     description="Invite links, attribution, rewards for invitees who stay, campaigns",
     load_state=load_state,
+    member_data=MEMBER_DATA,
 )
 
 __all__ = ["CAPABILITY", "Campaign", "ReferralsConfig", "code_of", "part"]

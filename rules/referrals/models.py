@@ -1,6 +1,6 @@
 """Tables of the referrals capability: members' invite links, and one row per join with its
 attribution and what it earned. The schema changes only through a migration
-(migrations/versions/0008_referrals.py)."""
+(migrations/versions/0009_referrals.py)."""
 
 from __future__ import annotations
 

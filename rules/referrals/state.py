@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.rule import AlreadyDone, ApplyContext, Patch
@@ -176,7 +176,3 @@ class Decide(Patch):
             await ctx.store.cancel_steps(
                 ctx.community, user_id=self.cancel_steps_of, kind_prefix="referrals.", at=self.at
             )
-
-
-def local_day_key(day: date) -> str:
-    return day.isoformat()

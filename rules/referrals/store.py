@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from bot.store import CommunityRef, Store
 from rules.referrals.models import Referral, ReferralLink
@@ -155,23 +155,3 @@ async def joins_between(
             )
         ).scalars()
         return [_record(r) for r in rows]
-
-
-async def forget_member(store: Store, ref: CommunityRef, user_id: str, alias: str) -> int:
-    """A member's data: their joins and links are deleted; joins they brought keep their
-    count with the inviter replaced by `alias` (an anonymised key). Returns rows touched."""
-    async with store.sessions.begin() as s:
-        gone = await s.execute(
-            delete(Referral).where(Referral.community_id == ref.id, Referral.user_id == user_id)
-        )
-        links = await s.execute(
-            delete(ReferralLink).where(
-                ReferralLink.community_id == ref.id, ReferralLink.user_id == user_id
-            )
-        )
-        kept = await s.execute(
-            update(Referral)
-            .where(Referral.community_id == ref.id, Referral.inviter == user_id)
-            .values(inviter=alias, invite=None)
-        )
-    return int((gone.rowcount or 0) + (links.rowcount or 0) + (kept.rowcount or 0))

@@ -140,3 +140,32 @@ async def test_the_link_is_created_once_and_survives_a_restart(bot):
     assert "https://invite.invalid/test/alice" in bot.actions[0].text_shown
     await bot.command("alice", "invite", new="new")
     assert bot.actions[-1].kind == "create_invite"
+
+
+async def test_forgetting_an_inviter_keeps_their_invitees_counted_without_their_id(tmp_path):
+    from tests.privacy.scan import places_naming
+
+    playbook = PLAYBOOK.replace(
+        "default_channel: general", "default_channel: general, admin_roles: [admin]"
+    )
+    bot = await BotHarness.start(tmp_path, playbook)
+    try:
+        member = "mallory-7731"
+        await bot.say(member, "hello there")
+        link = await _link(bot, member)
+        await _stays_and_posts(bot, "oscar", link)
+        await bot.advance(7 * DAY + timedelta(minutes=1))
+        assert await _balance(bot, member) == 50
+        assert {t for t, _, _ in await places_naming(bot.runtime.store, member)} >= {
+            "referral_links",
+            "referrals",
+        }
+        await bot.command("boss", "forget", user=member, roles=("admin",))
+        await bot.runtime.store.flush()
+        assert await places_naming(bot.runtime.store, member) == []
+        ref = await bot.runtime.store.community("test", "c1")
+        state = await bot.runtime.states.get(ref)
+        [row] = [r for r in part(state.memory).rows if r.user_id == "oscar"]
+        assert row.status == "rewarded" and row.inviter and row.inviter.startswith("anon:")
+    finally:
+        await bot.close()

@@ -509,6 +509,11 @@ class BotApiDouble(BaseRequest):
         extra = {"caption": params["caption"]} if "caption" in params else {}
         return self._sent(params, photo=photo, **extra)
 
+    def _answer_sendDocument(self, params: JSON) -> JSON:
+        document = {"file_id": "doc", "file_unique_id": "docu", "file_name": "file"}
+        extra = {"caption": params["caption"]} if "caption" in params else {}
+        return self._sent(params, document=document, **extra)
+
     def _answer_sendPoll(self, params: JSON) -> JSON:
         options = [
             {

@@ -23,6 +23,7 @@ from bot.actions import (
     RemoveTimeout,
     Reply,
     SendDirect,
+    SendFile,
     Timeout,
     Unban,
     Warn,
@@ -39,6 +40,10 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "post": (Post(channel_id="general", text="Daily topic"), ["sendMessage"]),
     "reply": (Reply(channel_id=GROUP, text="Checked in", reply_to="100"), ["sendMessage"]),
     "send_direct": (SendDirect(user_id=USER, text="Welcome, day 1"), ["sendMessage"]),
+    "send_file": (
+        SendFile(user_id=USER, filename="mydata.json", data=b"{}", caption="your data"),
+        ["sendDocument"],
+    ),
     "delete_message": (DeleteMessage(channel_id=GROUP, message_id="100"), ["deleteMessage"]),
     "warn": (Warn(user_id=USER, text="please stop"), ["sendMessage"]),
     "timeout": (

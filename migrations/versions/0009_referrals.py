@@ -1,7 +1,7 @@
 """referrals: members' invite links and one attribution row per join
 
-Revision ID: 0008_referrals
-Revises: 0007_merge
+Revision ID: 0009_referrals
+Revises: 0008_privacy
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_referrals"
-down_revision = "0007_merge"
+revision = "0009_referrals"
+down_revision = "0008_privacy"
 branch_labels = None
 depends_on = None
 
