@@ -151,7 +151,7 @@ async def test_forgetting_an_inviter_keeps_their_invitees_counted_without_their_
     bot = await BotHarness.start(tmp_path, playbook)
     try:
         member = "mallory-7731"
-        await bot.say(member, "hello there")
+        await bot.say(member, "hi")
         link = await _link(bot, member)
         await _stays_and_posts(bot, "oscar", link)
         await bot.advance(7 * DAY + timedelta(minutes=1))
