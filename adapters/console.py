@@ -20,16 +20,19 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from adapters.recording import SimulatedInvites, simulated_link
 from bot.actions import (
     ALL_ACTION_KINDS,
     Action,
     Ban,
     Button,
+    CreateInvite,
     Kick,
     RemoveTimeout,
     SendFile,
     Timeout,
     Unban,
+    shown_text,
 )
 from bot.adapter import ActionResult
 from bot.commands import CommandSpec, OptionSpec
@@ -54,7 +57,7 @@ PLATFORM = "console"
 HELP = """\
 Type a message to say it as the current member. Commands:
   /as NAME [mod|admin]   speak as NAME (a moderator or admin with the flag)
-  /join NAME             NAME joins the community      /leave NAME   NAME leaves
+  /join NAME [via INV]   NAME joins (through INV's invite link)   /leave NAME   NAME leaves
   /channel NAME          switch channel                /time +1d     move the clock (30m, 2h, 1w)
   /time                  show the simulated time       /press [ID]   press a button (the last)
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
@@ -74,6 +77,7 @@ class ConsoleAdapter:
     # where files for a member (/mydata) are written: the console prints the path
     exports_dir: Path = field(default_factory=lambda: Path("data") / "exports")
     _ids: Any = field(default_factory=lambda: count(1))
+    invites: SimulatedInvites = field(default_factory=SimulatedInvites)
     # (community, member) → end of their timeout
     muted: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # (community, member) → "kicked" | "banned"; `left` lists removals not yet announced
@@ -87,6 +91,8 @@ class ConsoleAdapter:
         return True
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
+        if isinstance(action, CreateInvite):
+            return self.invites.create(self.platform, action)
         if isinstance(action, SendFile):
             self.exports_dir.mkdir(parents=True, exist_ok=True)
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in action.filename)
@@ -132,7 +138,7 @@ def describe(outcome: ActionOutcome) -> str:
     a = outcome.action
     where = f" in #{a.channel}" if a.channel else ""
     who = f" → {a.target_user}" if a.target_user else ""
-    text = a.text_shown
+    text = shown_text(a, outcome.ref)
     extra = ""
     until = getattr(a, "until", None)
     if isinstance(until, datetime):
@@ -274,13 +280,18 @@ class ConsoleSession:
 
     async def _cmd_join(self, args: list[str]) -> None:
         adapter = self._adapter()
+        invite = None
+        if len(args) >= 3 and args[-2].lower() == "via":
+            # the link /invite gave INVITER here; if they never asked for one, nobody's link
+            invite, args = simulated_link(PLATFORM, args[-1].lstrip("@")), args[:-2]
         for name in args or [self.speaker.user_id]:
             if adapter.removed.get((self.community, name)) == "banned":
                 self.write(f"   {name} is banned and cannot join; /unban {name} first")
                 continue
             adapter.removed.pop((self.community, name), None)
-            self.write(f"   → {name} joined")
-            await self._emit(MemberJoined(**self._base(), member=self._actor(name)))
+            via = f" via {invite}" if invite else ""
+            self.write(f"   → {name} joined{via}")
+            await self._emit(MemberJoined(**self._base(), member=self._actor(name), invite=invite))
 
     async def _cmd_leave(self, args: list[str]) -> None:
         for name in args or [self.speaker.user_id]:

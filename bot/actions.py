@@ -252,6 +252,53 @@ class AlertModerators(Action):
         return self.text
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateInvite(Action):
+    """A personal invite link for a member (Telegram: a named link; Discord: an invite the bot
+    creates in `channel_id`), then `text` sent to them as a `Reply` would be, with `{link}`
+    replaced by the new link. The outcome's `ref` is the link, for the patch that stores it."""
+
+    kind: ClassVar[str] = "create_invite"
+
+    user_id: str
+    name: str  # the link's name on the platform (Telegram shows it to admins)
+    channel_id: str
+    text: str
+    reply_to: str | None = None
+    ephemeral: bool = True
+    join_request: bool = False  # newcomers ask to join and are approved (verification first)
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+    @property
+    def channel(self) -> str:
+        return self.channel_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+    def reply(self, link: str) -> Reply:
+        """The answer that carries the link, once it exists."""
+        return Reply(
+            channel_id=self.channel_id,
+            reply_to=self.reply_to,
+            user_id=self.user_id,
+            ephemeral=self.ephemeral,
+            text=self.text.replace("{link}", link),
+        )
+
+
+def shown_text(action: Action, ref: str | None) -> str | None:
+    """What a person saw: an invite's text with the link it carried."""
+    text = action.text_shown
+    if text is not None and ref and isinstance(action, CreateInvite):
+        return text.replace("{link}", ref)
+    return text
+
+
 ALL_ACTION_KINDS: frozenset[str] = frozenset(
     cls.kind
     for cls in (
@@ -269,5 +316,6 @@ ALL_ACTION_KINDS: frozenset[str] = frozenset(
         AddRole,
         RemoveRole,
         AlertModerators,
+        CreateInvite,
     )
 )

@@ -30,6 +30,7 @@ import discord
 from adapters.discord import resolve
 from adapters.discord.errors import to_platform_error
 from adapters.discord.interactions import PendingInteractions
+from adapters.discord.invites import InviteTracker
 from adapters.discord.texts import DiscordTexts
 from bot.actions import (
     Action,
@@ -37,6 +38,7 @@ from bot.actions import (
     AlertModerators,
     Ban,
     Button,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -138,8 +140,10 @@ class DiscordActions:
         alert_channel: str | None = None,
         alert_channel_names: Sequence[str] = DEFAULT_ALERT_CHANNELS,
         alert_in_system_channel: bool = True,
+        invites: InviteTracker | None = None,
     ) -> None:
         self._client = client
+        self._invites = invites or InviteTracker()
         self._pending = pending
         self._texts = texts
         self._alert_channel = alert_channel
@@ -160,6 +164,7 @@ class DiscordActions:
             AddRole: self._add_role,
             RemoveRole: self._remove_role,
             AlertModerators: self._alert,
+            CreateInvite: self._create_invite,
         }
 
     @property
@@ -254,6 +259,19 @@ class DiscordActions:
             extra["view"] = view
         message = await channel.send(text, allowed_mentions=ALLOW_USER_PINGS, **extra)  # type: ignore[arg-type]
         return ActionResult(detail=f"replied in #{channel.name}", ref=str(message.id))
+
+    async def _create_invite(self, guild: discord.Guild, action: CreateInvite) -> ActionResult:
+        """A permanent invite of the bot's for one member; joins through it are told apart by
+        its use count (see invites.py)."""
+        channel = resolve.channel(guild, action.channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            raise PlatformError(PlatformError.NOT_FOUND, f"{action.channel_id} takes no invites")
+        invite = await channel.create_invite(  # type: ignore[attr-defined]
+            max_age=0, max_uses=0, unique=True, reason=f"{action.name} (user {action.user_id})"
+        )
+        self._invites.created(invite)
+        await self._reply(guild, action.reply(invite.url))
+        return ActionResult(detail=f"invite {invite.url} in #{channel.name}", ref=invite.url)
 
     async def _send_direct(self, guild: discord.Guild, action: SendDirect) -> ActionResult:
         user = await self._user(action.user_id)

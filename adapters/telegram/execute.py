@@ -30,6 +30,7 @@ from bot.actions import (
     AlertModerators,
     Ban,
     Button,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -314,6 +315,20 @@ class ActionRunner:
             raise
         self._directory.remember_dm_origin(user_id, sent.message_id, community_id)
         return ActionResult(ref=str(sent.message_id))
+
+    async def _create_invite(self, community_id: str, action: CreateInvite) -> ActionResult:
+        """A named link (admins see the name and its join count in the group's settings); the
+        joins it brings arrive as `chat_member` updates carrying it."""
+        chat_id, _ = resolve_channel(community_id, action.channel_id)
+        async with self._calling(f"createChatInviteLink in {chat_id}"):
+            made = await self._bot.create_chat_invite_link(
+                chat_id=chat_id,
+                name=action.name[:32] or None,
+                creates_join_request=action.join_request or None,
+            )
+        link = made.invite_link
+        await self._reply(community_id, action.reply(link))
+        return ActionResult(detail=f"invite link {link}", ref=link)
 
     async def _send_file(self, community_id: str, action: SendFile) -> ActionResult:
         """A document in the member's private chat with the bot (never in the group)."""

@@ -16,6 +16,7 @@ from bot.actions import (
     AddRole,
     AlertModerators,
     Ban,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -50,6 +51,9 @@ def _samples(h: DiscordHarness, user: str, message: str) -> dict[str, Callable[[
         "add_role": lambda: AddRole(user_id=user, role="Verified"),
         "remove_role": lambda: RemoveRole(user_id=user, role="Verified"),
         "alert_moderators": lambda: AlertModerators(text="Raid: 20 joins in 10s", user_id=user),
+        "create_invite": lambda: CreateInvite(
+            user_id=user, name="qunbot: alice", channel_id=general, text="Your link: {link}"
+        ),
     }
 
 
@@ -57,6 +61,7 @@ def test_every_action_kind_has_a_sample_here():
     names = {
         "post", "reply", "send_direct", "send_file", "delete_message", "warn", "timeout",
         "remove_timeout", "kick", "ban", "unban", "add_role", "remove_role", "alert_moderators",
+        "create_invite",
     }  # fmt: skip
     assert names == set(ALL_ACTION_KINDS), "a new action kind needs a Discord test"
 

@@ -15,6 +15,7 @@ from bot.actions import (
     AddRole,
     AlertModerators,
     Ban,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -54,6 +55,10 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "ban": (Ban(user_id=USER), ["banChatMember"]),
     "unban": (Unban(user_id=USER), ["unbanChatMember"]),
     "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"]),
+    "create_invite": (
+        CreateInvite(user_id=USER, name="qunbot: Alice", channel_id=GROUP, text="Link: {link}"),
+        ["createChatInviteLink", "sendMessage"],
+    ),
 }
 # kind → a word the reason must contain
 UNSUPPORTED: dict[str, tuple[Action, str]] = {
