@@ -160,7 +160,10 @@ def messages_bulk_deleted(
     ]
 
 
-def member_joined(member: discord.Member, now: datetime) -> MemberJoined:
+def member_joined(
+    member: discord.Member, now: datetime, invite: str | None = None, invite_note: str = ""
+) -> MemberJoined:
+    """`invite`/`invite_note`: what the invite tracker found (see invites.py)."""
     system = member.guild.system_channel
     return MemberJoined(
         platform=PLATFORM,
@@ -169,6 +172,8 @@ def member_joined(member: discord.Member, now: datetime) -> MemberJoined:
         key=f"j:{member.id}:{member.joined_at.isoformat()}" if member.joined_at else None,
         member=actor(member),
         channel_id=str(system.id) if system is not None else None,
+        invite=invite,
+        invite_note=invite_note,
     )
 
 

@@ -1,7 +1,7 @@
 """every event once: processed event keys, and the key of the event that opened each case
 
-Revision ID: 0008_processed
-Revises: 0007_merge
+Revision ID: 0010_processed
+Revises: 0009_referrals
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_processed"
-down_revision = "0007_merge"
+revision = "0010_processed"
+down_revision = "0009_referrals"
 branch_labels = None
 depends_on = None
 
