@@ -45,7 +45,7 @@ class ModerationCase(Base):
     reversed_by: Mapped[str | None] = mapped_column(String(64))
     reversed_at: Mapped[datetime | None]
     # the key of the event that opened it, ":n" for its n-th case (None: no key, e.g. a sweep)
-    event_key: Mapped[str | None] = mapped_column(String(220))
+    event_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class SpamSample(Base):

@@ -23,5 +23,5 @@ class ProcessedEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(32))  # digest of the event key
     at: Mapped[datetime]  # when the event happened (the retention clock)

@@ -1,11 +1,12 @@
 """Every event once: the keys of handled events, per community.
 
-An adapter gives each event a stable key from its platform (`Event.key`). The runtime asks
-`seen` before handling an event and `note`s its key after; noted keys are written by the
-store's next flush, in the same transaction as the counters and write-behind state the event
-produced — so after a crash an event is either fully recorded (and a redelivery does nothing)
-or not at all (and handling it again writes its counters once). An event that wrote through
-(a case, a payment, a post) has the flush run at once, so its key is durable with it.
+An adapter gives each event a stable key from its platform (`Event.key`); the runtime uses
+its `digest`. It asks `seen` before handling an event and then `note`s the key, before the
+event buffers anything. Noted keys are written by the store's next flush, in the same
+transaction as the counters and write-behind state the event produced: after a crash an event
+is either recorded with its counters (a redelivery does nothing) or neither is (handling it
+again counts it once). An event that wrote through or acted (a case, a payment, a post) has
+that flush run at once, so its key is durable with its effects.
 
 Asking costs no query on the common path: keys handled by this process are remembered (a
 bounded list per community), and the database is asked only about an event no later than the
@@ -14,6 +15,7 @@ key already forgotten here."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,14 +29,15 @@ if TYPE_CHECKING:
 
     from bot.store.store import CommunityRef, Store
 
-KEY_LENGTH = 200
 RETENTION = timedelta(days=14)  # platforms redeliver for hours (Telegram: 24 h), not weeks
 RECENT_KEPT = 512  # keys remembered per community in this process
 PRUNE_EVERY = timedelta(hours=1)
 
 
-def clip(key: str) -> str:
-    return key[:KEY_LENGTH]
+def digest(key: str) -> str:
+    """What is stored of an event key: a fixed-length hash (a key may hold a member's id,
+    e.g. a Discord reaction's; the hash holds no personal data and fits any column)."""
+    return hashlib.blake2b(key.encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
 class ProcessedKeys:
@@ -57,7 +60,6 @@ class ProcessedKeys:
     # -- asking and noting ---------------------------------------------------------------------
 
     async def seen(self, store: Store, ref: CommunityRef, key: str, at: datetime) -> bool:
-        key = clip(key)
         if (ref.id, key) in self.rows or key in self._recent.get(ref.id, ()):
             return True
         if ref.id not in self._mark:
@@ -80,7 +82,6 @@ class ProcessedKeys:
 
     def note(self, ref: CommunityRef, key: str, at: datetime) -> None:
         """Handled: written with the next flush."""
-        key = clip(key)
         self.rows[(ref.id, key)] = at
         self._remember(ref.id, key, at)
 

@@ -20,7 +20,7 @@ def upgrade() -> None:
         "processed_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("community_id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
@@ -33,7 +33,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_processed_at", "processed_events", ["community_id", "at"])
     with op.batch_alter_table("moderation_cases") as batch:
-        batch.add_column(sa.Column("event_key", sa.String(length=220), nullable=True))
+        batch.add_column(sa.Column("event_key", sa.String(length=40), nullable=True))
         batch.create_unique_constraint(
             "uq_moderation_cases_event_key", ["community_id", "event_key"]
         )

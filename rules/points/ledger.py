@@ -21,6 +21,7 @@ from bot.store import CommunityRef, MemberInfo, Store
 from bot.store import engagement as q
 from bot.store.engagement import Credit
 from rules.points.common import local_day
+from rules.points.recent import recent_fingerprints
 
 MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
@@ -58,12 +59,18 @@ def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
 
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
-    """Every member's balance, XP, earnings of the latest ledger day and last paid message."""
+    """Every member's balance, XP, earnings of the latest ledger day, last paid message and
+    the fingerprints of their recently paid messages."""
     loaded = await q.points_state(store, ref)
+    recent = await recent_fingerprints(store, ref)
     state.memory[MEMBERS] = {
-        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at)
+        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent.get(user, []))
         for user, p in loaded.items()
     }
+    newcomers = await store.get_state(ref, NEWCOMER_MESSAGES) or {}
+    state.memory[NEWCOMER_MESSAGES] = OrderedDict(
+        (str(m), str(u)) for m, u in newcomers.get("messages", [])
+    )
     state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
 
 
@@ -185,8 +192,8 @@ class RevokeMessagePoints(Patch):
 
 @dataclass(frozen=True, slots=True)
 class RememberNewcomerMessage(Patch):
-    """Remember (in this process) that a newcomer wrote this message, so the first member who
-    replies to it can be rewarded."""
+    """Remember that a newcomer wrote this message, so the first member who replies to it can
+    be rewarded (persisted with the next flush: a reply after a restart is rewarded too)."""
 
     message_id: str
     user_id: str
@@ -196,6 +203,7 @@ class RememberNewcomerMessage(Patch):
         kept[self.message_id] = self.user_id
         while len(kept) > _NEWCOMER_MESSAGES_KEPT:
             kept.popitem(last=False)
+        _persist_newcomer_messages(ctx.state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +211,16 @@ class ForgetNewcomerMessage(Patch):
     message_id: str
 
     async def apply(self, ctx: ApplyContext) -> None:
-        ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
+        if ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None) is not None:
+            _persist_newcomer_messages(ctx.state)
+
+
+def _persist_newcomer_messages(state: CommunityState) -> None:
+    def dump() -> dict[str, Any]:
+        kept = state.memory.get(NEWCOMER_MESSAGES, {})
+        return {"messages": [[m, u] for m, u in kept.items()]}
+
+    state.persist_later(NEWCOMER_MESSAGES, dump)
 
 
 class RedemptionRefused(AlreadyDone):

@@ -49,27 +49,32 @@ def _replay(events: Path, url: str) -> subprocess.Popen[bytes]:
         [sys.executable, "-c", "from bot.cli import main; main()", "replay", str(events),
          "--playbook", str(PLAYBOOK), "--db", url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each action line as it happens
     )  # fmt: skip
 
 
-def _run(events: Path, url: str) -> tuple[list[bytes], float]:
-    started = time.monotonic()
+def _run(events: Path, url: str) -> list[bytes]:
     proc = _replay(events, url)
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
-    return out.splitlines(), time.monotonic() - started
+    return out.splitlines()
 
 
-def _killed(events: Path, url: str, after: float) -> bool:
-    """Start a replay and SIGKILL it `after` seconds in; True if it was still running."""
+def _killed(events: Path, url: str, after_lines: int, delay: float) -> int:
+    """Start a replay; SIGKILL it `delay` seconds after its `after_lines`-th action line.
+    Returns how many lines it printed, or -1 when it finished first."""
     proc = _replay(events, url)
-    try:
-        proc.communicate(timeout=after)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGKILL)
+    assert proc.stdout is not None
+    printed = 0
+    while printed < after_lines and proc.stdout.readline():
+        printed += 1
+    if printed < after_lines:
         proc.communicate()
-        return True
-    return False
+        return -1
+    time.sleep(delay)  # somewhere inside the next events, not at a line's edge
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    return printed
 
 
 async def _state(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -92,16 +97,18 @@ def week(tmp_path: Path) -> Path:
 async def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(db_url, tmp_path, week):
     crash_url = db_url
     async with _other_database(db_url, tmp_path) as clean_url:
-        clean_out, clean_took = await asyncio.to_thread(_run, week, clean_url)
+        clean_out = await asyncio.to_thread(_run, week, clean_url)
         clean = await _state(clean_url)
     assert clean["cases"] and clean["ledger"] and clean["checkins"] and clean["calendar"]
 
     rng = random.Random(SEED)
+    first = rng.randint(1, len(clean_out) - 10)
+    points = [(first, rng.uniform(0, 0.05))]
+    # then killed again while rerunning (it prints only what the first run had not done)
+    points.append((rng.randint(1, max(1, (len(clean_out) - first) // 2)), rng.uniform(0, 0.05)))
     kills = 0
-    for _ in range(2):  # killed, killed again while rerunning, then run to the end
-        kills += await asyncio.to_thread(
-            _killed, week, crash_url, rng.uniform(0.35, 0.9) * clean_took
-        )
+    for lines, delay in points:
+        kills += await asyncio.to_thread(_killed, week, crash_url, lines, delay) >= 0
     assert kills >= 1, "the replay finished before it could be killed"
     await asyncio.to_thread(_run, week, crash_url)
     crashed = await _state(crash_url)
@@ -111,7 +118,7 @@ async def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(db_url, tm
         assert crashed[name] == clean[name], f"{name} after {kills} kills: {lost=} {extra=}"
 
     # every line was handled: one more replay of the file prints no action
-    again, _ = await asyncio.to_thread(_run, week, crash_url)
+    again = await asyncio.to_thread(_run, week, crash_url)
     assert again == []
     assert clean_out
 
