@@ -9,7 +9,7 @@ Choices made here, for the docs:
   moderators ping nobody (the member an alert is about is shown, not notified).
 - `Post.mentions` are put in front of the text when the text does not already mention them.
 - `Reply(ephemeral=True)` is private only as the answer to an interaction; without one it goes to
-  the member by DM (never publicly), or fails with FORBIDDEN if their DMs are closed.
+  the member by DM (never publicly), or fails with UNREACHABLE if their DMs are closed.
 - `Warn` with a channel is posted there, mentioning the member; without one it is sent by DM.
 - `Timeout` is Discord's native timeout, clamped to 28 days; `Ban.until` cannot be native (Discord
   bans are permanent): the detail says the unban must be scheduled.
@@ -84,6 +84,8 @@ def with_mentions(text: str, user_ids: Sequence[str]) -> str:
 
 
 def buttons_view(buttons: Sequence[Button]) -> discord.ui.View | None:
+    # "open a chat with me" links are Telegram's: a Discord member can always open a DM
+    buttons = [b for b in buttons if not b.opens_dm]
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)

@@ -78,6 +78,7 @@ class Directory:
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
         self._admins: dict[int, _AdminList] = {}
         self._dm_reachable: set[int] = set()
+        self._dm_refused: set[int] = set()
         self._author_by_message: _Bounded[tuple[int, int], int] = _Bounded(max_messages)
         self._membership: _Bounded[tuple[int, int], tuple[bool, datetime]] = _Bounded(max_users)
         self._dm_origin: _Bounded[tuple[int, int], str] = _Bounded(max_messages)
@@ -118,14 +119,23 @@ class Directory:
         return tuple(uid for uid, admin in entry.admins.items() if not admin.is_bot)
 
     # --- who may be messaged privately --------------------------------------------------------
+    # (what survives a restart is the runtime's: `dm_reachability`; this only saves calls)
     def mark_dm_reachable(self, user_id: int) -> None:
         self._dm_reachable.add(user_id)
+        self._dm_refused.discard(user_id)
 
     def mark_dm_unreachable(self, user_id: int) -> None:
         self._dm_reachable.discard(user_id)
+        self._dm_refused.add(user_id)
 
     def can_dm(self, user_id: int) -> bool:
+        """Known to accept DMs: started the bot or got one since this process started."""
         return user_id in self._dm_reachable
+
+    def dm_refused(self, user_id: int) -> bool:
+        """Telegram refused a DM to them since this process started (and they did not /start
+        since): not worth another call."""
+        return user_id in self._dm_refused
 
     @property
     def dm_reachable(self) -> frozenset[int]:

@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import MessageLimit, PollLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from adapters.telegram.commands import start_payload
 from adapters.telegram.directory import ChatAdmin, Directory
 from adapters.telegram.errors import to_platform_error
 from bot.actions import (
@@ -120,10 +121,23 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+def start_link(bot_username: str, community_id: str, custom_id: str) -> str:
+    """t.me/<bot>?start=...: opens a private chat with the bot; Start sends the payload."""
+    payload = start_payload(community_id, custom_id) or start_payload(community_id, "")
+    return f"https://t.me/{bot_username}" + (f"?start={payload}" if payload else "")
+
+
+def keyboard(
+    buttons: Sequence[Button], *, bot_username: str = "", community_id: str = ""
+) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    row_buttons = [InlineKeyboardButton(b.label, callback_data=b.custom_id) for b in buttons]
+    row_buttons = [
+        InlineKeyboardButton(b.label, url=start_link(bot_username, community_id, b.custom_id))
+        if b.opens_dm
+        else InlineKeyboardButton(b.label, callback_data=b.custom_id)
+        for b in buttons
+    ]
     rows = [
         row_buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(row_buttons), BUTTONS_PER_ROW)
     ]
@@ -172,6 +186,7 @@ class ActionRunner:
         entities: list[MessageEntity] | None = None,
         buttons: Sequence[Button] = (),
         reply_to: int | None = None,
+        community_id: str = "",
     ) -> Message:
         async with self._calling(f"sendMessage to {chat_id}"):
             return await self._bot.send_message(
@@ -179,7 +194,7 @@ class ActionRunner:
                 text=text,
                 message_thread_id=thread_id,
                 entities=entities or None,
-                reply_markup=keyboard(buttons),
+                reply_markup=self._keyboard(buttons, community_id or str(chat_id)),
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True)
                     if reply_to is not None
@@ -210,13 +225,18 @@ class ActionRunner:
                     caption=text if fits else None,
                     caption_entities=(entities or None) if fits else None,
                     message_thread_id=thread_id,
-                    reply_markup=keyboard(buttons) if fits else None,
+                    reply_markup=self._keyboard(buttons, str(chat_id)) if fits else None,
                 )
         if fits or not text:
             return sent
         return await self._send_text(
             chat_id, text, thread_id=thread_id, entities=entities, buttons=buttons
         )
+
+    def _keyboard(
+        self, buttons: Sequence[Button], community_id: str
+    ) -> InlineKeyboardMarkup | None:
+        return keyboard(buttons, bot_username=self._bot.username, community_id=community_id)
 
     def _until(self, until: datetime) -> datetime:
         return max(until, self._clock() + MIN_RESTRICTION)
@@ -273,14 +293,18 @@ class ActionRunner:
         return ActionResult(ref=str(sent.message_id))
 
     async def _reply(self, community_id: str, action: Reply) -> ActionResult:
-        # Telegram has no ephemeral messages: a private answer goes by DM when the member
-        # started the bot, otherwise it is an ordinary reply in the chat
-        if action.ephemeral and action.user_id and self._directory.can_dm(int(action.user_id)):
+        # Telegram has no ephemeral messages: a private answer goes by DM unless the member
+        # refused one already, otherwise it is an ordinary reply in the chat
+        if (
+            action.ephemeral
+            and action.user_id
+            and not self._directory.dm_refused(int(action.user_id))
+        ):
             with_dm = SendDirect(user_id=action.user_id, text=action.text)
             try:
                 return await self._send_direct(community_id, with_dm)
             except PlatformError as exc:
-                if exc.kind != PlatformError.FORBIDDEN:
+                if exc.kind not in (PlatformError.UNREACHABLE, PlatformError.FORBIDDEN):
                     raise
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
         people = [self._person(action.user_id)] if action.user_id else []
@@ -292,19 +316,18 @@ class ActionRunner:
         return ActionResult(ref=str(sent.message_id))
 
     async def _send_direct(self, community_id: str, action: SendDirect) -> ActionResult:
+        # no guess from memory: whether they pressed Start (maybe before a restart) is
+        # Telegram's to say; a 403 "can't initiate conversation" becomes UNREACHABLE
         user_id = int(action.user_id)
-        if not self._directory.can_dm(user_id):
-            raise PlatformError(
-                PlatformError.FORBIDDEN,
-                f"cannot message user {user_id} privately: Telegram bots may only write to "
-                "people who opened a private chat with the bot (/start) first",
-            )
         try:
-            sent = await self._send_text(user_id, action.text, buttons=action.buttons)
+            sent = await self._send_text(
+                user_id, action.text, buttons=action.buttons, community_id=community_id
+            )
         except PlatformError as exc:
             if isinstance(exc.__cause__, Forbidden):
-                self._directory.mark_dm_unreachable(user_id)  # they blocked the bot
+                self._directory.mark_dm_unreachable(user_id)
             raise
+        self._directory.mark_dm_reachable(user_id)
         self._directory.remember_dm_origin(user_id, sent.message_id, community_id)
         return ActionResult(ref=str(sent.message_id))
 
@@ -459,14 +482,16 @@ class ActionRunner:
         admin_ids = self._directory.human_admin_ids(chat_id)
         delivered: list[Message] = []
         for admin_id in admin_ids:
-            if not self._directory.can_dm(admin_id):
+            if self._directory.dm_refused(admin_id):
                 continue
             try:
                 delivered.append(await self._send_alert(admin_id, action.text, action.image))
             except PlatformError as exc:
-                if exc.kind != PlatformError.FORBIDDEN:
+                if exc.kind not in (PlatformError.UNREACHABLE, PlatformError.FORBIDDEN):
                     raise
                 self._directory.mark_dm_unreachable(admin_id)
+                continue
+            self._directory.mark_dm_reachable(admin_id)
         if delivered:
             return ActionResult(
                 ref=str(delivered[0].message_id),

@@ -209,7 +209,9 @@ async def test_send_direct_reaches_the_member(discord_harness: DiscordHarness):
     assert result.ref == str(message.id)
 
 
-async def test_a_closed_dm_is_forbidden_not_a_crash(discord_harness: DiscordHarness):
+async def test_a_closed_dm_is_unreachable_not_a_missing_permission(
+    discord_harness: DiscordHarness,
+):
     h = discord_harness
     bob = h.member("bob")
     h.fail("send_message", discord.Forbidden(**http_error(403, 50007, "Cannot send messages")))
@@ -217,7 +219,7 @@ async def test_a_closed_dm_is_forbidden_not_a_crash(discord_harness: DiscordHarn
     with pytest.raises(PlatformError) as caught:
         await h.adapter.execute(h.community_id, SendDirect(user_id=str(bob.id), text="hi"))
 
-    assert caught.value.kind == PlatformError.FORBIDDEN
+    assert caught.value.kind == PlatformError.UNREACHABLE  # the executor uses the DM fallback
     assert not caught.value.retryable
     assert "closed direct messages" in str(caught.value)
 

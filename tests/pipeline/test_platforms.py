@@ -36,8 +36,11 @@ async def telegram_bot(tmp_path: Path):
     api = BotApiDouble(now=NOW)
     api.set_admins(GROUP_ID, OWNER, MOD)
     adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=lambda: NOW)
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'tg.db'}",
-                                  playbook=playbook(tmp_path), adapters={"telegram": adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'tg.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"telegram": adapter},
+    )
     await adapter.start(runtime.handle, runtime.commands)
     return api, adapter, runtime
 
@@ -50,14 +53,14 @@ async def test_telegram_join_runs_the_welcome_sop(tmp_path):
     greetings = [c for c in api.calls_to("sendMessage") if "Welcome" in str(c.get("text"))]
     assert len(greetings) == 1 and str(greetings[0]["chat_id"]) == str(GROUP_ID)
     assert "Welcome Nina to Makers!" in greetings[0]["text"]
-    # Nina never started the bot, so Telegram cannot DM her: logged, not fatal
+    # Nina never started the bot, so Telegram cannot DM her: skipped with the reason, not fatal
     ref = await runtime.store.community("telegram", str(GROUP_ID))
     log = {e["action"]: e for e in await runtime.store.audit_log(ref)}
     assert log["post"]["status"] == "executed"
-    assert log["send_direct"]["status"] == "failed" and "forbidden" in log["send_direct"]["detail"]
+    assert log["send_direct"]["status"] == "skipped"
+    assert "can't initiate conversation" in log["send_direct"]["detail"]
     # slash commands were registered from the engine's specs
-    registered = {c["command"] for call in api.calls_to("setMyCommands")
-                  for c in _commands(call)}
+    registered = {c["command"] for call in api.calls_to("setMyCommands") for c in _commands(call)}
     assert {"explain", "playbook"} <= registered
     await adapter.stop()
     await runtime.store.close()
@@ -86,8 +89,11 @@ def _commands(call: dict) -> list[dict]:
 
 async def test_discord_join_runs_the_welcome_sop(tmp_path):
     h = await make_harness(commands=[])
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'dc.db'}",
-                                  playbook=playbook(tmp_path), adapters={"discord": h.adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'dc.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"discord": h.adapter},
+    )
     h.responder = runtime.handle
     try:
         await h.join("nina")
@@ -104,8 +110,11 @@ async def test_discord_join_runs_the_welcome_sop(tmp_path):
 
 async def test_discord_spam_is_deleted_and_the_member_told(tmp_path):
     h = await make_harness(commands=[])
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'dc.db'}",
-                                  playbook=playbook(tmp_path), adapters={"discord": h.adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'dc.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"discord": h.adapter},
+    )
     h.responder = runtime.handle
     try:
         message = await h.say("bob", "huge CRYPTO   giveaway today!!!")

@@ -67,8 +67,8 @@ def api() -> BotApiDouble:
 
 
 @pytest.fixture
-def updates() -> UpdateBuilder:
-    return UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+def updates(api: BotApiDouble) -> UpdateBuilder:
+    return UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
 
 
 @pytest.fixture

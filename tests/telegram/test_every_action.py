@@ -48,7 +48,8 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "kick": (Kick(user_id=USER), ["banChatMember", "unbanChatMember"]),
     "ban": (Ban(user_id=USER), ["banChatMember"]),
     "unban": (Unban(user_id=USER), ["unbanChatMember"]),
-    "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"]),
+    # a DM to each administrator (neither pressed Start: refused), then the group
+    "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"] * 3),
 }
 # kind → a word the reason must contain
 UNSUPPORTED: dict[str, tuple[Action, str]] = {
