@@ -4,7 +4,7 @@ Input, one JSON object per line:
   {"at": ISO-8601, "type": "message"|"edit"|"delete"|"join"|"leave"|"reaction"|"command"|"button",
    "user": str, "channel": str, "text": str, "message_id": str, "command": str, "args": {...},
    "roles": [str], "emoji": str, "target_message_id": str, "target_user": str, "custom_id": str,
-   "community": str}
+   "community": str, "invite": str (join: the invite link as /invite printed it, or its code)}
 Output, one JSON object per action: {"at", "action", "user", "channel", "rule", "reason", "text",
 "status"}.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.actions import shown_text
 from bot.events import (
     Actor,
     ButtonPressed,
@@ -111,7 +112,12 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
             **base, channel_id=channel, message_id=message_id, author_id=str(user) if user else None
         )
     if kind == "join":
-        return MemberJoined(**base, member=actor, channel_id=channel)
+        invite = raw.get("invite")
+        if invite is not None and not isinstance(invite, str):
+            raise ReplayLineError(
+                '"invite" must be the invite link (as /invite printed it) or its code'
+            )
+        return MemberJoined(**base, member=actor, channel_id=channel, invite=invite or None)
     if kind == "leave":
         return MemberLeft(**base, member=actor)
     if kind == "reaction":
@@ -174,7 +180,7 @@ def outcome_json(outcome: ActionOutcome) -> dict[str, Any]:
         "channel": action.channel,
         "rule": outcome.rule,
         "reason": outcome.reason,
-        "text": action.text_shown,
+        "text": shown_text(action, outcome.ref),
         "status": outcome.status,
     }
     return {k: v for k, v in out.items() if v is not None}

@@ -31,6 +31,7 @@ from bot.events import (
 from bot.executor import ActionOutcome, Executor
 from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
+from bot.privacy import all_member_rows
 from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
@@ -106,6 +107,7 @@ class Runtime:
         executor.configure_cases(self.capabilities)
         self.flush_every = flush_every
         self.states = CommunityStates(store, self.capabilities, max_members=max_members)
+        store.member_rows = all_member_rows(self.capabilities)
         executor.states = self.states
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
@@ -276,7 +278,7 @@ class Runtime:
             text = help_text(specs, texts, str(event.args.get("command") or ""))
             why = f"help for a {standing}"
         elif event.command == "playbook":
-            result = manager.reload()
+            result = await manager.reload_async()  # off the event loop, time-bounded
             text = (
                 texts.get("playbook.reloaded", path=str(manager.path))
                 if result.ok

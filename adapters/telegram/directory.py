@@ -77,6 +77,12 @@ class Directory:
         self._user_by_username: _Bounded[str, int] = _Bounded(max_users)
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
         self._admins: dict[int, _AdminList] = {}
+        # chats that deliver `chat_member` updates (the bot is admin there): their joins are
+        # taken from those updates, which carry the invite link, not from service messages
+        self._member_update_chats: _Bounded[int, bool] = _Bounded(max_messages)
+        # a failed admin lookup is asked again after this, keeping the last list it had
+        self.admin_retry = timedelta(seconds=30)
+        self._admin_failed_at: dict[int, datetime] = {}
         self._dm_reachable: set[int] = set()
         self._dm_refused: set[int] = set()
         self._author_by_message: _Bounded[tuple[int, int], int] = _Bounded(max_messages)
@@ -99,11 +105,21 @@ class Directory:
 
     # --- administrators -----------------------------------------------------------------------
     def admins_fresh(self, chat_id: int, now: datetime) -> bool:
+        """No need to ask Telegram: the list is recent, or the last try failed a moment ago."""
+        failed = self._admin_failed_at.get(chat_id)
+        if failed is not None and now - failed < self.admin_retry:
+            return True
         entry = self._admins.get(chat_id)
         return entry is not None and now - entry.fetched_at < self.admin_ttl
 
     def set_admins(self, chat_id: int, admins: dict[int, ChatAdmin], now: datetime) -> None:
         self._admins[chat_id] = _AdminList(dict(admins), now)
+        self._admin_failed_at.pop(chat_id, None)
+
+    def admin_lookup_failed(self, chat_id: int, now: datetime) -> None:
+        """Telegram could not list the administrators: that is not "there are none". The last
+        known list stays; the lookup is retried after `admin_retry`."""
+        self._admin_failed_at[chat_id] = now
 
     def forget_admins(self, chat_id: int) -> None:
         self._admins.pop(chat_id, None)
@@ -156,6 +172,12 @@ class Directory:
         return self._dm_origin.get((user_id, message_id))
 
     # --- membership ---------------------------------------------------------------------------
+    def note_member_updates(self, chat_id: int) -> None:
+        self._member_update_chats.put(chat_id, True)
+
+    def sends_member_updates(self, chat_id: int) -> bool:
+        return self._member_update_chats.get(chat_id) is not None
+
     def note_membership(self, chat_id: int, user_id: int, present: bool, at: datetime) -> bool:
         """Record a join (present=True) or leave; False when it repeats the last change seen.
 

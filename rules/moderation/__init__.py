@@ -9,6 +9,7 @@ from rules.moderation import rules as _rules
 from rules.moderation.config import LadderStep, ModerationConfig, WarningsConfig
 from rules.moderation.external import record_case
 from rules.moderation.patches import load_state
+from rules.moderation.privacy import MEMBER_DATA
 from rules.moderation.punish import Offense, Plan, Punishment, plan_punishment
 from rules.moderation.texts import TEXTS
 
@@ -92,6 +93,7 @@ CAPABILITY = Capability(
     ),
     commands=COMMANDS,
     texts=TEXTS,
+    member_data=MEMBER_DATA,
     priority=15,  # before anti-spam (20), so staff are known before messages are judged
     records_cases=True,
     case_hook=record_case,

@@ -109,7 +109,8 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
     assert isinstance(event, CommandInvoked)
     target = target_of(event)
     command = event.command
-    standing = await target_standing(ctx, target) if command in PUNISH_COMMANDS else "member"
+    asks_who = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases")
+    standing = await target_standing(ctx, target) if command in asks_who else "member"
     state: dict[str, Any] = {}
     if command in PUNISH_COMMANDS and target:
         state["active_weight"] = await mod_store.active_warning_weight(
@@ -256,6 +257,11 @@ def reverse(
         return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
     target, reason = snap.target, str(event.args.get("reason") or "").strip()
     kind = event.command
+    if snap.open_case is None and snap.target_standing == "unknown":
+        return Decision.act(
+            [_reply(event, texts.get("mod.unknown_target", member=target))],
+            f"/{kind}: {target} is unknown and has no open case: nothing done",
+        )
     action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
         user_id=target, reason=reason or f"/{kind}"
     )
@@ -285,7 +291,7 @@ def reverse(
 def _learn_ham_of(case: CaseInfo, by: str, now: datetime) -> list[Patch]:
     """Reversing an automatic spam case teaches the classifier the message was fine."""
     if case.rule and case.rule.startswith("antispam") and case.evidence:
-        return [LearnSample("ham", case.evidence, by, now)]
+        return [LearnSample("ham", case.evidence, by, now, case.user_id)]
     return []
 
 
@@ -307,7 +313,9 @@ def show_cases(
     if event.command == "cases":
         if not snap.target:
             return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
-        if not snap.cases:
+        if not snap.cases and snap.target_standing == "unknown":
+            text = texts.get("mod.unknown_target", member=snap.target)
+        elif not snap.cases:
             text = texts.get("mod.cases_none", member=snap.target)
         else:
             lines = [texts.get("mod.cases_header", member=snap.target, weight=snap.active_weight)]

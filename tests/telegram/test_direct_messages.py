@@ -16,8 +16,8 @@ from bot.runtime import Runtime
 from tests.telegram.botapi_double import (
     BOT_USERNAME,
     GROUP_ID,
-    TOKEN,
     JSON,
+    TOKEN,
     BotApiDouble,
     UpdateBuilder,
     user,
