@@ -12,7 +12,7 @@ from bot.texts import Texts
 HELP = CommandSpec(
     "help",
     "List the commands you can use, or explain one (/help warn)",
-    (OptionSpec("command", "text", "the command to explain", required=False),),
+    (OptionSpec("topic", "text", "the command to explain", required=False),),
 )
 RANK = {"member": 0, "moderator": 1, "admin": 2}
 

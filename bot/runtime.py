@@ -275,7 +275,7 @@ class Runtime:
         if event.command == "help":
             standing = member_standing(event.actor, ctx.view.settings)
             specs = usable(self.commands, self._owners, ctx.playbook, standing)
-            text = help_text(specs, texts, str(event.args.get("command") or ""))
+            text = help_text(specs, texts, str(event.args.get("topic") or ""))
             why = f"help for a {standing}"
         elif event.command == "playbook":
             result = await manager.reload_async()  # off the event loop, time-bounded

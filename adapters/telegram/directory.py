@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from telegram import User
+from telegram import Chat, User
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -76,6 +76,7 @@ class Directory:
         self.membership_window = membership_window
         self._user_by_username: _Bounded[str, int] = _Bounded(max_users)
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
+        self._title_by_chat: _Bounded[int, str] = _Bounded(max_messages)
         self._admins: dict[int, _AdminList] = {}
         # chats that deliver `chat_member` updates (the bot is admin there): their joins are
         # taken from those updates, which carry the invite link, not from service messages
@@ -102,6 +103,13 @@ class Directory:
 
     def name_of(self, user_id: int) -> str | None:
         return self._name_by_user.get(user_id)
+
+    def learn_chat(self, chat: Chat | None) -> None:
+        if chat is not None and chat.title:
+            self._title_by_chat.put(chat.id, chat.title)
+
+    def title_of(self, chat_id: int) -> str | None:
+        return self._title_by_chat.get(chat_id)
 
     # --- administrators -----------------------------------------------------------------------
     def admins_fresh(self, chat_id: int, now: datetime) -> bool:

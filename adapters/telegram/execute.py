@@ -120,6 +120,37 @@ def mention_entities(
     return text, sorted(entities, key=lambda e: e.offset)
 
 
+# ids a rule could only write as ids: a member (5+ digits) or a group ("-100…", often as
+# "#-100…"); not inside links or longer words
+_USER_ID_WORD = re.compile(r"(?<![\w/.:=#-])(\d{5,20})(?![\w/.-])")
+_CHAT_ID_WORD = re.compile(r"(?<![\w/.:=])#?(-\d{6,20})(?![\w/.-])")
+
+
+def humanize(
+    text: str,
+    name_of: Callable[[int], str | None],
+    title_of: Callable[[int], str | None],
+) -> tuple[str, list[tuple[int, str]]]:
+    """Members and chats by name, not id: "Cases of 106" → "Cases of Bob", "in #-1009000" →
+    "in Makers". Returns the text and the members named (to link them as text mentions).
+    Ids the bot has never seen stay as written."""
+    people: list[tuple[int, str]] = []
+
+    def chat(match: re.Match[str]) -> str:
+        return title_of(int(match.group(1))) or match.group(0)
+
+    def member(match: re.Match[str]) -> str:
+        uid = int(match.group(1))
+        name = name_of(uid)
+        if not name:
+            return match.group(0)
+        people.append((uid, name))
+        return name
+
+    text = _CHAT_ID_WORD.sub(chat, text)
+    return _USER_ID_WORD.sub(member, text), people
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -191,6 +222,8 @@ class ActionRunner:
         reply_to: int | None = None,
         community_id: str = "",
     ) -> Message:
+        if entities is None:  # not composed by a caller: names instead of ids here too
+            text, entities = self._named(text, [], add_missing=False)
         async with self._calling(f"sendMessage to {chat_id}"):
             return await self._bot.send_message(
                 chat_id=chat_id,
@@ -216,6 +249,8 @@ class ActionRunner:
         buttons: Sequence[Button] = (),
     ) -> Message:
         """A photo with the text as caption; a text too long for a caption follows the photo."""
+        if entities is None:
+            text, entities = self._named(text, [], add_missing=False)
         path = Path(image)
         if not path.is_file():
             raise PlatformError(PlatformError.NOT_FOUND, f"image file {image!r} does not exist")
@@ -235,6 +270,15 @@ class ActionRunner:
         return await self._send_text(
             chat_id, text, thread_id=thread_id, entities=entities, buttons=buttons
         )
+
+    def _named(
+        self, text: str, people: Sequence[tuple[int, str]], *, add_missing: bool
+    ) -> tuple[str, list[MessageEntity]]:
+        """The text with ids turned into names, each named member linked (a text mention)."""
+        text, found = humanize(text, self._directory.name_of, self._directory.title_of)
+        known = {uid for uid, _ in people}
+        extra = [(uid, name) for uid, name in dict(found).items() if uid not in known]
+        return mention_entities(text, [*people, *extra], add_missing=add_missing)
 
     def _keyboard(
         self, buttons: Sequence[Button], community_id: str
@@ -279,7 +323,7 @@ class ActionRunner:
         self, chat_id: int, thread_id: int | None, action: Post
     ) -> ActionResult:
         people = [self._person(uid) for uid in action.mentions]
-        text, entities = mention_entities(action.text, people, add_missing=True)
+        text, entities = self._named(action.text, people, add_missing=True)
         if action.image:
             sent = await self._send_photo(
                 chat_id,
@@ -311,7 +355,7 @@ class ActionRunner:
                     raise
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
         people = [self._person(action.user_id)] if action.user_id else []
-        text, entities = mention_entities(action.text, people, add_missing=False)
+        text, entities = self._named(action.text, people, add_missing=False)
         reply_to = int(action.reply_to) if action.reply_to else None
         sent = await self._send_text(
             chat_id,
@@ -381,14 +425,10 @@ class ActionRunner:
         if not action.text:
             return ActionResult(detail="warning recorded; no text configured to show")
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
-        text, entities = mention_entities(
-            action.text, [self._person(action.user_id)], add_missing=False
-        )
+        text, entities = self._named(action.text, [self._person(action.user_id)], add_missing=False)
         if not entities:  # the text does not name the member: address them first
             uid, name = self._person(action.user_id)
-            text, entities = mention_entities(
-                f"{name} {action.text}", [(uid, name)], add_missing=False
-            )
+            text, entities = self._named(f"{name} {action.text}", [(uid, name)], add_missing=False)
         sent = await self._send_text(chat_id, text, thread_id=thread_id, entities=entities)
         return ActionResult(ref=str(sent.message_id))
 
@@ -538,7 +578,7 @@ class ActionRunner:
                 detail=f"sent by private message to {len(delivered)} administrator(s)",
             )
         people = [self._person(str(uid)) for uid in admin_ids]
-        text, entities = mention_entities(action.text, people, add_missing=True)
+        text, entities = self._named(action.text, people, add_missing=True)
         sent = await self._send_alert(chat_id, text, action.image, entities=entities)
         return ActionResult(
             ref=str(sent.message_id),

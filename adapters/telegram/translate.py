@@ -139,6 +139,7 @@ def _reply_target(message: Message) -> Message | None:
 
 def _learn(message: Message, directory: Directory) -> None:
     directory.learn_user(message.from_user)
+    directory.learn_chat(message.chat)
     reply = message.reply_to_message
     if reply is not None:
         directory.learn_user(reply.from_user)
@@ -379,6 +380,7 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
     if chat.type not in GROUP_TYPES or user.id == ctx.bot_id:
         return ()
     ctx.directory.learn_user(user)
+    ctx.directory.learn_chat(chat)
     ctx.directory.note_member_updates(chat.id)
     admin_statuses = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
     if {change.old_chat_member.status, change.new_chat_member.status} & admin_statuses:

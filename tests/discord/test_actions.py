@@ -485,3 +485,17 @@ async def test_a_server_the_bot_is_not_in_is_not_found(discord_harness: DiscordH
     with pytest.raises(PlatformError) as caught:
         await h.adapter.execute("123456789012345678", Post(channel_id="general", text="x"))
     assert caught.value.kind == PlatformError.NOT_FOUND
+
+
+async def test_ids_in_texts_become_mentions_of_the_member_and_the_channel(
+    discord_harness: DiscordHarness,
+):
+    h = discord_harness
+    bob, general = h.member("bob"), h.channel("general")
+    text = f"Cases of {bob.id}: spam in #{general.id}; 12345678901234567 is nobody"
+
+    await h.adapter.execute(h.community_id, Post(channel_id="general", text=text))
+
+    assert h.sent[-1].content == (
+        f"Cases of <@{bob.id}>: spam in <#{general.id}>; 12345678901234567 is nobody"
+    )

@@ -267,3 +267,23 @@ async def test_discord_calendar_poll_is_a_native_poll(dc):
     assert post["content"] == "Friday discussion: tools we love"
     assert post["poll"]["question"]["text"] == "Which editor?"
     assert [a["poll_media"]["text"] for a in post["poll"]["answers"]] == ["Vim", "VS Code", "Emacs"]
+
+
+async def test_discord_help_lists_what_the_asker_may_use_privately(dc):
+    h, runtime = dc
+
+    member = await h.invoke("help", "alice")
+    moderator = await h.invoke("help", "carol")
+    one = await h.invoke("help", "carol", topic="timeout")
+
+    (for_member,) = member.answers
+    assert for_member.ephemeral and "/report — " in for_member.text
+    assert "/timeout — " not in for_member.text
+    (for_moderator,) = moderator.answers
+    assert "/timeout — " in for_moderator.text
+    (explained,) = one.answers
+    assert explained.text.startswith("/timeout [user] [duration] [reason]")
+    # the menu: moderator commands carry default_member_permissions, /help does not
+    tree = h.adapter.tree
+    assert tree.get_command("help").to_dict(tree)["default_member_permissions"] is None
+    assert tree.get_command("timeout").to_dict(tree)["default_member_permissions"] is not None

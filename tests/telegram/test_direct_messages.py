@@ -11,18 +11,16 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from adapters.telegram import TelegramAdapter
-from bot.app import build_runtime
 from bot.runtime import Runtime
 from tests.telegram.botapi_double import (
     BOT_USERNAME,
     GROUP_ID,
     JSON,
-    TOKEN,
     BotApiDouble,
     UpdateBuilder,
     user,
 )
-from tests.telegram.conftest import MOD, NOW, OWNER
+from tests.telegram.conftest import NOW, pipeline
 
 PLAYBOOK = """
 community: {{name: Makers, language: {language}, dm_fallback: {fallback}}}
@@ -53,18 +51,8 @@ class Bot:
 async def make_bot(
     tmp_path: Path, *, language: str = "en", fallback: str = "button", verify: bool = False
 ) -> Bot:
-    path = tmp_path / "p.yaml"
-    path.write_text(
-        PLAYBOOK.format(language=language, fallback=fallback, verify=str(verify).lower()),
-        encoding="utf-8",
-    )
-    api = BotApiDouble(now=NOW)
-    api.set_admins(GROUP_ID, OWNER, MOD)
-    adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=lambda: NOW)
-    runtime = await build_runtime(
-        db_url=f"sqlite:///{tmp_path / 'tg.db'}", playbook=path, adapters={"telegram": adapter}
-    )
-    await adapter.start(runtime.handle, runtime.commands)
+    playbook = PLAYBOOK.format(language=language, fallback=fallback, verify=str(verify).lower())
+    api, adapter, runtime = await pipeline(tmp_path, playbook)
     return Bot(api, adapter, runtime, UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api))
 
 
