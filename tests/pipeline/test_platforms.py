@@ -36,8 +36,11 @@ async def telegram_bot(tmp_path: Path):
     api = BotApiDouble(now=NOW)
     api.set_admins(GROUP_ID, OWNER, MOD)
     adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=lambda: NOW)
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'tg.db'}",
-                                  playbook=playbook(tmp_path), adapters={"telegram": adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'tg.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"telegram": adapter},
+    )
     await adapter.start(runtime.handle, runtime.commands)
     return api, adapter, runtime
 
@@ -56,8 +59,7 @@ async def test_telegram_join_runs_the_welcome_sop(tmp_path):
     assert log["post"]["status"] == "executed"
     assert log["send_direct"]["status"] == "failed" and "forbidden" in log["send_direct"]["detail"]
     # slash commands were registered from the engine's specs
-    registered = {c["command"] for call in api.calls_to("setMyCommands")
-                  for c in _commands(call)}
+    registered = {c["command"] for call in api.calls_to("setMyCommands") for c in _commands(call)}
     assert {"explain", "playbook"} <= registered
     await adapter.stop()
     await runtime.store.close()
@@ -86,8 +88,11 @@ def _commands(call: dict) -> list[dict]:
 
 async def test_discord_join_runs_the_welcome_sop(tmp_path):
     h = await make_harness(commands=[])
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'dc.db'}",
-                                  playbook=playbook(tmp_path), adapters={"discord": h.adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'dc.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"discord": h.adapter},
+    )
     h.responder = runtime.handle
     try:
         await h.join("nina")
@@ -104,8 +109,11 @@ async def test_discord_join_runs_the_welcome_sop(tmp_path):
 
 async def test_discord_spam_is_deleted_and_the_member_told(tmp_path):
     h = await make_harness(commands=[])
-    runtime = await build_runtime(db_url=f"sqlite:///{tmp_path / 'dc.db'}",
-                                  playbook=playbook(tmp_path), adapters={"discord": h.adapter})
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'dc.db'}",
+        playbook=playbook(tmp_path),
+        adapters={"discord": h.adapter},
+    )
     h.responder = runtime.handle
     try:
         message = await h.say("bob", "huge CRYPTO   giveaway today!!!")
