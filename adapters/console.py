@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import shlex
 import sys
 import threading
@@ -18,9 +19,18 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
-from bot.actions import ALL_ACTION_KINDS, Action, Button
+from bot.actions import (
+    ALL_ACTION_KINDS,
+    Action,
+    Ban,
+    Button,
+    Kick,
+    RemoveTimeout,
+    Timeout,
+    Unban,
+)
 from bot.adapter import ActionResult
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, OptionSpec
 from bot.configmodel import parse_duration
 from bot.events import (
     Actor,
@@ -54,11 +64,17 @@ Bot commands: {commands}
 
 @dataclass
 class ConsoleAdapter:
-    """Performs every action by handing it to the session, which prints it."""
+    """Performs every action by handing it to the session, which prints it. It keeps what a
+    platform would enforce: who is timed out (and until when), who was removed or banned."""
 
     platform: str = PLATFORM
     capabilities: frozenset[str] = ALL_ACTION_KINDS
     _ids: Any = field(default_factory=lambda: count(1))
+    # (community, member) → end of their timeout
+    muted: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # (community, member) → "kicked" | "banned"; `left` lists removals not yet announced
+    removed: dict[tuple[str, str], str] = field(default_factory=dict)
+    left: list[tuple[str, str]] = field(default_factory=list)
 
     def why_unsupported(self, kind: str) -> str:
         return f"the console cannot {kind}"
@@ -67,7 +83,27 @@ class ConsoleAdapter:
         return True
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
+        key = (community_id, action.target_user or "")
+        if isinstance(action, Timeout):
+            self.muted[key] = action.until
+        elif isinstance(action, RemoveTimeout):
+            self.muted.pop(key, None)
+        elif isinstance(action, Kick | Ban):
+            self.removed[key] = "banned" if isinstance(action, Ban) else "kicked"
+            self.left.append(key)
+        elif isinstance(action, Unban) and self.removed.get(key) == "banned":
+            del self.removed[key]
         return ActionResult(ref=f"b{next(self._ids)}")
+
+    def why_silent(self, community_id: str, user_id: str, now: datetime) -> str:
+        """Why this member cannot post now ("" when they can)."""
+        removed = self.removed.get((community_id, user_id))
+        if removed:
+            return f"{user_id} was {removed} and is not in the community"
+        until = self.muted.get((community_id, user_id))
+        if until is not None and until > now:
+            return f"{user_id} is timed out until {until:%Y-%m-%d %H:%M} UTC"
+        return ""
 
     async def lookup_member(self, community_id: str, user_id: str) -> Actor | None:
         """Everyone the console has spoken as or joined is already known to the bot; anyone
@@ -138,8 +174,21 @@ class ConsoleSession:
             "occurred_at": self.clock.now(),
         }
 
+    def _adapter(self) -> ConsoleAdapter:
+        adapter = self.runtime.executor.adapters.get(PLATFORM)
+        return adapter if isinstance(adapter, ConsoleAdapter) else ConsoleAdapter()
+
     async def _emit(self, event: Event) -> None:
         await self.sim.feed(event)
+        adapter = self._adapter()
+        while adapter.left:  # a kick or ban removes the member, as the platform would say
+            community, user_id = adapter.left.pop(0)
+            self.write(f"   ← {user_id} was removed")
+            await self.sim.feed(
+                MemberLeft(
+                    **{**self._base(), "community_id": community}, member=self._actor(user_id)
+                )
+            )
 
     async def catch_up(self) -> None:
         """Run whatever has come due as real time passes."""
@@ -163,6 +212,12 @@ class ConsoleSession:
         if not line:
             return True
         if not line.startswith("/"):
+            silent = self._adapter().why_silent(
+                self.community, self.speaker.user_id, self.clock.now()
+            )
+            if silent:
+                self.write(f"   {silent}: the message is not posted")
+                return True
             mid = f"c{next(self._ids)}"
             self.messages[mid] = (self.speaker.user_id, line)
             self.write(f"   [{mid}] {self.speaker.display} in #{self.channel}: {line}")
@@ -206,7 +261,12 @@ class ConsoleSession:
         self.write(f"   you are now {self.speaker.display}{role}")
 
     async def _cmd_join(self, args: list[str]) -> None:
+        adapter = self._adapter()
         for name in args or [self.speaker.user_id]:
+            if adapter.removed.get((self.community, name)) == "banned":
+                self.write(f"   {name} is banned and cannot join; /unban {name} first")
+                continue
+            adapter.removed.pop((self.community, name), None)
             self.write(f"   → {name} joined")
             await self._emit(MemberJoined(**self._base(), member=self._actor(name)))
 
@@ -250,6 +310,8 @@ class ConsoleSession:
         if not args:
             self.write("usage: /react MSG [EMOJI]")
             return
+        if not self._known(args[0]):
+            return
         await self._emit(
             ReactionAdded(
                 **self._base(),
@@ -265,6 +327,8 @@ class ConsoleSession:
         if len(args) < 2:
             self.write("usage: /edit MSG TEXT")
             return
+        if not self._known(args[0]):
+            return
         await self._emit(
             MessageEdited(
                 **self._base(),
@@ -279,9 +343,17 @@ class ConsoleSession:
         if not args:
             self.write("usage: /delete MSG")
             return
+        if not self._known(args[0]):
+            return
         await self._emit(
             MessageDeleted(**self._base(), channel_id=self.channel, message_id=args[0])
         )
+
+    def _known(self, message_id: str) -> bool:
+        if message_id in self.messages:
+            return True
+        self.write(f"   there is no message {message_id} in this session; /log lists what happened")
+        return False
 
     async def _cmd_on(self, args: list[str]) -> None:
         if len(args) < 2 or not args[1].startswith("/"):
@@ -297,29 +369,28 @@ class ConsoleSession:
                 f"{entry['status']} {entry['target_user'] or ''} — {entry['reason']}"
             )
 
+    def _did_you_mean(self, name: str) -> str:
+        """A close spelling among the bot's and the console's own commands (`/warnn` → `/warn`)."""
+        known = [
+            *self.runtime.engine.commands,
+            *(n[5:] for n in dir(self) if n.startswith("_cmd_")),
+        ]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        return f" — did you mean /{close[0]}?" if close else ""
+
     async def _bot_command(self, name: str, args: list[str], target: str | None) -> None:
         spec = self.runtime.engine.commands.get(name)
         if spec is None:
-            self.write(f"   unknown command /{name}; /help lists them")
+            self.write(f"   unknown command /{name}{self._did_you_mean(name)}; /help lists them")
             return
-        values: dict[str, Any] = {}
-        for i, option in enumerate(spec.options):
-            if i >= len(args):
-                break
-            if option.type == "text" and i == len(spec.options) - 1:
-                values[option.name] = " ".join(args[i:])
-                break
-            raw = args[i]
-            if option.type == "user":
-                values[option.name] = raw.lstrip("@")
-            elif option.type == "integer":
-                try:
-                    values[option.name] = int(raw)
-                except ValueError:
-                    self.write(f"   {option.name} must be a whole number; usage: {spec.usage()}")
-                    return
-            else:
-                values[option.name] = raw
+        author = self.messages[target][0] if target in self.messages else None
+        if target is not None and author is None:
+            self._known(target)
+            return
+        values, problem = console_args(spec, args)
+        if problem:
+            self.write(f"   {problem}; usage: {spec.usage()}")
+            return
         await self._emit(
             CommandInvoked(
                 **self._base(),
@@ -329,10 +400,60 @@ class ConsoleSession:
                 args=values,
                 message_id=f"c{next(self._ids)}",
                 target_message_id=target,
-                target_user_id=self.messages[target][0] if target in self.messages else None,
-                target_message_text=self.messages[target][1] if target in self.messages else None,
+                target_user_id=author,
+                target_message_text=self.messages[target][1] if target is not None else None,
             )
         )
+
+
+def _fits(option: OptionSpec, word: str) -> bool:
+    if option.type == "integer":
+        return word.lstrip("-").isdigit()
+    if option.type == "duration":
+        try:
+            parse_duration(word)
+        except ValueError:
+            return False
+        return True
+    if option.type == "choice":
+        return not option.choices or word in option.choices
+    return option.type == "user"
+
+
+def console_args(spec: CommandSpec, words: list[str]) -> tuple[dict[str, Any], str]:
+    """Fill the options in order as the platforms do: a `text` option takes every word but the
+    trailing ones that fit the options after it (so `/warn alice be nice` has the reason "be
+    nice", `/ban bob scam links 1d` deletes a day); an optional word that does not fit is left
+    to a text option that follows (`/timeout bob flooding` is a reason). Returns (values,
+    problem)."""
+    values: dict[str, Any] = {}
+    queue = list(words)
+    for index, option in enumerate(spec.options):
+        later = spec.options[index + 1 :]
+        if not queue:
+            break
+        if option.type == "text":
+            tail = 0
+            for n in range(min(len(later), len(queue) - 1), 0, -1):
+                if all(_fits(o, w) for o, w in zip(later, queue[-n:], strict=False)):
+                    tail = n
+                    break
+            values[option.name] = " ".join(queue[: len(queue) - tail])
+            del queue[: len(queue) - tail]
+            continue
+        word = queue[0]
+        if not _fits(option, word):
+            if not option.required and any(o.type == "text" for o in later):
+                continue  # the word belongs to the text that follows
+            return values, f"{option.name} cannot be {word!r}"
+        queue.pop(0)
+        if option.type == "user":
+            values[option.name] = word.lstrip("@")
+        elif option.type == "integer":
+            values[option.name] = int(word)
+        else:
+            values[option.name] = word
+    return values, ""
 
 
 async def run_console(

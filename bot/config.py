@@ -59,6 +59,11 @@ class TelegramConfig(ConfigModel):
     # a separate moderators' group (its chat id) for alerts and cases; default: DM the admins
     moderator_chat_id: int | None = None
     drop_pending_updates: bool = False
+    # a self-hosted Bot API server (github.com/tdlib/telegram-bot-api), e.g.
+    # "http://127.0.0.1:8081/bot" and "http://127.0.0.1:8081/file/bot"; the token is appended
+    # (or replaces "{token}"). Default: Telegram's own https://api.telegram.org
+    base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    base_file_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
 
 
 class AdaptersConfig(ConfigModel):

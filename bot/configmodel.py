@@ -18,6 +18,7 @@ class ConfigModel(BaseModel):
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
+MAX_DURATION_SECONDS = 36500 * 86400  # 100 years
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -42,9 +43,18 @@ def parse_duration(value: Any) -> timedelta:
         seconds = total
     else:
         raise ValueError("expected a duration such as '10m', '2h' or '1d'")
+    if seconds != seconds:  # NaN
+        raise ValueError("expected a duration such as '10m', '2h' or '1d'")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION_SECONDS:  # also keeps timedelta() and datetime + d from overflowing
+        raise ValueError(f"{_written(value)} is too long: durations are at most 100 years (36500d)")
     return timedelta(seconds=seconds)
+
+
+def _written(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def format_duration(value: timedelta) -> str:

@@ -63,47 +63,78 @@ class Executor:
         shadow: bool = False,
     ) -> list[ActionOutcome]:
         done: list[ActionOutcome] = []
+        try:
+            for outcome in outcomes:
+                done += await self._run_decision(outcome, apply_ctx, view, now, shadow)
+        finally:
+            # whatever went wrong later, the actions already sent are in the audit log
+            await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
+        return done
+
+    async def _run_decision(
+        self,
+        outcome: RuleOutcome,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        now: datetime,
+        shadow: bool,
+    ) -> list[ActionOutcome]:
+        decision = outcome.decision
+        if decision is None or not decision.fired:
+            return []
         adapter = self.adapters.get(apply_ctx.community.platform)
-        for outcome in outcomes:
-            decision = outcome.decision
-            if decision is None or not decision.fired:
-                continue
-            quiet = shadow or decision.shadow
-            if not quiet:
-                try:
-                    for patch in decision.patches:
-                        await patch.apply(apply_ctx)
-                except AlreadyDone as exc:
-                    log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
-                    continue
-            mine: list[ActionOutcome] = []
-            actions = list(decision.actions)
-            if not quiet and outcome.capability not in self.self_recording:
-                actions = await self._with_cases(actions, apply_ctx, view, outcome, now)
-            for action in actions:
-                action = self._route(action, view)
-                if quiet:
-                    result = ActionOutcome(
+        quiet = shadow or decision.shadow
+        if not quiet:
+            try:
+                for patch in decision.patches:
+                    await patch.apply(apply_ctx)
+            except AlreadyDone as exc:
+                log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
+                return []
+        mine: list[ActionOutcome] = []
+        actions = list(decision.actions)
+        if not quiet and outcome.capability not in self.self_recording:
+            actions = await self._with_cases(actions, apply_ctx, view, outcome, now)
+        for action in actions:
+            if quiet:
+                mine.append(
+                    ActionOutcome(
                         now,
                         outcome.rule,
                         decision.reason,
-                        action,
+                        self._route(action, view),
                         "shadow",
                         "shadow mode: decided, not executed",
                     )
-                else:
-                    result = await self._execute(adapter, apply_ctx, view, outcome, action, now)
-                mine.append(result)
-            done += mine
-            if not quiet:
-                await self._learn_reachability(apply_ctx, mine)
-                # patches that wait for the outcome (e.g. "sent" only if it was)
+                )
+                continue
+            try:
                 for patch in decision.patches:
-                    settle = getattr(patch, "settle", None)
-                    if settle is not None:
-                        await settle(apply_ctx, mine)
-        await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
-        return done
+                    # a patch may rewrite a report after what was refused (e.g. a case)
+                    amend = getattr(patch, "amend", None)
+                    if amend is not None:
+                        action = amend(action, mine)
+                action = self._route(action, view)
+                mine.append(await self._execute(adapter, apply_ctx, view, outcome, action, now))
+            except Exception as exc:  # one action's trouble is recorded; the rest still run
+                log.exception("%s: %s failed", outcome.rule, action.kind)
+                mine.append(_crashed(now, outcome, decision.reason, action, exc))
+        if quiet:
+            return mine
+        try:
+            await self._learn_reachability(apply_ctx, mine)
+        except Exception:
+            log.exception("could not note what the DMs taught")
+        # patches that wait for the outcome (e.g. "sent" only if it was)
+        for patch in decision.patches:
+            settle = getattr(patch, "settle", None)
+            if settle is None:
+                continue
+            try:
+                await settle(apply_ctx, mine)
+            except Exception:
+                log.exception("%s: could not settle %s", outcome.rule, type(patch).__name__)
+        return mine
 
     async def _with_cases(
         self,
@@ -202,7 +233,10 @@ class Executor:
                     continue
                 log.warning("%s failed in %s: %s", action.kind, community_id, exc)
                 if exc.kind == PlatformError.FORBIDDEN:
-                    await self._report_forbidden(adapter, apply_ctx, view, action, str(exc))
+                    try:
+                        await self._report_forbidden(adapter, apply_ctx, view, action, str(exc))
+                    except Exception:  # telling the moderators failed: the refusal stands
+                        log.exception("could not report the missing permission")
                 return result("failed", f"{exc.kind}: {exc}")
             except Exception as exc:  # an adapter bug must not stop the bot
                 log.exception("adapter failed on %s", action.kind)
@@ -231,6 +265,13 @@ class Executor:
                 await adapter.execute(apply_ctx.community.external_id, alert)
             except PlatformError as exc:
                 log.warning("could not alert moderators either: %s", exc)
+
+
+def _crashed(
+    now: datetime, outcome: RuleOutcome, reason: str, action: Action, exc: Exception
+) -> ActionOutcome:
+    detail = f"error: {exc.__class__.__name__}: {exc}"
+    return ActionOutcome(now, outcome.rule, reason, action, "failed", detail)
 
 
 def _audit_row(o: ActionOutcome) -> dict[str, Any]:

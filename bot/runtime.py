@@ -245,7 +245,7 @@ class Runtime:
 
         texts = ctx.view.texts
         if event.command == "playbook":
-            result = manager.reload()
+            result = await manager.reload_async()  # off the event loop, time-bounded
             text = (
                 texts.get("playbook.reloaded", path=str(manager.path))
                 if result.ok

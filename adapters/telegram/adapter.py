@@ -61,10 +61,15 @@ class TelegramAdapter:
         token_env: str = "TELEGRAM_BOT_TOKEN",
         clock: Callable[[], datetime] = _utc_now,
         poll_through_request: bool = False,
+        base_url: str | None = None,
+        base_file_url: str | None = None,
     ) -> None:
         """`request`: a `BaseRequest` to use instead of HTTP (tests). With it, updates are fed
         through `feed()` unless `poll_through_request` runs the real poller against it.
-        `moderator_chat_id`: a separate moderators' group for `AlertModerators`."""
+        `moderator_chat_id`: a separate moderators' group for `AlertModerators`.
+        `base_url` / `base_file_url`: a self-hosted Bot API server (e.g.
+        "http://127.0.0.1:8081/bot"; the token is appended, or put where "{token}" stands),
+        used for every call, polling and webhook alike."""
         if mode not in ("polling", "webhook"):
             raise ValueError(f"mode must be 'polling' or 'webhook', not {mode!r}")
         if mode == "webhook" and not webhook_url:
@@ -85,7 +90,9 @@ class TelegramAdapter:
         self._sink: EventSink | None = None
         self._started = False
         self._handler_errors: list[BaseException] = []
-        self._app = self._build(token, request, rate_limit, poll_through_request)
+        self._app = self._build(
+            token, request, rate_limit, poll_through_request, base_url, base_file_url
+        )
         self._runner = ActionRunner(
             self._app.bot,
             self.directory,
@@ -96,9 +103,19 @@ class TelegramAdapter:
         self._app.add_error_handler(self._on_error)
 
     def _build(
-        self, token: str, request: BaseRequest | None, rate_limit: bool, poll_offline: bool
+        self,
+        token: str,
+        request: BaseRequest | None,
+        rate_limit: bool,
+        poll_offline: bool,
+        base_url: str | None,
+        base_file_url: str | None,
     ) -> Application:
         builder = ApplicationBuilder().token(token).job_queue(None)
+        if base_url:
+            builder = builder.base_url(base_url)
+        if base_file_url:
+            builder = builder.base_file_url(base_file_url)
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
             if not poll_offline:

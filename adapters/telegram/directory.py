@@ -77,6 +77,9 @@ class Directory:
         self._user_by_username: _Bounded[str, int] = _Bounded(max_users)
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
         self._admins: dict[int, _AdminList] = {}
+        # a failed admin lookup is asked again after this, keeping the last list it had
+        self.admin_retry = timedelta(seconds=30)
+        self._admin_failed_at: dict[int, datetime] = {}
         self._dm_reachable: set[int] = set()
         self._author_by_message: _Bounded[tuple[int, int], int] = _Bounded(max_messages)
         self._membership: _Bounded[tuple[int, int], tuple[bool, datetime]] = _Bounded(max_users)
@@ -98,11 +101,21 @@ class Directory:
 
     # --- administrators -----------------------------------------------------------------------
     def admins_fresh(self, chat_id: int, now: datetime) -> bool:
+        """No need to ask Telegram: the list is recent, or the last try failed a moment ago."""
+        failed = self._admin_failed_at.get(chat_id)
+        if failed is not None and now - failed < self.admin_retry:
+            return True
         entry = self._admins.get(chat_id)
         return entry is not None and now - entry.fetched_at < self.admin_ttl
 
     def set_admins(self, chat_id: int, admins: dict[int, ChatAdmin], now: datetime) -> None:
         self._admins[chat_id] = _AdminList(dict(admins), now)
+        self._admin_failed_at.pop(chat_id, None)
+
+    def admin_lookup_failed(self, chat_id: int, now: datetime) -> None:
+        """Telegram could not list the administrators: that is not "there are none". The last
+        known list stays; the lookup is retried after `admin_retry`."""
+        self._admin_failed_at[chat_id] = now
 
     def forget_admins(self, chat_id: int) -> None:
         self._admins.pop(chat_id, None)

@@ -428,7 +428,7 @@ class ActionRunner:
             members = await self._bot.get_chat_administrators(chat_id)
         except TelegramError as exc:
             log.warning("could not list administrators of %s: %s", chat_id, exc)
-            self._directory.set_admins(chat_id, {}, now)  # do not ask again on every message
+            self._directory.admin_lookup_failed(chat_id, now)  # retried soon, not "no admins"
             return
         admins = {
             m.user.id: ChatAdmin(

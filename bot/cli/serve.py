@@ -85,6 +85,8 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
             moderator_chat_id=t.moderator_chat_id,
             drop_pending_updates=t.drop_pending_updates,
             token_env=t.token_env,
+            base_url=t.base_url,
+            base_file_url=t.base_file_url,
         )
     return adapters
 

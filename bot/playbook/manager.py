@@ -1,4 +1,9 @@
-"""Keeps the running playbook; reloads on command or file change, never to an invalid one."""
+"""Keeps the running playbook; reloads on command or file change, never to an invalid one.
+
+A reload reads and checks the file on a worker thread with a time budget, so a slow or hostile
+file never freezes the event loop (the bot goes on answering while it is checked), and the file
+watcher survives any error: a bad edit is reported and the old playbook keeps running, and the
+next valid edit is applied."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from bot.playbook.loader import PlaybookInvalid, load_playbook
 
 log = logging.getLogger(__name__)
 
+RELOAD_SECONDS = 10.0  # a playbook within the limits (docs/limits.md) checks in well under 1 s
+
 
 @dataclass(frozen=True, slots=True)
 class ReloadResult:
@@ -23,19 +30,49 @@ class ReloadResult:
 
 
 class PlaybookManager:
-    def __init__(self, path: str | Path, model: type[BaseModel]) -> None:
+    def __init__(
+        self, path: str | Path, model: type[BaseModel], *, budget: float = RELOAD_SECONDS
+    ) -> None:
         self.path = Path(path)
         self.model = model
+        self.budget = budget
         self.current: Any = load_playbook(self.path, model)  # the first load must succeed
         self.version = 1
 
     def reload(self) -> ReloadResult:
+        """Read and check the file now, on the calling thread (the CLI, a worker thread)."""
+        return self._apply(self._check())
+
+    async def reload_async(self) -> ReloadResult:
+        """Read and check the file on a worker thread within `budget` seconds; the event loop
+        keeps serving meanwhile. Past the budget the old playbook keeps running."""
         try:
-            new = load_playbook(self.path, self.model)
+            checked = await asyncio.wait_for(asyncio.to_thread(self._check), self.budget)
+        except TimeoutError:
+            message = (
+                f"{self.path}: checking took longer than {self.budget:g}s; the old playbook "
+                "keeps running (is the file within the limits of docs/limits.md?)"
+            )
+            log.error("playbook %s not reloaded: %s", self.path, message)
+            return ReloadResult(False, message)
+        return self._apply(checked)
+
+    def _check(self) -> Any:
+        """The new playbook, or the ReloadResult saying why not. Never raises: whatever goes
+        wrong in reading or checking, the running playbook stays."""
+        try:
+            return load_playbook(self.path, self.model)
         except PlaybookInvalid as exc:
             log.error("playbook %s not reloaded; keeping the running one:\n%s", self.path, exc)
             return ReloadResult(False, str(exc))
-        self.current = new
+        except Exception as exc:  # noqa: BLE001 - a reload must never take the bot down
+            log.exception("playbook %s could not be checked; keeping the running one", self.path)
+            return ReloadResult(False, f"{self.path}: could not be checked ({exc!r})")
+
+    def _apply(self, checked: Any) -> ReloadResult:
+        if isinstance(checked, ReloadResult):
+            return checked
+        self.current = checked
         self.version += 1
         log.info("playbook %s reloaded (version %d)", self.path, self.version)
         return ReloadResult(True, f"reloaded {self.path}")
@@ -44,12 +81,33 @@ class PlaybookManager:
         self,
         on_reload: Callable[[ReloadResult], Any] | None = None,
         stop: asyncio.Event | None = None,
+        *,
+        retry_seconds: float = 1.0,
     ) -> None:
-        """Reload whenever the file changes (editors often replace the file: watch the folder)."""
+        """Reload whenever the file changes (editors often replace the file: watch the folder).
+        Nothing that goes wrong — a bad file, a failing callback, the folder briefly gone —
+        ends the watching; only `stop` (or cancelling the task) does."""
         from watchfiles import awatch
 
-        async for changes in awatch(self.path.parent, stop_event=stop, debounce=300):
-            if any(Path(p).resolve() == self.path.resolve() for _, p in changes):
-                result = self.reload()
-                if on_reload:
-                    on_reload(result)
+        target = self.path.resolve()
+        while stop is None or not stop.is_set():
+            try:
+                async for changes in awatch(self.path.parent, stop_event=stop, debounce=300):
+                    if not any(Path(p).resolve() == target for _, p in changes):
+                        continue
+                    try:
+                        result = await self.reload_async()
+                    except Exception as exc:  # noqa: BLE001 - reported, and the old one stays
+                        log.exception("playbook %s could not be reloaded", self.path)
+                        result = ReloadResult(False, f"{self.path}: could not be checked ({exc!r})")
+                    if on_reload is not None:
+                        try:
+                            on_reload(result)
+                        except Exception:  # noqa: BLE001 - a callback's bug is not the watcher's
+                            log.exception("playbook reload callback failed")
+                return  # awatch ends only when `stop` is set
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep watching whatever happened
+                log.exception("playbook watcher for %s failed; watching again", self.path)
+                await asyncio.sleep(retry_seconds)

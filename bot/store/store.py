@@ -581,11 +581,15 @@ class Store:
         )
         async with self.sessions.begin() as s:
             result = await s.execute(stmt)
+        if not result.rowcount:
+            # the key was taken (a rerun, a redelivery): nothing new is pending, so the cached
+            # earliest due time must not move — moving it made the scheduler loop for ever
+            return False
         if isinstance(self._next_due, datetime):
             self._next_due = min(self._next_due, due_at)
         elif self._next_due is None:
             self._next_due = due_at
-        return bool(result.rowcount)
+        return True
 
     async def claim(self, ref: CommunityRef, kind: str, key: str, at: datetime) -> bool:
         """Take a once-only claim (e.g. "the report for week W"): True for the first caller
@@ -683,13 +687,19 @@ class Store:
 
     async def communities_with_due_steps(self, now: datetime) -> list[CommunityRef]:
         async with self.sessions() as s:
-            rows = await s.execute(
-                select(Community.id, Community.platform, Community.external_id)
-                .join(PendingStep, PendingStep.community_id == Community.id)
-                .where(PendingStep.status == "pending", PendingStep.due_at <= now)
-                .distinct()
-            )
-            return [CommunityRef(r[0], r[1], r[2]) for r in rows]
+            rows = (
+                await s.execute(
+                    select(Community.id, Community.platform, Community.external_id)
+                    .join(PendingStep, PendingStep.community_id == Community.id)
+                    .where(PendingStep.status == "pending", PendingStep.due_at <= now)
+                    .distinct()
+                )
+            ).all()
+        if not rows:
+            # nothing is due although the cache said so (another process finished it): ask
+            # the database next time instead of trusting the cache again
+            self._next_due = _UNKNOWN
+        return [CommunityRef(r[0], r[1], r[2]) for r in rows]
 
     # -- small persistent state ----------------------------------------------------------------
 

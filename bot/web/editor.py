@@ -114,7 +114,7 @@ async def save(
         before = ctx.running_source(manager)
         changes = diff(before, text, manager.path.name)
         _write_atomically(manager.path, text)
-        result = manager.reload()
+        result = await manager.reload_async()
         if not result.ok:  # the file changed under us between the check and the reload
             raise Refused("err.not_reloaded", detail=result.message)
         ctx.remember_source(manager, text)

@@ -109,7 +109,8 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
     assert isinstance(event, CommandInvoked)
     target = target_of(event)
     command = event.command
-    standing = await target_standing(ctx, target) if command in PUNISH_COMMANDS else "member"
+    asks_who = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases")
+    standing = await target_standing(ctx, target) if command in asks_who else "member"
     state: dict[str, Any] = {}
     if command in PUNISH_COMMANDS and target:
         state["active_weight"] = await mod_store.active_warning_weight(
@@ -252,6 +253,11 @@ def reverse(
         return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
     target, reason = snap.target, str(event.args.get("reason") or "").strip()
     kind = event.command
+    if snap.open_case is None and snap.target_standing == "unknown":
+        return Decision.act(
+            [answer(event, texts.get("mod.unknown_target", member=target))],
+            f"/{kind}: {target} is unknown and has no open case: nothing done",
+        )
     action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
         user_id=target, reason=reason or f"/{kind}"
     )
@@ -303,7 +309,9 @@ def show_cases(
     if event.command == "cases":
         if not snap.target:
             return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
-        if not snap.cases:
+        if not snap.cases and snap.target_standing == "unknown":
+            text = texts.get("mod.unknown_target", member=snap.target)
+        elif not snap.cases:
             text = texts.get("mod.cases_none", member=snap.target)
         else:
             lines = [texts.get("mod.cases_header", member=snap.target, weight=snap.active_weight)]

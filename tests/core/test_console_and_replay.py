@@ -245,3 +245,14 @@ async def test_console_commands_on_a_message_know_its_author_and_text(tmp_path):
     assert reaction.message_author_id == "sam"
     assert command.target_user_id == "sam" and command.target_message_text == "buy cheap followers"
     await session.runtime.store.close()
+
+
+async def test_a_mistyped_command_gets_a_did_you_mean(tmp_path):
+    session, out = await console(tmp_path)
+    await session.handle_line("/warnn alice")
+    await session.handle_line("/joinn bob")
+    await session.handle_line("/zzzz")
+    assert "did you mean /warn?" in out[-3]
+    assert "did you mean /join?" in out[-2]
+    assert "did you mean" not in out[-1] and "unknown command /zzzz" in out[-1]
+    await session.runtime.store.close()

@@ -71,6 +71,27 @@ def test_telegram_webhook_settings_reach_the_adapter(tmp_path, monkeypatch):
     assert "chat_member" in kwargs["allowed_updates"]
 
 
+def test_a_self_hosted_bot_api_server_is_used_for_every_call(tmp_path, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    cfg = load_config(
+        config(
+            tmp_path,
+            "  telegram:\n    enabled: true\n    base_url: http://127.0.0.1:8081/bot\n"
+            "    base_file_url: http://127.0.0.1:8081/file/bot\n",
+        )
+    )
+    bot = build_adapters(cfg)["telegram"].application.bot
+
+    assert bot.base_url == "http://127.0.0.1:8081/bot123:abc"
+    assert bot.base_file_url == "http://127.0.0.1:8081/file/bot123:abc"
+
+
+def test_a_base_url_that_is_not_http_is_refused(tmp_path):
+    path = config(tmp_path, "  telegram:\n    enabled: true\n    base_url: 127.0.0.1:8081\n")
+    with pytest.raises(ConfigError, match="base_url"):
+        load_config(path)
+
+
 def test_an_empty_webhook_secret_variable_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.delenv("HOOK_SECRET", raising=False)

@@ -372,6 +372,7 @@ class BotApiDouble(BaseRequest):
         self._message_ids = itertools.count(5000)
         self._pending: list[JSON] = []
         self._arrived = asyncio.Event()
+        self.long_poll = False
 
     # --- scripting ----------------------------------------------------------------------------
     def fail_next(
@@ -395,6 +396,10 @@ class BotApiDouble(BaseRequest):
     def push_update(self, payload: JSON) -> None:
         """Serve `payload` through getUpdates (for tests that run the real poller)."""
         self._pending.append(payload)
+        self._arrived.set()
+
+    def wake(self) -> None:
+        """End a waiting getUpdates now (empty), e.g. when the server shuts down."""
         self._arrived.set()
 
     # --- reading the record -------------------------------------------------------------------
@@ -437,6 +442,13 @@ class BotApiDouble(BaseRequest):
             if request_data and request_data.contains_files
             else ()
         )
+        return await self.respond(api_method, params, files)
+
+    async def respond(
+        self, api_method: str, params: JSON, files: tuple[str, ...] = ()
+    ) -> tuple[int, bytes]:
+        """The HTTP status and body Telegram would answer `api_method` with (also used by the
+        local HTTP server in botapi_server.py)."""
         if api_method != "getUpdates":
             self.calls.append(Call(api_method, params, files))
         failure = self._take_failure(api_method, params)
@@ -577,9 +589,10 @@ class BotApiDouble(BaseRequest):
         self._pending = [u for u in self._pending if u["update_id"] >= offset]
         if not self._pending:
             self._arrived.clear()
-            # a short long-poll: return empty soon so the poller can be stopped quickly
+            # a short long-poll unless `long_poll` (the HTTP server honours the `timeout` asked)
+            wait = float(params.get("timeout", 0) or 0) if self.long_poll else 0.05
             try:
-                await asyncio.wait_for(self._arrived.wait(), timeout=0.05)
+                await asyncio.wait_for(self._arrived.wait(), timeout=wait)
             except TimeoutError:
                 return []
         return list(self._pending)

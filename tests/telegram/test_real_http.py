@@ -1,0 +1,107 @@
+"""The path users run: python-telegram-bot's own polling loop and HTTP client (httpx) against a
+Bot API server on 127.0.0.1, reached through `base_url`, through the whole pipeline (adapter →
+engine → store → executor → adapter)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.telegram import TelegramAdapter
+from bot.app import build_runtime
+from bot.runtime import Runtime
+from tests.telegram.botapi_double import (
+    GROUP_ID,
+    TOKEN,
+    ApiFailure,
+    BotApiDouble,
+    UpdateBuilder,
+    user,
+)
+from tests.telegram.botapi_server import BotApiServer
+from tests.telegram.conftest import MOD, NOW, OWNER
+
+PLAYBOOK = """
+community: {name: Makers}
+welcome:
+  greeting: "Welcome {member} to {community}!"
+  direct_message: "Rules for {member}: be kind."
+antispam:
+  rules:
+    - name: ads
+      triggers: {keywords: [加微信, crypto giveaway]}
+      actions: {delete: true, reply: "{member}, no ads please."}
+"""
+NINA = user(42, "Nina", username="nina")
+SAM = user(66, "Sam", username="sam")
+
+
+@dataclass
+class LiveBot:
+    api: BotApiDouble
+    server: BotApiServer
+    adapter: TelegramAdapter
+    runtime: Runtime
+    updates: UpdateBuilder
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [str(c["text"]) for c in self.api.calls_to("sendMessage") if c["chat_id"] == chat_id]
+
+    async def until(self, done: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
+        """Wait for the poller to have fetched and handled what the server was given."""
+        for _ in range(int(seconds / 0.02)):
+            if done():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"timed out waiting for {what}; calls: {self.api.methods}")
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[LiveBot]:
+    path = tmp_path / "p.yaml"
+    path.write_text(PLAYBOOK, encoding="utf-8")
+    api = BotApiDouble(now=NOW)
+    api.set_admins(GROUP_ID, OWNER, MOD)
+    async with BotApiServer(api, TOKEN) as server:
+        adapter = TelegramAdapter(
+            TOKEN, base_url=server.base_url, base_file_url=server.base_file_url, clock=lambda: NOW
+        )
+        runtime = await build_runtime(
+            db_url=f"sqlite:///{tmp_path / 'tg.db'}", playbook=path, adapters={"telegram": adapter}
+        )
+        await adapter.start(runtime.handle, runtime.commands)
+        try:
+            yield LiveBot(api, server, adapter, runtime, UpdateBuilder(chat_id=GROUP_ID, now=NOW))
+        finally:
+            await adapter.stop()
+            await runtime.store.close()
+
+
+async def test_the_bot_starts_and_polls_through_the_configured_server(live: LiveBot) -> None:
+    assert live.adapter.application.bot.username == "qunbot_test_bot"  # getMe answered
+    assert live.api.calls_to("setMyCommands")  # the menu was registered over HTTP
+    await live.until(lambda: live.server.requests >= 4, "getUpdates long polls")
+
+
+async def test_an_ad_is_deleted_over_http(live: LiveBot) -> None:
+    live.api.push_update(live.updates.message(SAM, "限时福利 请加 微 信 领取"))
+
+    await live.until(lambda: bool(live.api.calls_to("deleteMessage")), "the ad deleted")
+    await live.until(lambda: any("no ads" in t for t in live.texts_to(GROUP_ID)), "the reply")
+    (deleted,) = live.api.calls_to("deleteMessage")
+    assert deleted["chat_id"] == GROUP_ID
+    assert live.texts_to(GROUP_ID) == ["Sam, no ads please."]
+
+
+async def test_a_failing_call_is_an_api_error_not_a_crash(live: LiveBot) -> None:
+    live.api.fail_next(
+        "deleteMessage", ApiFailure.bad_request("Bad Request: message to delete not found")
+    )
+    live.api.push_update(live.updates.message(SAM, "crypto giveaway here"))
+    await live.until(lambda: any("no ads" in t for t in live.texts_to(GROUP_ID)), "the reply")
+    live.api.push_update(live.updates.message(SAM, "huge crypto giveaway again"))
+    await live.until(lambda: len(live.api.calls_to("deleteMessage")) == 2, "the poller survived")
