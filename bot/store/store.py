@@ -138,6 +138,8 @@ class Store:
         # earliest pending step, cached so the simulated scheduler need not ask per event;
         # None = nothing pending, _UNKNOWN = ask the database
         self._next_due: datetime | None | object = _UNKNOWN
+        # what each capability stores about members (`bot.privacy`), set by the runtime
+        self.member_rows: tuple[Any, ...] = ()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -676,6 +678,10 @@ class Store:
             )
         self._next_due = _UNKNOWN
         return int(result.rowcount or 0)
+
+    def steps_changed(self) -> None:
+        """Pending steps were changed behind the cache's back (a forgotten member's)."""
+        self._next_due = _UNKNOWN
 
     async def next_due_at(self) -> datetime | None:
         if self._next_due is _UNKNOWN:
