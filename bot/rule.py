@@ -21,6 +21,7 @@ from bot.texts import Texts
 if TYPE_CHECKING:
     from bot.events import Actor
     from bot.playbook.schema import CommunitySettings
+    from bot.privacy import MemberRows
     from bot.state import CommunityState, StateLoader
     from bot.store import CommunityRef, Store
 
@@ -36,6 +37,9 @@ class ApplyContext:
     store: Store
     community: CommunityRef
     state: CommunityState
+    # members forgotten by this decision's patches → their anonymous key: the audit rows of
+    # the event name only the key
+    forgotten: dict[str, str] = field(default_factory=dict)
 
     @property
     def memory(self) -> dict[str, Any]:
@@ -205,6 +209,10 @@ class Capability:
     case_hook: CaseHook | None = None
     # loads this capability's part of the community state when a community is first served
     load_state: StateLoader | None = None
+    # the tables where it keeps members' data, and how /forget treats them (`bot.privacy`)
+    member_data: tuple[MemberRows, ...] = ()
+    # True: on when the playbook leaves its section out (members' data rights)
+    enabled_by_default: bool = False
 
 
 def rule(

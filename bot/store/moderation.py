@@ -248,7 +248,13 @@ async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: d
 
 
 async def add_sample(
-    store: Store, ref: CommunityRef, label: str, text: str, added_by: str | None, at: datetime
+    store: Store,
+    ref: CommunityRef,
+    label: str,
+    text: str,
+    added_by: str | None,
+    at: datetime,
+    author_id: str | None = None,
 ) -> None:
     if label not in ("spam", "ham"):
         raise ValueError(f"label must be spam or ham, not {label!r}")
@@ -259,6 +265,7 @@ async def add_sample(
                 label=label,
                 text=text[:EVIDENCE_LIMIT],
                 added_by=added_by,
+                author_id=author_id,
                 at=at,
             )
         )

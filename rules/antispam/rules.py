@@ -535,9 +535,9 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
         return Decision.act(
             [_reply(event, texts.get("antispam.ham_learned"))],
             "learned a ham sample",
-            [LearnSample("ham", text, moderator, now)],
+            [LearnSample("ham", text, moderator, now, event.target_user_id)],
         )
-    learned = LearnSample("spam", text, moderator, now)
+    learned = LearnSample("spam", text, moderator, now, event.target_user_id)
     target = event.target_user_id
     if not target or snap.target_standing != "member" or target == moderator:
         return Decision.act(

@@ -72,12 +72,13 @@ class LearnSample(Patch):
     text: str
     added_by: str | None
     at: datetime
+    author_id: str | None = None  # who wrote the message: /forget removes their samples
 
     async def apply(self, ctx: ApplyContext) -> None:
         if not self.text.strip():
             return
         await mod_store.add_sample(
-            ctx.store, ctx.community, self.label, self.text, self.added_by, self.at
+            ctx.store, ctx.community, self.label, self.text, self.added_by, self.at, self.author_id
         )
         # the cached classifier is rebuilt on the next message
         ctx.memory[SAMPLES_VERSION] = ctx.memory.get(SAMPLES_VERSION, 0) + 1
