@@ -51,7 +51,7 @@ from bot.actions import (
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 
 MAX_TIMEOUT = timedelta(days=28)
 # a request travels and clocks drift: stay clear of Discord's exact 28-day edge
@@ -62,15 +62,7 @@ POLL_MIN_ANSWERS, POLL_MAX_ANSWERS = 2, 10
 POLL_ANSWER_CHARS, POLL_QUESTION_CHARS = 55, 300
 POLL_DURATION = timedelta(hours=24)
 
-DEFAULT_ALERT_CHANNELS: tuple[str, ...] = (
-    "mod-log",
-    "modlog",
-    "mod-logs",
-    "moderators",
-    "moderator-only",
-    "mods",
-    "staff",
-)
+DEFAULT_ALERT_CHANNELS = MODERATOR_CHANNEL_NAMES
 
 ALLOW_USER_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 NO_PINGS = discord.AllowedMentions.none()

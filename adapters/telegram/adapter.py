@@ -156,10 +156,6 @@ class TelegramAdapter:
         """Users who opened a private chat with the bot: the only ones it may message privately."""
         return frozenset(str(uid) for uid in self.directory.dm_reachable)
 
-    def mark_dm_reachable(self, user_id: str) -> None:
-        """Restore knowledge from storage after a restart (the set lives in memory)."""
-        self.directory.mark_dm_reachable(int(user_id))
-
     def receive_call(self) -> tuple[str, dict[str, Any]]:
         """The Updater method and arguments `start` uses to receive updates."""
         common = {

@@ -42,7 +42,7 @@ from bot.actions import (
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 from bot.events import Actor
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,6 @@ BUTTONS_PER_ROW = 3
 # Telegram reads an until_date under 30 s away as "forever"; a short mute must stay short
 MIN_RESTRICTION = timedelta(seconds=31)
 POLL_MIN_OPTIONS = 2
-# playbook channel names that mean "the moderators", as on Discord: on Telegram they are not the
-# group itself (that would show cases and alerts to every member) but the moderators' chat or
-# the administrators' DMs, like `AlertModerators`
-MODERATOR_CHANNEL_NAMES = frozenset(
-    {"mod-log", "modlog", "mod-logs", "mod_log", "moderators", "moderator-only", "mods", "staff"}
-)
 UNSUPPORTED = {
     "add_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
     "remove_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
