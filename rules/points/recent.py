@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.store import CommunityRef, Store
-from bot.store.models_engagement import PointsEntry
+from rules.points.models import PointsEntry
 
 PREFIX = "fp:"  # a paid chat message's ledger `reason`: its fingerprint (no text is kept)
 KEPT = 50  # the largest `duplicate_memory` a playbook may set
