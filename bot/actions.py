@@ -51,6 +51,8 @@ class Post(Action):
     image: str | None = None  # path to a local file
     poll_question: str | None = None
     poll_options: tuple[str, ...] = ()
+    # a moderators' report (a routed alert): what to show instead if the channel is public
+    public_text: str | None = None
 
     @property
     def channel(self) -> str:
@@ -72,6 +74,8 @@ class Reply(Action):
     reply_to: str | None = None
     user_id: str | None = None  # the member being answered
     ephemeral: bool = False  # only the asker sees it, where the platform can
+    # shown instead when a private answer can only be given in the public chat (no quotes)
+    public_text: str | None = None
 
     @property
     def target_user(self) -> str | None:
@@ -212,13 +216,18 @@ class RemoveRole(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlertModerators(Action):
-    """A message to the moderators' log channel (or their DMs where there is none)."""
+    """A message to the moderators' log channel (or their DMs where there is none).
+
+    `text` is for moderators' eyes (it may quote a defanged excerpt); `public_text`, when set,
+    is what an adapter shows instead if the alert can only go where members read it (it names
+    the member and the rule and quotes nothing)."""
 
     kind: ClassVar[str] = "alert_moderators"
 
     text: str
     user_id: str | None = None  # the member the alert is about
     image: str | None = None
+    public_text: str | None = None
 
     @property
     def target_user(self) -> str | None:

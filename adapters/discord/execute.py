@@ -190,7 +190,10 @@ class DiscordActions:
 
     async def _post(self, guild: discord.Guild, action: Post) -> ActionResult:
         channel = resolve.channel(guild, action.channel_id)
-        text: str | None = with_mentions(action.text, action.mentions)
+        shown = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            shown = action.public_text  # a moderators' report in a channel members can read
+        text: str | None = with_mentions(shown, action.mentions)
         extra: dict[str, object] = {}
         notes: list[str] = []
         view = buttons_view(action.buttons)
@@ -274,6 +277,8 @@ class DiscordActions:
                 "write in, or set the Discord adapter's alert_channel",
             )
         text = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            text = action.public_text  # e.g. the system channel: quote nothing there
         if action.user_id:
             text = with_mentions(text, [action.user_id])
         extra = {"file": image_file(action.image)} if action.image else {}
@@ -345,8 +350,8 @@ class DiscordActions:
             notes.append("message deletion clamped to Discord's 7-day maximum")
         if action.until is not None:
             notes.append(
-                f"Discord bans are permanent: the unban at {action.until:%Y-%m-%d %H:%M} UTC "
-                "must be scheduled"
+                f"Discord bans are permanent: qunbot unbans at {action.until:%Y-%m-%d %H:%M} UTC "
+                "(a pending step of the case)"
             )
         return ActionResult(detail="; ".join(notes))
 
@@ -378,6 +383,14 @@ def _subject(action: Action) -> str:
     if action.channel:
         parts.append(f"channel {action.channel}")
     return ", ".join(parts)
+
+
+def members_read(guild: discord.Guild, channel: object) -> bool:
+    """Whether @everyone may view the channel (a public place, not a moderators' one)."""
+    permissions_for = getattr(channel, "permissions_for", None)
+    if permissions_for is None:
+        return False
+    return bool(permissions_for(guild.default_role).view_channel)
 
 
 def clamp_timeout(until: datetime, now: datetime) -> datetime:

@@ -81,9 +81,10 @@ class DiscordRig:
     h: DiscordHarness
     runtime: Runtime
 
-    async def cases(self, name: str) -> list[CaseInfo]:
+    async def cases(self, who: str | int) -> list[CaseInfo]:
+        """The cases of a member, by name (while in the server) or id, oldest first."""
         ref = await self.runtime.store.community("discord", self.h.community_id)
-        uid = str(self.h.member(name).id)
+        uid = str(who if isinstance(who, int) else self.h.member(who).id)
         return list(reversed(await mod_store.cases_for(self.runtime.store, ref, uid)))
 
     async def audit(self) -> list[dict[str, Any]]:
