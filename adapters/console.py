@@ -15,19 +15,24 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
+from pathlib import Path
 from typing import Any
 
+from adapters.recording import SimulatedInvites, simulated_link
 from bot.actions import (
     ALL_ACTION_KINDS,
     Action,
     Ban,
     Button,
+    CreateInvite,
     Kick,
     RemoveTimeout,
+    SendFile,
     Timeout,
     Unban,
+    shown_text,
 )
 from bot.adapter import ActionResult
 from bot.commands import CommandSpec, OptionSpec
@@ -45,14 +50,16 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.executor import ActionOutcome
+from bot.sanitize import clean_event
 from bot.store import CommunityRef
 
 PLATFORM = "console"
+MAX_JUMP = timedelta(days=366)  # one `/time` step: a year of scheduled work at most
 
 HELP = """\
 Type a message to say it as the current member. Commands:
   /as NAME [mod|admin]   speak as NAME (a moderator or admin with the flag)
-  /join NAME             NAME joins the community      /leave NAME   NAME leaves
+  /join NAME [via INV]   NAME joins (through INV's invite link)   /leave NAME   NAME leaves
   /channel NAME          switch channel                /time +1d     move the clock (30m, 2h, 1w)
   /time                  show the simulated time       /press [ID]   press a button (the last)
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
@@ -69,7 +76,10 @@ class ConsoleAdapter:
 
     platform: str = PLATFORM
     capabilities: frozenset[str] = ALL_ACTION_KINDS
+    # where files for a member (/mydata) are written: the console prints the path
+    exports_dir: Path = field(default_factory=lambda: Path("data") / "exports")
     _ids: Any = field(default_factory=lambda: count(1))
+    invites: SimulatedInvites = field(default_factory=SimulatedInvites)
     # (community, member) → end of their timeout
     muted: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # (community, member) → "kicked" | "banned"; `left` lists removals not yet announced
@@ -83,6 +93,14 @@ class ConsoleAdapter:
         return True
 
     async def execute(self, community_id: str, action: Action) -> ActionResult:
+        if isinstance(action, CreateInvite):
+            return self.invites.create(self.platform, action)
+        if isinstance(action, SendFile):
+            self.exports_dir.mkdir(parents=True, exist_ok=True)
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in action.filename)
+            path = (self.exports_dir / safe).resolve()
+            path.write_bytes(action.data)
+            return ActionResult(detail=f"saved to {path}", ref=str(path))
         key = (community_id, action.target_user or "")
         if isinstance(action, Timeout):
             self.muted[key] = action.until
@@ -122,7 +140,7 @@ def describe(outcome: ActionOutcome) -> str:
     a = outcome.action
     where = f" in #{a.channel}" if a.channel else ""
     who = f" → {a.target_user}" if a.target_user else ""
-    text = a.text_shown
+    text = shown_text(a, outcome.ref)
     extra = ""
     until = getattr(a, "until", None)
     if isinstance(until, datetime):
@@ -132,6 +150,8 @@ def describe(outcome: ActionOutcome) -> str:
         extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
     status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
     body = f": {text}" if text else ""
+    if isinstance(a, SendFile) and outcome.status == "executed":
+        body += f"\n     📎 {outcome.detail}"  # where the file is
     return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"
 
 
@@ -179,7 +199,7 @@ class ConsoleSession:
         return adapter if isinstance(adapter, ConsoleAdapter) else ConsoleAdapter()
 
     async def _emit(self, event: Event) -> None:
-        await self.sim.feed(event)
+        await self.sim.feed(clean_event(event))  # bounded, encodable ids and texts
         adapter = self._adapter()
         while adapter.left:  # a kick or ban removes the member, as the platform would say
             community, user_id = adapter.left.pop(0)
@@ -262,13 +282,18 @@ class ConsoleSession:
 
     async def _cmd_join(self, args: list[str]) -> None:
         adapter = self._adapter()
+        invite = None
+        if len(args) >= 3 and args[-2].lower() == "via":
+            # the link /invite gave INVITER here; if they never asked for one, nobody's link
+            invite, args = simulated_link(PLATFORM, args[-1].lstrip("@")), args[:-2]
         for name in args or [self.speaker.user_id]:
             if adapter.removed.get((self.community, name)) == "banned":
                 self.write(f"   {name} is banned and cannot join; /unban {name} first")
                 continue
             adapter.removed.pop((self.community, name), None)
-            self.write(f"   → {name} joined")
-            await self._emit(MemberJoined(**self._base(), member=self._actor(name)))
+            via = f" via {invite}" if invite else ""
+            self.write(f"   → {name} joined{via}")
+            await self._emit(MemberJoined(**self._base(), member=self._actor(name), invite=invite))
 
     async def _cmd_leave(self, args: list[str]) -> None:
         for name in args or [self.speaker.user_id]:
@@ -283,6 +308,8 @@ class ConsoleSession:
         if args:
             try:
                 delta = parse_duration(args[0].lstrip("+"))
+                if delta > MAX_JUMP:  # every scheduled job of the skipped time is run
+                    raise ValueError(f"the clock moves at most {MAX_JUMP.days}d at a time")
             except ValueError as exc:
                 self.write(f"   {exc}; e.g. /time +1d or /time +2h")
                 return

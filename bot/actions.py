@@ -76,6 +76,7 @@ class Reply(Action):
     ephemeral: bool = False  # only the asker sees it, where the platform can
     # shown instead when a private answer can only be given in the public chat (no quotes)
     public_text: str | None = None
+    buttons: tuple[Button, ...] = ()
 
     @property
     def target_user(self) -> str | None:
@@ -105,6 +106,28 @@ class SendDirect(Action):
     @property
     def text_shown(self) -> str:
         return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendFile(Action):
+    """A file for one member only: a private document (Telegram sendDocument in their chat
+    with the bot, a Discord DM attachment; the console writes it and prints the path).
+    The content is never copied into the audit log, only the caption."""
+
+    kind: ClassVar[str] = "send_file"
+
+    user_id: str
+    filename: str
+    data: bytes
+    caption: str = ""
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+    @property
+    def text_shown(self) -> str | None:
+        return self.caption or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,12 +261,60 @@ class AlertModerators(Action):
         return self.text
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateInvite(Action):
+    """A personal invite link for a member (Telegram: a named link; Discord: an invite the bot
+    creates in `channel_id`), then `text` sent to them as a `Reply` would be, with `{link}`
+    replaced by the new link. The outcome's `ref` is the link, for the patch that stores it."""
+
+    kind: ClassVar[str] = "create_invite"
+
+    user_id: str
+    name: str  # the link's name on the platform (Telegram shows it to admins)
+    channel_id: str
+    text: str
+    reply_to: str | None = None
+    ephemeral: bool = True
+    join_request: bool = False  # newcomers ask to join and are approved (verification first)
+
+    @property
+    def target_user(self) -> str:
+        return self.user_id
+
+    @property
+    def channel(self) -> str:
+        return self.channel_id
+
+    @property
+    def text_shown(self) -> str:
+        return self.text
+
+    def reply(self, link: str) -> Reply:
+        """The answer that carries the link, once it exists."""
+        return Reply(
+            channel_id=self.channel_id,
+            reply_to=self.reply_to,
+            user_id=self.user_id,
+            ephemeral=self.ephemeral,
+            text=self.text.replace("{link}", link),
+        )
+
+
+def shown_text(action: Action, ref: str | None) -> str | None:
+    """What a person saw: an invite's text with the link it carried."""
+    text = action.text_shown
+    if text is not None and ref and isinstance(action, CreateInvite):
+        return text.replace("{link}", ref)
+    return text
+
+
 ALL_ACTION_KINDS: frozenset[str] = frozenset(
     cls.kind
     for cls in (
         Post,
         Reply,
         SendDirect,
+        SendFile,
         DeleteMessage,
         Warn,
         Timeout,
@@ -254,5 +325,6 @@ ALL_ACTION_KINDS: frozenset[str] = frozenset(
         AddRole,
         RemoveRole,
         AlertModerators,
+        CreateInvite,
     )
 )

@@ -16,6 +16,20 @@ from bot.events import Event
 
 EventSink = Callable[[Event], Awaitable[object]]
 
+# Channel names that mean "the moderators", on every platform, in the order a moderator channel
+# is looked for (Discord: the first such channel found; Telegram: the moderators' chat or the
+# administrators' DMs instead of the group, so cases are never shown to every member).
+MODERATOR_CHANNEL_NAMES: tuple[str, ...] = (
+    "mod-log",
+    "modlog",
+    "mod-logs",
+    "mod_log",
+    "moderators",
+    "moderator-only",
+    "mods",
+    "staff",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ActionResult:

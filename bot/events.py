@@ -93,6 +93,11 @@ class MemberJoined(Event):
 
     member: Actor
     channel_id: str | None = None  # where the platform showed the join, if anywhere
+    # the invite link (or code) the member joined through, when the platform can tell
+    invite: str | None = None
+    # why the platform could not tell: "ambiguous" (two invites moved), "vanity" (the server's
+    # vanity URL), "unavailable" (invites could not be read); empty when it could, or no link
+    invite_note: str = ""
 
     @property
     def user_id(self) -> str:

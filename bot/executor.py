@@ -68,7 +68,10 @@ class Executor:
                 done += await self._run_decision(outcome, apply_ctx, view, now, shadow)
         finally:
             # whatever went wrong later, the actions already sent are in the audit log
-            await apply_ctx.store.audit(apply_ctx.community, [_audit_row(o) for o in done])
+            rows = [_audit_row(o) for o in done]
+            if apply_ctx.forgotten:  # a member forgotten just now: their rows name only the key
+                rows = [_anonymised(r, apply_ctx.forgotten) for r in rows]
+            await apply_ctx.store.audit(apply_ctx.community, rows)
         return done
 
     async def _run_decision(
@@ -277,6 +280,15 @@ def _crashed(
 ) -> ActionOutcome:
     detail = f"error: {exc.__class__.__name__}: {exc}"
     return ActionOutcome(now, outcome.rule, reason, action, "failed", detail)
+
+
+def _anonymised(row: dict[str, Any], forgotten: dict[str, str]) -> dict[str, Any]:
+    anon = forgotten.get(row["target_user"] or "")
+    if anon is None:
+        return row
+    # a private chat's id is the member's id (Telegram)
+    channel = anon if row["channel"] in forgotten else row["channel"]
+    return {**row, "target_user": anon, "channel": channel, "text": None}
 
 
 def _audit_row(o: ActionOutcome) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.texts import Texts
 if TYPE_CHECKING:
     from bot.events import Actor
     from bot.playbook.schema import CommunitySettings
+    from bot.privacy import MemberRows
     from bot.state import CommunityState, StateLoader
     from bot.store import CommunityRef, Store
 
@@ -36,6 +37,9 @@ class ApplyContext:
     store: Store
     community: CommunityRef
     state: CommunityState
+    # members forgotten by this decision's patches → their anonymous key: the audit rows of
+    # the event name only the key
+    forgotten: dict[str, str] = field(default_factory=dict)
 
     @property
     def memory(self) -> dict[str, Any]:
@@ -92,6 +96,19 @@ class Decision:
     def update(cls, patches: list[Patch] | tuple[Patch, ...], reason: str) -> Decision:
         """State changes only, no visible action."""
         return cls(True, reason, (), tuple(patches))
+
+    @classmethod
+    def answer(
+        cls,
+        event: CommandInvoked,
+        text: str,
+        reason: str,
+        patches: list[Patch] | tuple[Patch, ...] = (),
+        *,
+        private: bool = True,
+    ) -> Decision:
+        """A command answered with one reply (see `answer`)."""
+        return cls.act([answer(event, text, private=private)], reason, patches)
 
 
 def answer(event: CommandInvoked, text: str, *, private: bool = True) -> Reply:
@@ -205,6 +222,10 @@ class Capability:
     case_hook: CaseHook | None = None
     # loads this capability's part of the community state when a community is first served
     load_state: StateLoader | None = None
+    # the tables where it keeps members' data, and how /forget treats them (`bot.privacy`)
+    member_data: tuple[MemberRows, ...] = ()
+    # True: on when the playbook leaves its section out (members' data rights)
+    enabled_by_default: bool = False
 
 
 def rule(

@@ -28,6 +28,7 @@ from bot.events import (
 )
 from bot.executor import ActionOutcome, Executor
 from bot.playbook import PlaybookManager
+from bot.privacy import all_member_rows
 from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
@@ -102,6 +103,7 @@ class Runtime:
         executor.configure_cases(self.capabilities)
         self.flush_every = flush_every
         self.states = CommunityStates(store, self.capabilities, max_members=max_members)
+        store.member_rows = all_member_rows(self.capabilities)
         executor.states = self.states
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
@@ -150,7 +152,7 @@ class Runtime:
         if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain"):
             outcomes = await self._core_command(event, ctx, manager)
         elif isinstance(event, CommandInvoked) and event.command in self._handlers:
-            denied = self.engine.permission_denied(event, ctx)
+            denied = self.engine.refused(event, ctx)
             decision = None if denied else await self._handlers[event.command](event, ctx)
             outcomes = [denied or RuleOutcome(f"core.{event.command}", "core", decision)]
         else:

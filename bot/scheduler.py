@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 JobRun = Callable[[datetime], Awaitable[None]]
 NextDue = Callable[[], Awaitable[datetime | None]]
 _TINY = timedelta(microseconds=1)
+_MAX_COUNTED = 100_000  # missed runs counted one by one, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +44,31 @@ def trigger_shape(trigger: Any) -> str:
     return repr(trigger)
 
 
-class Scheduler(Protocol):
-    def add(self, job: Job) -> None: ...
-    def remove(self, job_id: str) -> None: ...
-    def job_ids(self) -> set[str]: ...
-
-
 class SimulatedScheduler:
-    """Runs due jobs, in time order, whenever the simulated clock is moved forward."""
+    """Runs due jobs, in time order, whenever the simulated clock is moved forward.
 
-    def __init__(self, start: datetime, *, max_runs_per_advance: int = 200_000) -> None:
+    Two guards keep an advance finite whatever the jobs do: a job that runs again and again
+    at the same time without its next due time moving (no progress for `stuck_after` runs) is
+    logged and parked until the next advance; and a jump of the clock longer than `catch_up`
+    (an event far after the previous one) is downtime — periodic runs more than their misfire
+    grace before its end are skipped and counted in `skipped`, not all run."""
+
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        max_runs_per_advance: int = 200_000,
+        stuck_after: int = 20,
+    ) -> None:
         self.cursor = start
         self._jobs: dict[str, Job] = {}
         self._last: dict[str, datetime] = {}
         # next fire time of each trigger job, computed once per firing (cron maths is costly)
         self._upcoming: dict[str, datetime | None] = {}
         self._max_runs = max_runs_per_advance
+        self._stuck_after = stuck_after
+        # job id → periodic runs skipped as missed (the clock jumped past them)
+        self.skipped: dict[str, int] = {}
 
     def add(self, job: Job) -> None:
         self._jobs[job.id] = job
@@ -83,22 +93,66 @@ class SimulatedScheduler:
             self._upcoming[job.id] = job.trigger.get_next_fire_time(last, after)
         return self._upcoming[job.id]
 
-    async def advance_to(self, target: datetime) -> int:
-        """Run every job due up to `target`, earliest first. Returns how many runs happened."""
+    def _skip_missed(self, job: Job, when: datetime, cutoff: datetime) -> None:
+        """Count the runs of a periodic job between `when` and `cutoff` and move past them."""
+        count, at = 0, when
+        while at is not None and at < cutoff and count < _MAX_COUNTED:
+            count += 1
+            self._last[job.id] = at
+            at = job.trigger.get_next_fire_time(at, at + _TINY)
+        if at is not None and at < cutoff:  # too many to count one by one: jump
+            at = job.trigger.get_next_fire_time(None, cutoff)
+        self._upcoming[job.id] = at
+        self.skipped[job.id] = self.skipped.get(job.id, 0) + count
+        log.warning(
+            "%s: skipped %s%d missed runs from %s to %s (the clock jumped; misfire grace %s)",
+            job.id,
+            "at least " if count >= _MAX_COUNTED else "",
+            count,
+            when.isoformat(),
+            cutoff.isoformat(),
+            job.misfire_grace,
+        )
+
+    async def advance_to(self, target: datetime, *, catch_up: timedelta | None = None) -> int:
+        """Run every job due up to `target`, earliest first. Returns how many runs happened.
+        With `catch_up`, a jump longer than it skips the periodic runs it missed."""
         runs = 0
+        jumped = catch_up is not None and target - self.cursor > catch_up
+        parked: set[str] = set()  # made no progress: not run again in this advance
+        repeats: dict[str, tuple[datetime, int]] = {}
         while runs < self._max_runs:
             best: tuple[datetime, str] | None = None
             for job_id, job in list(self._jobs.items()):
+                if job_id in parked:
+                    continue
                 when = await self._next(job)
                 if when is not None and when <= target and (best is None or when < best[0]):
                     best = (when, job_id)
             if best is None:
                 break
             when, job_id = best
+            job = self._jobs[job_id]
+            if jumped and job.next_due is None and when < target - job.misfire_grace:
+                self._skip_missed(job, when, target - job.misfire_grace)
+                continue
+            seen, count = repeats.get(job_id, (None, 0))
+            count = count + 1 if seen == when else 1
+            repeats[job_id] = (when, count)
+            if count > self._stuck_after:
+                log.warning(
+                    "%s ran %d times at %s without its next due time moving; parked until "
+                    "the clock moves on",
+                    job_id,
+                    count - 1,
+                    when.isoformat(),
+                )
+                parked.add(job_id)
+                continue
             self.cursor = max(self.cursor, when)
             self._last[job_id] = when
             self._upcoming.pop(job_id, None)
-            await self._jobs[job_id].run(when)
+            await job.run(when)
             runs += 1
         else:
             log.warning("stopped after %d job runs in one advance; is a job never finishing?", runs)

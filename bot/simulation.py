@@ -11,11 +11,19 @@ from bot.events import Event
 from bot.runtime import Handled, Runtime
 from bot.scheduler import SimulatedScheduler, trigger_shape
 
+# a gap between two events longer than this is downtime: the periodic runs it skips over are
+# missed (skipped and counted), not all run — one event ten years ahead must not make the
+# calendar catch up thousands of posts
+CATCH_UP = timedelta(days=31)
+
 
 class Simulation:
-    def __init__(self, runtime: Runtime, start: datetime) -> None:
+    def __init__(
+        self, runtime: Runtime, start: datetime, *, catch_up: timedelta | None = CATCH_UP
+    ) -> None:
         self.runtime = runtime
         self.scheduler = SimulatedScheduler(start)
+        self.catch_up = catch_up
         self._jobs_for: tuple[int, tuple[int, ...]] | None = None
         self._shapes: dict[str, str] = {}  # job id → trigger shape, to replace edited jobs
 
@@ -42,15 +50,17 @@ class Simulation:
                 self.scheduler.add(job)
                 self._shapes[job_id] = shape
 
-    async def advance_to(self, when: datetime) -> int:
+    async def advance_to(self, when: datetime, *, catch_up: timedelta | None = None) -> int:
+        """Run what falls due up to `when` (all of it; with `catch_up`, a longer jump skips
+        the periodic runs it misses)."""
         await self._refresh_jobs()
-        return await self.scheduler.advance_to(max(when, self.now))
+        return await self.scheduler.advance_to(max(when, self.now), catch_up=catch_up)
 
     async def advance(self, delta: timedelta) -> int:
         return await self.advance_to(self.now + delta)
 
     async def feed(self, event: Event) -> Handled:
-        await self.advance_to(event.occurred_at)
+        await self.advance_to(event.occurred_at, catch_up=self.catch_up)
         handled = await self.runtime.handle(event)
         await self._refresh_jobs()
         return handled

@@ -37,11 +37,18 @@ StateLoader = Callable[[Store, CommunityRef, "CommunityState"], Awaitable[None]]
 class CommunityState:
     """One community's member directory and every capability's in-memory part."""
 
-    __slots__ = ("ref", "store", "members", "complete", "memory", "dirty")
+    __slots__ = ("ref", "store", "members", "complete", "memory", "dirty", "loaders")
 
-    def __init__(self, ref: CommunityRef, store: Store, members: dict[str, MemberInfo]) -> None:
+    def __init__(
+        self,
+        ref: CommunityRef,
+        store: Store,
+        members: dict[str, MemberInfo],
+        loaders: Sequence[StateLoader] = (),
+    ) -> None:
         self.ref = ref
         self.store = store
+        self.loaders = tuple(loaders)
         self.members = members
         # True while every stored member is in `members`: a miss then means "never seen",
         # answered without a query
@@ -50,6 +57,16 @@ class CommunityState:
         self.memory: dict[str, Any] = {}
         # parts changed since the last flush: key → how to dump them (see `persist_later`)
         self.dirty: dict[str, Callable[[], dict[str, Any]]] = {}
+
+    async def reload(self) -> None:
+        """Read everything again from the database, in place (after `/forget` changed rows
+        behind the state's back). Flush first: unflushed windows are dropped."""
+        self.members = await self.store.load_members(self.ref)
+        self.complete = True
+        self.memory = {}
+        self.dirty = {}
+        for load in self.loaders:
+            await load(self.store, self.ref, self)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -198,7 +215,7 @@ class CommunityStates:
                 self._loading.pop(ref.id, None)
 
     async def _load(self, ref: CommunityRef) -> CommunityState:
-        state = CommunityState(ref, self.store, await self.store.load_members(ref))
+        state = CommunityState(ref, self.store, await self.store.load_members(ref), self.loaders)
         for load in self.loaders:
             await load(self.store, ref, state)
         self._states[ref.id] = state

@@ -135,9 +135,22 @@ class BotHarness:
         )
 
     async def join(
-        self, user: str, *, at: datetime | timedelta | None = None, bot: bool = False
+        self,
+        user: str,
+        *,
+        at: datetime | timedelta | None = None,
+        bot: bool = False,
+        invite: str | None = None,
+        invite_note: str = "",
     ) -> Handled:
-        return await self.emit(MemberJoined(**self._base(at), member=self.actor(user, bot=bot)))
+        return await self.emit(
+            MemberJoined(
+                **self._base(at),
+                member=self.actor(user, bot=bot),
+                invite=invite,
+                invite_note=invite_note,
+            )
+        )
 
     async def leave(self, user: str, *, at: datetime | timedelta | None = None) -> Handled:
         return await self.emit(MemberLeft(**self._base(at), member=self.actor(user)))

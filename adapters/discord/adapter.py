@@ -37,11 +37,13 @@ from adapters.discord.errors import (
 )
 from adapters.discord.execute import ALLOW_USER_PINGS, DEFAULT_ALERT_CHANNELS, DiscordActions
 from adapters.discord.interactions import PendingInteractions, button_key
+from adapters.discord.invites import InviteTracker
 from adapters.discord.texts import DiscordTexts
 from bot.actions import Action
 from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
 from bot.events import Actor, CommandInvoked, Event
+from bot.sanitize import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ class DiscordAdapter:
             shard_count=shard_count,
         )
         self.tree = app_commands.CommandTree(self.client)
+        self.invites = InviteTracker()
         self._pending = PendingInteractions(ack_after=ack_after, done_text=self._texts.command_done)
         self._actions = DiscordActions(
             self.client,
@@ -134,6 +137,7 @@ class DiscordAdapter:
             alert_channel=alert_channel,
             alert_channel_names=alert_channel_names,
             alert_in_system_channel=alert_in_system_channel,
+            invites=self.invites,
         )
         self.capabilities: frozenset[str] = self._actions.kinds
         self._sink: EventSink | None = None
@@ -259,13 +263,15 @@ class DiscordAdapter:
             "on_guild_available",
             "on_guild_join",
             "on_ready",
+            "on_invite_create",
+            "on_invite_delete",
         ):
             setattr(self.client, name, getattr(self, "_" + name))
 
     async def _deliver(self, event: Event | None) -> None:
         if event is None or self._sink is None:
             return
-        await self._sink(event)
+        await self._sink(clean_event(event))  # bounded, encodable ids and texts
 
     def _is_me(self, user_id: int) -> bool:
         me = self.client.user
@@ -295,7 +301,9 @@ class DiscordAdapter:
     async def _on_member_join(self, member: discord.Member) -> None:
         if self._is_me(member.id):
             return
-        await self._deliver(translate.member_joined(member, discord.utils.utcnow()))
+        invite, note = await self.invites.attribute(member.guild)
+        joined = translate.member_joined(member, discord.utils.utcnow(), invite, note)
+        await self._deliver(joined)
 
     async def _on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if self._is_me(payload.user.id):
@@ -335,9 +343,17 @@ class DiscordAdapter:
 
     async def _on_guild_available(self, guild: discord.Guild) -> None:
         await self.sync_guild(guild)
+        await self.invites.prime(guild)
 
     async def _on_guild_join(self, guild: discord.Guild) -> None:
         await self.sync_guild(guild)
+        await self.invites.prime(guild)
+
+    async def _on_invite_create(self, invite: discord.Invite) -> None:
+        self.invites.created(invite)
+
+    async def _on_invite_delete(self, invite: discord.Invite) -> None:
+        self.invites.deleted(invite)
 
     async def _on_ready(self) -> None:
         if self._sync_mode != "global" or self._global_synced:

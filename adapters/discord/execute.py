@@ -20,6 +20,7 @@ Choices made here, for the docs:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ import discord
 from adapters.discord import resolve
 from adapters.discord.errors import to_platform_error
 from adapters.discord.interactions import PendingInteractions
+from adapters.discord.invites import InviteTracker
 from adapters.discord.texts import DiscordTexts
 from bot.actions import (
     Action,
@@ -36,6 +38,7 @@ from bot.actions import (
     AlertModerators,
     Ban,
     Button,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -43,11 +46,12 @@ from bot.actions import (
     RemoveTimeout,
     Reply,
     SendDirect,
+    SendFile,
     Timeout,
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 
 MAX_TIMEOUT = timedelta(days=28)
 # a request travels and clocks drift: stay clear of Discord's exact 28-day edge
@@ -58,15 +62,7 @@ POLL_MIN_ANSWERS, POLL_MAX_ANSWERS = 2, 10
 POLL_ANSWER_CHARS, POLL_QUESTION_CHARS = 55, 300
 POLL_DURATION = timedelta(hours=24)
 
-DEFAULT_ALERT_CHANNELS: tuple[str, ...] = (
-    "mod-log",
-    "modlog",
-    "mod-logs",
-    "moderators",
-    "moderator-only",
-    "mods",
-    "staff",
-)
+DEFAULT_ALERT_CHANNELS = MODERATOR_CHANNEL_NAMES
 
 ALLOW_USER_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 NO_PINGS = discord.AllowedMentions.none()
@@ -136,8 +132,10 @@ class DiscordActions:
         alert_channel: str | None = None,
         alert_channel_names: Sequence[str] = DEFAULT_ALERT_CHANNELS,
         alert_in_system_channel: bool = True,
+        invites: InviteTracker | None = None,
     ) -> None:
         self._client = client
+        self._invites = invites or InviteTracker()
         self._pending = pending
         self._texts = texts
         self._alert_channel = alert_channel
@@ -147,6 +145,7 @@ class DiscordActions:
             Post: self._post,
             Reply: self._reply,
             SendDirect: self._send_direct,
+            SendFile: self._send_file,
             DeleteMessage: self._delete,
             Warn: self._warn,
             Timeout: self._timeout,
@@ -157,6 +156,7 @@ class DiscordActions:
             AddRole: self._add_role,
             RemoveRole: self._remove_role,
             AlertModerators: self._alert,
+            CreateInvite: self._create_invite,
         }
 
     @property
@@ -221,14 +221,17 @@ class DiscordActions:
         pending = self._pending.find(
             channel_id=action.channel_id, reply_to=action.reply_to, user_id=action.user_id
         )
+        view = buttons_view(action.buttons)
         if pending is not None:
-            ref = await self._pending.answer(pending, action.text, ephemeral=action.ephemeral)
+            ref = await self._pending.answer(
+                pending, action.text, ephemeral=action.ephemeral, view=view
+            )
             seen = "privately" if action.ephemeral else "publicly"
             return ActionResult(detail=f"answered the interaction {seen}", ref=ref)
         if action.ephemeral and action.user_id:
             # outside an interaction Discord has no private message in a channel: use a DM
             user = await self._user(action.user_id)
-            message = await user.send(action.text)
+            message = await user.send(action.text, **({"view": view} if view else {}))  # type: ignore[arg-type]
             return ActionResult(
                 detail="sent by DM (Discord shows private answers only to interactions)",
                 ref=str(message.id),
@@ -246,9 +249,24 @@ class DiscordActions:
             )
         elif action.user_id:
             text = with_mentions(text, [action.user_id])
-        extra = {"reference": reference} if reference is not None else {}
+        extra: dict[str, object] = {"reference": reference} if reference is not None else {}
+        if view is not None:
+            extra["view"] = view
         message = await channel.send(text, allowed_mentions=ALLOW_USER_PINGS, **extra)  # type: ignore[arg-type]
         return ActionResult(detail=f"replied in #{channel.name}", ref=str(message.id))
+
+    async def _create_invite(self, guild: discord.Guild, action: CreateInvite) -> ActionResult:
+        """A permanent invite of the bot's for one member; joins through it are told apart by
+        its use count (see invites.py)."""
+        channel = resolve.channel(guild, action.channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            raise PlatformError(PlatformError.NOT_FOUND, f"{action.channel_id} takes no invites")
+        invite = await channel.create_invite(  # type: ignore[attr-defined]
+            max_age=0, max_uses=0, unique=True, reason=f"{action.name} (user {action.user_id})"
+        )
+        self._invites.created(invite)
+        await self._reply(guild, action.reply(invite.url))
+        return ActionResult(detail=f"invite {invite.url} in #{channel.name}", ref=invite.url)
 
     async def _send_direct(self, guild: discord.Guild, action: SendDirect) -> ActionResult:
         user = await self._user(action.user_id)
@@ -256,6 +274,13 @@ class DiscordActions:
         extra = {"view": view} if view is not None else {}
         message = await user.send(action.text, **extra)  # type: ignore[arg-type]
         return ActionResult(detail=f"sent a DM to {user}", ref=str(message.id))
+
+    async def _send_file(self, guild: discord.Guild, action: SendFile) -> ActionResult:
+        """The file as an attachment of a DM: only the member sees it."""
+        user = await self._user(action.user_id)
+        file = discord.File(io.BytesIO(action.data), filename=action.filename)
+        message = await user.send(action.caption or None, file=file)
+        return ActionResult(detail=f"sent a file by DM to {user}", ref=str(message.id))
 
     async def _delete(self, guild: discord.Guild, action: DeleteMessage) -> ActionResult:
         channel = resolve.channel(guild, action.channel_id)

@@ -156,7 +156,10 @@ def messages_bulk_deleted(
     ]
 
 
-def member_joined(member: discord.Member, now: datetime) -> MemberJoined:
+def member_joined(
+    member: discord.Member, now: datetime, invite: str | None = None, invite_note: str = ""
+) -> MemberJoined:
+    """`invite`/`invite_note`: what the invite tracker found (see invites.py)."""
     system = member.guild.system_channel
     return MemberJoined(
         platform=PLATFORM,
@@ -164,6 +167,8 @@ def member_joined(member: discord.Member, now: datetime) -> MemberJoined:
         occurred_at=member.joined_at or now,
         member=actor(member),
         channel_id=str(system.id) if system is not None else None,
+        invite=invite,
+        invite_note=invite_note,
     )
 
 

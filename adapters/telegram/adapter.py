@@ -21,6 +21,7 @@ from bot.actions import ALL_ACTION_KINDS, Action
 from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
 from bot.events import Actor
+from bot.sanitize import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +156,6 @@ class TelegramAdapter:
         """Users who opened a private chat with the bot: the only ones it may message privately."""
         return frozenset(str(uid) for uid in self.directory.dm_reachable)
 
-    def mark_dm_reachable(self, user_id: str) -> None:
-        """Restore knowledge from storage after a restart (the set lives in memory)."""
-        self.directory.mark_dm_reachable(int(user_id))
-
     def receive_call(self) -> tuple[str, dict[str, Any]]:
         """The Updater method and arguments `start` uses to receive updates."""
         common = {
@@ -254,7 +251,7 @@ class TelegramAdapter:
         )
         for event in translate_update(update, ctx):
             if self._sink is not None:
-                await self._sink(event)
+                await self._sink(clean_event(event))  # bounded, encodable ids and texts
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: failed to handle update %s", update, exc_info=context.error)

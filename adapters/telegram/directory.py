@@ -17,6 +17,8 @@ from typing import Generic, TypeVar
 
 from telegram import User
 
+from bot.sanitize import clean_name
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -77,6 +79,9 @@ class Directory:
         self._user_by_username: _Bounded[str, int] = _Bounded(max_users)
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
         self._admins: dict[int, _AdminList] = {}
+        # chats that deliver `chat_member` updates (the bot is admin there): their joins are
+        # taken from those updates, which carry the invite link, not from service messages
+        self._member_update_chats: _Bounded[int, bool] = _Bounded(max_messages)
         # a failed admin lookup is asked again after this, keeping the last list it had
         self.admin_retry = timedelta(seconds=30)
         self._admin_failed_at: dict[int, datetime] = {}
@@ -89,7 +94,9 @@ class Directory:
     def learn_user(self, user: User | None) -> None:
         if user is None:
             return
-        self._name_by_user.put(user.id, user.full_name or user.username or str(user.id))
+        # cleaned like every event's names (bot.sanitize): it is written into the bot's posts
+        name = clean_name(user.full_name or user.username or "") or str(user.id)
+        self._name_by_user.put(user.id, name)
         if user.username:
             self._user_by_username.put(user.username.lower(), user.id)
 
@@ -159,6 +166,12 @@ class Directory:
         return self._dm_origin.get((user_id, message_id))
 
     # --- membership ---------------------------------------------------------------------------
+    def note_member_updates(self, chat_id: int) -> None:
+        self._member_update_chats.put(chat_id, True)
+
+    def sends_member_updates(self, chat_id: int) -> bool:
+        return self._member_update_chats.get(chat_id) is not None
+
     def note_membership(self, chat_id: int, user_id: int, present: bool, at: datetime) -> bool:
         """Record a join (present=True) or leave; False when it repeats the last change seen.
 

@@ -15,6 +15,7 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     MessageEntity,
     ReplyParameters,
@@ -30,17 +31,19 @@ from bot.actions import (
     AlertModerators,
     Ban,
     Button,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
     RemoveTimeout,
     Reply,
     SendDirect,
+    SendFile,
     Timeout,
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 from bot.events import Actor
 
 log = logging.getLogger(__name__)
@@ -50,12 +53,6 @@ BUTTONS_PER_ROW = 3
 # Telegram reads an until_date under 30 s away as "forever"; a short mute must stay short
 MIN_RESTRICTION = timedelta(seconds=31)
 POLL_MIN_OPTIONS = 2
-# playbook channel names that mean "the moderators", as on Discord: on Telegram they are not the
-# group itself (that would show cases and alerts to every member) but the moderators' chat or
-# the administrators' DMs, like `AlertModerators`
-MODERATOR_CHANNEL_NAMES = frozenset(
-    {"mod-log", "modlog", "mod-logs", "mod_log", "moderators", "moderator-only", "mods", "staff"}
-)
 UNSUPPORTED = {
     "add_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
     "remove_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
@@ -282,7 +279,7 @@ class ActionRunner:
         # Telegram has no ephemeral messages: a private answer goes by DM when the member
         # started the bot, otherwise it is an ordinary reply in the chat
         if action.ephemeral and action.user_id and self._directory.can_dm(int(action.user_id)):
-            with_dm = SendDirect(user_id=action.user_id, text=action.text)
+            with_dm = SendDirect(user_id=action.user_id, text=action.text, buttons=action.buttons)
             try:
                 return await self._send_direct(community_id, with_dm)
             except PlatformError as exc:
@@ -296,7 +293,12 @@ class ActionRunner:
         text, entities = mention_entities(shown, people, add_missing=False)
         reply_to = int(action.reply_to) if action.reply_to else None
         sent = await self._send_text(
-            chat_id, text, thread_id=thread_id, entities=entities, reply_to=reply_to
+            chat_id,
+            text,
+            thread_id=thread_id,
+            entities=entities,
+            reply_to=reply_to,
+            buttons=action.buttons,
         )
         return ActionResult(ref=str(sent.message_id))
 
@@ -316,6 +318,38 @@ class ActionRunner:
             raise
         self._directory.remember_dm_origin(user_id, sent.message_id, community_id)
         return ActionResult(ref=str(sent.message_id))
+
+    async def _create_invite(self, community_id: str, action: CreateInvite) -> ActionResult:
+        """A named link (admins see the name and its join count in the group's settings); the
+        joins it brings arrive as `chat_member` updates carrying it."""
+        chat_id, _ = resolve_channel(community_id, action.channel_id)
+        async with self._calling(f"createChatInviteLink in {chat_id}"):
+            made = await self._bot.create_chat_invite_link(
+                chat_id=chat_id,
+                name=action.name[:32] or None,
+                creates_join_request=action.join_request or None,
+            )
+        link = made.invite_link
+        await self._reply(community_id, action.reply(link))
+        return ActionResult(detail=f"invite link {link}", ref=link)
+
+    async def _send_file(self, community_id: str, action: SendFile) -> ActionResult:
+        """A document in the member's private chat with the bot (never in the group)."""
+        user_id = int(action.user_id)
+        if not self._directory.can_dm(user_id):
+            raise PlatformError(
+                PlatformError.FORBIDDEN,
+                f"cannot send user {user_id} a file: they have not opened a private chat with "
+                "the bot (/start)",
+            )
+        caption = action.caption[: MessageLimit.CAPTION_LENGTH] or None
+        async with self._calling(f"sendDocument to {user_id}"):
+            sent = await self._bot.send_document(
+                chat_id=user_id,
+                document=InputFile(action.data, filename=action.filename),
+                caption=caption,
+            )
+        return ActionResult(ref=str(sent.message_id), detail="sent privately as a document")
 
     async def _delete_message(self, community_id: str, action: DeleteMessage) -> ActionResult:
         chat_id, _ = resolve_channel(community_id, action.channel_id)

@@ -297,7 +297,9 @@ def _member_actor(user: User, directory: Directory) -> Actor:
 def _from_service_membership(message: Message, ctx: TranslateContext) -> tuple[Event, ...]:
     chat_id = message.chat.id
     events: list[Event] = []
-    for user in message.new_chat_members:
+    # where chat_member updates arrive, a join is taken from them: they name the invite link
+    joins = () if ctx.directory.sends_member_updates(chat_id) else message.new_chat_members
+    for user in joins:
         if user.id != ctx.bot_id and ctx.directory.note_membership(
             chat_id, user.id, True, message.date
         ):
@@ -339,6 +341,7 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
     if chat.type not in GROUP_TYPES or user.id == ctx.bot_id:
         return ()
     ctx.directory.learn_user(user)
+    ctx.directory.note_member_updates(chat.id)
     admin_statuses = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
     if {change.old_chat_member.status, change.new_chat_member.status} & admin_statuses:
         ctx.directory.forget_admins(chat.id)  # promoted or demoted: fetch the list again
@@ -347,6 +350,7 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
         return ()
     member = _member_actor(user, ctx.directory)
     if now_in:
+        link = change.invite_link
         return (
             MemberJoined(
                 platform=PLATFORM,
@@ -354,6 +358,8 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
                 occurred_at=change.date,
                 member=member,
                 channel_id=str(chat.id),
+                # only links this bot made show whole; others' end in "…": nobody's link
+                invite=link.invite_link if link is not None else None,
             ),
         )
     return (

@@ -47,7 +47,7 @@ async def replay_file(
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
     from bot.replay import PLATFORM, ReplayProblem, outcome_json, read_events
-    from bot.simulation import Simulation
+    from bot.simulation import CATCH_UP, Simulation
 
     write = out or sys.stdout.write
     runtime = await build_runtime(
@@ -88,6 +88,13 @@ async def replay_file(
                 fed += 1
         if sim is not None and drain:
             await sim.advance(drain)
+        missed = sum(sim.scheduler.skipped.values()) if sim is not None else 0
+        if missed:
+            err.print(
+                f"{plural(missed, 'scheduled run')} skipped as missed: the clock jumped more "
+                f"than {CATCH_UP.days} days between two events (downtime; see docs/replay.md)",
+                highlight=False,
+            )
     finally:
         await runtime.store.close()
     return fed, printed, skipped

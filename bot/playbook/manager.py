@@ -39,11 +39,11 @@ class PlaybookManager:
         self.current: Any = load_playbook(self.path, model)  # the first load must succeed
         self.version = 1
 
-    def reload(self) -> ReloadResult:
+    def reload(self, *, log_failure: bool = True) -> ReloadResult:
         """Read and check the file now, on the calling thread (the CLI, a worker thread)."""
-        return self._apply(self._check())
+        return self._apply(self._check(), log_failure)
 
-    async def reload_async(self) -> ReloadResult:
+    async def reload_async(self, *, log_failure: bool = True) -> ReloadResult:
         """Read and check the file on a worker thread within `budget` seconds; the event loop
         keeps serving meanwhile. Past the budget the old playbook keeps running."""
         try:
@@ -53,9 +53,8 @@ class PlaybookManager:
                 f"{self.path}: checking took longer than {self.budget:g}s; the old playbook "
                 "keeps running (is the file within the limits of docs/limits.md?)"
             )
-            log.error("playbook %s not reloaded: %s", self.path, message)
-            return ReloadResult(False, message)
-        return self._apply(checked)
+            return self._apply(ReloadResult(False, message), log_failure)
+        return self._apply(checked, log_failure)
 
     def _check(self) -> Any:
         """The new playbook, or the ReloadResult saying why not. Never raises: whatever goes
@@ -63,14 +62,19 @@ class PlaybookManager:
         try:
             return load_playbook(self.path, self.model)
         except PlaybookInvalid as exc:
-            log.error("playbook %s not reloaded; keeping the running one:\n%s", self.path, exc)
             return ReloadResult(False, str(exc))
         except Exception as exc:  # noqa: BLE001 - a reload must never take the bot down
             log.exception("playbook %s could not be checked; keeping the running one", self.path)
             return ReloadResult(False, f"{self.path}: could not be checked ({exc!r})")
 
-    def _apply(self, checked: Any) -> ReloadResult:
+    def _apply(self, checked: Any, log_failure: bool) -> ReloadResult:
         if isinstance(checked, ReloadResult):
+            if log_failure and not checked.ok:
+                log.error(
+                    "playbook %s not reloaded; keeping the running one:\n%s",
+                    self.path,
+                    checked.message,
+                )
             return checked
         self.current = checked
         self.version += 1
@@ -96,7 +100,8 @@ class PlaybookManager:
                     if not any(Path(p).resolve() == target for _, p in changes):
                         continue
                     try:
-                        result = await self.reload_async()
+                        # a caller given the result tells it; logging too would say it twice
+                        result = await self.reload_async(log_failure=on_reload is None)
                     except Exception as exc:  # noqa: BLE001 - reported, and the old one stays
                         log.exception("playbook %s could not be reloaded", self.path)
                         result = ReloadResult(False, f"{self.path}: could not be checked ({exc!r})")

@@ -51,10 +51,8 @@ def build_playbook_model(capabilities: Sequence[Capability]) -> type[ConfigModel
         "messages": (dict[str, TemplateText], Field(default_factory=dict)),
     }
     for cap in capabilities:
-        fields[cap.name] = (
-            cap.config,
-            Field(default_factory=_disabled(cap.config), description=cap.description),
-        )
+        default = cap.config if cap.enabled_by_default else _disabled(cap.config)
+        fields[cap.name] = (cap.config, Field(default_factory=default, description=cap.description))
     return create_model("Playbook", __base__=ConfigModel, **fields)
 
 

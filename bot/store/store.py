@@ -138,6 +138,8 @@ class Store:
         # earliest pending step, cached so the simulated scheduler need not ask per event;
         # None = nothing pending, _UNKNOWN = ask the database
         self._next_due: datetime | None | object = _UNKNOWN
+        # what each capability stores about members (`bot.privacy`), set by the runtime
+        self.member_rows: tuple[Any, ...] = ()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -581,11 +583,15 @@ class Store:
         )
         async with self.sessions.begin() as s:
             result = await s.execute(stmt)
+        if not result.rowcount:
+            # the key was taken (a rerun, a redelivery): nothing new is pending, so the cached
+            # earliest due time must not move — moving it made the scheduler loop for ever
+            return False
         if isinstance(self._next_due, datetime):
             self._next_due = min(self._next_due, due_at)
         elif self._next_due is None:
             self._next_due = due_at
-        return bool(result.rowcount)
+        return True
 
     async def claim(self, ref: CommunityRef, kind: str, key: str, at: datetime) -> bool:
         """Take a once-only claim (e.g. "the report for week W"): True for the first caller
@@ -673,6 +679,10 @@ class Store:
         self._next_due = _UNKNOWN
         return int(result.rowcount or 0)
 
+    def steps_changed(self) -> None:
+        """Pending steps were changed behind the cache's back (a forgotten member's)."""
+        self._next_due = _UNKNOWN
+
     async def next_due_at(self) -> datetime | None:
         if self._next_due is _UNKNOWN:
             async with self.sessions() as s:
@@ -683,13 +693,19 @@ class Store:
 
     async def communities_with_due_steps(self, now: datetime) -> list[CommunityRef]:
         async with self.sessions() as s:
-            rows = await s.execute(
-                select(Community.id, Community.platform, Community.external_id)
-                .join(PendingStep, PendingStep.community_id == Community.id)
-                .where(PendingStep.status == "pending", PendingStep.due_at <= now)
-                .distinct()
-            )
-            return [CommunityRef(r[0], r[1], r[2]) for r in rows]
+            rows = (
+                await s.execute(
+                    select(Community.id, Community.platform, Community.external_id)
+                    .join(PendingStep, PendingStep.community_id == Community.id)
+                    .where(PendingStep.status == "pending", PendingStep.due_at <= now)
+                    .distinct()
+                )
+            ).all()
+        if not rows:
+            # nothing is due although the cache said so (another process finished it): ask
+            # the database next time instead of trusting the cache again
+            self._next_due = _UNKNOWN
+        return [CommunityRef(r[0], r[1], r[2]) for r in rows]
 
     # -- small persistent state ----------------------------------------------------------------
 

@@ -101,7 +101,16 @@ class Newcomer(ConfigModel):
 
     first_messages: NonNegativeInt = 3
     first_hours: NonNegativeInt = 24
-    links: bool = True
+    # any: every link; suspicious: only a link that looks like an ad (rules/antispam/newlinks.py:
+    # an invite, a shortener, a throwaway domain, a message that is only a link, or a link with
+    # scam words or a contact); off. true / false mean any / off.
+    links: Literal["any", "suspicious", "off"] = "any"
+    # links to these (and their subdomains) are never suspicious, besides the shipped well-known
+    # sites (github.com, python.org, wikipedia.org, ...)
+    trusted_domains: list[Domain] = Field(default_factory=list)
+    # ad evidence (the `ads` score without the newcomer bonus) at which a link is suspicious:
+    # 0.1: one weak topic word ("free", "loan", "cash") next to the link is enough
+    link_evidence: confloat(gt=0) = 0.1  # type: ignore[valid-type]
     media: bool = False
     mentions: bool = False
     forwards: bool = True
@@ -109,6 +118,13 @@ class Newcomer(ConfigModel):
     trusted_channels: list[str] = Field(default_factory=list)
     media_only: bool = False  # a first message that is only a picture/file (QR-code ads)
     as_channel: bool = False  # a message posted as a channel (Telegram sender_chat)
+
+    @field_validator("links", mode="before")
+    @classmethod
+    def _boolean_links(cls, value: object) -> object:
+        if isinstance(value, bool):  # the earlier `links: true | false`
+            return "any" if value else "off"
+        return value
 
 
 class Triggers(ConfigModel):

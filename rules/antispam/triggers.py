@@ -11,9 +11,11 @@ from functools import lru_cache
 
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
+from rules.antispam.adscore import Ads
 from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
-from rules.antispam.config import SpamRule
+from rules.antispam.config import Newcomer, SpamRule
+from rules.antispam.newlinks import suspicious_link
 from rules.antispam.normalize import Normalized, normalize
 
 # a bounded cache: the tracker, both rule passes and /automod explain normalize the same text
@@ -180,7 +182,7 @@ def check(
             return f"repeated characters: {ch!r} {run} times in a row", []
         misses.append(f"longest run {run}")
     if t.newcomer:
-        why = _newcomer_breach(t.newcomer, event, norm, ctx, now)
+        why = _newcomer_breach(t.newcomer, event, norm, ctx, now, t.ads)
         if why:
             return why, []
         misses.append("no newcomer restriction broken")
@@ -195,8 +197,13 @@ def check(
 
 
 def _newcomer_breach(
-    cfg, event: MessagePosted, norm: Normalized, ctx: Context, now: datetime
-) -> str | None:  # type: ignore[no-untyped-def]
+    cfg: Newcomer,
+    event: MessagePosted,
+    norm: Normalized,
+    ctx: Context,
+    now: datetime,
+    ads: Ads | None = None,
+) -> str | None:
     early = ctx.messages_before < cfg.first_messages
     recent_join = ctx.joined_at is not None and now - ctx.joined_at < timedelta(
         hours=cfg.first_hours
@@ -208,8 +215,21 @@ def _newcomer_breach(
         if early
         else f"within {cfg.first_hours}h of joining"
     )
-    if cfg.links and (domains(norm.folded) or _INVITE.search(norm.folded)):
-        return f"newcomer link ({when})"
+    if cfg.links != "off":
+        hosts, invite = domains(norm.folded), _INVITE.search(norm.folded)
+        if cfg.links == "any" and (hosts or invite):
+            return f"newcomer link ({when})"
+        if cfg.links == "suspicious" and (hosts or invite):
+            why = suspicious_link(
+                norm,
+                hosts,
+                invite.group() if invite else None,
+                cfg.trusted_domains,
+                cfg.link_evidence,
+                ads,
+            )
+            if why:
+                return f"newcomer link ({when}): {why}"
     if cfg.media and event.attachments:
         return f"newcomer media ({when})"
     if cfg.media_only and event.attachments and not event.text.strip():

@@ -12,7 +12,7 @@ from bot.events import CommandInvoked, Event, MessagePosted
 from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
-from bot.store import engagement as q
+from rules.faq import store as q
 from rules.faq.config import FaqConfig
 from rules.faq.matcher import matcher_for
 from rules.points.common import local_day, say

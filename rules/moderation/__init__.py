@@ -9,6 +9,7 @@ from rules.moderation import rules as _rules
 from rules.moderation.config import LadderStep, ModerationConfig, WarningsConfig
 from rules.moderation.external import record_case
 from rules.moderation.patches import load_state
+from rules.moderation.privacy import MEMBER_DATA
 from rules.moderation.punish import Offense, Plan, Punishment, plan_punishment
 from rules.moderation.texts import TEXTS
 
@@ -21,7 +22,7 @@ COMMANDS = (
     CommandSpec(
         "warn",
         "Warn a member (warnings expire; enough of them escalate)",
-        (_USER, _REASON, OptionSpec("weight", "integer", "warning points", False)),
+        (_USER, _REASON, OptionSpec("weight", "integer", "warning points", False, maximum=100)),
         permission="moderator",
         on_message=True,
     ),
@@ -69,8 +70,17 @@ COMMANDS = (
     ),
     CommandSpec(
         "purge",
-        "Delete the last N messages in this channel",
-        (OptionSpec("count", "integer", "how many messages"),),
+        "Delete the last N messages in this channel (staff and bot messages are kept unless all)",
+        (
+            OptionSpec("count", "integer", "how many messages", maximum=1000),
+            OptionSpec(
+                "scope",
+                "choice",
+                "all: moderators', admins' and bots' messages too",
+                False,
+                ("all",),
+            ),
+        ),
         permission="moderator",
     ),
     CommandSpec(
@@ -92,6 +102,7 @@ CAPABILITY = Capability(
     ),
     commands=COMMANDS,
     texts=TEXTS,
+    member_data=MEMBER_DATA,
     priority=15,  # before anti-spam (20), so staff are known before messages are judged
     records_cases=True,
     case_hook=record_case,

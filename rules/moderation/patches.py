@@ -14,10 +14,10 @@ from bot.actions import Action, AlertModerators, Post, Reply
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
-from bot.store import moderation as mod_store
-from bot.store.engagement import revoke_message_points as _revoke_points
-from bot.store.moderation import CaseDraft, CaseStep
 from bot.texts import Texts
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseDraft, CaseStep
+from rules.points.store import revoke_message_points as _revoke_points
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +138,13 @@ class LearnSample(Patch):
     text: str
     added_by: str | None
     at: datetime
+    author_id: str | None = None  # who wrote the message: /forget removes their samples
 
     async def apply(self, ctx: ApplyContext) -> None:
         if not self.text.strip():
             return
         await mod_store.add_sample(
-            ctx.store, ctx.community, self.label, self.text, self.added_by, self.at
+            ctx.store, ctx.community, self.label, self.text, self.added_by, self.at, self.author_id
         )
         # the cached classifier is rebuilt on the next message
         ctx.memory[SAMPLES_VERSION] = ctx.memory.get(SAMPLES_VERSION, 0) + 1

@@ -12,9 +12,9 @@ from typing import Any
 from bot.actions import Action, AlertModerators, Ban, DeleteMessage, Kick, Reply, Timeout, Warn
 from bot.configmodel import format_duration
 from bot.rule import CommunityView, Patch
-from bot.store.moderation import CaseDraft, CaseInfo
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import OpenCases, RevokePoints
+from rules.moderation.store import CaseDraft, CaseInfo
 
 EXCERPT = 160  # characters of a message quoted to moderators
 EVIDENCE = 300  # characters of it kept with the case

@@ -6,14 +6,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Reply, Unban
+from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Unban
 from bot.configmodel import format_duration, parse_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import moderation as mod_store
-from bot.store.moderation import CaseDraft, CaseInfo
 from bot.texts import Texts, plural
+from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
     LIFT,
@@ -29,6 +28,7 @@ from rules.moderation.patches import (
     RevokePoints,
 )
 from rules.moderation.punish import InForce, Offense, Punishment, plan_punishment, quote
+from rules.moderation.store import CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
@@ -134,7 +134,13 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
         if number is not None:
             state["case"] = await mod_store.case(ctx.store, ctx.community, number)
     if command == "purge":
-        state["recent"] = tuple(ctx.memory.get(RECENT, {}).get(event.channel_id, ()))
+        recent = tuple(ctx.memory.get(RECENT, {}).get(event.channel_id, ()))
+        state["recent"] = recent
+        # whose messages /purge keeps: moderators', admins' and bots' (the community state
+        # knows everyone's standing; the bot's own messages are never in the list)
+        state["extra"] = {
+            "staff": frozenset(u for _, u in recent if ctx.state.standing(u) is not None)
+        }
     if command == "report":
         state["reports"] = tuple(ctx.memory.get(REPORTS, {}).get(event.actor.user_id, ()))
     return CommandState(ctx.view, cfg, await next_case(ctx), target, standing, **state)
@@ -147,35 +153,31 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _reply(event: CommandInvoked, text: str, *, ephemeral: bool = True) -> Reply:
-    return answer(event, text, private=ephemeral)
-
-
 def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:
     """No target, oneself, or a protected member: answer instead of acting."""
     texts = snap.view.texts
     if not snap.target:
         return Decision.act(
-            [_reply(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
+            [answer(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
         )
     if snap.target == event.actor.user_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.not_self", command=event.command))],
+            [answer(event, texts.get("mod.not_self", command=event.command))],
             f"/{event.command} on oneself refused",
         )
     if snap.target_standing in ("unknown", "absent") and event.command != "ban":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"{snap.target} is not a member the platform knows: nothing done",
         )
     if snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"the platform could not say who {snap.target} is: nothing done",
         )
     if snap.target_standing not in ("member", "absent"):
         return Decision.act(
-            [_reply(event, texts.get("mod.protected", member=snap.target))],
+            [answer(event, texts.get("mod.protected", member=snap.target))],
             f"{snap.target} is a {snap.target_standing}: never punished",
         )
     return None
@@ -204,7 +206,7 @@ def punish(
                 raise ValueError("use a duration between 1s and 28d")
         except ValueError as exc:
             return Decision.act(
-                [_reply(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
+                [answer(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
                 f"bad duration {raw!r}",
             )
         punishment = Punishment(timeout=duration)
@@ -219,7 +221,7 @@ def punish(
             except ValueError as exc:
                 return Decision.act(
                     [
-                        _reply(
+                        answer(
                             event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc))
                         )
                     ],
@@ -247,11 +249,11 @@ def punish(
     )
     if not plan.summary:
         return Decision.act(
-            [*plan.actions, _reply(event, texts.get("mod.nothing_done", member=snap.target))],
+            [*plan.actions, answer(event, texts.get("mod.nothing_done", member=snap.target))],
             f"/{kind} {snap.target}: nothing to do",
             plan.patches,
         )
-    confirm = _reply(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
+    confirm = answer(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
     return Decision.act(
         [*plan.actions, confirm],
         f"{event.actor.display}: /{kind} {snap.target} ({', '.join(plan.summary)})",
@@ -265,12 +267,12 @@ def reverse(
 ) -> Decision:
     texts = snap.view.texts
     if not snap.target:
-        return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+        return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
     target, reason = snap.target, str(event.args.get("reason") or "").strip()
     kind = event.command
     if snap.open_case is None and snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=target))],
+            [answer(event, texts.get("mod.unknown_target", member=target))],
             f"/{kind}: {target} is unknown and has no open case: nothing done",
         )
     action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
@@ -293,7 +295,7 @@ def reverse(
             )
         )
         patches += _learn_ham_of(snap.open_case, event.actor.user_id, now)
-    actions: list[Action] = [action, _reply(event, "\n".join(lines))]
+    actions: list[Action] = [action, answer(event, "\n".join(lines))]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(AlertModerators(text="\n".join(lines), user_id=target))
     return Decision.act(actions, f"{event.actor.display}: /{kind} {target}", patches)
@@ -302,7 +304,7 @@ def reverse(
 def _learn_ham_of(case: CaseInfo, by: str, now: datetime) -> list[Patch]:
     """Reversing an automatic spam case teaches the classifier the message was fine."""
     if case.rule and case.rule.startswith("antispam") and case.evidence:
-        return [LearnSample("ham", case.evidence, by, now)]
+        return [LearnSample("ham", case.evidence, by, now, case.user_id)]
     return []
 
 
@@ -323,7 +325,7 @@ def show_cases(
     texts, view = snap.view.texts, snap.view
     if event.command == "cases":
         if not snap.target:
-            return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+            return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
         if not snap.cases and snap.target_standing == "unknown":
             text = texts.get("mod.unknown_target", member=snap.target)
         elif not snap.cases:
@@ -338,12 +340,12 @@ def show_cases(
                     not_done=_not_done(texts, c), reversed=reversed_note,
                 ))  # fmt: skip
             text = "\n".join(lines)
-        return Decision.act([_reply(event, text)], f"listed {plural(len(snap.cases), 'case')}")
+        return Decision.act([answer(event, text)], f"listed {plural(len(snap.cases), 'case')}")
     number = _int(event.args.get("number"))
     case = snap.case
     if case is None:
         return Decision.act(
-            [_reply(event, texts.get("mod.no_case", number=number))], f"no case {number}"
+            [answer(event, texts.get("mod.no_case", number=number))], f"no case {number}"
         )
     if str(event.args.get("action") or "show") == "reverse":
         return _reverse_case(event, cfg, snap, case, now)
@@ -364,7 +366,7 @@ def show_cases(
     }  # fmt: skip
     # the evidence only where moderators read: a public answer leaves it out
     evidence = f"\n> {quote(case.evidence)}" if case.evidence else ""
-    reply = _reply(event, texts.get("mod.case_detail", **values, evidence=evidence))
+    reply = answer(event, texts.get("mod.case_detail", **values, evidence=evidence))
     # a rule's reason may quote the message (the keyword it matched): the public form names
     # the rule instead
     shown_reason = case.reason if case.actor_id else texts.rule_title(case.rule or "")
@@ -390,7 +392,7 @@ def _reverse_case(
 ) -> Decision:
     texts = snap.view.texts
     if case.reversed_at:
-        return Decision.act([_reply(event, texts.get(
+        return Decision.act([answer(event, texts.get(
             "mod.already_reversed", number=case.number, moderator=case.reversed_by))],
             f"case {case.number} already reversed")  # fmt: skip
     undo: list[Action] = []
@@ -405,7 +407,7 @@ def _reverse_case(
         member=case.user_id,
         moderator=event.actor.display,
     )
-    actions: list[Action] = [*undo, _reply(event, text)]
+    actions: list[Action] = [*undo, answer(event, text)]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(
             AlertModerators(
@@ -431,16 +433,25 @@ def purge(
     event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
 ) -> Decision:
     wanted = max(0, min(_int(event.args.get("count")) or 0, cfg.max_purge))
-    # the newest messages first, never the command itself; staff messages are kept
-    chosen = [(m, u) for m, u in reversed(snap.recent) if m != event.message_id][:wanted]
+    everyone = str(event.args.get("scope") or "").strip().lower() == "all"
+    staff: frozenset[str] = frozenset() if everyone else snap.extra.get("staff", frozenset())
+    # the newest messages first, never the command itself; moderators', admins' and bots'
+    # messages among them are kept unless the moderator asks for `all`
+    newest = [(m, u) for m, u in reversed(snap.recent) if m != event.message_id][:wanted]
+    chosen = [(m, u) for m, u in newest if u not in staff]
+    kept = len(newest) - len(chosen)
     deletes: list[Action] = [
         DeleteMessage(channel_id=event.channel_id, message_id=m, user_id=u) for m, u in chosen
     ]
     ids = tuple(m for m, _ in chosen)
-    reply = _reply(event, snap.view.texts.get("mod.purged", count=len(deletes)))
+    texts = snap.view.texts
+    text = texts.get("mod.purged", count=len(deletes))
+    if kept:
+        text = texts.get("mod.purged_kept", count=len(deletes), kept=kept, asked=wanted)
     return Decision.act(
-        [*deletes, reply],
-        f"purged {len(deletes)} of {wanted} asked",
+        [*deletes, answer(event, text)],
+        f"purged {len(deletes)} of {wanted} asked"
+        + (f", kept {kept} by staff or bots" if kept else ""),
         [ForgetMessages(event.channel_id, ids), RevokePoints(ids, now)],
     )
 
@@ -454,12 +465,12 @@ def report(
         return Decision.skip("reports are switched off")
     if not event.target_message_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_needs_message"))], "report without a message"
+            [answer(event, texts.get("mod.report_needs_message"))], "report without a message"
         )
     recent = [t for t in snap.reports if now - t < cfg.report.window]
     if len(recent) >= cfg.report.limit:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_limited"))],
+            [answer(event, texts.get("mod.report_limited"))],
             f"{len(recent)} reports in {format_duration(cfg.report.window)}",
         )
     member = event.target_user_id or "?"
@@ -472,7 +483,7 @@ def report(
                               member=member),
     )  # fmt: skip
     return Decision.act(
-        [alert, _reply(event, texts.get("mod.report_sent"))],
+        [alert, answer(event, texts.get("mod.report_sent"))],
         f"{event.actor.display} reported {event.target_message_id}",
         [NoteReport(event.actor.user_id, now)],
     )

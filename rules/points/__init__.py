@@ -10,6 +10,7 @@ from rules.points import rules as _rules
 from rules.points.common import daily_at
 from rules.points.config import PointsConfig
 from rules.points.ledger import Pay, RevokeMessagePoints, load_state, member_points, note_credits
+from rules.points.privacy import MEMBER_DATA
 from rules.points.rules import TIERS_JOB, level_up_actions, points_config
 from rules.points.texts import TEXTS
 
@@ -39,7 +40,8 @@ COMMANDS = (
         (
             OptionSpec("action", "choice", "give or take", choices=("give", "take")),
             OptionSpec("user", "user", "the member"),
-            OptionSpec("amount", "integer", "how many points"),
+            # 1..grants.max_amount, answered by points.grant itself
+            OptionSpec("amount", "integer", "how many points", checked_by_rule=True),
             OptionSpec("reason", "text", "why", required=False),
         ),
         permission="moderator",
@@ -68,6 +70,7 @@ CAPABILITY = Capability(
     ),
     commands=COMMANDS,
     texts=TEXTS,
+    member_data=MEMBER_DATA,
     jobs=(JobSpec(TIERS_JOB, _tiers_trigger),),
     priority=60,
     description="Points, levels, tiers and the points shop",

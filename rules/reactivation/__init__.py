@@ -11,6 +11,7 @@ from bot.rule import Capability, JobSpec
 from rules.points.common import daily_at
 from rules.reactivation import rules as _rules
 from rules.reactivation.config import ReactivationConfig
+from rules.reactivation.privacy import MEMBER_DATA
 from rules.reactivation.rules import SWEEP_JOB, load_state
 from rules.reactivation.texts import TEXTS
 
@@ -43,6 +44,7 @@ CAPABILITY = Capability(
         ),
     ),
     texts=TEXTS,
+    member_data=MEMBER_DATA,
     jobs=(JobSpec(SWEEP_JOB, _sweep_trigger),),
     priority=40,  # before check-ins, which stop the event: a returning check-in counts
     description="Silent-member reactivation campaigns",

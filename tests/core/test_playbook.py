@@ -107,6 +107,32 @@ async def test_file_change_is_picked_up_by_the_watcher(tmp_path):
     assert seen == [True] and manager.current.welcome.greeting == "two"
 
 
+async def test_a_bad_edit_is_told_once_by_whoever_watches(tmp_path, caplog):
+    """The console prints the watcher's result; the manager must not log it a second time."""
+    import asyncio
+
+    path = tmp_path / "p.yaml"
+    path.write_text("welcome: {greeting: 'one'}\n")
+    manager = PlaybookManager(path, playbook_model())
+    stop = asyncio.Event()
+    told: list[str] = []
+
+    def on_reload(result):
+        told.append(result.message)
+        stop.set()
+
+    task = asyncio.create_task(manager.watch(on_reload, stop))
+    await asyncio.sleep(0.5)
+    path.write_text("welcome: {greting: 'two'}\n")
+    await asyncio.wait_for(task, timeout=10)
+    assert len(told) == 1 and "welcome.greting" in told[0]
+    assert not [r for r in caplog.records if "greting" in r.getMessage()]
+    assert manager.current.welcome.greeting == "one"
+    caplog.clear()
+    manager.reload()  # without a watcher's callback the failure is logged, once
+    assert len([r for r in caplog.records if "greting" in r.getMessage()]) == 1
+
+
 def test_cli_check_reports_problems_and_exit_code(tmp_path):
     from typer.testing import CliRunner
 

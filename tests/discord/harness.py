@@ -168,6 +168,8 @@ class DiscordHarness:
     payloads: list[dict[str, Any]]
     sent: list[discord.Message]
     responder: Responder | None = None
+    # the guild's invites as Discord counts them (code → uses): dpytest has none of its own
+    invites: dict[str, int] = field(default_factory=dict)
 
     # ---- lookups ----
 
@@ -260,10 +262,18 @@ class DiscordHarness:
         backend.delete_message(message)
         await dpytest.run_all_events()
 
-    async def join(self, name: str) -> discord.Member:
+    async def join(self, name: str, *, via: str | None = None) -> discord.Member:
+        """`name` joins; `via`: through that invite code (its use count goes up first, as on
+        Discord)."""
+        if via is not None:
+            self.invites[via] = self.invites.get(via, 0) + 1
         member = await dpytest.member_join(self.guild, name=name)
         await dpytest.run_all_events()
         return member
+
+    def add_invite(self, code: str, uses: int = 0) -> None:
+        """An invite someone made in the Discord client (the bot saw no event for it)."""
+        self.invites[code] = uses
 
     async def leave(self, who: str | discord.Member) -> None:
         member = self.member(who) if isinstance(who, str) else who
@@ -406,6 +416,34 @@ def _install_recorders(h: DiscordHarness) -> None:
             for p in payload
         ]
 
+    def invite_payload(code: str, channel_id: int | None = None) -> dict[str, Any]:
+        channel = (
+            h.guild.text_channels[0] if channel_id is None else h.guild.get_channel(channel_id)
+        )
+        assert channel is not None
+        return {
+            "code": code,
+            "guild": {"id": h.guild.id, "name": h.guild.name},
+            "channel": {"id": channel.id, "name": channel.name, "type": 0},
+            "uses": h.invites.get(code, 0),
+            "max_uses": 0,
+            "max_age": 0,
+            "temporary": False,
+            "created_at": discord.utils.utcnow().isoformat(),
+        }
+
+    async def invites_from(guild_id: int) -> list[dict[str, Any]]:
+        calls.append(HttpCall("invites_from", (guild_id,)))
+        return [invite_payload(code) for code in h.invites]
+
+    async def create_invite(channel_id: int, **kwargs: Any) -> dict[str, Any]:
+        calls.append(HttpCall("create_invite", (channel_id,), kwargs))
+        code = f"inv{len(h.invites) + 1}"
+        h.invites[code] = 0
+        return invite_payload(code, channel_id)
+
+    http.invites_from = invites_from  # type: ignore[method-assign]
+    http.create_invite = create_invite  # type: ignore[method-assign]
     http.unban = unban  # type: ignore[method-assign]
     http.bulk_upsert_guild_commands = bulk_upsert_guild_commands  # type: ignore[method-assign]
 

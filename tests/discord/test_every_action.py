@@ -16,6 +16,7 @@ from bot.actions import (
     AddRole,
     AlertModerators,
     Ban,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -23,6 +24,7 @@ from bot.actions import (
     RemoveTimeout,
     Reply,
     SendDirect,
+    SendFile,
     Timeout,
     Unban,
     Warn,
@@ -38,6 +40,7 @@ def _samples(h: DiscordHarness, user: str, message: str) -> dict[str, Callable[[
         "post": lambda: Post(channel_id="general", text="Daily topic: Python tips"),
         "reply": lambda: Reply(channel_id=general, text="Checked in", reply_to=message),
         "send_direct": lambda: SendDirect(user_id=user, text="Welcome, day 1"),
+        "send_file": lambda: SendFile(user_id=user, filename="mydata.json", data=b"{}"),
         "delete_message": lambda: DeleteMessage(channel_id=general, message_id=message),
         "warn": lambda: Warn(user_id=user, channel_id=general, text="please stop"),
         "timeout": lambda: Timeout(user_id=user, until=soon, reason="flood"),
@@ -48,13 +51,17 @@ def _samples(h: DiscordHarness, user: str, message: str) -> dict[str, Callable[[
         "add_role": lambda: AddRole(user_id=user, role="Verified"),
         "remove_role": lambda: RemoveRole(user_id=user, role="Verified"),
         "alert_moderators": lambda: AlertModerators(text="Raid: 20 joins in 10s", user_id=user),
+        "create_invite": lambda: CreateInvite(
+            user_id=user, name="qunbot: alice", channel_id=general, text="Your link: {link}"
+        ),
     }
 
 
 def test_every_action_kind_has_a_sample_here():
     names = {
-        "post", "reply", "send_direct", "delete_message", "warn", "timeout", "remove_timeout",
-        "kick", "ban", "unban", "add_role", "remove_role", "alert_moderators",
+        "post", "reply", "send_direct", "send_file", "delete_message", "warn", "timeout",
+        "remove_timeout", "kick", "ban", "unban", "add_role", "remove_role", "alert_moderators",
+        "create_invite",
     }  # fmt: skip
     assert names == set(ALL_ACTION_KINDS), "a new action kind needs a Discord test"
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.store import engagement as q
+from rules.faq import store as faq_q
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """
@@ -61,7 +61,7 @@ async def test_most_asked_questions_are_counted(bot):
     await bot.say("d", "多少钱")
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     today = bot.now.date()
-    counts = await q.faq_answer_counts(
+    counts = await faq_q.faq_answer_counts(
         bot.runtime.store, ref, today - timedelta(days=1), today + timedelta(days=2)
     )
     assert counts == [("signup", 3, 1), ("price", 1, 1)]

@@ -234,17 +234,19 @@ class UpdateBuilder:
         at: datetime | None = None,
         old_extra: Mapping[str, Any] | None = None,
         new_extra: Mapping[str, Any] | None = None,
+        invite_link: JSON | None = None,
     ) -> JSON:
-        return self._wrap(
-            "chat_member",
-            {
-                "chat": group(self.chat_id),
-                "from": by or member,
-                "date": self._tick(at),
-                "old_chat_member": chat_member(member, old, **(old_extra or {})),
-                "new_chat_member": chat_member(member, new, **(new_extra or {})),
-            },
-        )
+        """`invite_link`: the ChatInviteLink the member joined through (see `created_links`)."""
+        body = {
+            "chat": group(self.chat_id),
+            "from": by or member,
+            "date": self._tick(at),
+            "old_chat_member": chat_member(member, old, **(old_extra or {})),
+            "new_chat_member": chat_member(member, new, **(new_extra or {})),
+        }
+        if invite_link is not None:
+            body["invite_link"] = invite_link
+        return self._wrap("chat_member", body)
 
     def my_chat_member_private(self, of_user: JSON, new: str) -> JSON:
         """The bot's status in a user's private chat: "kicked" when they block the bot."""
@@ -366,8 +368,10 @@ class BotApiDouble(BaseRequest):
         self.bot_username = bot_username
         self.now = now
         self.calls: list[Call] = []
+        self.uploads: list[tuple[str, bytes]] = []
         self.admins: dict[int, list[JSON]] = {}
         self.chat_permissions: dict[int, JSON] = {}
+        self.created_links: list[JSON] = []  # createChatInviteLink answers, oldest first
         self._failures: dict[str, list[_Scripted]] = {}
         self._message_ids = itertools.count(5000)
         self._pending: list[JSON] = []
@@ -413,6 +417,7 @@ class BotApiDouble(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+        self.uploads.clear()
 
     # --- BaseRequest --------------------------------------------------------------------------
     @property
@@ -442,6 +447,9 @@ class BotApiDouble(BaseRequest):
             if request_data and request_data.contains_files
             else ()
         )
+        for name in files:  # (file name, content) of each uploaded file
+            part = request_data.multipart_data[name]  # type: ignore[union-attr]
+            self.uploads.append((str(part[0]), bytes(part[1])))
         return await self.respond(api_method, params, files)
 
     async def respond(
@@ -506,6 +514,11 @@ class BotApiDouble(BaseRequest):
         extra = {"caption": params["caption"]} if "caption" in params else {}
         return self._sent(params, photo=photo, **extra)
 
+    def _answer_sendDocument(self, params: JSON) -> JSON:
+        document = {"file_id": "doc", "file_unique_id": "docu", "file_name": "file"}
+        extra = {"caption": params["caption"]} if "caption" in params else {}
+        return self._sent(params, document=document, **extra)
+
     def _answer_sendPoll(self, params: JSON) -> JSON:
         options = [
             {
@@ -528,6 +541,20 @@ class BotApiDouble(BaseRequest):
             "members_only": False,
         }
         return self._sent(params, poll=poll)
+
+    def _answer_createChatInviteLink(self, params: JSON) -> JSON:
+        """A named link as Telegram returns it; every link made is kept in `created_links`."""
+        link = {
+            "invite_link": f"https://t.me/+Inv{len(self.created_links) + 1}x{params['chat_id']}",
+            "creator": self._bot_user(),
+            "creates_join_request": bool(params.get("creates_join_request", False)),
+            "is_primary": False,
+            "is_revoked": False,
+        }
+        if params.get("name"):
+            link["name"] = params["name"]
+        self.created_links.append(link)
+        return link
 
     def _answer_getChatAdministrators(self, params: JSON) -> list[JSON]:
         return self.admins.get(int(params["chat_id"]), [])

@@ -15,6 +15,7 @@ from bot.actions import (
     AddRole,
     AlertModerators,
     Ban,
+    CreateInvite,
     DeleteMessage,
     Kick,
     Post,
@@ -22,6 +23,7 @@ from bot.actions import (
     RemoveTimeout,
     Reply,
     SendDirect,
+    SendFile,
     Timeout,
     Unban,
     Warn,
@@ -38,6 +40,10 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "post": (Post(channel_id="general", text="Daily topic"), ["sendMessage"]),
     "reply": (Reply(channel_id=GROUP, text="Checked in", reply_to="100"), ["sendMessage"]),
     "send_direct": (SendDirect(user_id=USER, text="Welcome, day 1"), ["sendMessage"]),
+    "send_file": (
+        SendFile(user_id=USER, filename="mydata.json", data=b"{}", caption="your data"),
+        ["sendDocument"],
+    ),
     "delete_message": (DeleteMessage(channel_id=GROUP, message_id="100"), ["deleteMessage"]),
     "warn": (Warn(user_id=USER, text="please stop"), ["sendMessage"]),
     "timeout": (
@@ -49,6 +55,10 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "ban": (Ban(user_id=USER), ["banChatMember"]),
     "unban": (Unban(user_id=USER), ["unbanChatMember"]),
     "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"]),
+    "create_invite": (
+        CreateInvite(user_id=USER, name="qunbot: Alice", channel_id=GROUP, text="Link: {link}"),
+        ["createChatInviteLink", "sendMessage"],
+    ),
 }
 # kind → a word the reason must contain
 UNSUPPORTED: dict[str, tuple[Action, str]] = {

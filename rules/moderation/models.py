@@ -57,11 +57,16 @@ class SpamSample(Base):
     learned samples, on top of the operator's seed files."""
 
     __tablename__ = "spam_samples"
-    __table_args__ = (Index("ix_spam_samples_community", "community_id", "id"),)
+    __table_args__ = (
+        Index("ix_spam_samples_community", "community_id", "id"),
+        Index("ix_spam_samples_author", "community_id", "author_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(8))  # spam | ham
     text: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str | None] = mapped_column(String(64))
+    # who wrote the message (so /forget removes it); None for samples from before 0008
+    author_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]

@@ -1,7 +1,7 @@
 """one case per incident: moderation_cases.actions lists every action and how it went
 
-Revision ID: 0008_case_actions
-Revises: 0007_merge
+Revision ID: 0010_case_actions
+Revises: 0009_referrals
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_case_actions"
-down_revision = "0007_merge"
+revision = "0010_case_actions"
+down_revision = "0009_referrals"
 branch_labels = None
 depends_on = None
 

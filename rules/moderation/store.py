@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.models import PendingStep
-from bot.store.models_moderation import ModerationCase, SpamSample
 from bot.store.store import CommunityRef, Store
+from rules.moderation.models import ModerationCase, SpamSample
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +349,13 @@ async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: d
 
 
 async def add_sample(
-    store: Store, ref: CommunityRef, label: str, text: str, added_by: str | None, at: datetime
+    store: Store,
+    ref: CommunityRef,
+    label: str,
+    text: str,
+    added_by: str | None,
+    at: datetime,
+    author_id: str | None = None,
 ) -> None:
     if label not in ("spam", "ham"):
         raise ValueError(f"label must be spam or ham, not {label!r}")
@@ -360,6 +366,7 @@ async def add_sample(
                 label=label,
                 text=text[:EVIDENCE_LIMIT],
                 added_by=added_by,
+                author_id=author_id,
                 at=at,
             )
         )

@@ -1,0 +1,104 @@
+"""Is a link in a newcomer's first message an ad? (`newcomer: {links: suspicious}`)
+
+Deleting every link a new member posts also deletes the GitHub pull request, the blog post and
+the shared document they came to talk about. `suspicious` judges the link instead; a link is
+suspicious when
+
+- it is an invite (t.me/…, discord.gg/…) or goes through a link shortener (bit.ly, t.cn, …),
+  which hide where it leads;
+- its domain ends in a top-level domain that spam uses far more than anyone else (.xyz, .top,
+  .click, .loan, …);
+- the message is nothing but the link;
+- the message around it carries ad evidence: the `ads` score (contact signals, scam lexicon,
+  disguise, without the newcomer bonus) reaches `link_evidence`, so "free ringtones at
+  www.example.co.uk" or "贷款 看这里 example.com" is an ad, "I blog at example.blogspot.com now"
+  is not.
+
+Links to well-known sites (code hosting, documentation, encyclopedias, video, shared documents)
+and to the playbook's `trusted_domains` are never suspicious; the other triggers still judge the
+rest of the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from rules.antispam.adscore import Ads, score
+from rules.antispam.normalize import Normalized, words
+
+# Sites members link to for ordinary reasons; subdomains included (docs.python.org).
+WELL_KNOWN = (
+    "github.com", "gitlab.com", "bitbucket.org", "gitee.com", "github.io", "python.org",
+    "pypi.org", "readthedocs.io", "readthedocs.org", "stackoverflow.com", "stackexchange.com",
+    "wikipedia.org", "wikimedia.org", "youtube.com", "youtu.be", "google.com", "microsoft.com",
+    "apple.com", "mozilla.org", "npmjs.com", "rust-lang.org", "go.dev", "golang.org",
+    "arxiv.org", "zoom.us", "notion.so", "figma.com", "discord.com", "telegram.org",
+    "bilibili.com", "zhihu.com", "runoob.com", "csdn.net", "juejin.cn", "docs.qq.com",
+    "meeting.tencent.com", "feishu.cn", "yuque.com", "kdocs.cn", "shimo.im", "douban.com",
+    "w3.org", "w3schools.com", "developer.android.com", "kernel.org", "debian.org",
+    "ubuntu.com", "archlinux.org", "docker.com", "kubernetes.io", "openstreetmap.org",
+)  # fmt: skip
+SHORTENERS = (
+    "bit.ly", "bitly.com", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "v.gd", "buff.ly",
+    "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "t.cn", "url.cn",
+    "dwz.cn", "suo.im", "bl.ink", "adf.ly", "shorte.st", "lnkd.in", "qr.net",
+)  # fmt: skip
+# Top-level domains that carry mostly abuse (Spamhaus and Interisle reports, 2023).
+THROWAWAY_TLDS = frozenset({
+    "xyz", "top", "click", "loan", "win", "bid", "icu", "buzz", "tk", "ml", "ga", "cf", "gq",
+    "cam", "rest", "sbs", "cfd", "cyou", "monster", "work", "vip", "bond", "zip",
+})  # fmt: skip
+_ANY_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:/\S*)?", re.IGNORECASE
+)
+_NOT_CATEGORY = frozenset({"newcomer", "forward"})
+
+
+@cache
+def shipped_ads() -> Ads:
+    """The shipped ad scoring (both languages, every category), built once: immutable."""
+    return Ads()
+
+
+def _listed(domain: str, listed: Sequence[str]) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in listed)
+
+
+def suspicious_link(
+    norm: Normalized,
+    hosts: Sequence[str],
+    invite: str | None,
+    trusted: Sequence[str] = (),
+    evidence: float = 0.1,
+    ads: Ads | None = None,
+) -> str | None:
+    """Why a newcomer's link looks like an ad, or None. `hosts`: the link domains found in the
+    message; `invite`: an invite link found in it."""
+    if invite:
+        return f"invite link {invite}"
+    unknown = [
+        h
+        for h in (host.strip(".,;:!?()[]'\"") for host in hosts)
+        if h and not _listed(h, WELL_KNOWN) and not _listed(h, trusted)
+    ]
+    if not unknown:
+        return None
+    for host in unknown:
+        if _listed(host, SHORTENERS):
+            return f"{host} is a link shortener"
+        if host.rsplit(".", 1)[-1] in THROWAWAY_TLDS:
+            return f"{host} has a throwaway domain ending"
+    if not words(_ANY_LINK.sub(" ", norm.folded)):
+        return f"a message that is only a link ({unknown[0]})"
+    scored = score(ads or shipped_ads(), norm, messages_before=0)
+    parts = [p for p in scored.parts if p.what not in _NOT_CATEGORY]
+    total = sum(p.weight for p in parts)
+    if total >= evidence:
+        found = ", ".join(f"{p.what} {p.detail}" for p in parts)
+        return f"link to {unknown[0]} with ad evidence: {found}"
+    return None
+
+
+__all__ = ["SHORTENERS", "THROWAWAY_TLDS", "WELL_KNOWN", "shipped_ads", "suspicious_link"]

@@ -1,0 +1,110 @@
+"""A newcomer's link judged instead of banned (`newcomer: {links: suspicious}`), through the
+whole pipeline: the pull request, the blog and the shared document stay; invites, shorteners,
+throwaway domains, a bare link and a link beside scam words or a number go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.actions import DeleteMessage
+from tests.harness import BotHarness
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PLAYBOOK = """
+community: {name: Makers, mod_log_channel: mod-log, moderator_roles: [mods]}
+welcome: {enabled: false, newcomer_window: 7d}
+antispam:
+  rules:
+    - name: newcomers
+      triggers:
+        newcomer: {first_messages: 3, first_hours: 0, links: %(links)s,
+                   trusted_domains: [makers-club.example]}
+      actions: {delete: true, reply: "{member}, new members can post links after a few messages."}
+"""
+
+
+async def _bot(tmp_path: Path, links: str = "suspicious") -> BotHarness:
+    harness = await BotHarness.start(tmp_path, PLAYBOOK % {"links": links})
+    harness.moderators.add("mod")
+    return harness
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = await _bot(tmp_path)
+    yield harness
+    await harness.close()
+
+
+def removed(bot: BotHarness, user: str) -> bool:
+    return any(isinstance(a, DeleteMessage) for a in bot.actions_for(user))
+
+
+def reason(handled) -> str:  # type: ignore[no-untyped-def]
+    return next(o.reason for o in handled.outcomes if o.rule == "antispam.enforce")
+
+
+LEGITIMATE = [
+    "Hi all, my first PR is here https://github.com/psf/requests/pull/6000, reviews welcome",
+    "I moved my build notes to notes.quietcorner.example.net, the part about CMake is new",
+    "文档放在这里了 https://docs.python.org/3/library/re.html",
+    "Our club wiki: https://wiki.makers-club.example/start",  # a trusted domain of the playbook
+    "https://wiki.makers-club.example/start",  # only a link, but a trusted one
+    "共享文档 https://docs.qq.com/doc/DVk 请大家编辑",
+]
+
+
+@pytest.mark.parametrize("text", LEGITIMATE)
+async def test_a_newcomers_ordinary_link_stays(bot, text):
+    await bot.say("newbie", text)
+    assert bot.actions == []
+
+
+SUSPICIOUS = {
+    "invite": ("come chat with us t.me/joinchat_deals", "invite link"),
+    "shortener": ("look what I found bit.ly/3kQ9zz", "bit.ly is a link shortener"),
+    "throwaway domain": ("my new page is up at lucky-shop.xyz", "throwaway domain"),
+    "only a link": ("https://www.sale-corner.example.com/p/123", "only a link"),
+    "scam words": ("free ringtones every week at www.tunes4u.example.co.uk", "ad evidence"),
+    "a number beside it": ("visit tunes4u.example.co.uk or call 07123456789", "phone"),
+    "Chinese loan ad": ("无抵押贷款，详情看 daikuan.example.com", "finance"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SUSPICIOUS))
+async def test_a_newcomers_suspicious_link_is_removed_with_the_reason(bot, kind):
+    text, why = SUSPICIOUS[kind]
+    handled = await bot.say("newbie", text)
+    assert removed(bot, "newbie")
+    assert why in reason(handled) and "newcomer link (message 1" in reason(handled)
+
+
+async def test_past_their_first_messages_a_member_may_post_any_link(bot):
+    for i in range(3):
+        await bot.say("amy", f"hello number {i}")
+    await bot.say("amy", "free ringtones every week at www.tunes4u.example.co.uk")
+    assert bot.actions == []
+
+
+async def test_links_any_still_removes_every_link_of_a_newcomer(tmp_path):
+    harness = await _bot(tmp_path, links="any")
+    try:
+        await harness.say("newbie", LEGITIMATE[0])
+        assert removed(harness, "newbie")
+    finally:
+        await harness.close()
+
+
+async def test_the_shipped_playbooks_judge_a_newcomers_link(tmp_path):
+    for name, user in (("default.yaml", "a"), ("zh-learning.yaml", "b")):
+        harness = await BotHarness.start(tmp_path / name, playbook=ROOT / "playbooks" / name)
+        try:
+            await harness.say(f"{user}1", LEGITIMATE[0])
+            await harness.say(f"{user}2", "look what I found bit.ly/3kQ9zz")
+            assert not removed(harness, f"{user}1"), name
+            assert removed(harness, f"{user}2"), name
+        finally:
+            await harness.close()
