@@ -12,7 +12,7 @@ Choices made here, for the docs:
   the member by DM (never publicly), or fails with UNREACHABLE if their DMs are closed.
 - `Warn` with a channel is posted there, mentioning the member; without one it is sent by DM.
 - `Timeout` is Discord's native timeout, clamped to 28 days; `Ban.until` cannot be native (Discord
-  bans are permanent): the detail says the unban must be scheduled.
+  bans are permanent): moderation schedules the unban (a pending step of the case).
 - `AlertModerators` goes to the first channel found among: the configured `alert_channel`, a
   channel named like mod-log / moderators / mods / staff, the server's "Community updates" channel
   (moderators only), and — if allowed — the server's system channel.
@@ -403,7 +403,7 @@ class DiscordActions:
         if action.until is not None:
             notes.append(
                 f"Discord bans are permanent: qunbot unbans at {action.until:%Y-%m-%d %H:%M} UTC "
-                "(a pending step of the case)"
+                "(scheduled as a pending step of the case)"
             )
         return ActionResult(detail="; ".join(notes))
 

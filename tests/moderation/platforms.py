@@ -69,7 +69,7 @@ async def telegram_rig(tmp_path: Path, playbook: str, *, mod_started: bool = Tru
     adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=clock)
     runtime = await runtime_for(tmp_path, "telegram", adapter, playbook)
     await adapter.start(runtime.handle, runtime.commands)
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     if mod_started:  # the moderator opened a private chat with the bot: alerts by DM
         await adapter.feed(updates.private(MOD))
     api.clear()
