@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,11 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.executor import ActionOutcome
+from bot.sanitize import clean_event
 from bot.store import CommunityRef
 
 PLATFORM = "console"
+MAX_JUMP = timedelta(days=366)  # one `/time` step: a year of scheduled work at most
 
 HELP = """\
 Type a message to say it as the current member. Commands:
@@ -63,7 +65,6 @@ Type a message to say it as the current member. Commands:
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
   /delete MSG            delete a message              /on MSG /cmd  a command on message MSG
   /log                   recent audit log              /help  /quit
-Bot commands: {commands}
 """
 
 
@@ -146,10 +147,10 @@ def describe(outcome: ActionOutcome) -> str:
     buttons: tuple[Button, ...] = getattr(a, "buttons", ())
     if buttons:
         extra += "  [" + " | ".join(f"{b.label} ({b.custom_id})" for b in buttons) + "]"
-    if isinstance(a, SendFile) and outcome.status == "executed":
-        extra += f"  📎 {outcome.detail}"
     status = "" if outcome.status == "executed" else f" ({outcome.status}: {outcome.detail})"
     body = f": {text}" if text else ""
+    if isinstance(a, SendFile) and outcome.status == "executed":
+        body += f"\n     📎 {outcome.detail}"  # where the file is
     return f"🤖 {a.kind}{who}{where}{extra}{body}{status}\n     ↳ {outcome.rule}: {outcome.reason}"
 
 
@@ -197,7 +198,7 @@ class ConsoleSession:
         return adapter if isinstance(adapter, ConsoleAdapter) else ConsoleAdapter()
 
     async def _emit(self, event: Event) -> None:
-        await self.sim.feed(event)
+        await self.sim.feed(clean_event(event))  # bounded, encodable ids and texts
         adapter = self._adapter()
         while adapter.left:  # a kick or ban removes the member, as the platform would say
             community, user_id = adapter.left.pop(0)
@@ -266,8 +267,11 @@ class ConsoleSession:
         return True
 
     async def _cmd_help(self, args: list[str]) -> None:
-        names = ", ".join(f"/{c.name}" for c in sorted(self.runtime.commands, key=lambda c: c.name))
-        self.write(HELP.format(commands=names))
+        """The console's own controls, then the bot's `/help` as the current speaker sees it
+        (the commands they may use, in the playbook's language); `/help CMD` explains one."""
+        if not args:
+            self.write(HELP)
+        await self._bot_command("help", args, target=None)
 
     async def _cmd_as(self, args: list[str]) -> None:
         if not args:
@@ -306,6 +310,8 @@ class ConsoleSession:
         if args:
             try:
                 delta = parse_duration(args[0].lstrip("+"))
+                if delta > MAX_JUMP:  # every scheduled job of the skipped time is run
+                    raise ValueError(f"the clock moves at most {MAX_JUMP.days}d at a time")
             except ValueError as exc:
                 self.write(f"   {exc}; e.g. /time +1d or /time +2h")
                 return

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.actions import Reply, SendFile
+from bot.events import DirectChat
 from bot.privacy import is_anonymous
 from tests.harness import BotHarness
 from tests.privacy.scan import places_naming
@@ -31,8 +32,13 @@ async def start(tmp_path: Path, db_url: str | None = None) -> BotHarness:
 
 async def lived_a_little(bot: BotHarness) -> None:
     """The member leaves traces in every capability's tables."""
+    await bot.emit(DirectChat(platform="test", community_id="", occurred_at=bot.now, user=MEMBER))
     await bot.join(MEMBER)
     await bot.join(OTHER)
+    await bot.say(MEMBER, "first words")
+    await bot.advance(timedelta(days=9))  # silent: nudged; the tiers are evaluated
+    await bot.command("mod-1", "points", action="give", user=MEMBER, amount=600)
+    await bot.command(MEMBER, "redeem", item="sticker")
     for i in range(3):
         await bot.say(MEMBER, f"hello everyone, question number {i}", at=timedelta(minutes=2 * i))
         await bot.say(OTHER, f"welcome {MEMBER}!", at=timedelta(minutes=2 * i + 1))
@@ -52,8 +58,8 @@ async def lived_a_little(bot: BotHarness) -> None:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path):
-    harness = await start(tmp_path)
+async def bot(tmp_path: Path, db_url: str):
+    harness = await start(tmp_path, db_url)
     yield harness
     await harness.close()
 
@@ -69,9 +75,11 @@ async def test_mydata_sends_the_member_a_json_file_of_their_rows(bot: BotHarness
     document = json.loads(file.data)
     data = document["data"]
     assert document["member"] == MEMBER
-    assert data["member"][0]["message_count"] == 4
-    assert sum(day["messages"] for day in data["daily_activity"]) == 4
+    assert data["member"][0]["message_count"] == 5
+    assert sum(day["messages"] for day in data["daily_activity"]) == 5
     assert [c["day"] for c in data["checkins"]] == [bot.now.date().isoformat()]
+    assert data["redemptions"][0]["item"] == "sticker" and data["nudges"]
+    assert data["private_messages"][0]["reachable"] is True
     assert {c["action"] for c in data["moderation_cases"]} >= {"warn"}
     assert data["quiet"] and data["points_balance"][0]["balance"] > 0
     assert data["spam_samples"][0]["text"] == "cheap followers, DM me now"
@@ -86,7 +94,8 @@ async def test_forget_asks_for_a_button_then_leaves_no_trace(bot: BotHarness):
     assert {t for t, _, _ in await places_naming(bot.runtime.store, MEMBER)} >= {
         "members", "membership_events", "activity_daily", "audit_log", "moderation_cases",
         "spam_samples", "checkins", "checkin_streaks", "points_ledger", "points_balances",
-        "reactivation_optouts", "community_state",
+        "reactivation_optouts", "community_state", "dm_reachability", "reactivation_nudges",
+        "shop_redemptions", "member_tiers", "tier_changes", "pending_steps",
     }  # fmt: skip
     bot.clear()
 
