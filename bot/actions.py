@@ -36,6 +36,10 @@ class Action:
 class Button:
     label: str
     custom_id: str
+    # a link that opens a private chat with the bot (Telegram: t.me/<bot>?start=...); pressing
+    # Start there comes back as a press of this button (`custom_id`, may be "") in this community.
+    # Platforms without such links (Discord can always open a DM) leave the button out.
+    opens_dm: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +98,9 @@ class SendDirect(Action):
     user_id: str
     text: str
     buttons: tuple[Button, ...] = ()
+    # when the member cannot be messaged privately, the fallback's "open a chat with me" link
+    # sends this button id back once they start the bot (e.g. "welcome.dm": deliver it then)
+    on_start: str = ""
 
     @property
     def target_user(self) -> str:

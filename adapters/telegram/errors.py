@@ -26,6 +26,13 @@ _GONE = (
     "peer_id_invalid",
     "message_id_invalid",
 )
+# 403 descriptions that mean a person does not accept the bot's private messages
+_UNREACHABLE = (
+    "bot can't initiate conversation",  # they never pressed Start
+    "bot was blocked by the user",
+    "user is deactivated",
+    "bot can't send messages to bots",
+)
 # ... and those that mean the bot may not do it (no point retrying)
 _NOT_ALLOWED = (
     "not enough rights",
@@ -60,6 +67,8 @@ def to_platform_error(exc: TelegramError, doing: str) -> PlatformError:
             PlatformError.NOT_FOUND,
             f"{text}: the group became a supergroup with id {exc.new_chat_id}",
         )
+    if isinstance(exc, Forbidden) and any(f in exc.message.lower() for f in _UNREACHABLE):
+        return PlatformError(PlatformError.UNREACHABLE, text)
     if isinstance(exc, Forbidden | InvalidToken):
         return PlatformError(PlatformError.FORBIDDEN, text)
     if isinstance(exc, BadRequest):

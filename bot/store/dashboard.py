@@ -1,7 +1,7 @@
 """Queries of the web dashboard: credentials, and the filtered lists its pages show.
 
 The dashboard's pages read through these functions and the capability query modules
-(`bot.store.moderation`, `bot.store.engagement`, ...); no web code writes SQL.
+(`rules.moderation.store`, `rules.points.store`, ...); no web code writes SQL.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from bot.store.models import AuditEntry, Community, Member
-from bot.store.models_moderation import ModerationCase
 from bot.store.models_web import WebToken
-from bot.store.moderation import CaseInfo
-from bot.store.moderation import _info as _case_info
 from bot.store.store import CommunityRef, MemberInfo, Store, audit_dict
 from bot.store.store import _member_info as _member_row
+from rules.moderation.models import ModerationCase
+from rules.moderation.store import CaseInfo
+from rules.moderation.store import _info as _case_info
 
 # -- credentials -------------------------------------------------------------------------------
 

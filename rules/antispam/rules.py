@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AlertModerators, Reply
+from bot.actions import Action, AlertModerators
 from bot.configmodel import format_duration
 from bot.engine import RuleOutcome, protected_standing
 from bot.events import (
@@ -23,7 +23,6 @@ from bot.events import (
 )
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import moderation as mod_store
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.patches import (
@@ -39,6 +38,7 @@ from rules.antispam.patches import (
     StartCooldown,
 )
 from rules.antispam.triggers import Context, Recent, check, fingerprint, normalized
+from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
 from rules.moderation.punish import Offense, Plan, Punishment, excerpt, plan_punishment
@@ -443,10 +443,6 @@ def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidCheck, now: datetime)
     return Decision.act(actions, "raid mode ended by itself", [done, patch])
 
 
-def _reply(event: CommandInvoked, text: str) -> Reply:
-    return answer(event, text)
-
-
 @rule("antispam.raid_command", on=CommandInvoked, load=load_raid, commands=("raid",))
 def raid_command(
     event: CommandInvoked, cfg: AntispamConfig, snap: RaidState, now: datetime
@@ -456,17 +452,17 @@ def raid_command(
     active = bool(snap.state.get("active"))
     if wanted not in ("on", "off"):
         return Decision.act(
-            [_reply(event, texts.get("command.usage", usage="/raid on|off"))], "usage"
+            [answer(event, texts.get("command.usage", usage="/raid on|off"))], "usage"
         )
     if (wanted == "on") == active:
         return Decision.act(
-            [_reply(event, texts.get("antispam.raid_already", state=wanted))],
+            [answer(event, texts.get("antispam.raid_already", state=wanted))],
             f"raid already {wanted}",
         )
     if wanted == "off":
         actions, patch = _off(snap, f"/raid off by {event.actor.display}", now)
         return Decision.act(
-            [*actions, _reply(event, actions[0].text_shown or "")],
+            [*actions, answer(event, actions[0].text_shown or "")],
             "raid mode ended by command",
             [patch],
         )
@@ -490,7 +486,7 @@ def raid_command(
         quiet=format_duration(cfg.raid.quiet_period),
     )
     return Decision.act(
-        [AlertModerators(text=text), _reply(event, text)],
+        [AlertModerators(text=text), answer(event, text)],
         "raid mode started by command",
         [SetRaid(state, now)],
     )
@@ -527,13 +523,13 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
     text = event.target_message_text or ""
     if not event.target_message_id or not text.strip():
         return Decision.act(
-            [_reply(event, texts.get("antispam.needs_message", command=event.command))],
+            [answer(event, texts.get("antispam.needs_message", command=event.command))],
             "no message",
         )
     moderator = event.actor.user_id
     if event.command == "notspam":
         return Decision.act(
-            [_reply(event, texts.get("antispam.ham_learned"))],
+            [answer(event, texts.get("antispam.ham_learned"))],
             "learned a ham sample",
             [LearnSample("ham", text, moderator, now, event.target_user_id)],
         )
@@ -541,7 +537,7 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
     target = event.target_user_id
     if not target or snap.target_standing != "member" or target == moderator:
         return Decision.act(
-            [_reply(event, texts.get("mod.protected", member=target or "?"))],
+            [answer(event, texts.get("mod.protected", member=target or "?"))],
             "learned a spam sample; the author is protected",
             [learned],
         )
@@ -564,7 +560,7 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
         next_case=snap.next_case,
         active_weight=snap.active_weight,
     )
-    confirm = _reply(
+    confirm = answer(
         event,
         texts.get("antispam.spam_learned", member=target, actions=", ".join(plan.summary) or "-"),
     )
@@ -597,4 +593,4 @@ async def load_explain(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> E
 def explain(event: CommandInvoked, cfg: AntispamConfig, snap: Explained, now: datetime) -> Decision:
     lines = [f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in snap.outcomes]
     text = "\n".join(lines) or "no rule looks at messages"
-    return Decision.act([_reply(event, text)], f"explained {len(lines)} rules")
+    return Decision.act([answer(event, text)], f"explained {len(lines)} rules")

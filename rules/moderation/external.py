@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.actions import Action, AlertModerators, Ban, Timeout
 from bot.configmodel import format_duration
 from bot.rule import ApplyContext, CommunityView
-from bot.store.moderation import record_external_case
+from rules.moderation.store import record_external_case
 
 
 async def record_case(

@@ -12,9 +12,9 @@ from typing import Any
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
-from bot.store import moderation as mod_store
-from bot.store.engagement import revoke_message_points as _revoke_points
-from bot.store.moderation import CaseDraft
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseDraft
+from rules.points.store import revoke_message_points as _revoke_points
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from bot.actions import Action, AlertModerators, Ban, DeleteMessage, Kick, Reply, Timeout, Warn
 from bot.configmodel import format_duration
 from bot.rule import CommunityView, Patch
-from bot.store.moderation import CaseDraft
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import OpenCases, RevokePoints
+from rules.moderation.store import CaseDraft
 
 EXCERPT = 300
 

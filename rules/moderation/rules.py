@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Reply, Unban
+from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Unban
 from bot.configmodel import format_duration, parse_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import moderation as mod_store
-from bot.store.moderation import CaseDraft, CaseInfo
 from bot.texts import plural
+from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
     LIFT,
@@ -29,6 +28,7 @@ from rules.moderation.patches import (
     RevokePoints,
 )
 from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
+from rules.moderation.store import CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
@@ -149,35 +149,31 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _reply(event: CommandInvoked, text: str, *, ephemeral: bool = True) -> Reply:
-    return answer(event, text, private=ephemeral)
-
-
 def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:
     """No target, oneself, or a protected member: answer instead of acting."""
     texts = snap.view.texts
     if not snap.target:
         return Decision.act(
-            [_reply(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
+            [answer(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
         )
     if snap.target == event.actor.user_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.not_self", command=event.command))],
+            [answer(event, texts.get("mod.not_self", command=event.command))],
             f"/{event.command} on oneself refused",
         )
     if snap.target_standing in ("unknown", "absent") and event.command != "ban":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"{snap.target} is not a member the platform knows: nothing done",
         )
     if snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"the platform could not say who {snap.target} is: nothing done",
         )
     if snap.target_standing not in ("member", "absent"):
         return Decision.act(
-            [_reply(event, texts.get("mod.protected", member=snap.target))],
+            [answer(event, texts.get("mod.protected", member=snap.target))],
             f"{snap.target} is a {snap.target_standing}: never punished",
         )
     return None
@@ -206,7 +202,7 @@ def punish(
                 raise ValueError("use a duration between 1s and 28d")
         except ValueError as exc:
             return Decision.act(
-                [_reply(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
+                [answer(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
                 f"bad duration {raw!r}",
             )
         punishment = Punishment(timeout=duration)
@@ -221,7 +217,7 @@ def punish(
             except ValueError as exc:
                 return Decision.act(
                     [
-                        _reply(
+                        answer(
                             event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc))
                         )
                     ],
@@ -246,7 +242,7 @@ def punish(
         next_case=snap.next_case,
         active_weight=snap.active_weight,
     )
-    confirm = _reply(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
+    confirm = answer(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
     return Decision.act(
         [*plan.actions, confirm],
         f"{event.actor.display}: /{kind} {snap.target} ({', '.join(plan.summary)})",
@@ -260,12 +256,12 @@ def reverse(
 ) -> Decision:
     texts = snap.view.texts
     if not snap.target:
-        return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+        return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
     target, reason = snap.target, str(event.args.get("reason") or "").strip()
     kind = event.command
     if snap.open_case is None and snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=target))],
+            [answer(event, texts.get("mod.unknown_target", member=target))],
             f"/{kind}: {target} is unknown and has no open case: nothing done",
         )
     action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
@@ -288,7 +284,7 @@ def reverse(
             )
         )
         patches += _learn_ham_of(snap.open_case, event.actor.user_id, now)
-    actions: list[Action] = [action, _reply(event, "\n".join(lines))]
+    actions: list[Action] = [action, answer(event, "\n".join(lines))]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(AlertModerators(text="\n".join(lines), user_id=target))
     return Decision.act(actions, f"{event.actor.display}: /{kind} {target}", patches)
@@ -318,7 +314,7 @@ def show_cases(
     texts, view = snap.view.texts, snap.view
     if event.command == "cases":
         if not snap.target:
-            return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+            return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
         if not snap.cases and snap.target_standing == "unknown":
             text = texts.get("mod.unknown_target", member=snap.target)
         elif not snap.cases:
@@ -333,12 +329,12 @@ def show_cases(
                     reversed=reversed_note,
                 ))  # fmt: skip
             text = "\n".join(lines)
-        return Decision.act([_reply(event, text)], f"listed {plural(len(snap.cases), 'case')}")
+        return Decision.act([answer(event, text)], f"listed {plural(len(snap.cases), 'case')}")
     number = _int(event.args.get("number"))
     case = snap.case
     if case is None:
         return Decision.act(
-            [_reply(event, texts.get("mod.no_case", number=number))], f"no case {number}"
+            [answer(event, texts.get("mod.no_case", number=number))], f"no case {number}"
         )
     if str(event.args.get("action") or "show") == "reverse":
         return _reverse_case(event, cfg, snap, case, now)
@@ -363,7 +359,7 @@ def show_cases(
         evidence=f"\n> {case.evidence}" if case.evidence else "",
         reversed=reversed_text,
     )
-    return Decision.act([_reply(event, text)], f"showed case {case.number}")
+    return Decision.act([answer(event, text)], f"showed case {case.number}")
 
 
 def _reverse_case(
@@ -371,7 +367,7 @@ def _reverse_case(
 ) -> Decision:
     texts = snap.view.texts
     if case.reversed_at:
-        return Decision.act([_reply(event, texts.get(
+        return Decision.act([answer(event, texts.get(
             "mod.already_reversed", number=case.number, moderator=case.reversed_by))],
             f"case {case.number} already reversed")  # fmt: skip
     undo: list[Action] = []
@@ -386,7 +382,7 @@ def _reverse_case(
         member=case.user_id,
         moderator=event.actor.display,
     )
-    actions: list[Action] = [*undo, _reply(event, text)]
+    actions: list[Action] = [*undo, answer(event, text)]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(
             AlertModerators(
@@ -428,7 +424,7 @@ def purge(
     if kept:
         text = texts.get("mod.purged_kept", count=len(deletes), kept=kept, asked=wanted)
     return Decision.act(
-        [*deletes, _reply(event, text)],
+        [*deletes, answer(event, text)],
         f"purged {len(deletes)} of {wanted} asked"
         + (f", kept {kept} by staff or bots" if kept else ""),
         [ForgetMessages(event.channel_id, ids), RevokePoints(ids, now)],
@@ -444,12 +440,12 @@ def report(
         return Decision.skip("reports are switched off")
     if not event.target_message_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_needs_message"))], "report without a message"
+            [answer(event, texts.get("mod.report_needs_message"))], "report without a message"
         )
     recent = [t for t in snap.reports if now - t < cfg.report.window]
     if len(recent) >= cfg.report.limit:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_limited"))],
+            [answer(event, texts.get("mod.report_limited"))],
             f"{len(recent)} reports in {format_duration(cfg.report.window)}",
         )
     alert = AlertModerators(
@@ -459,7 +455,7 @@ def report(
         user_id=event.target_user_id,
     )  # fmt: skip
     return Decision.act(
-        [alert, _reply(event, texts.get("mod.report_sent"))],
+        [alert, answer(event, texts.get("mod.report_sent"))],
         f"{event.actor.display} reported {event.target_message_id}",
         [NoteReport(event.actor.user_id, now)],
     )

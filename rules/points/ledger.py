@@ -18,9 +18,9 @@ from typing import Any
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
 from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
-from bot.store import engagement as q
-from bot.store.engagement import Credit
+from rules.points import store as q
 from rules.points.common import local_day
+from rules.points.store import Credit
 
 MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for

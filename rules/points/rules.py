@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole, Reply
+from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole
 from bot.events import CommandInvoked, Event, MessageDeleted, MessagePosted, ReactionAdded, Tick
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
-from bot.store import engagement as q
-from bot.store.engagement import Balance, Credit
 from bot.texts import plural
+from rules.points import store as q
 from rules.points.common import local_day, local_midnight, say
 from rules.points.config import MessagePoints, PointsConfig, Tier
 from rules.points.ledger import (
@@ -30,6 +29,7 @@ from rules.points.ledger import (
     newcomer_helped,
 )
 from rules.points.levels import bar, level_of, progress
+from rules.points.store import Balance, Credit
 from rules.welcome import WelcomeConfig, is_newcomer
 
 TIERS_JOB = "points.tiers"
@@ -78,10 +78,6 @@ def points_config(playbook: Any) -> PointsConfig | None:
     return cfg if isinstance(cfg, PointsConfig) and cfg.enabled else None
 
 
-def _reply(ev: CommandInvoked, text: str, *, ephemeral: bool = False) -> Reply:
-    return answer(ev, text, private=ephemeral)
-
-
 def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) -> Decision | None:
     """A refusal when a command is used outside the channels the playbook allows."""
     if not channels or ev.channel_id in channels:
@@ -89,9 +85,7 @@ def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) ->
     text = view.texts.get(
         "points.wrong_place", command=ev.command, channels=", ".join(f"#{c}" for c in channels)
     )
-    return Decision.act(
-        [_reply(ev, text, ephemeral=True)], f"/{ev.command} is only used in {', '.join(channels)}"
-    )
+    return Decision.act([answer(ev, text)], f"/{ev.command} is only used in {', '.join(channels)}")
 
 
 # -- earning from messages -----------------------------------------------------------------------
@@ -353,18 +347,16 @@ def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot, now: da
     action = str(ev.args.get("action", "")).lower()
     if action not in ("give", "take"):
         return Decision.act(
-            [_reply(ev, view.texts.get("points.bad_action"), ephemeral=True)],
+            [answer(ev, view.texts.get("points.bad_action"))],
             f"unknown /points action {action!r}",
         )
     if snap.target is None:
-        return Decision.act(
-            [_reply(ev, view.texts.get("points.no_member"), ephemeral=True)], "no member named"
-        )
+        return Decision.act([answer(ev, view.texts.get("points.no_member"))], "no member named")
     amount = _amount(ev.args.get("amount"))
     top = cfg.grants.max_amount
     if amount is None or not 1 <= amount <= top:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.bad_amount", max=top), ephemeral=True)],
+            [answer(ev, view.texts.get("points.bad_amount", max=top))],
             f"refused amount {ev.args.get('amount')!r} (1..{top})",
         )
     reason = str(ev.args.get("reason") or "").strip() or view.texts.get("points.no_reason")
@@ -387,7 +379,7 @@ def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot, now: da
         reason=reason,
         balance=target.balance + signed,
     )
-    actions: list[Action] = [_reply(ev, text)]
+    actions: list[Action] = [answer(ev, text, private=False)]
     levelled_actions, levelled = level_up_actions(
         cfg, view, target.user_id, name, target.xp, target.xp + signed, ev.channel_id
     )
@@ -443,7 +435,7 @@ def on_rank(ev: CommandInvoked, cfg: PointsConfig, snap: RankSnapshot, now: date
     view = snap.view
     if snap.balance.xp <= 0 and snap.position == 0:
         text = view.texts.get("points.rank_none", member=snap.name)
-        return Decision.act([_reply(ev, text)], f"{snap.name} has no points")
+        return Decision.act([answer(ev, text, private=False)], f"{snap.name} has no points")
     level, into, span = progress(snap.balance.xp, cfg.levels.needed)
     text = view.texts.get(
         "points.rank",
@@ -458,7 +450,7 @@ def on_rank(ev: CommandInvoked, cfg: PointsConfig, snap: RankSnapshot, now: date
         ranked=snap.ranked,
         balance=snap.balance.balance,
     )
-    return Decision.act([_reply(ev, text)], f"rank of {snap.name}: level {level}")
+    return Decision.act([answer(ev, text, private=False)], f"rank of {snap.name}: level {level}")
 
 
 def period_start(view: CommunityView, period: str, now: datetime) -> datetime | None:
@@ -510,7 +502,8 @@ def on_leaderboard(
     period = texts.get(f"points.period.{snap.period}")
     if not snap.rows:
         return Decision.act(
-            [_reply(ev, texts.get("points.leaderboard_empty", period=period))], "empty leaderboard"
+            [answer(ev, texts.get("points.leaderboard_empty", period=period), private=False)],
+            "empty leaderboard",
         )
     lines = [texts.get("points.leaderboard_title", period=period)]
     lines += [
@@ -518,7 +511,9 @@ def on_leaderboard(
         for i, (u, p) in enumerate(snap.rows, 1)
     ]
     shown = plural(len(snap.rows), "member")
-    return Decision.act([_reply(ev, "\n".join(lines))], f"leaderboard ({snap.period}, {shown})")
+    return Decision.act(
+        [answer(ev, "\n".join(lines), private=False)], f"leaderboard ({snap.period}, {shown})"
+    )
 
 
 # -- the shop ------------------------------------------------------------------------------------
@@ -554,7 +549,9 @@ def on_shop(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: date
         return refused
     items = cfg.shop.items
     if not cfg.shop.enabled or not items:
-        return Decision.act([_reply(ev, view.texts.get("points.shop_empty"))], "empty shop")
+        return Decision.act(
+            [answer(ev, view.texts.get("points.shop_empty"), private=False)], "empty shop"
+        )
     lines = [view.texts.get("points.shop_title", balance=snap.balance)]
     for key, item in items.items():
         stock = ""
@@ -572,7 +569,7 @@ def on_shop(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: date
                 description=f" — {item.description}" if item.description else "",
             )
         )
-    return Decision.act([_reply(ev, "\n".join(lines))], f"shop: {len(items)} items")
+    return Decision.act([answer(ev, "\n".join(lines), private=False)], f"shop: {len(items)} items")
 
 
 @rule("points.redeem", on=CommandInvoked, load=load_shop, commands=("redeem",))
@@ -594,12 +591,12 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
             wanted, item = found[0]
     if item is None:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.redeem_unknown", item=wanted), ephemeral=True)],
+            [answer(ev, view.texts.get("points.redeem_unknown", item=wanted))],
             f"no item {wanted!r}",
         )
     if item.stock is not None and snap.sold.get(wanted, 0) >= item.stock:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.redeem_sold_out", name=item.name), ephemeral=True)],
+            [answer(ev, view.texts.get("points.redeem_sold_out", name=item.name))],
             f"{wanted} is sold out",
         )
     if snap.balance < item.cost:
@@ -607,7 +604,7 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
             "points.redeem_poor", name=item.name, cost=item.cost, balance=snap.balance
         )
         return Decision.act(
-            [_reply(ev, text, ephemeral=True)],
+            [answer(ev, text)],
             f"{ev.actor.display} has {snap.balance}, {wanted} costs {item.cost}",
         )
     values = {
@@ -628,7 +625,7 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
     )
     return Decision.act(
         [
-            _reply(ev, view.texts.get("points.redeemed", **values)),
+            answer(ev, view.texts.get("points.redeemed", **values), private=False),
             AlertModerators(
                 text=view.texts.get("points.redeem_alert", **values), user_id=ev.actor.user_id
             ),

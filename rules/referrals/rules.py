@@ -25,10 +25,10 @@ from bot.events import CommandInvoked, Event, MemberJoined, MemberLeft, Tick
 from bot.patches import Claim, FinishSteps
 from bot.rule import CommunityView, Decision, RuleContext, answer, rule
 from bot.store import MemberInfo, StepInfo
-from bot.store.engagement import Credit
-from bot.store.moderation import cases_for
+from rules.moderation.store import cases_for
 from rules.points.common import local_day, say
 from rules.points.ledger import Pay
+from rules.points.store import Credit
 from rules.referrals.config import Campaign, ReferralsConfig
 from rules.referrals.state import CHECK, RECHECK, Decide, RecordJoin, SaveLink, part
 from rules.referrals.store import JoinRecord, StatusChange

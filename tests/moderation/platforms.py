@@ -11,8 +11,8 @@ from typing import Any
 from adapters.telegram import TelegramAdapter
 from bot.app import build_runtime
 from bot.runtime import Runtime
-from bot.store import moderation as mod_store
-from bot.store.moderation import CaseInfo
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseInfo
 from tests.discord.harness import DiscordHarness, close_harness, make_harness
 from tests.telegram.botapi_double import GROUP_ID, TOKEN, BotApiDouble, UpdateBuilder
 from tests.telegram.conftest import MOD, NOW, OWNER

@@ -12,7 +12,7 @@ import discord.ext.test as dpytest
 
 from adapters.telegram import TelegramAdapter
 from bot.app import build_runtime
-from bot.store.engagement import points_state
+from rules.points.store import points_state
 from rules.referrals import part
 from tests.discord.harness import close_harness, make_harness
 from tests.telegram.botapi_double import GROUP_ID, TOKEN, BotApiDouble, UpdateBuilder, user

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.recording import simulated_link
-from bot.store.engagement import points_state
+from rules.points.store import points_state
 from rules.referrals import part
 from tests.harness import BotHarness
 

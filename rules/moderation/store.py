@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.models_moderation import ModerationCase, SpamSample
 from bot.store.store import CommunityRef, Store
+from rules.moderation.models import ModerationCase, SpamSample
 
 log = logging.getLogger(__name__)
 
