@@ -86,6 +86,43 @@ class ModerationStats:
         return sum(self.cases_by_type.values())
 
 
+@dataclass(frozen=True, slots=True)
+class Inviter:
+    name: str
+    joined: int  # joins through their link in the period
+    stayed: int  # of those, invitees who earned them their reward
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralStats:
+    """New members by where they came from (the referrals capability, docs/referrals.md)."""
+
+    # member (a member's link) | link (a link that is nobody's) | unknown | none (no link)
+    joins_by_source: Mapping[str, int]
+    joins_by_campaign: Mapping[str, int] = field(default_factory=dict)
+    # share of joins at least `retention_days` old still in the community that long after
+    invited_retention: float | None = None  # through a member's link
+    organic_retention: float | None = None  # any other way
+    retention_days: int = 7
+    referral_factor: float | None = None  # joins through members' links per active member
+    rewarded: int = 0  # invitees whose inviter was rewarded in the period
+    top_inviters: tuple[Inviter, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "joins_by_source", _frozen_map(self.joins_by_source))
+        object.__setattr__(self, "joins_by_campaign", _frozen_map(self.joins_by_campaign))
+        for name in ("invited_retention", "organic_retention"):
+            _check_rate(name, getattr(self, name))
+
+    @property
+    def invited(self) -> int:
+        return self.joins_by_source.get("member", 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.joins_by_source.values())
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodMetrics:
     """One community over one period, `period_start` to `period_end` inclusive (local dates)."""
@@ -125,6 +162,7 @@ class PeriodMetrics:
     tier_distribution: tuple[tuple[str, int], ...] = ()
     tier_movement_rate: float | None = None  # 层级跃迁率: share of members who moved up a tier
     faq_top: tuple[FaqEntry, ...] = ()
+    referrals: ReferralStats | None = None  # None: the referrals capability is not used
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.reports import referrals
 from bot.reports.model import (
     RATE_METRICS,
     Change,
@@ -430,6 +431,7 @@ def render_markdown(report: Report) -> str:
             f"{n}. {_safe(f.question)} — {_t(report, 'answered', count=f.answered)}"
             for n, f in enumerate(m.faq_top, 1)
         ]
+    lines += referrals.markdown_lines(report, _safe)
     return "\n".join(lines) + "\n"
 
 
@@ -473,6 +475,7 @@ def _metrics_dict(m: PeriodMetrics) -> dict[str, Any]:
         },
         "tiers": [{"tier": tier, "members": count} for tier, count in m.tier_distribution],
         "faq_top": [{"question": f.question, "answered": f.answered} for f in m.faq_top],
+        "referrals": referrals.as_dict(m.referrals),
     }
 
 
@@ -612,5 +615,6 @@ def render_html(report: Report, charts: Mapping[str, str | Path] | None = None) 
             for f in m.faq_top
         ]
         parts.append("</ol>")
+    parts += referrals.html_parts(report)
     parts.append("</body></html>")
     return "\n".join(parts)

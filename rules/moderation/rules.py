@@ -31,6 +31,7 @@ from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishmen
 from rules.moderation.store import CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
+RECENT_CASES = 15  # what /cases without a member lists
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
 COMMANDS = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases", "case", "purge", "report")
 
@@ -125,6 +126,14 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
         state["active_weight"] = await mod_store.active_warning_weight(
             ctx.store, ctx.community, target, ctx.now
         )
+    elif command == "cases":  # no member: the community's latest cases
+        state["cases"] = tuple(
+            await mod_store.cases_for(ctx.store, ctx.community, None, RECENT_CASES)
+        )
+    if command == "cases":  # the members' names, not their ids
+        people = {c.user_id for c in state["cases"]} | ({target} if target else set())
+        known = {uid: ctx.state.known(uid) for uid in people}
+        state["extra"] = {"names": {u: m.name for u, m in known.items() if m and m.name}}
     if command == "case":
         number = _int(event.args.get("number"))
         if number is not None:
@@ -307,20 +316,40 @@ def _duration(case: CaseInfo) -> str:
     return f" {format_duration(timedelta(seconds=case.duration_seconds))}"
 
 
+def _recent_cases(event: CommandInvoked, snap: CommandState, names: dict[str, str]) -> Decision:
+    """`/cases` without a member: the community's latest cases, each naming its member."""
+    texts, view = snap.view.texts, snap.view
+    if not snap.cases:
+        return Decision.act([answer(event, texts.get("mod.cases_recent_none"))], "no cases yet")
+    lines = [texts.get("mod.cases_recent_header", count=len(snap.cases))]
+    for c in snap.cases:
+        reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
+        lines.append(texts.get(
+            "mod.case_line_member", number=c.number, when=_when(view, c.created_at),
+            action=c.action, duration=_duration(c), reason=c.reason, reversed=reversed_note,
+            member=names.get(c.user_id, c.user_id),
+        ))  # fmt: skip
+    return Decision.act(
+        [answer(event, "\n".join(lines))], f"listed the {plural(len(snap.cases), 'latest case')}"
+    )
+
+
 @rule("moderation.cases", on=CommandInvoked, load=load_command, commands=("cases", "case"))
 def show_cases(
     event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
 ) -> Decision:
     texts, view = snap.view.texts, snap.view
     if event.command == "cases":
+        names: dict[str, str] = snap.extra.get("names", {})
         if not snap.target:
-            return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
+            return _recent_cases(event, snap, names)
+        member = names.get(snap.target, snap.target)
         if not snap.cases and snap.target_standing == "unknown":
-            text = texts.get("mod.unknown_target", member=snap.target)
+            text = texts.get("mod.unknown_target", member=member)
         elif not snap.cases:
-            text = texts.get("mod.cases_none", member=snap.target)
+            text = texts.get("mod.cases_none", member=member)
         else:
-            lines = [texts.get("mod.cases_header", member=snap.target, weight=snap.active_weight)]
+            lines = [texts.get("mod.cases_header", member=member, weight=snap.active_weight)]
             for c in snap.cases:
                 reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
                 lines.append(texts.get(

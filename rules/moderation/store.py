@@ -139,23 +139,15 @@ async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
 
 
 async def cases_for(
-    store: Store, ref: CommunityRef, user_id: str, limit: int = 20
+    store: Store, ref: CommunityRef, user_id: str | None, limit: int = 20
 ) -> list[CaseInfo]:
-    """The member's latest cases, newest first."""
+    """The member's latest cases (everybody's with `user_id` None), newest first."""
+    query = select(ModerationCase).where(ModerationCase.community_id == ref.id)
+    if user_id is not None:
+        query = query.where(ModerationCase.user_id == user_id)
     async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(ModerationCase)
-                    .where(ModerationCase.community_id == ref.id, ModerationCase.user_id == user_id)
-                    .order_by(ModerationCase.number.desc())
-                    .limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [_info(r) for r in rows]
+        rows = await s.scalars(query.order_by(ModerationCase.number.desc()).limit(limit))
+        return [_info(r) for r in rows]
 
 
 async def latest_open_case(

@@ -24,6 +24,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.cases_none": "{member} has no cases.",
         "mod.cases_header": "Cases of {member} ({weight} active warning points):",
         "mod.case_line": "#{number} {when} {action}{duration} — {reason}{reversed}",
+        "mod.cases_recent_header": "Latest cases:",
+        "mod.cases_recent_none": "No cases yet.",
+        "mod.case_line_member": "#{number} {when} {member}: {action}{duration} — {reason}"
+        "{reversed}",
         "mod.reversed": "Case #{number} ({action} {member}) reversed by {moderator}.",
         "mod.already_reversed": "Case #{number} was already reversed by {moderator}.",
         "mod.nothing_to_reverse": "{member} has no open {action} case.",
@@ -64,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.cases_none": "{member} 没有任何案例记录。",
         "mod.cases_header": "{member} 的案例（当前有效警告 {weight} 分）：",
         "mod.case_line": "#{number} {when} {action}{duration} — {reason}{reversed}",
+        "mod.cases_recent_header": "最近的案例：",
+        "mod.cases_recent_none": "还没有任何案例记录。",
+        "mod.case_line_member": "#{number} {when} {member}：{action}{duration} — {reason}"
+        "{reversed}",
         "mod.reversed": "案例 #{number}（{action} {member}）已被 {moderator} 撤销。",
         "mod.already_reversed": "案例 #{number} 此前已被 {moderator} 撤销。",
         "mod.nothing_to_reverse": "{member} 没有未撤销的 {action} 案例。",

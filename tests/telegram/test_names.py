@@ -32,15 +32,17 @@ async def test_moderation_texts_name_the_member_and_the_group(tmp_path):
 
     await adapter.feed(updates.message(MOD, "/warn spamming", reply_to=spam["message"]))
     await adapter.feed(updates.message(MOD, "/cases 5512345678"))
+    await adapter.feed(updates.message(MOD, "/cases"))  # the latest cases, by name
     await adapter.feed(updates.message(OWNER, "/report", reply_to=spam["message"]))
 
     sent = api.delivered("sendMessage")
     assert sent and not [m["text"] for m in sent if IDS.search(m["text"])]
     cases = next(m for m in sent if "Bob" in m["text"] and "#1" in m["text"])
     assert cases["chat_id"] == MOD["id"]
-    # wherever Bob is named, he is linked to himself (a text mention)
-    for message in (m for m in sent if "Bob" in m["text"]):
-        assert BOB["id"] in [e["user"]["id"] for e in message.get("entities", [])]
+    latest = next(m["text"] for m in sent if m["text"].startswith("Latest cases"))
+    assert "Bob: warn — spamming" in latest
+    # where the rule could only write his id, Bob is named and linked (a text mention)
+    assert BOB["id"] in [e["user"]["id"] for e in cases.get("entities", [])]
     await adapter.stop()
     await runtime.store.close()
 

@@ -155,3 +155,40 @@ async def test_help_is_answered_and_moderators_see_their_commands(live: LiveBot)
     members = {c["command"] for c in menus["all_group_chats"]}
     assert "help" in members and "ban" not in members and "purge" not in members
     assert {"ban", "purge", "playbook"} <= {c["command"] for c in menus["all_chat_administrators"]}
+
+
+async def test_moderation_calls_go_over_http_with_telegrams_answers(live: LiveBot) -> None:
+    spam = live.updates.message(SAM, "hello all")
+    live.api.push_update(spam)
+    live.api.push_update(
+        live.updates.message(MOD, "/timeout 10m flooding", reply_to=spam["message"])
+    )
+    await live.until(lambda: bool(live.api.calls_to("restrictChatMember")), "the mute")
+    (mute,) = live.api.calls_to("restrictChatMember")
+    assert (mute["chat_id"], mute["user_id"]) == (GROUP_ID, SAM["id"])
+    assert mute["until_date"] > 0 and not any(mute["permissions"].values())
+
+    # a member the bot never saw: asked for with getChatMember, then banned
+    stranger = 5512345678
+    live.api.push_update(live.updates.message(MOD, f"/ban {stranger} scam links"))
+    await live.until(lambda: bool(live.api.calls_to("banChatMember")), "the ban")
+    assert live.api.calls_to("getChatMember")[-1]["user_id"] == stranger
+    assert live.api.calls_to("banChatMember")[-1]["user_id"] == stranger
+
+    # Telegram says "user not found": a clear answer, no case, no ban
+    live.api.fail_next("getChatMember", ApiFailure.bad_request("Bad Request: user not found"))
+    live.api.push_update(live.updates.message(MOD, "/ban 5599999999 scam"))
+    await live.until(lambda: len(live.api.calls_to("getChatMember")) == 2, "the lookup")
+    await live.until(lambda: len(live.texts_to(GROUP_ID)) >= 3, "the answer")
+    assert len(live.api.calls_to("banChatMember")) == 1
+    assert "5599999999" in live.texts_to(GROUP_ID)[-1]  # an unknown id stays as typed
+
+    # refused for lack of rights: recorded as failed, the poller keeps going
+    live.api.fail_next(
+        "restrictChatMember",
+        ApiFailure.bad_request("Bad Request: not enough rights to restrict/unrestrict chat member"),
+    )
+    live.api.push_update(live.updates.message(MOD, "/timeout 1h again", reply_to=spam["message"]))
+    await live.until(lambda: len(live.api.calls_to("restrictChatMember")) == 2, "the refusal")
+    live.api.push_update(live.updates.message(SAM, "crypto giveaway"))
+    await live.until(lambda: bool(live.api.calls_to("deleteMessage")), "still polling")
