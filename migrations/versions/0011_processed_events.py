@@ -1,7 +1,7 @@
 """every event once: processed event keys, and the key of the event that opened each case
 
-Revision ID: 0010_processed
-Revises: 0009_referrals
+Revision ID: 0011_processed
+Revises: 0010_case_actions
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_processed"
-down_revision = "0009_referrals"
+revision = "0011_processed"
+down_revision = "0010_case_actions"
 branch_labels = None
 depends_on = None
 
