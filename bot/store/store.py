@@ -431,14 +431,20 @@ class Store:
             links,
         )
 
-    async def flush(self) -> int:
+    async def flush(self, *, only: str | None = None) -> int:
         """Write buffered counters (and capability flush parts) in one transaction; returns the
-        number of messages flushed."""
+        number of messages flushed. `only`: write just that flush part — for idempotent rows
+        (ledger rows under their unique keys) a read needs in the middle of an event, without
+        the event's counters, windows or key, which must go together."""
         async with self._flush_lock:
-            parts = [(p, p.take()) for p in self.flush_parts.values() if p.pending()]
-            if not self.buffer and not parts:
+            parts = [
+                (p, p.take())
+                for name, p in self.flush_parts.items()
+                if p.pending() and (only is None or name == only)
+            ]
+            if (only is not None or not self.buffer) and not parts:
                 return 0
-            batch = self.buffer.take()
+            batch = self.buffer.take() if only is None else CounterBuffer()
             try:
                 async with self.sessions.begin() as s:
                     if batch:

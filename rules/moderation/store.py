@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.rule import AlreadyDone
 from bot.store.models import PendingStep
 from bot.store.store import CommunityRef, Store
 from rules.moderation.models import ModerationCase, SpamSample
@@ -131,12 +130,16 @@ async def open_case(
 ) -> int:
     """Insert the case under its planned number, or the next free one if another writer took
     it. Returns the number used. `event_key` (the opening event's key and the case's place in
-    it) is unique: when that event already opened this case — it is being handled again after
-    a crash — `AlreadyDone` drops the decision instead of opening it twice."""
+    it) is unique: when that event already opened this case — it is handled again after a
+    crash in its middle — the case is not opened twice and its number is returned, so the
+    rest of the decision (points taken back, the timeout's lift) still happens once."""
     number = draft.number
     for _ in range(5):
-        if event_key is not None and await _case_of_event(store, ref, event_key) is not None:
-            raise AlreadyDone(f"case {event_key} was already opened")
+        if event_key is not None:
+            opened = await _case_of_event(store, ref, event_key)
+            if opened is not None:
+                log.info("case #%s of event %s was already opened", opened, event_key)
+                return opened
         values = {
             "community_id": ref.id, "number": number, "user_id": draft.user_id,
             "action": draft.action, "actor_id": draft.actor_id, "rule": draft.rule,

@@ -72,6 +72,11 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     state.memory[NEWCOMER_MESSAGES] = OrderedDict(
         (str(m), str(u)) for m, u in newcomers.get("messages", [])
     )
+    # who already earned the bonus for helping whom: a restart must not pay (and forget the
+    # newcomer's message for) a pair again
+    state.memory[NEWCOMER_HELPED] = OrderedDict(
+        ((str(n), str(h)), None) for n, h in newcomers.get("helped", [])
+    )
     state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
 
 
@@ -225,6 +230,7 @@ class ForgetNewcomerMessage(Patch):
             pairs[self.helped] = None
             while len(pairs) > _NEWCOMER_MESSAGES_KEPT:
                 pairs.popitem(last=False)
+            _persist_newcomer_messages(ctx.state)
 
 
 def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
@@ -234,7 +240,8 @@ def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
 def _persist_newcomer_messages(state: CommunityState) -> None:
     def dump() -> dict[str, Any]:
         kept = state.memory.get(NEWCOMER_MESSAGES, {})
-        return {"messages": [[m, u] for m, u in kept.items()]}
+        helped = state.memory.get(NEWCOMER_HELPED, {})
+        return {"messages": [[m, u] for m, u in kept.items()], "helped": [list(p) for p in helped]}
 
     state.persist_later(NEWCOMER_MESSAGES, dump)
 
