@@ -45,6 +45,9 @@ class PlatformError(Exception):
     FORBIDDEN = "forbidden"  # the bot lacks a permission: alert once, do not retry
     NOT_FOUND = "not_found"  # user, message or channel is gone: log, do not retry
     UNAVAILABLE = "unavailable"  # network or server trouble: retry with backoff
+    # the person does not accept private messages from the bot (never started it on Telegram,
+    # blocked it, closed DMs on Discord): not a missing permission; use the DM fallback
+    UNREACHABLE = "unreachable"
     OTHER = "other"
 
     def __init__(self, kind: str, message: str, *, retry_after: float | None = None) -> None:

@@ -195,6 +195,10 @@ class DirectChat(Event):
     user: str
     reachable: bool = True
     why: str = ""
+    name: str = ""
+    # they asked (`/start`, `/help`): answer with a short help. `community_id` is set when they
+    # came from a community's "open a chat with me" link (its playbook's language is used)
+    greet: bool = False
 
     @property
     def user_id(self) -> str:

@@ -7,7 +7,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
@@ -153,7 +159,8 @@ class TelegramAdapter:
 
     @property
     def dm_reachable(self) -> frozenset[str]:
-        """Users who opened a private chat with the bot: the only ones it may message privately."""
+        """Users known in this process to accept private messages (the durable record is the
+        runtime's `dm_reachability`)."""
         return frozenset(str(uid) for uid in self.directory.dm_reachable)
 
     def receive_call(self) -> tuple[str, dict[str, Any]]:
@@ -218,7 +225,10 @@ class TelegramAdapter:
             raise self._handler_errors[0]
 
     async def _register_commands(self, commands: list[CommandSpec]) -> None:
-        bot_commands = []
+        """The `/` menu by scope: members' commands for everyone (private chats and groups),
+        all commands for group administrators, so a member's menu never lists /ban."""
+        members: list[BotCommand] = []
+        everything: list[BotCommand] = []
         for spec in commands:
             if not valid_command_name(spec.name):
                 log.warning(
@@ -226,11 +236,20 @@ class TelegramAdapter:
                     spec.name,
                 )
                 continue
-            bot_commands.append(BotCommand(spec.name, spec.description[:256] or spec.name))
-        try:
-            await self._app.bot.set_my_commands(bot_commands)
-        except TelegramError as exc:  # the menu is a convenience: typed commands still work
-            log.warning("telegram: could not register the command menu: %s", exc)
+            command = BotCommand(spec.name, spec.description[:256] or spec.name)
+            everything.append(command)
+            if spec.permission == "member":
+                members.append(command)
+        menus = (
+            (members, BotCommandScopeDefault()),
+            (members, BotCommandScopeAllGroupChats()),
+            (everything, BotCommandScopeAllChatAdministrators()),
+        )
+        for listed, scope in menus:
+            try:
+                await self._app.bot.set_my_commands(listed, scope=scope)
+            except TelegramError as exc:  # the menu is a convenience: typed commands still work
+                log.warning("telegram: could not register the %s command menu: %s", scope.type, exc)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:

@@ -201,7 +201,8 @@ class SpamClassifier:
         self.learn("ham", text)
 
     def spam_probability(self, counts: Counter[str]) -> float:
-        """Naive Bayes P(spam | tokens); tokens never seen in training are ignored."""
+        """Naive Bayes P(spam | tokens) with even priors; tokens never seen in training are
+        ignored."""
         if not self._documents["spam"] or not self._documents["ham"]:
             return 0.0
         alpha = self.settings.smoothing
@@ -209,7 +210,10 @@ class SpamClassifier:
         vocabulary = len(self._vocabulary)
         spam_denominator = math.log(self._token_totals["spam"] + alpha * vocabulary)
         ham_denominator = math.log(self._token_totals["ham"] + alpha * vocabulary)
-        log_odds = math.log(self._documents["spam"] / self._documents["ham"])
+        # A fixed, even prior: how many samples each class has says what moderators happened
+        # to label, not how likely spam is (100 /spam and no /notspam made every SMS-style
+        # message look like spam under the sample-ratio prior, docs/antispam-quality.md).
+        log_odds = 0.0
         for token, count in counts.items():
             in_spam, in_ham = spam_counts.get(token, 0), ham_counts.get(token, 0)
             if in_spam or in_ham:

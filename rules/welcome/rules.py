@@ -42,6 +42,8 @@ from rules.welcome.steps import (
 )
 
 VERIFY_BUTTON = "welcome.verify"
+# the "open a chat with me" link of a welcome DM the member could not receive
+DM_BUTTON = "welcome.dm"
 
 
 # -- snapshots ---------------------------------------------------------------------------------
@@ -145,9 +147,8 @@ def _greeting_plan(
         )
         why = f"{actor.display} joined"
     if cfg.direct_message is not None:
-        actions.append(
-            SendDirect(user_id=actor.user_id, text=cfg.direct_message.render(_values(view, actor)))
-        )
+        text = cfg.direct_message.render(_values(view, actor))
+        actions.append(SendDirect(user_id=actor.user_id, text=text, on_start=DM_BUTTON))
     for i, follow in enumerate(cfg.followups):
         patches.append(
             ScheduleStep(
@@ -236,6 +237,22 @@ def on_button(ev: ButtonPressed, cfg: WelcomeConfig, snap: Arrival, now: datetim
     if snap.verify_step is None:
         return Decision.skip(f"{ev.actor.display} has no verification pending")
     return _verified(ev.actor, cfg, snap, now, "button")
+
+
+@rule("welcome.dm_link", on=ButtonPressed)
+def on_dm_link(
+    ev: ButtonPressed, cfg: WelcomeConfig, view: CommunityView, now: datetime
+) -> Decision:
+    """The member pressed Start on the link of a welcome DM they could not receive: send it."""
+    if ev.custom_id != DM_BUTTON:
+        return Decision.skip("not the welcome message link")
+    if cfg.direct_message is None:
+        return Decision.skip("the playbook has no welcome direct_message")
+    text = cfg.direct_message.render(_values(view, ev.actor))
+    return Decision.act(
+        [SendDirect(user_id=ev.actor.user_id, text=text)],
+        f"{ev.actor.display} opened a chat with the bot: welcome message delivered",
+    )
 
 
 async def load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival | None:

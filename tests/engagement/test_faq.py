@@ -65,10 +65,22 @@ async def test_most_asked_questions_are_counted(bot):
         bot.runtime.store, ref, today - timedelta(days=1), today + timedelta(days=2)
     )
     assert counts == [("signup", 3, 1), ("price", 1, 1)]
-    await bot.command("mod", "faq")
+    await bot.command("mod", "faq", what="stats")
     assert bot.texts("reply")[-1].splitlines()[1:] == [
         "1. signup — asked 3×, answered 1×",
         "2. price — asked 1×, answered 1×",
+    ]
+    await bot.command("a", "faq", what="stats")  # statistics are for moderators
+    assert bot.texts("reply")[-1] == "Only moderators can use /faq stats."
+
+
+async def test_members_list_the_faq_with_its_answers(bot):
+    await bot.command("alice", "faq")
+
+    assert bot.texts("reply")[-1].splitlines() == [
+        "Questions I answer (just ask in the chat):",
+        "• 怎么报名 — alice，报名请点群公告里的链接。",
+        "• price — The course is free.",
     ]
 
 

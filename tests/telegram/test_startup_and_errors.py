@@ -50,10 +50,17 @@ async def test_commands_are_registered_with_their_descriptions(
     await tg.start(events, [*COMMANDS, CommandSpec("Bad-Name", "not a Telegram command name")])
     await tg.stop()
 
-    (registered,) = api.calls_to("setMyCommands")
-    assert registered["commands"] == [
-        {"command": spec.name, "description": spec.description} for spec in COMMANDS
-    ]
+    menus = {call["scope"]["type"]: call["commands"] for call in api.calls_to("setMyCommands")}
+    listed = [{"command": spec.name, "description": spec.description} for spec in COMMANDS]
+    members = [c for c, spec in zip(listed, COMMANDS, strict=True) if spec.permission == "member"]
+    # a member's `/` menu (private chats and groups) lists no moderator command; the
+    # administrators' menu lists them all
+    assert menus == {
+        "default": members,
+        "all_group_chats": members,
+        "all_chat_administrators": listed,
+    }
+    assert [c["command"] for c in members] == ["checkin"]
 
 
 def test_polling_asks_for_member_updates_and_webhook_mode_for_its_url(api: BotApiDouble) -> None:
@@ -112,7 +119,7 @@ async def test_flood_control_is_rate_limited_with_the_wait(
     assert limited.value.retryable
 
 
-async def test_a_member_who_blocked_the_bot_is_forbidden_and_no_longer_reachable(
+async def test_a_member_who_blocked_the_bot_is_unreachable_not_a_missing_permission(
     adapter: TelegramAdapter, api: BotApiDouble, updates: UpdateBuilder
 ) -> None:
     await adapter.feed(updates.private(ALICE))
@@ -121,7 +128,7 @@ async def test_a_member_who_blocked_the_bot_is_forbidden_and_no_longer_reachable
     with pytest.raises(PlatformError) as refused:
         await adapter.execute(GROUP, SendDirect(user_id="10", text="day 3"))
 
-    assert refused.value.kind == PlatformError.FORBIDDEN
+    assert refused.value.kind == PlatformError.UNREACHABLE
     assert "10" not in adapter.dm_reachable
 
 
