@@ -49,12 +49,19 @@ def _days(cfg: ReferralsConfig) -> int:
     return max(1, round(cfg.rewards.after / timedelta(days=1)))
 
 
-def _campaign_at(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> Campaign | None:
+def _running(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> list[Campaign]:
+    found = []
     for campaign in cfg.campaigns:
         start, end = campaign.window(view.tz)
         if start <= at < end:
-            return campaign
-    return None
+            found.append(campaign)
+    return found
+
+
+def _campaign_at(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> Campaign | None:
+    """The campaign a join at `at` counts for (the first running one)."""
+    running = _running(cfg, view, at)
+    return running[0] if running else None
 
 
 def _paid(cfg: ReferralsConfig, ctx: RuleContext) -> int:
@@ -623,7 +630,7 @@ def on_board(ev: CommandInvoked, cfg: ReferralsConfig, snap: Board, now: datetim
                 if asked.casefold() in (c.name.casefold(), c.shown.casefold())
             ),
             None,
-        )  # noqa: E501
+        )
         if campaign is None:
             names = ", ".join(c.name for c in cfg.campaigns) or texts.get("referrals.no_campaigns")
             text = texts.get("referrals.campaign_unknown", name=asked, names=names)
@@ -652,11 +659,7 @@ def on_board(ev: CommandInvoked, cfg: ReferralsConfig, snap: Board, now: datetim
     else:
         lines.append(texts.get("referrals.board_empty"))
     lines.append(texts.get("referrals.board_mine", count=snap.mine[0], pending=snap.mine[1]))
-    running = [
-        c.shown
-        for c in cfg.campaigns
-        if c.window(snap.view.tz)[0] <= now < c.window(snap.view.tz)[1]
-    ]
+    running = [c.shown for c in _running(cfg, snap.view, now)]
     if running and not asked:
         lines.append(texts.get("referrals.campaign_active", campaigns=", ".join(running)))
     return Decision.act([answer(ev, "\n".join(lines), private=False)], why)
