@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.commands import CommandSpec, argument_problem
+from bot.commands import CommandSpec, argument_problem, whole_number
 from bot.events import Actor, CommandInvoked, Event, MessagePosted
 from bot.rule import Capability, Decision, RuleContext, answer
 
@@ -131,6 +131,24 @@ class Engine:
         why = f"/{spec.name}: {option.name}={shown!r} is not in {option.minimum}..{option.maximum}"
         return RuleOutcome("core.arguments", "core", Decision.act([reply], why, stop=True))
 
+    def _whole_numbers(self, event: CommandInvoked) -> CommandInvoked:
+        """Integer options as ints (`"12"`, `"#12"` → 12) once they passed their range check,
+        so no rule parses them again."""
+        spec = self.commands.get(event.command)
+        if spec is None:
+            return event
+        numbers = {
+            o.name: whole_number(event.args[o.name])
+            for o in spec.options
+            if o.type == "integer"
+            and not o.checked_by_rule
+            and event.args.get(o.name) not in (None, "")
+        }
+        changed = {k: v for k, v in numbers.items() if v is not None and v != event.args[k]}
+        if not changed:
+            return event
+        return replace(event, args={**event.args, **changed})
+
     async def evaluate(
         self, event: Event, ctx: RuleContext, *, explain: bool = False
     ) -> list[RuleOutcome]:
@@ -141,6 +159,7 @@ class Engine:
             denied = self.refused(event, ctx)
             if denied:
                 return [denied]
+            event = self._whole_numbers(event)
         for cap in self.capabilities:
             config = getattr(ctx.playbook, cap.name, None)
             if config is None or not getattr(config, "enabled", True):

@@ -208,7 +208,12 @@ class Executor:
         """Moderator alerts go to the moderators' log channel when the playbook names one."""
         channel = view.settings.mod_log_channel
         if isinstance(action, AlertModerators) and channel:
-            return Post(channel_id=channel, text=action.text, image=action.image)
+            return Post(
+                channel_id=channel,
+                text=action.text,
+                image=action.image,
+                public_text=action.public_text,
+            )
         return action
 
     async def _execute(

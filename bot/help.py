@@ -102,7 +102,10 @@ HELP_TEXTS: dict[str, dict[str, str]] = {
         "help.faq": "常见问题列表；管理员用 /faq stats 查看统计",
         "help.calendar": "接下来的日历内容；管理员可暂停、恢复或预览",
         "help.dashboard": "获取管理后台的一次性登录链接",
-        "help.mydata": "查看机器人保存的你的数据",
-        "help.forget": "删除机器人保存的你的数据",
+        "help.mydata": "以文件形式获取机器人保存的关于你的全部数据",
+        "help.forget": "删除机器人在本群保存的你的数据（管理员：删除某位成员的数据）",
+        "help.invite": "你的专属邀请链接（邀请的朋友加入并留下可获得奖励）",
+        "help.invites": "谁邀请来并留下的朋友最多；`campaign 名称` 查看某次活动",
+        "help.referral": "成员如何加入、谁邀请了他、他又邀请了谁（管理员）",
     },
 }

@@ -20,6 +20,7 @@ from bot.commands import CommandSpec, OptionSpec
 from bot.engine import Engine, RuleOutcome, explain_probe, member_standing, standing_of
 from bot.events import (
     Actor,
+    ButtonPressed,
     CommandInvoked,
     DirectChat,
     Event,
@@ -262,6 +263,24 @@ class Runtime:
             await adapter.execute(event.community_id, SendDirect(user_id=event.user, text=text))
         except PlatformError as exc:
             log.info("could not answer /start of %s: %s", event.user, exc)
+        if not (event.button and event.actor and event.community_id):
+            return
+        # a link names its community: trusted only for one the bot already serves (anyone can
+        # type a payload)
+        if await self.store.existing_community(event.platform, event.community_id) is None:
+            log.info("a start link for unknown community %s ignored", event.community_id)
+            return
+        await self.handle(
+            ButtonPressed(
+                platform=event.platform,
+                community_id=event.community_id,
+                occurred_at=event.occurred_at,
+                channel_id=event.user,
+                message_id="",
+                actor=event.actor,
+                custom_id=event.button,
+            )
+        )
 
     async def _core_command(
         self, event: CommandInvoked, ctx: RuleContext, manager: PlaybookManager

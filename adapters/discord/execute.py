@@ -12,7 +12,7 @@ Choices made here, for the docs:
   the member by DM (never publicly), or fails with UNREACHABLE if their DMs are closed.
 - `Warn` with a channel is posted there, mentioning the member; without one it is sent by DM.
 - `Timeout` is Discord's native timeout, clamped to 28 days; `Ban.until` cannot be native (Discord
-  bans are permanent): the detail says the unban must be scheduled.
+  bans are permanent): moderation schedules the unban (a pending step of the case).
 - `AlertModerators` goes to the first channel found among: the configured `alert_channel`, a
   channel named like mod-log / moderators / mods / staff, the server's "Community updates" channel
   (moderators only), and — if allowed — the server's system channel.
@@ -213,7 +213,10 @@ class DiscordActions:
 
     async def _post(self, guild: discord.Guild, action: Post) -> ActionResult:
         channel = resolve.channel(guild, action.channel_id)
-        text: str | None = with_mentions(named(action.text, guild), action.mentions)
+        shown = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            shown = action.public_text  # a moderators' report in a channel members can read
+        text: str | None = with_mentions(named(shown, guild), action.mentions)
         extra: dict[str, object] = {}
         notes: list[str] = []
         view = buttons_view(action.buttons)
@@ -322,7 +325,10 @@ class DiscordActions:
                 f"'{self._alert_names[0] if self._alert_names else 'mod-log'}' the bot can "
                 "write in, or set the Discord adapter's alert_channel",
             )
-        text = named(action.text, guild)
+        text = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            text = action.public_text  # e.g. the system channel: quote nothing there
+        text = named(text, guild)
         if action.user_id:
             text = with_mentions(text, [action.user_id])
         extra = {"file": image_file(action.image)} if action.image else {}
@@ -396,8 +402,8 @@ class DiscordActions:
             notes.append("message deletion clamped to Discord's 7-day maximum")
         if action.until is not None:
             notes.append(
-                f"Discord bans are permanent: the unban at {action.until:%Y-%m-%d %H:%M} UTC "
-                "must be scheduled"
+                f"Discord bans are permanent: qunbot unbans at {action.until:%Y-%m-%d %H:%M} UTC "
+                "(scheduled as a pending step of the case)"
             )
         return ActionResult(detail="; ".join(notes))
 
@@ -429,6 +435,14 @@ def _subject(action: Action) -> str:
     if action.channel:
         parts.append(f"channel {action.channel}")
     return ", ".join(parts)
+
+
+def members_read(guild: discord.Guild, channel: object) -> bool:
+    """Whether @everyone may view the channel (a public place, not a moderators' one)."""
+    permissions_for = getattr(channel, "permissions_for", None)
+    if permissions_for is None:
+        return False
+    return bool(permissions_for(guild.default_role).view_channel)
 
 
 def clamp_timeout(until: datetime, now: datetime) -> datetime:

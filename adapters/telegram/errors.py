@@ -48,6 +48,24 @@ _NOT_ALLOWED = (
 )
 
 
+# the administrator right (as Telegram's settings name it) each refused method needs
+NEEDED_RIGHT = {
+    "restrictChatMember": "Ban users",
+    "banChatMember": "Ban users",
+    "unbanChatMember": "Ban users",
+    "banChatSenderChat": "Ban users",
+    "unbanChatSenderChat": "Ban users",
+    "deleteMessage": "Delete messages",
+    "pinChatMessage": "Pin messages",
+}
+
+
+def fix_for(doing: str) -> str:
+    """What the moderators should change, for a refused `doing` ("" when we cannot say)."""
+    right = NEEDED_RIGHT.get(doing.split(" ", 1)[0])
+    return f" — make the bot an administrator with the right “{right}”" if right else ""
+
+
 def seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -76,7 +94,7 @@ def to_platform_error(exc: TelegramError, doing: str) -> PlatformError:
         if any(fragment in description for fragment in _GONE):
             return PlatformError(PlatformError.NOT_FOUND, text)
         if any(fragment in description for fragment in _NOT_ALLOWED):
-            return PlatformError(PlatformError.FORBIDDEN, text)
+            return PlatformError(PlatformError.FORBIDDEN, text + fix_for(doing))
         return PlatformError(PlatformError.OTHER, text)
     if isinstance(exc, NetworkError):  # includes TimedOut
         return PlatformError(PlatformError.UNAVAILABLE, text)

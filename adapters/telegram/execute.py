@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -285,9 +286,14 @@ class ActionRunner:
     # --- messages -----------------------------------------------------------------------------
     async def _post(self, community_id: str, action: Post) -> ActionResult:
         if is_moderator_channel(action.channel_id):
-            alert = AlertModerators(text=action.text, image=action.image)
+            alert = AlertModerators(
+                text=action.text, image=action.image, public_text=action.public_text
+            )
             return await self._alert_moderators(community_id, alert)
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
+        if action.public_text is not None and chat_id == int(community_id):
+            # a moderators' report whose channel is the group itself: members read it
+            action = replace(action, text=action.public_text)
         if not action.poll_options:
             return await self._post_message(chat_id, thread_id, action)
         # with its own question the text is a message of its own, then the poll follows it;
@@ -349,7 +355,10 @@ class ActionRunner:
                     raise
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
         people = [self._person(action.user_id)] if action.user_id else []
-        text, entities = self._named(action.text, people, add_missing=False)
+        shown = action.text
+        if action.ephemeral and action.public_text is not None:
+            shown = action.public_text  # meant to be private, but only the group can be reached
+        text, entities = self._named(shown, people, add_missing=False)
         reply_to = int(action.reply_to) if action.reply_to else None
         sent = await self._send_text(
             chat_id,
@@ -470,15 +479,18 @@ class ActionRunner:
             async with self._calling(f"banChatSenderChat {user_id} in {chat_id}"):
                 await self._bot.ban_chat_sender_chat(chat_id=chat_id, sender_chat_id=user_id)
             return ActionResult(detail="banned the channel that posted")
+        until = self._until(action.until) if action.until else None
         async with self._calling(f"banChatMember {user_id} in {chat_id}"):
             await self._bot.ban_chat_member(
                 chat_id=chat_id,
                 user_id=user_id,
-                until_date=self._until(action.until) if action.until else None,
+                until_date=until,
                 # Telegram cannot delete "the last N seconds": it deletes all or nothing
                 revoke_messages=action.delete_message_seconds > 0,
             )
-        return ActionResult()
+        if until is None:
+            return ActionResult(detail="banned")
+        return ActionResult(detail=f"banned until {until.isoformat()} (Telegram lifts it then)")
 
     async def _unban(self, community_id: str, action: Unban) -> ActionResult:
         chat_id, user_id = int(community_id), int(action.user_id)
@@ -572,7 +584,9 @@ class ActionRunner:
                 detail=f"sent by private message to {len(delivered)} administrator(s)",
             )
         people = [self._person(str(uid)) for uid in admin_ids]
-        text, entities = self._named(action.text, people, add_missing=True)
+        # the group is where members read: the public form, which quotes nothing
+        shown = action.public_text if action.public_text is not None else action.text
+        text, entities = self._named(shown, people, add_missing=True)
         sent = await self._send_alert(chat_id, text, action.image, entities=entities)
         return ActionResult(
             ref=str(sent.message_id),

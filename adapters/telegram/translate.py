@@ -204,7 +204,7 @@ def _from_message(message: Message, ctx: TranslateContext, *, edited: bool) -> t
 def _from_private(message: Message, ctx: TranslateContext) -> tuple[Event, ...]:
     """Writing to the bot is what allows it to write back. `/start` (or `/help`) is answered
     and recorded durably (`DirectChat`); `/start <payload>` from an "open a chat with me" link
-    also comes back as the press of the button it stood for, in its community."""
+    carries the community and the button it stood for (the runtime presses it there)."""
     person = message.from_user
     if person is None or person.is_bot:
         return ()
@@ -216,7 +216,8 @@ def _from_private(message: Message, ctx: TranslateContext) -> tuple[Event, ...]:
     link = parse_start_payload(head[1].strip()) if head[0] == "start" else None
     community_id, custom_id = link or ("", "")
     name = person.full_name or person.username or str(person.id)
-    events: list[Event] = [
+    actor = actor_for(person, int(community_id), ctx.directory) if community_id else None
+    return (
         DirectChat(
             platform=PLATFORM,
             community_id=community_id,
@@ -225,22 +226,10 @@ def _from_private(message: Message, ctx: TranslateContext) -> tuple[Event, ...]:
             name=name,
             why=f"/{head[0]} in a private chat",
             greet=True,
-        )
-    ]
-    if custom_id:
-        chat_id = int(community_id)
-        events.append(
-            ButtonPressed(
-                platform=PLATFORM,
-                community_id=community_id,
-                occurred_at=message.date,
-                channel_id=str(person.id),
-                message_id=str(message.message_id),
-                actor=actor_for(person, chat_id, ctx.directory),
-                custom_id=custom_id,
-            )
-        )
-    return tuple(events)
+            button=custom_id,
+            actor=actor,
+        ),
+    )
 
 
 def _forward_source(message: Message) -> str | None:

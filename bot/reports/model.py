@@ -69,6 +69,9 @@ class ModerationStats:
     # the order given; "delete" = a message removed by a rule (spam_removed counts those of
     # the anti-spam rules).
     cases_by_type: Mapping[str, int] = field(default_factory=dict)
+    # the actions those cases took, by kind: one incident (a case) may delete + warn + time
+    # out, so these add up to more than the cases
+    actions_by_type: Mapping[str, int] = field(default_factory=dict)
     spam_removed: int | None = None
     # Cases a moderator reversed in the period (/case N reverse, /unban, /untimeout): a sign of
     # over-eager rules.
@@ -76,14 +79,20 @@ class ModerationStats:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cases_by_type", _frozen_map(self.cases_by_type))
-        for kind, count in self.cases_by_type.items():
+        object.__setattr__(self, "actions_by_type", _frozen_map(self.actions_by_type))
+        for kind, count in [*self.cases_by_type.items(), *self.actions_by_type.items()]:
             _check_count(f"cases_by_type[{kind!r}]", count)
         _check_count("spam_removed", self.spam_removed)
         _check_count("reversals", self.reversals)
 
     @property
     def total_cases(self) -> int:
+        """Incidents: one per rule firing on a message, or per moderator command."""
         return sum(self.cases_by_type.values())
+
+    @property
+    def total_actions(self) -> int:
+        return sum(self.actions_by_type.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +284,8 @@ class PeriodMetrics:
 
     @property
     def moderation_load(self) -> float | None:
-        """Moderation cases (automatic spam deletions included) per 100 messages."""
+        """Moderation incidents (cases; automatic spam deletions included) per 100 messages —
+        not actions: one ad deleted, warned and timed out is one."""
         if self.moderation is None:
             return None
         per_message = _ratio(self.moderation.total_cases, self.total_messages)

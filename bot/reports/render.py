@@ -63,7 +63,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "longest": "Longest streak",
         "mean_streak": "Mean streak",
         "moderation": "Moderation",
-        "cases": "Cases",
+        "cases": "Cases (incidents)",
+        "actions": "Actions taken",
         "spam_removed": "Spam removed",
         "reversals": "Reversed",
         "tiers": "Tiers",
@@ -107,7 +108,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "longest": "最长连续天数",
         "mean_streak": "平均连续天数",
         "moderation": "管理",
-        "cases": "处理记录",
+        "cases": "处理事件",
+        "actions": "执行的处理",
         "spam_removed": "清除垃圾消息",
         "reversals": "撤销",
         "tiers": "成员层级",
@@ -412,6 +414,11 @@ def render_markdown(report: Report) -> str:
         lines.append(
             f"- {_t(report, 'cases')}: {mod.total_cases}" + (f" ({by_type})" if by_type else "")
         )
+        if mod.actions_by_type:
+            steps = ", ".join(
+                f"{_case_kind(kind, lang)} {count}" for kind, count in mod.actions_by_type.items()
+            )
+            lines.append(f"- {_t(report, 'actions')}: {mod.total_actions} ({steps})")
         if mod.spam_removed is not None:
             lines.append(f"- {_t(report, 'spam_removed')}: {mod.spam_removed}")
         if mod.reversals is not None:
@@ -470,6 +477,8 @@ def _metrics_dict(m: PeriodMetrics) -> dict[str, Any]:
         else {
             "cases_by_type": dict(moderation.cases_by_type),
             "total_cases": moderation.total_cases,
+            "actions_by_type": dict(moderation.actions_by_type),
+            "total_actions": moderation.total_actions,
             "spam_removed": moderation.spam_removed,
             "reversals": moderation.reversals,
         },

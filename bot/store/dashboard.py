@@ -352,15 +352,23 @@ async def standings(
     state: dict[str, dict[str, Any]] = {}
     for r in rows:
         st = state.setdefault(r.user_id, {"banned": False, "until": None, "weight": 0})
-        if r.action == "ban":
+        # one case may warn and time out (or ban); a refused timeout or ban is not in force
+        in_force = _case_info(r).in_force
+        if r.action == "ban" and in_force:
             st["banned"] = r.ends_at is None or r.ends_at > now
         elif r.action == "unban":
             st["banned"] = False
-        elif r.action == "timeout" and r.lifted_at is None and r.ends_at and r.ends_at > now:
+        elif (
+            r.action == "timeout"
+            and in_force
+            and r.lifted_at is None
+            and r.ends_at
+            and r.ends_at > now
+        ):
             st["until"] = r.ends_at
         elif r.action == "untimeout":
             st["until"] = None
-        elif r.action == "warn" and (r.expires_at is None or r.expires_at > now):
+        if r.weight and (r.expires_at is None or r.expires_at > now):
             st["weight"] += r.weight
     return {u: Standing(v["banned"], v["until"], v["weight"]) for u, v in state.items()}
 

@@ -162,6 +162,8 @@ class CaseRow:
     rule: str | None
     created_at: datetime
     reversed_at: datetime | None
+    # the incident's actions that took effect (delete, warn, timeout, ...); () = just `action`
+    steps: tuple[str, ...] = ()
 
 
 async def case_rows(
@@ -177,9 +179,17 @@ async def case_rows(
                 ModerationCase.rule,
                 ModerationCase.created_at,
                 ModerationCase.reversed_at,
+                ModerationCase.actions,
             ).where(ModerationCase.community_id == ref.id, opened | undone)
         )
-        return [CaseRow(r[0], r[1], r[2], r[3]) for r in rows]
+        return [CaseRow(r[0], r[1], r[2], r[3], _done_steps(r[4])) for r in rows]
+
+
+def _done_steps(actions: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    """The kinds of a case's actions that took effect (a refused timeout is no timeout)."""
+    return tuple(
+        str(a.get("kind")) for a in actions or () if a.get("status") in ("done", "pending")
+    )
 
 
 async def spam_cases(
@@ -297,9 +307,11 @@ def silent_shares(
 
 
 def moderation_stats(cases: Iterable[CaseRow], since: datetime, until: datetime) -> ModerationStats:
-    """Cases opened in [since, until) by action, the automatic spam deletions among them, and
-    the cases a moderator reversed in the period (whenever they were opened)."""
+    """Cases (incidents) opened in [since, until) by their main action, the actions they
+    took by kind (one incident may delete, warn and time out), the automatic spam deletions
+    among them, and the cases a moderator reversed in the period (whenever opened)."""
     by_type: Counter[str] = Counter()
+    steps: Counter[str] = Counter()
     spam = reversals = 0
     for case in cases:
         if case.reversed_at is not None and since <= case.reversed_at < until:
@@ -307,11 +319,18 @@ def moderation_stats(cases: Iterable[CaseRow], since: datetime, until: datetime)
         if not since <= case.created_at < until or case.action in UNDO_KINDS:
             continue
         by_type[case.action] += 1
-        if case.action == "delete" and (case.rule or "").startswith("antispam"):
+        done = case.steps or (case.action,)
+        steps.update(done)
+        if "delete" in done and (case.rule or "").startswith("antispam"):
             spam += 1
-    order = [k for k in CASE_ORDER if by_type[k]] + sorted(set(by_type) - set(CASE_ORDER))
+
+    def ordered(counts: Counter[str]) -> dict[str, int]:
+        order = [k for k in CASE_ORDER if counts[k]] + sorted(set(counts) - set(CASE_ORDER))
+        return {kind: counts[kind] for kind in order}
+
     return ModerationStats(
-        cases_by_type={kind: by_type[kind] for kind in order},
+        cases_by_type=ordered(by_type),
+        actions_by_type=ordered(steps),
         spam_removed=spam,
         reversals=reversals,
     )

@@ -58,6 +58,8 @@ _CN_DIGITS = {
     "陆": "6", "柒": "7", "捌": "8", "玖": "9", "幺": "1",
 }  # fmt: skip
 _ASCII_ALNUM = re.compile(r"[a-z0-9]+")
+_UPPER = re.compile(r"[A-Z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[a-z]")
 # English words that follow a handle in ordinary talk and are not ids
@@ -276,12 +278,11 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         if charge:
             signals.append(Signal("premium_charge", charge.group()))
     original = norm.original
-    letters = [c for c in original if c.isascii() and c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) * 2 < len(letters):  # not a shouted text
-        for match in REPLY_KEYWORD.finditer(original):
-            if match.group(1) not in _NOT_KEYWORDS:
-                signals.append(Signal("reply_keyword", match.group().strip()))
-                break
+    keyword = next(
+        (m for m in REPLY_KEYWORD.finditer(original) if m.group(1) not in _NOT_KEYWORDS), None
+    )
+    if keyword and len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original)):
+        signals.append(Signal("reply_keyword", keyword.group().strip()))  # not a shouted text
     if cjk:
         kinds: set[str] = set()
         for _, (kind, word) in _phrases().iter(compact):

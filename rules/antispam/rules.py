@@ -41,7 +41,14 @@ from rules.antispam.triggers import Context, Recent, check, fingerprint, normali
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
-from rules.moderation.punish import Offense, Plan, Punishment, excerpt, plan_punishment
+from rules.moderation.punish import (
+    InForce,
+    Offense,
+    Plan,
+    Punishment,
+    plan_punishment,
+    quote,
+)
 from rules.moderation.rules import moderation_config, next_case, target_standing
 from rules.welcome import is_newcomer
 from rules.welcome.config import WelcomeConfig
@@ -85,6 +92,7 @@ class MessageState:
     next_case: int = 1
     active_weight: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    in_force: InForce = field(default_factory=InForce)
 
 
 async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier:
@@ -182,7 +190,7 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
             if who == user
         }
         hits = judge(cfg, event, context, cooldowns, ctx.now)
-        number, weight = 1, 0
+        number, weight, held = 1, 0, InForce()
         firing = [h for h in hits if h.why]
         if firing:
             number = await next_case(ctx)
@@ -190,12 +198,23 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
                 weight = await mod_store.active_warning_weight(
                     ctx.store, ctx.community, user, ctx.now
                 )
-        state = MessageState(ctx.view, moderation, None, hits, number, weight)
+            if any(_restricts(h.rule.actions) for h in firing):
+                held = InForce.of(
+                    await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now)
+                )
+        state = MessageState(ctx.view, moderation, None, hits, number, weight, in_force=held)
     ctx.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state
 
 
-def _punishment(actions: Actions, values: dict[str, Any], alert: str | None) -> Punishment:
+def _restricts(actions: Actions) -> bool:
+    """Whether the actions may mute or remove the member (a warning may escalate)."""
+    return bool(actions.warn or actions.timeout or actions.kick or actions.ban)
+
+
+def _punishment(
+    actions: Actions, values: dict[str, Any], alert: str | None, public: str | None = None
+) -> Punishment:
     return Punishment(
         delete=actions.delete,
         reply=actions.reply.render(values) if actions.reply else None,
@@ -205,6 +224,7 @@ def _punishment(actions: Actions, values: dict[str, Any], alert: str | None) -> 
         ban=actions.ban,
         alert=actions.alert,
         extra_alert=alert if actions.alert else None,
+        public_alert=public if actions.alert else None,
     )
 
 
@@ -224,8 +244,9 @@ def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> 
         member=member,
         channel=event.channel_id,
         reason=hit.why,
-        excerpt=excerpt(event.text),
+        excerpt=quote(event.text),
     )
+    public = snap.view.texts.get("antispam.alert_public", rule=hit.rule.name, member=member)
     offense = Offense(
         user_id=event.author.user_id,
         member_name=member,
@@ -238,12 +259,13 @@ def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> 
     )
     return plan_punishment(
         offense,
-        _punishment(hit.rule.actions, values, alert),
+        _punishment(hit.rule.actions, values, alert, public),
         cfg=snap.moderation,
         view=snap.view,
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
 
 
@@ -502,17 +524,20 @@ class Verdicts:
     next_case: int
     target_standing: str
     active_weight: int
+    in_force: InForce = field(default_factory=InForce)
 
 
 async def load_verdict(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Verdicts:
     assert isinstance(event, CommandInvoked)
     target = event.target_user_id
     standing = await target_standing(ctx, target) if target else "member"
-    weight = 0
+    weight, held = 0, InForce()
     if target and event.command == "spam" and cfg.spam_command.warn:
         weight = await mod_store.active_warning_weight(ctx.store, ctx.community, target, ctx.now)
+    if target and event.command == "spam" and _restricts(cfg.spam_command):
+        held = InForce.of(await mod_store.restrictions(ctx.store, ctx.community, target, ctx.now))
     return Verdicts(
-        ctx.view, moderation_config(ctx.playbook), await next_case(ctx), standing, weight
+        ctx.view, moderation_config(ctx.playbook), await next_case(ctx), standing, weight, held
     )
 
 
@@ -559,6 +584,7 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
     confirm = answer(
         event,

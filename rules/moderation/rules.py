@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ from bot.configmodel import format_duration, parse_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.texts import plural
+from bot.texts import Texts, plural
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
@@ -27,7 +27,7 @@ from rules.moderation.patches import (
     ReverseCase,
     RevokePoints,
 )
-from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
+from rules.moderation.punish import InForce, Offense, Punishment, plan_punishment, quote
 from rules.moderation.store import CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
@@ -98,6 +98,7 @@ class CommandState:
     open_case: CaseInfo | None = None
     recent: tuple[tuple[str, str], ...] = ()
     reports: tuple[datetime, ...] = ()
+    in_force: InForce = field(default_factory=InForce)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,6 +117,9 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
     if command in PUNISH_COMMANDS and target:
         state["active_weight"] = await mod_store.active_warning_weight(
             ctx.store, ctx.community, target, ctx.now
+        )
+        state["in_force"] = InForce.of(
+            await mod_store.restrictions(ctx.store, ctx.community, target, ctx.now)
         )
     if command in REVERSE_COMMANDS and target:
         state["open_case"] = await mod_store.latest_open_case(
@@ -250,7 +254,14 @@ def punish(
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
+    if not plan.summary:
+        return Decision.act(
+            [*plan.actions, answer(event, texts.get("mod.nothing_done", member=snap.target))],
+            f"/{kind} {snap.target}: nothing to do",
+            plan.patches,
+        )
     confirm = answer(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
     return Decision.act(
         [*plan.actions, confirm],
@@ -326,7 +337,8 @@ def _recent_cases(event: CommandInvoked, snap: CommandState, names: dict[str, st
         reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
         lines.append(texts.get(
             "mod.case_line_member", number=c.number, when=_when(view, c.created_at),
-            action=c.action, duration=_duration(c), reason=c.reason, reversed=reversed_note,
+            action=_kinds(texts, c), duration=_duration(c), reason=c.reason,
+            not_done=_not_done(texts, c), reversed=reversed_note,
             member=names.get(c.user_id, c.user_id),
         ))  # fmt: skip
     return Decision.act(
@@ -354,8 +366,8 @@ def show_cases(
                 reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
                 lines.append(texts.get(
                     "mod.case_line", number=c.number, when=_when(view, c.created_at),
-                    action=c.action, duration=_duration(c), reason=c.reason,
-                    reversed=reversed_note,
+                    action=_kinds(texts, c), duration=_duration(c), reason=c.reason,
+                    not_done=_not_done(texts, c), reversed=reversed_note,
                 ))  # fmt: skip
             text = "\n".join(lines)
         return Decision.act([answer(event, text)], f"listed {plural(len(snap.cases), 'case')}")
@@ -376,19 +388,33 @@ def show_cases(
         if case.reversed_at
         else ""
     )
-    text = texts.get(
-        "mod.case_detail",
-        number=case.number,
-        action=case.action,
-        member=case.user_id,
-        by=case.actor_id or case.rule or "qunbot",
-        when=_when(view, case.created_at),
-        duration=_duration(case),
-        reason=case.reason,
-        evidence=f"\n> {case.evidence}" if case.evidence else "",
-        reversed=reversed_text,
-    )
-    return Decision.act([answer(event, text)], f"showed case {case.number}")
+    values = {
+        "number": case.number, "action": _kinds(texts, case), "member": case.user_id,
+        "by": case.actor_id or case.rule or "qunbot", "when": _when(view, case.created_at),
+        "duration": _duration(case), "reason": case.reason, "not_done": _not_done(texts, case),
+        "reversed": reversed_text,
+    }  # fmt: skip
+    # the evidence only where moderators read: a public answer leaves it out
+    evidence = f"\n> {quote(case.evidence)}" if case.evidence else ""
+    reply = answer(event, texts.get("mod.case_detail", **values, evidence=evidence))
+    # a rule's reason may quote the message (the keyword it matched): the public form names
+    # the rule instead
+    shown_reason = case.reason if case.actor_id else texts.rule_title(case.rule or "")
+    public = texts.get("mod.case_detail", **{**values, "reason": shown_reason}, evidence="")
+    return Decision.act([replace(reply, public_text=public)], f"showed case {case.number}")
+
+
+def _kinds(texts: Texts, case: CaseInfo) -> str:
+    """The case's actions, localized: `delete + warn + timeout`."""
+    return " + ".join(texts.case_type(s.kind) for s in case.actions) or case.action
+
+
+def _not_done(texts: Texts, case: CaseInfo) -> str:
+    missed = case.not_done
+    if not missed:
+        return ""
+    parts = [f"{texts.case_type(s.kind)} ({s.detail})" if s.detail else s.kind for s in missed]
+    return texts.get("mod.case_not_done", actions="; ".join(parts))
 
 
 def _reverse_case(
@@ -477,11 +503,14 @@ def report(
             [answer(event, texts.get("mod.report_limited"))],
             f"{len(recent)} reports in {format_duration(cfg.report.window)}",
         )
+    member = event.target_user_id or "?"
     alert = AlertModerators(
         text=texts.get("mod.report_alert", reporter=event.actor.display,
-                       member=event.target_user_id or "?", channel=event.channel_id,
-                       excerpt=excerpt(event.target_message_text) or event.target_message_id),
+                       member=member, channel=event.channel_id,
+                       excerpt=quote(event.target_message_text) or event.target_message_id),
         user_id=event.target_user_id,
+        public_text=texts.get("mod.report_alert_public", reporter=event.actor.display,
+                              member=member),
     )  # fmt: skip
     return Decision.act(
         [alert, answer(event, texts.get("mod.report_sent"))],
@@ -498,37 +527,56 @@ class Ended:
     view: CommunityView
     timeouts: tuple[CaseInfo, ...]
     step_ids: tuple[int, ...]
+    # due cases whose member is still held by a later timeout or ban: marked, not lifted
+    covered: tuple[int, ...] = ()
 
 
 async def load_ended(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> Ended:
     steps = await ctx.store.steps(ctx.community, kind_prefix=LIFT, due_before=ctx.now)
-    # only the timeouts moderation scheduled (not those other capabilities opened as cases)
+    if not steps:
+        return Ended(ctx.view, (), ())
+    # only the ends moderation scheduled (not those other capabilities opened as cases)
     scheduled = {s.payload.get("case") for s in steps}
-    timeouts = (
-        [
-            c
-            for c in await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now)
-            if c.number in scheduled
+    due = [
+        c
+        for c in await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now)
+        if c.number in scheduled
+    ]
+    covered: list[int] = []
+    for c in due:
+        held = [
+            r
+            for r in await mod_store.restrictions(ctx.store, ctx.community, c.user_id, ctx.now)
+            if r.number != c.number and (r.action == "ban" or c.action == "timeout")
         ]
-        if steps
-        else []
-    )
-    return Ended(ctx.view, tuple(timeouts), tuple(s.id for s in steps))
+        if held:  # lifting would end what a later case still imposes
+            covered.append(c.number)
+    return Ended(ctx.view, tuple(due), tuple(s.id for s in steps), tuple(covered))
 
 
 @rule("moderation.lift_timeouts", on=Tick, load=load_ended, jobs=("due",))
 def lift_timeouts(event: Tick, cfg: ModerationConfig, snap: Ended, now: datetime) -> Decision:
-    """A timeout's end is a pending step and in its case row, so it is lifted even after a
-    restart (Discord and Telegram lift native timeouts themselves; lifting again is harmless
-    and gets recorded). A reversed or already lifted timeout is not lifted twice."""
+    """A timeout's or temporary ban's end is a pending step and in its case row, so it is
+    lifted even after a restart, once (the step is claimed before the lift runs). Discord bans
+    are permanent, so a temporary one needs this unban; Telegram ends its timeouts and bans
+    with until_date itself, and lifting again is harmless and recorded. A reversed, refused or
+    already lifted case is not lifted, and neither is one a later, longer case still covers."""
     if not snap.step_ids:
-        return Decision.skip("no timeout has ended")
-    actions = [
-        RemoveTimeout(user_id=c.user_id, reason=f"case #{c.number}: timeout ended")
-        for c in snap.timeouts
-    ]
+        return Decision.skip("no timeout or ban has ended")
+    actions: list[Action] = []
+    for c in snap.timeouts:
+        if c.number in snap.covered:
+            continue
+        ended = f"case #{c.number}: {c.action} ended"
+        lift = Unban if c.action == "ban" else RemoveTimeout
+        actions.append(lift(user_id=c.user_id, reason=ended))
     patches: list[Patch] = [
         FinishSteps(snap.step_ids, now),
         MarkLifted(tuple(c.number for c in snap.timeouts), now),
     ]
-    return Decision.act(actions, f"{plural(len(actions), 'timeout')} ended", patches)
+    kept = (
+        f"; {plural(len(snap.covered), 'case')} still covered by a later one"
+        if snap.covered
+        else ""
+    )
+    return Decision.act(actions, f"{plural(len(actions), 'restriction')} ended{kept}", patches)

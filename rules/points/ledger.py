@@ -26,6 +26,7 @@ MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
+NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
 
 
 @dataclass(slots=True)
@@ -200,10 +201,25 @@ class RememberNewcomerMessage(Patch):
 
 @dataclass(frozen=True, slots=True)
 class ForgetNewcomerMessage(Patch):
+    """The bonus for this newcomer message was paid: forget the message, and remember who
+    helped whom (the bonus is paid once per pair; the ledger key is the final guard)."""
+
     message_id: str
+    helped: tuple[str, str] | None = None  # (newcomer, helper)
 
     async def apply(self, ctx: ApplyContext) -> None:
         ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
+        if self.helped is not None:
+            pairs: OrderedDict[tuple[str, str], None] = ctx.memory.setdefault(
+                NEWCOMER_HELPED, OrderedDict()
+            )
+            pairs[self.helped] = None
+            while len(pairs) > _NEWCOMER_MESSAGES_KEPT:
+                pairs.popitem(last=False)
+
+
+def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
+    return (newcomer, helper) in memory.get(NEWCOMER_HELPED, {})
 
 
 class RedemptionRefused(AlreadyDone):

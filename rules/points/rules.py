@@ -26,6 +26,7 @@ from rules.points.ledger import (
     fingerprint,
     member_points,
     newcomer_author,
+    newcomer_helped,
 )
 from rules.points.levels import bar, level_of, progress
 from rules.points.store import Balance, Credit
@@ -161,10 +162,8 @@ async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Mes
         return None
     member = await member_points(ctx, event.author.user_id)
     replied_to = newcomer_author(ctx.memory, event.reply_to)
-    # once per (newcomer, helper): asked of the ledger only for a reply to a newcomer's message
-    paid = replied_to is not None and await q.ledger_has(
-        ctx.store, ctx.community, newcomer_reply_key(replied_to, event.author.user_id)
-    )
+    # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
+    paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = WelcomeConfig()
@@ -206,7 +205,7 @@ def on_message(
                 reason=f"first reply to newcomer {newcomer}",
             )
         )
-        patches.append(ForgetNewcomerMessage(ev.reply_to))
+        patches.append(ForgetNewcomerMessage(ev.reply_to, (newcomer, ev.author.user_id)))
     if bonus_why:
         reasons.append(bonus_why)
     if not credits:

@@ -7,7 +7,7 @@ event) and the cached balance change together, or not at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -181,10 +181,14 @@ class CreditBuffer:
         )
 
 
-async def settle_credits(store: Store) -> None:
-    """Reads of the ledger and balances first write queued message points."""
+async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | None = None) -> None:
+    """Reads of the ledger and balances first write queued message points — with `concerns`,
+    only when a queued row is one the read could see (a reaction's key is never queued, so
+    checking it must not flush every buffered counter)."""
     part = store.flush_parts.get(CreditBuffer.NAME)
-    if part is not None and part.pending():
+    if not isinstance(part, CreditBuffer) or not part.pending():
+        return
+    if concerns is None or any(concerns(row) for row in part.rows):
         await store.flush()
 
 
@@ -206,7 +210,10 @@ async def balance_of(store: Store, ref: CommunityRef, user_id: str) -> Balance:
 
 async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) -> dict[str, int]:
     """Points earned per source on one local day (for daily caps after a restart)."""
-    await settle_credits(store)
+    await settle_credits(
+        store,
+        lambda d: d.community_id == ref.id and d.credit.user_id == user_id and d.credit.day == day,
+    )
     async with store.sessions() as s:
         rows = await s.execute(
             select(PointsEntry.source, func.sum(PointsEntry.amount))
@@ -221,7 +228,7 @@ async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) ->
 
 
 async def ledger_has(store: Store, ref: CommunityRef, key: str) -> bool:
-    await settle_credits(store)
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.key == key)
     async with store.sessions() as s:
         found = await s.scalar(
             select(PointsEntry.id).where(PointsEntry.community_id == ref.id, PointsEntry.key == key)
@@ -247,7 +254,7 @@ async def revoke_message_points(
     """Take back every point paid for a message (its message points, reactions it received, a
     newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
     call revokes nothing. Returns {user: points taken}."""
-    await settle_credits(store)
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.ref == message_id)
     async with store.sessions.begin() as s:
         rows = await s.execute(
             select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))

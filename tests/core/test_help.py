@@ -70,3 +70,14 @@ async def test_help_speaks_the_playbook_language(tmp_path):
     assert "你可以使用的命令" in text and "/checkin — 今日打卡" in text
     assert "/ban — " not in text
     await session.runtime.store.close()
+
+
+def test_every_shipped_command_is_described_in_chinese_too():
+    import rules
+    from bot.engine import Engine
+    from bot.help import HELP_TEXTS
+    from bot.runtime import CORE_COMMANDS
+
+    commands = Engine(rules.discover(), CORE_COMMANDS).commands
+    missing = [name for name in commands if f"help.{name}" not in HELP_TEXTS["zh"]]
+    assert missing == [], "a Chinese community's /help would show these in English"

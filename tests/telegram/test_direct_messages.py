@@ -183,3 +183,15 @@ async def test_a_start_link_can_complete_a_verification(tmp_path: Path):
     assert member is not None and member.verified_at is not None
     await bot.adapter.stop()
     await bot.runtime.store.close()
+
+
+async def test_a_start_link_for_a_group_the_bot_does_not_serve_is_only_a_start(bot: Bot):
+    from adapters.telegram.commands import start_payload
+
+    payload = start_payload("-1009999999999", "welcome.dm")  # typed by someone, not ours
+    await bot.adapter.feed(bot.updates.private(NINA, f"/start {payload}"))
+
+    (hello,) = bot.to(NINA["id"])  # the short help, nothing else
+    assert hello["text"].startswith("Hi Nina!")
+    communities = await bot.runtime.store.communities()
+    assert "-1009999999999" not in {c.external_id for c in communities}

@@ -217,7 +217,7 @@ async def test_a_private_start_and_a_block_are_direct_chat_events(
     assert "10" not in adapter.dm_reachable
 
 
-async def test_a_start_link_payload_comes_back_as_the_button_it_stood_for(
+async def test_a_start_link_payload_carries_its_community_and_button(
     adapter: TelegramAdapter, updates: UpdateBuilder, events: Collected
 ) -> None:
     payload = start_payload(str(GROUP_ID), "welcome.verify:10")
@@ -225,15 +225,14 @@ async def test_a_start_link_payload_comes_back_as_the_button_it_stood_for(
     await adapter.feed(updates.private(ALICE, f"/start {payload}"))
     await adapter.feed(updates.private(ALICE, "/start not-one-of-ours"))
 
-    started, press, plain = events
-    assert (started.kind, started.community_id) == ("direct", str(GROUP_ID))
-    assert (press.kind, press.community_id, press.custom_id) == (
-        "button",
+    linked, plain = events
+    assert (linked.kind, linked.community_id, linked.button) == (
+        "direct",
         str(GROUP_ID),
         "welcome.verify:10",
     )
-    assert press.actor.user_id == "10"
-    assert (plain.kind, plain.community_id) == ("direct", "")
+    assert linked.actor is not None and linked.actor.user_id == "10"
+    assert (plain.kind, plain.community_id, plain.button) == ("direct", "", "")
 
 
 # --- commands ---------------------------------------------------------------------------------
