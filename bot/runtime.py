@@ -204,6 +204,23 @@ class Runtime:
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
 
+    async def decide(self, event: Event) -> list[RuleOutcome]:
+        """What the rules decide about `event`, the community state kept current in memory only:
+        no store write, no patch applied, no action run (the benchmark's rules mode)."""
+        ref = await self.store.community(event.platform, event.community_id)
+        playbook = self.playbooks.for_community(event.platform, event.community_id).current
+        view = self.view(playbook)
+        state = await self.states.get(ref)
+        if type(event) is MessagePosted:
+            state.note_message(event.author, event.occurred_at)
+        elif isinstance(event, MemberJoined):
+            state.note_join(event.member, event.occurred_at)
+        elif isinstance(event, MemberLeft):
+            state.note_leave(event.member.user_id, event.occurred_at)
+        lookup = self._lookup(ref, state, view)
+        ctx = RuleContext(self.store, ref, view, playbook, state, event.occurred_at, lookup)
+        return await self.engine.evaluate(event, ctx)
+
     async def _record(
         self, ref: CommunityRef, state: CommunityState, event: Event, view: CommunityView
     ) -> Callable[[], None] | None:

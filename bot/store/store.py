@@ -431,6 +431,11 @@ class Store:
             links,
         )
 
+    @property
+    def flushing(self) -> bool:
+        """A flush is writing (its rows are neither in the buffer nor yet in the database)."""
+        return self._flush_lock.locked()
+
     async def flush(self, *, only: str | None = None) -> int:
         """Write buffered counters (and capability flush parts) in one transaction; returns the
         number of messages flushed. `only`: write just that flush part — for idempotent rows

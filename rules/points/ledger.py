@@ -25,6 +25,9 @@ from rules.points.store import Credit
 
 MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
+# state: the latest ledger day when the part was loaded; later days' rows were all written
+# through this state, so only an event of an older day needs the ledger asked
+LOADED_DAY = "points.loaded_day"
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
 NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
@@ -78,6 +81,7 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
         ((str(n), str(h)), None) for n, h in newcomers.get("helped", [])
     )
     state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
+    state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -88,10 +92,12 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
     elif entry.day != day:
-        latest = ctx.memory.get(LATEST_DAY)
-        if latest is None or day > latest:
-            entry.day, entry.today = day, {}  # a new local day: daily caps start again
-        else:  # an event of a day the ledger already has (a replay, a late delivery)
+        loaded = ctx.memory.get(LOADED_DAY)
+        if loaded is None or day > loaded:
+            # a day this state saw begin: the member earned nothing on it, or entry.day would
+            # be it (daily caps start again)
+            entry.day, entry.today = day, {}
+        else:  # an event of a day the ledger had before this load (a replay, a late delivery)
             earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
             entry.day, entry.today = day, earned
     info = await ctx.state.member(user_id)

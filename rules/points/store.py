@@ -255,8 +255,18 @@ async def revoke_message_points(
 ) -> dict[str, int]:
     """Take back every point paid for a message (its message points, reactions it received, a
     newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
-    call revokes nothing. Returns {user: points taken}."""
-    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.ref == message_id)
+    call revokes nothing. Returns {user: points taken}.
+
+    Points still queued for the flush are revoked by rows queued beside them (written in the
+    same flush transaction), so deleting a message costs no flush; points already in the
+    ledger are revoked in a transaction now."""
+    part = store.flush_parts.get(CreditBuffer.NAME)
+    if part is not None and store.flushing:
+        await store.flush()  # rows being written now must be seen in the ledger
+    queued = part.rows if isinstance(part, CreditBuffer) else []
+    mine = [d for d in queued if d.community_id == ref.id]
+    pending = [d.credit for d in mine if d.credit.ref == message_id]
+    revoking = {d.credit.key for d in mine if d.credit.source == "revoke"}
     async with store.sessions.begin() as s:
         rows = await s.execute(
             select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))
@@ -264,7 +274,7 @@ async def revoke_message_points(
             .group_by(PointsEntry.user_id, PointsEntry.day)
         )
         net: dict[str, tuple[int, date]] = {}
-        for user_id, day, amount in rows:
+        for user_id, day, amount in [*rows, *((c.user_id, c.day, c.amount) for c in pending)]:
             total, _ = net.get(user_id, (0, day))
             net[user_id] = (total + int(amount or 0), day)
         credits = [
@@ -278,9 +288,22 @@ async def revoke_message_points(
                 f"message {message_id} deleted",
             )
             for user, (amount, day) in net.items()
-            if amount > 0
+            if amount > 0 and f"revoke:{message_id}:{user}" not in revoking
         ]
-        written = await credit_in(s, store, ref, credits, at)
+        if pending:  # the revocation rides the flush with the rows it cancels
+            done = set(
+                await s.scalars(
+                    select(PointsEntry.key).where(
+                        PointsEntry.community_id == ref.id,
+                        PointsEntry.key.in_([c.key for c in credits]),
+                    )
+                )
+            )
+            credits = [c for c in credits if c.key not in done]
+            credit_later(store, ref, credits, at)
+            written: Sequence[Credit] = credits
+        else:
+            written = await credit_in(s, store, ref, credits, at)
     return {c.user_id: -c.amount for c in written}
 
 
