@@ -91,7 +91,7 @@ async def _state(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 @pytest.fixture
 def week(tmp_path: Path) -> Path:
-    return write_week(tmp_path / "week.jsonl", seed=SEED, members=12, days=2, gap=(60, 600))
+    return write_week(tmp_path / "week.jsonl", seed=SEED, members=8, days=2, gap=(120, 900))
 
 
 async def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(db_url, tmp_path, week):
