@@ -132,8 +132,12 @@ class Executor:
             await self._learn_reachability(apply_ctx, mine)
         except Exception:
             log.exception("could not note what the DMs taught")
-        # patches that wait for the outcome (e.g. "sent" only if it was)
-        for patch in decision.patches:
+        # patches that wait for the outcome (e.g. "sent" only if it was), and the case hooks
+        # that recorded cases for another capability's actions
+        settlers = list(decision.patches)
+        if outcome.capability not in self.self_recording:
+            settlers += list(self.case_hooks)
+        for patch in settlers:
             settle = getattr(patch, "settle", None)
             if settle is None:
                 continue
