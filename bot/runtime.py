@@ -120,6 +120,7 @@ class Runtime:
         self._backoff = 0.5
         self.max_backoff = 30.0
         self._later: list[Callable[[], Awaitable[Any]]] = []
+        self._told = False  # the moderators heard of the current outage
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
         self._catalogue = merge_catalogues(
@@ -217,19 +218,27 @@ class Runtime:
         """The database went away: said once in the log and to the moderators of the community
         that met it; writes wait (decisions in the executor, counters in the buffer) and are
         retried with backoff."""
+        community = getattr(ref, "community", ref)  # an ApplyContext or a CommunityRef
         if self.down_since is not None:
+            if not self._told and community is not None and view is not None:
+                await self._tell(community, view)
             return
         self.down_since = time.monotonic()
         self._backoff = 0.5
         self._retry_at = self.down_since + self._backoff
+        self._told = False
         log.warning(
             "database unreachable (%s: %s): serving from memory, writes wait and are retried",
             type(exc).__name__,
             str(exc).splitlines()[0][:200] if str(exc) else "",
         )
-        community = getattr(ref, "community", ref)  # an ApplyContext or a CommunityRef
-        if community is None or view is None:
-            return
+        if community is not None and view is not None:
+            await self._tell(community, view)
+
+    async def _tell(self, community: CommunityRef, view: CommunityView) -> None:
+        """The moderators hear of an outage once (of the first community that meets it with a
+        playbook at hand: a background flush has none)."""
+        self._told = True
         adapter = self.executor.adapters.get(community.platform)
         if adapter is None:
             return
