@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,11 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.executor import ActionOutcome
+from bot.sanitize import clean_event
 from bot.store import CommunityRef
 
 PLATFORM = "console"
+MAX_JUMP = timedelta(days=366)  # one `/time` step: a year of scheduled work at most
 
 HELP = """\
 Type a message to say it as the current member. Commands:
@@ -197,7 +199,7 @@ class ConsoleSession:
         return adapter if isinstance(adapter, ConsoleAdapter) else ConsoleAdapter()
 
     async def _emit(self, event: Event) -> None:
-        await self.sim.feed(event)
+        await self.sim.feed(clean_event(event))  # bounded, encodable ids and texts
         adapter = self._adapter()
         while adapter.left:  # a kick or ban removes the member, as the platform would say
             community, user_id = adapter.left.pop(0)
@@ -306,6 +308,8 @@ class ConsoleSession:
         if args:
             try:
                 delta = parse_duration(args[0].lstrip("+"))
+                if delta > MAX_JUMP:  # every scheduled job of the skipped time is run
+                    raise ValueError(f"the clock moves at most {MAX_JUMP.days}d at a time")
             except ValueError as exc:
                 self.write(f"   {exc}; e.g. /time +1d or /time +2h")
                 return

@@ -4,8 +4,10 @@ commands, Telegram bot commands, console `/name`) and translate invocations to `
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 OptionType = Literal["user", "text", "integer", "duration", "choice"]
 Permission = Literal["member", "moderator", "admin"]
@@ -18,6 +20,11 @@ class OptionSpec:
     description: str
     required: bool = True
     choices: tuple[str, ...] = ()
+    # integer options: the values accepted (the default fits a database INTEGER column); a
+    # value outside is answered by the engine with `command.bad_number`, never passed on
+    minimum: int = 1
+    maximum: int = 2**31 - 1
+    checked_by_rule: bool = False  # True: the rule checks the number itself, and answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +46,29 @@ class CommandSpec:
             label = "|".join(opt.choices) if opt.choices else opt.name
             parts.append(f"<{label}>" if opt.required else f"[{label}]")
         return " ".join(parts)
+
+
+_WHOLE = re.compile(r"^#?[+-]?\d{1,40}$")
+
+
+def whole_number(value: Any) -> int | None:
+    """An integer option's value as typed (`12`, `"12"`, `"#12"`), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _WHOLE.match(value.strip()):
+        return int(value.strip().lstrip("#"))
+    return None
+
+
+def argument_problem(spec: CommandSpec, args: Mapping[str, Any]) -> OptionSpec | None:
+    """The first integer option whose value is not a whole number within its range."""
+    for option in spec.options:
+        value = args.get(option.name)
+        if option.type != "integer" or option.checked_by_rule or value is None or value == "":
+            continue
+        number = whole_number(args[option.name])
+        if number is None or not option.minimum <= number <= option.maximum:
+            return option
+    return None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, argument_problem
 from bot.events import Actor, CommandInvoked, Event, MessagePosted
 from bot.rule import Capability, Decision, RuleContext, answer
 
@@ -103,6 +103,34 @@ class Engine:
         )
         return RuleOutcome("core.permissions", "core", decision)
 
+    def refused(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
+        """A command the engine answers itself: not allowed, or a number out of range."""
+        return self.permission_denied(event, ctx) or self.bad_argument(event, ctx)
+
+    def bad_argument(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
+        """A whole-number argument that is not one, or is out of its range (`/warn` weight
+        2^31, `/case 10^30`): answered, instead of a rule or the database failing on it."""
+        spec = self.commands.get(event.command)
+        option = argument_problem(spec, event.args) if spec is not None else None
+        if spec is None or option is None:
+            return None
+        shown = str(event.args.get(option.name))
+        shown = shown if len(shown) <= 24 else shown[:23] + "…"
+        reply = answer(
+            event,
+            ctx.view.texts.get(
+                "command.bad_number",
+                option=option.name,
+                minimum=option.minimum,
+                maximum=f"{option.maximum:,}",
+                value=shown,
+                usage=spec.usage(),
+            ),
+            private=True,
+        )
+        why = f"/{spec.name}: {option.name}={shown!r} is not in {option.minimum}..{option.maximum}"
+        return RuleOutcome("core.arguments", "core", Decision.act([reply], why, stop=True))
+
     async def evaluate(
         self, event: Event, ctx: RuleContext, *, explain: bool = False
     ) -> list[RuleOutcome]:
@@ -110,7 +138,7 @@ class Engine:
         asked and why (the dry-run view)."""
         outcomes: list[RuleOutcome] = []
         if isinstance(event, CommandInvoked):
-            denied = self.permission_denied(event, ctx)
+            denied = self.refused(event, ctx)
             if denied:
                 return [denied]
         for cap in self.capabilities:

@@ -31,9 +31,11 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.executor import ActionOutcome
+from bot.sanitize import clean_event
 
 PLATFORM = "replay"
-MAX_TEXT = 100_000  # longer texts are cut: judged, never crashed on
+# times a replay accepts: later ones would overflow durations added to them (a timeout's end)
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class ReplayLineError(ValueError):
@@ -53,34 +55,92 @@ def _time(value: Any) -> datetime:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ReplayLineError(f'"at" is not an ISO-8601 time: {value!r}') from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)  # naive times are read as UTC
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)  # naive times are read as UTC
+    if not EARLIEST <= when < LATEST:
+        raise ReplayLineError(f'"at" must be between the years 2000 and 2199, not {value!r}')
+    return when
 
 
 def _text(value: Any, field: str = "text") -> str:
+    """Texts are cleaned and capped by bot.sanitize (with the rest of the event)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ReplayLineError(f'"{field}" must be a string')
-    # drop NULs and cap the size: binary-laden input is judged, not crashed on
-    return value.replace("\x00", "")[:MAX_TEXT]
+    return value
+
+
+def _flag(raw: dict[str, Any], field: str) -> bool:
+    """true/false as JSON writes them; "false", "no", "0" and 0 are false, not true."""
+    value = raw.get(field, False)
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _FLAGS:
+        return _FLAGS[value.strip().lower()]
+    raise ReplayLineError(f'"{field}" must be true or false, not {_shown(value)}')
+
+
+_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "": False}
+
+
+def _count(raw: dict[str, Any], field: str, most: int) -> int:
+    value = raw.get(field) or 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise ReplayLineError(
+            f'"{field}" must be a whole number from 0 to {most}, not {_shown(value)}'
+        )
+    return value
+
+
+def _id(raw: dict[str, Any], field: str) -> str | None:
+    """An optional id: a string or a whole number (ids are compared as text)."""
+    value = raw.get(field)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ReplayLineError(f'"{field}" must be a string id, not {_shown(value)}')
+    return str(value)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = "replay") -> Event:
+    """One replay line as an event, cleaned and bounded like every adapter's (bot.sanitize);
+    ReplayLineError says what is wrong with the line."""
+    return clean_event(_parse(raw, line_no, default_community))
+
+
+def _parse(raw: dict[str, Any], line_no: int, default_community: str) -> Event:
     if not isinstance(raw, dict):
         raise ReplayLineError("each line must be a JSON object")
     kind = raw.get("type")
     base = {
         "platform": PLATFORM,
-        "community_id": str(raw.get("community") or default_community),
+        "community_id": _id(raw, "community") or default_community,
         "occurred_at": _time(raw.get("at")),
     }
-    user = raw.get("user")
     if kind not in ("message", "edit", "delete", "join", "leave", "reaction", "command", "button"):
         raise ReplayLineError(
-            f'unknown "type" {kind!r}: use message, edit, delete, join, leave, reaction, '
+            f'unknown "type" {_shown(kind)}: use message, edit, delete, join, leave, reaction, '
             "command or button"
         )
-    if kind != "delete" and not (isinstance(user, str) and user):
+    user = _id(raw, "user")
+    if kind != "delete" and user is None:
         raise ReplayLineError(f'a "{kind}" needs "user" (the member\'s name or id)')
     roles = raw.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
@@ -89,23 +149,25 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
         user_id=str(user or ""),
         name=str(user or ""),
         roles=tuple(roles),
-        is_bot=bool(raw.get("bot", False)),
+        is_bot=_flag(raw, "bot"),
     )
-    channel = str(raw.get("channel") or "general")
-    message_id = str(raw.get("message_id") or f"line-{line_no}")
+    channel = _id(raw, "channel") or "general"
+    message_id = _id(raw, "message_id") or f"line-{line_no}"
     if kind in ("message", "edit"):
         cls = MessagePosted if kind == "message" else MessageEdited
         mentions = raw.get("mentions") or []
+        if not isinstance(mentions, list) or len(mentions) > 1000:
+            raise ReplayLineError('"mentions" must be a list of member ids')
         return cls(
             **base,
             channel_id=channel,
             message_id=message_id,
             author=actor,
             text=_text(raw.get("text")),
-            reply_to=raw.get("reply_to"),
+            reply_to=_id(raw, "reply_to"),
             mentions=tuple(str(m) for m in mentions),
-            attachments=int(raw.get("attachments") or 0),
-            is_forward=bool(raw.get("forward", False)),
+            attachments=_count(raw, "attachments", 1000),
+            is_forward=_flag(raw, "forward"),
         )
     if kind == "delete":
         return MessageDeleted(
@@ -129,7 +191,7 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
             message_id=message_id,
             user=actor,
             emoji=str(raw.get("emoji") or "👍"),
-            message_author_id=raw.get("target_user"),
+            message_author_id=_id(raw, "target_user"),
         )
     if kind == "button":
         return ButtonPressed(
@@ -152,9 +214,9 @@ def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = 
         channel_id=channel,
         args=args,
         message_id=message_id,
-        target_message_id=raw.get("target_message_id"),
-        target_message_text=raw.get("target_text"),
-        target_user_id=raw.get("target_user"),
+        target_message_id=_id(raw, "target_message_id"),
+        target_message_text=_text(raw.get("target_text"), "target_text") or None,
+        target_user_id=_id(raw, "target_user"),
     )
 
 
@@ -168,7 +230,9 @@ def read_events(lines: Iterable[str]) -> Iterator[tuple[int, Event | ReplayProbl
         except json.JSONDecodeError as exc:
             yield number, ReplayProblem(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
         except (ReplayLineError, ValueError, TypeError) as exc:
-            yield number, ReplayProblem(number, str(exc))
+            yield number, ReplayProblem(number, str(exc)[:300])
+        except RecursionError:
+            yield number, ReplayProblem(number, "nested too deeply to read; line skipped")
 
 
 def outcome_json(outcome: ActionOutcome) -> dict[str, Any]:

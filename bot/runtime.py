@@ -152,7 +152,7 @@ class Runtime:
         if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain"):
             outcomes = await self._core_command(event, ctx, manager)
         elif isinstance(event, CommandInvoked) and event.command in self._handlers:
-            denied = self.engine.permission_denied(event, ctx)
+            denied = self.engine.refused(event, ctx)
             decision = None if denied else await self._handlers[event.command](event, ctx)
             outcomes = [denied or RuleOutcome(f"core.{event.command}", "core", decision)]
         else:

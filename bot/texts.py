@@ -13,6 +13,8 @@ CORE_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "command.denied": "Only {role}s can use /{command}.",
         "command.usage": "Usage: {usage}",
+        "command.bad_number": "{option} must be a whole number from {minimum} to {maximum} "
+        "(not {value}). Usage: {usage}",
         "command.unknown_user": "I don't know that member. Reply to their message or mention them.",
         "command.disabled": "/{command} is not enabled in this community.",
         "playbook.reloaded": "Playbook reloaded: {path}",
@@ -25,6 +27,8 @@ CORE_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "command.denied": "只有{role}可以使用 /{command}。",
         "command.usage": "用法：{usage}",
+        "command.bad_number": "{option} 必须是 {minimum} 到 {maximum} 之间的整数"
+        "（而不是 {value}）。用法：{usage}",
         "command.unknown_user": "找不到这位成员。请回复对方的消息或 @ 对方。",
         "command.disabled": "本社群未启用 /{command}。",
         "playbook.reloaded": "剧本已重新加载：{path}",

@@ -43,6 +43,7 @@ from bot.actions import Action
 from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
 from bot.events import Actor, CommandInvoked, Event
+from bot.sanitize import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ class DiscordAdapter:
     async def _deliver(self, event: Event | None) -> None:
         if event is None or self._sink is None:
             return
-        await self._sink(event)
+        await self._sink(clean_event(event))  # bounded, encodable ids and texts
 
     def _is_me(self, user_id: int) -> bool:
         me = self.client.user

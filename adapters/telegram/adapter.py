@@ -21,6 +21,7 @@ from bot.actions import ALL_ACTION_KINDS, Action
 from bot.adapter import ActionResult, AdapterStartError, EventSink, PlatformError
 from bot.commands import CommandSpec
 from bot.events import Actor
+from bot.sanitize import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ class TelegramAdapter:
         )
         for event in translate_update(update, ctx):
             if self._sink is not None:
-                await self._sink(event)
+                await self._sink(clean_event(event))  # bounded, encodable ids and texts
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: failed to handle update %s", update, exc_info=context.error)

@@ -17,6 +17,8 @@ from typing import Generic, TypeVar
 
 from telegram import User
 
+from bot.sanitize import clean_name
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -92,7 +94,9 @@ class Directory:
     def learn_user(self, user: User | None) -> None:
         if user is None:
             return
-        self._name_by_user.put(user.id, user.full_name or user.username or str(user.id))
+        # cleaned like every event's names (bot.sanitize): it is written into the bot's posts
+        name = clean_name(user.full_name or user.username or "") or str(user.id)
+        self._name_by_user.put(user.id, name)
         if user.username:
             self._user_by_username.put(user.username.lower(), user.id)
 

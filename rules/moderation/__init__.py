@@ -22,7 +22,7 @@ COMMANDS = (
     CommandSpec(
         "warn",
         "Warn a member (warnings expire; enough of them escalate)",
-        (_USER, _REASON, OptionSpec("weight", "integer", "warning points", False)),
+        (_USER, _REASON, OptionSpec("weight", "integer", "warning points", False, maximum=100)),
         permission="moderator",
         on_message=True,
     ),
@@ -70,8 +70,17 @@ COMMANDS = (
     ),
     CommandSpec(
         "purge",
-        "Delete the last N messages in this channel",
-        (OptionSpec("count", "integer", "how many messages"),),
+        "Delete the last N messages in this channel (staff and bot messages are kept unless all)",
+        (
+            OptionSpec("count", "integer", "how many messages", maximum=1000),
+            OptionSpec(
+                "scope",
+                "choice",
+                "all: moderators', admins' and bots' messages too",
+                False,
+                ("all",),
+            ),
+        ),
         permission="moderator",
     ),
     CommandSpec(

@@ -130,7 +130,13 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
         if number is not None:
             state["case"] = await mod_store.case(ctx.store, ctx.community, number)
     if command == "purge":
-        state["recent"] = tuple(ctx.memory.get(RECENT, {}).get(event.channel_id, ()))
+        recent = tuple(ctx.memory.get(RECENT, {}).get(event.channel_id, ()))
+        state["recent"] = recent
+        # whose messages /purge keeps: moderators', admins' and bots' (the community state
+        # knows everyone's standing; the bot's own messages are never in the list)
+        state["extra"] = {
+            "staff": frozenset(u for _, u in recent if ctx.state.standing(u) is not None)
+        }
     if command == "report":
         state["reports"] = tuple(ctx.memory.get(REPORTS, {}).get(event.actor.user_id, ()))
     return CommandState(ctx.view, cfg, await next_case(ctx), target, standing, **state)
@@ -406,16 +412,25 @@ def purge(
     event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
 ) -> Decision:
     wanted = max(0, min(_int(event.args.get("count")) or 0, cfg.max_purge))
-    # the newest messages first, never the command itself; staff messages are kept
-    chosen = [(m, u) for m, u in reversed(snap.recent) if m != event.message_id][:wanted]
+    everyone = str(event.args.get("scope") or "").strip().lower() == "all"
+    staff: frozenset[str] = frozenset() if everyone else snap.extra.get("staff", frozenset())
+    # the newest messages first, never the command itself; moderators', admins' and bots'
+    # messages among them are kept unless the moderator asks for `all`
+    newest = [(m, u) for m, u in reversed(snap.recent) if m != event.message_id][:wanted]
+    chosen = [(m, u) for m, u in newest if u not in staff]
+    kept = len(newest) - len(chosen)
     deletes: list[Action] = [
         DeleteMessage(channel_id=event.channel_id, message_id=m, user_id=u) for m, u in chosen
     ]
     ids = tuple(m for m, _ in chosen)
-    reply = _reply(event, snap.view.texts.get("mod.purged", count=len(deletes)))
+    texts = snap.view.texts
+    text = texts.get("mod.purged", count=len(deletes))
+    if kept:
+        text = texts.get("mod.purged_kept", count=len(deletes), kept=kept, asked=wanted)
     return Decision.act(
-        [*deletes, reply],
-        f"purged {len(deletes)} of {wanted} asked",
+        [*deletes, _reply(event, text)],
+        f"purged {len(deletes)} of {wanted} asked"
+        + (f", kept {kept} by staff or bots" if kept else ""),
         [ForgetMessages(event.channel_id, ids), RevokePoints(ids, now)],
     )
 

@@ -28,6 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.already_reversed": "Case #{number} was already reversed by {moderator}.",
         "mod.nothing_to_reverse": "{member} has no open {action} case.",
         "mod.purged": "Deleted {count} messages.",
+        "mod.purged_kept": "Deleted {count} messages; kept {kept} by moderators, admins or bots "
+        "(/purge {asked} all deletes those too).",
         "mod.report_sent": "Thanks — the moderators have been told.",
         "mod.report_limited": "You have sent several reports recently; please wait a little.",
         "mod.report_alert": "🚩 {reporter} reported a message by {member} in #{channel}:\n"
@@ -66,6 +68,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "mod.already_reversed": "案例 #{number} 此前已被 {moderator} 撤销。",
         "mod.nothing_to_reverse": "{member} 没有未撤销的 {action} 案例。",
         "mod.purged": "已删除 {count} 条消息。",
+        "mod.purged_kept": "已删除 {count} 条消息；保留了管理员、群主或机器人的 {kept} 条"
+        "（/purge {asked} all 可一并删除）。",
         "mod.report_sent": "谢谢，已通知管理员。",
         "mod.report_limited": "你最近举报次数较多，请稍后再试。",
         "mod.report_alert": "🚩 {reporter} 举报了 {member} 在 #{channel} 的消息：\n> {excerpt}",

@@ -40,7 +40,8 @@ COMMANDS = (
         (
             OptionSpec("action", "choice", "give or take", choices=("give", "take")),
             OptionSpec("user", "user", "the member"),
-            OptionSpec("amount", "integer", "how many points"),
+            # 1..grants.max_amount, answered by points.grant itself
+            OptionSpec("amount", "integer", "how many points", checked_by_rule=True),
             OptionSpec("reason", "text", "why", required=False),
         ),
         permission="moderator",

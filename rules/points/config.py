@@ -39,7 +39,8 @@ class NewcomerReply(ConfigModel):
     """Points for the first member who replies to a newcomer's message (welcome's window)."""
 
     enabled: bool = True
-    points: Amount = 20
+    points: Amount = 20  # once per newcomer and helper
+    daily_cap: NonNegativeInt | None = 100  # newcomer-reply points per helper per local day
 
 
 class Curve(ConfigModel):

@@ -133,13 +133,44 @@ def message_verdict(
     return amount, f"+{amount} for a message"
 
 
+def newcomer_reply_key(newcomer: str, helper: str) -> str:
+    """The ledger key of the newcomer-reply bonus: once per newcomer and helper, so a sock
+    puppet posting fifty messages pays its friend once, not fifty times."""
+    return f"newcomer_reply:{newcomer}:{helper}"
+
+
+def newcomer_bonus(
+    cfg: PointsConfig,
+    member: PointsSnapshot,
+    newcomer: str | None,
+    ev: MessagePosted,
+    paid: bool,
+) -> tuple[int, str]:
+    """What replying to a newcomer's message earns (and why), within the daily cap."""
+    rule = cfg.newcomer_reply
+    if not newcomer or not ev.reply_to or not rule.enabled or not rule.points:
+        return 0, ""
+    if newcomer == ev.author.user_id:
+        return 0, ""
+    if paid:
+        return 0, f"already rewarded once for helping newcomer {newcomer}"
+    amount = rule.points
+    if rule.daily_cap is not None:
+        amount = min(amount, rule.daily_cap - member.earned_today("newcomer_reply"))
+        if amount <= 0:
+            return 0, f"daily cap of {rule.daily_cap} newcomer-reply points reached"
+    return amount, f"+{amount} for the first reply to newcomer {newcomer}"
+
+
 async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> MessageSnapshot | None:
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
     member = await member_points(ctx, event.author.user_id)
     replied_to = newcomer_author(ctx.memory, event.reply_to)
-    # the bonus is forgotten once paid (ForgetNewcomerMessage); the ledger key still decides
-    paid = False
+    # once per (newcomer, helper): asked of the ledger only for a reply to a newcomer's message
+    paid = replied_to is not None and await q.ledger_has(
+        ctx.store, ctx.community, newcomer_reply_key(replied_to, event.author.user_id)
+    )
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = WelcomeConfig()
@@ -167,27 +198,23 @@ def on_message(
             )
         )
     reasons.append(why)
-    bonus = cfg.newcomer_reply.points
-    if (
-        snap.newcomer_replied_to
-        and ev.reply_to
-        and bonus
-        and not snap.newcomer_bonus_paid
-        and snap.newcomer_replied_to != ev.author.user_id
-    ):
+    newcomer = snap.newcomer_replied_to
+    bonus, bonus_why = newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid)
+    if bonus and newcomer and ev.reply_to:
         credits.append(
             Credit(
                 ev.author.user_id,
-                f"newcomer_reply:{ev.reply_to}",
+                newcomer_reply_key(newcomer, ev.author.user_id),
                 "newcomer_reply",
                 bonus,
                 day,
                 ref=ev.message_id,
-                reason=f"first reply to newcomer {snap.newcomer_replied_to}",
+                reason=f"first reply to newcomer {newcomer}",
             )
         )
         patches.append(ForgetNewcomerMessage(ev.reply_to))
-        reasons.append(f"+{bonus} for the first reply to newcomer {snap.newcomer_replied_to}")
+    if bonus_why:
+        reasons.append(bonus_why)
     if not credits:
         return Decision.update(patches, why) if patches else Decision.skip(why)
     keep = cfg.messages.duplicate_memory
