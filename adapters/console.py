@@ -65,7 +65,6 @@ Type a message to say it as the current member. Commands:
   /react MSG [EMOJI]     react to message MSG          /edit MSG TEXT   edit a message
   /delete MSG            delete a message              /on MSG /cmd  a command on message MSG
   /log                   recent audit log              /help  /quit
-Bot commands: {commands}
 """
 
 
@@ -268,8 +267,11 @@ class ConsoleSession:
         return True
 
     async def _cmd_help(self, args: list[str]) -> None:
-        names = ", ".join(f"/{c.name}" for c in sorted(self.runtime.commands, key=lambda c: c.name))
-        self.write(HELP.format(commands=names))
+        """The console's own controls, then the bot's `/help` as the current speaker sees it
+        (the commands they may use, in the playbook's language); `/help CMD` explains one."""
+        if not args:
+            self.write(HELP)
+        await self._bot_command("help", args, target=None)
 
     async def _cmd_as(self, args: list[str]) -> None:
         if not args:

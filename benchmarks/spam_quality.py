@@ -15,7 +15,9 @@ of the UCI SMS Spam Collection, CC BY 4.0). The split is fixed and deterministic
 Speed: `keyword_speed` runs a 1,000-keyword `KeywordMatcher` over the PyPI ``chitchat-dataset``
 corpus (258,145 real chat messages).
 
-Run: ``.venv/bin/python -m benchmarks.spam_quality [--json] [--keywords]``
+Run: ``.venv/bin/python -m benchmarks.spam_quality [--json] [--keywords]``; the shipped
+playbook: ``--dev`` (tuning data only), ``--dev-errors``, ``--shipped`` (held-out parts; see
+docs/antispam-quality.md)
 """
 
 from __future__ import annotations
@@ -424,6 +426,57 @@ def feedback_curve(
     return result
 
 
+def sms_dev_parts() -> tuple[list[Row], list[Row]]:
+    """The SMS *training* split cut into (fit, validation) as `tune` cuts it: the only SMS rows
+    the shipped detection was tuned on (the held-out split is not touched)."""
+    training, _ = train_test_split(load_spam_corpus())
+    return split(training, VALIDATION_FRACTION, "qunbot-validation")
+
+
+def run_dev(playbook: Path = DEFAULT_PLAYBOOK) -> dict[str, object]:
+    """The tuning figures: Chinese dev part, SMS validation slice and the rest of the SMS
+    training split, and the feedback curve on development data only (N `/spam` from the SMS
+    fit part, scored on the validation slice)."""
+    fit, validation = sms_dev_parts()
+    out: dict[str, object] = {"playbook": playbook.name}
+    bot = ShippedBot(playbook)
+    zh = evaluate_zh(bot, load_zh_eval("dev"))
+    out["zh_dev"] = {**zh.as_dict(), "fired_by": dict(bot.fired_by)}
+    for name, rows in (("sms_validation", validation), ("sms_fit", fit)):
+        bot = ShippedBot(playbook)
+        out[name] = {**evaluate(bot.predict, rows).as_dict(), "fired_by": dict(bot.fired_by)}
+    spam = sorted(
+        (t for label, t in fit if label == "spam"),
+        key=lambda t: hashlib.sha256(("qunbot-feedback" + t).encode()).digest(),
+    )
+    curve = []
+    for n in (0, 10, 50, 100):
+        fed = ShippedBot(playbook, [("spam", t) for t in spam[:n]])
+        curve.append(
+            {
+                "spam_feedbacks": n,
+                "sms_validation": evaluate(fed.predict, validation).as_dict(),
+                "sms_validation_classifier_only": evaluate(
+                    lambda t, b=fed: b.classifier.classify(t).is_spam, validation
+                ).as_dict(),
+            }
+        )
+    out["feedback"] = curve
+    return out
+
+
+def sms_dev_errors(playbook: Path = DEFAULT_PLAYBOOK) -> list[str]:
+    """The SMS validation slice's mistakes (development data, never the held-out split)."""
+    _, validation = sms_dev_parts()
+    bot = ShippedBot(playbook)
+    wrong = []
+    for label, text in validation:
+        rule = bot.first_rule(text)
+        if (rule is not None) != (label == "spam"):
+            wrong.append(f"{label} [{rule}] {text}")
+    return wrong
+
+
 def detector_speed(messages: Sequence[str], playbook: Path = DEFAULT_PLAYBOOK) -> dict[str, float]:
     """msgs/s of the shipped `ads` trigger alone (normalization included, no cache) over real
     chat, and how many messages it flags as a member's first message."""
@@ -568,12 +621,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--playbook", type=Path, default=DEFAULT_PLAYBOOK)
     parser.add_argument(
-        "--dev-errors", action="store_true", help="list the Chinese dev part's mistakes"
+        "--dev-errors",
+        action="store_true",
+        help="list the mistakes on the Chinese dev part and the SMS validation slice",
+    )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="the tuning figures: Chinese dev part, SMS training split (validation slice and "
+        "the rest) and the feedback curve on development data only",
     )
     args = parser.parse_args(argv)
     if args.dev_errors:
         print("\n".join(zh_errors(ShippedBot(args.playbook), load_zh_eval("dev"))))
+        print("\n".join(sms_dev_errors(args.playbook)))
         return 0
+    if args.dev:
+        return _dev(args.playbook, args.json)
     if args.shipped:
         return _shipped(args.playbook, args.json)
     rows = load_spam_corpus()
@@ -628,6 +692,23 @@ def _line(name: str, m: dict[str, object]) -> str:
         f"(TP {m['true_positives']}, FP {m['false_positives']}, FN {m['false_negatives']}, "
         f"TN {m['true_negatives']})"
     )
+
+
+def _dev(playbook: Path, as_json: bool) -> int:
+    result = run_dev(playbook)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(f"development data only, playbook {playbook.name}")
+    for key in ("zh_dev", "sms_validation", "sms_fit"):
+        m = result[key]
+        print(_line(key, m) + f"  caught by {m['fired_by']}")  # type: ignore[index]
+    print("\nafter N /spam feedbacks from the SMS fit part (validation slice):")
+    for row in result["feedback"]:  # type: ignore[union-attr]
+        n = row["spam_feedbacks"]
+        print(_line(f"  {n:>3} all rules", row["sms_validation"]))
+        print(_line(f"  {n:>3} classifier only", row["sms_validation_classifier_only"]))
+    return 0
 
 
 def _shipped(playbook: Path, as_json: bool) -> int:

@@ -36,6 +36,10 @@ class Action:
 class Button:
     label: str
     custom_id: str
+    # a link that opens a private chat with the bot (Telegram: t.me/<bot>?start=...); pressing
+    # Start there comes back as a press of this button (`custom_id`, may be "") in this community.
+    # Platforms without such links (Discord can always open a DM) leave the button out.
+    opens_dm: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +55,8 @@ class Post(Action):
     image: str | None = None  # path to a local file
     poll_question: str | None = None
     poll_options: tuple[str, ...] = ()
+    # a moderators' report (a routed alert): what to show instead if the channel is public
+    public_text: str | None = None
 
     @property
     def channel(self) -> str:
@@ -72,6 +78,8 @@ class Reply(Action):
     reply_to: str | None = None
     user_id: str | None = None  # the member being answered
     ephemeral: bool = False  # only the asker sees it, where the platform can
+    # shown instead when a private answer can only be given in the public chat (no quotes)
+    public_text: str | None = None
     buttons: tuple[Button, ...] = ()
 
     @property
@@ -94,6 +102,9 @@ class SendDirect(Action):
     user_id: str
     text: str
     buttons: tuple[Button, ...] = ()
+    # when the member cannot be messaged privately, the fallback's "open a chat with me" link
+    # sends this button id back once they start the bot (e.g. "welcome.dm": deliver it then)
+    on_start: str = ""
 
     @property
     def target_user(self) -> str:
@@ -235,13 +246,18 @@ class RemoveRole(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlertModerators(Action):
-    """A message to the moderators' log channel (or their DMs where there is none)."""
+    """A message to the moderators' log channel (or their DMs where there is none).
+
+    `text` is for moderators' eyes (it may quote a defanged excerpt); `public_text`, when set,
+    is what an adapter shows instead if the alert can only go where members read it (it names
+    the member and the rule and quotes nothing)."""
 
     kind: ClassVar[str] = "alert_moderators"
 
     text: str
     user_id: str | None = None  # the member the alert is about
     image: str | None = None
+    public_text: str | None = None
 
     @property
     def target_user(self) -> str | None:

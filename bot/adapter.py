@@ -16,6 +16,20 @@ from bot.events import Event
 
 EventSink = Callable[[Event], Awaitable[object]]
 
+# Channel names that mean "the moderators", on every platform, in the order a moderator channel
+# is looked for (Discord: the first such channel found; Telegram: the moderators' chat or the
+# administrators' DMs instead of the group, so cases are never shown to every member).
+MODERATOR_CHANNEL_NAMES: tuple[str, ...] = (
+    "mod-log",
+    "modlog",
+    "mod-logs",
+    "mod_log",
+    "moderators",
+    "moderator-only",
+    "mods",
+    "staff",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ActionResult:
@@ -31,6 +45,9 @@ class PlatformError(Exception):
     FORBIDDEN = "forbidden"  # the bot lacks a permission: alert once, do not retry
     NOT_FOUND = "not_found"  # user, message or channel is gone: log, do not retry
     UNAVAILABLE = "unavailable"  # network or server trouble: retry with backoff
+    # the person does not accept private messages from the bot (never started it on Telegram,
+    # blocked it, closed DMs on Discord): not a missing permission; use the DM fallback
+    UNREACHABLE = "unreachable"
     OTHER = "other"
 
     def __init__(self, kind: str, message: str, *, retry_after: float | None = None) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.commands import CommandSpec, argument_problem
+from bot.commands import CommandSpec, argument_problem, whole_number
 from bot.events import Actor, CommandInvoked, Event, MessagePosted
-from bot.rule import Capability, Decision, RuleContext, answer
+from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Engine:
                 if spec.name in self.commands:
                     raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
                 self.commands[spec.name] = spec
+        self._plans: dict[tuple[int, type, bool], tuple[Any, list[Any]]] = {}
 
     def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
         spec = self.commands.get(event.command)
@@ -131,6 +132,24 @@ class Engine:
         why = f"/{spec.name}: {option.name}={shown!r} is not in {option.minimum}..{option.maximum}"
         return RuleOutcome("core.arguments", "core", Decision.act([reply], why, stop=True))
 
+    def _whole_numbers(self, event: CommandInvoked) -> CommandInvoked:
+        """Integer options as ints (`"12"`, `"#12"` → 12) once they passed their range check,
+        so no rule parses them again."""
+        spec = self.commands.get(event.command)
+        if spec is None:
+            return event
+        numbers = {
+            o.name: whole_number(event.args[o.name])
+            for o in spec.options
+            if o.type == "integer"
+            and not o.checked_by_rule
+            and event.args.get(o.name) not in (None, "")
+        }
+        changed = {k: v for k, v in numbers.items() if v is not None and v != event.args[k]}
+        if not changed:
+            return event
+        return replace(event, args={**event.args, **changed})
+
     async def evaluate(
         self, event: Event, ctx: RuleContext, *, explain: bool = False
     ) -> list[RuleOutcome]:
@@ -141,33 +160,29 @@ class Engine:
             denied = self.refused(event, ctx)
             if denied:
                 return [denied]
-        for cap in self.capabilities:
-            config = getattr(ctx.playbook, cap.name, None)
-            if config is None or not getattr(config, "enabled", True):
-                if explain:
-                    outcomes += [
-                        RuleOutcome(r.name, cap.name, None, f"section '{cap.name}' is disabled")
-                        for r in cap.rules
-                        if isinstance(event, r.on)
-                    ]
+            event = self._whole_numbers(event)
+        for cap, config, spec in self._plan(ctx, type(event), explain):
+            if config is None:  # only in explain: a disabled section says so
+                if isinstance(event, spec.on):
+                    why = f"section '{cap.name}' is disabled"
+                    outcomes.append(RuleOutcome(spec.name, cap.name, None, why))
                 continue
-            for spec in cap.rules:
-                if not spec.concerns(event):
-                    continue
-                try:
-                    snapshot = await spec.load(event, config, ctx)
-                    decision = spec.fn(event, config, snapshot, ctx.now)
-                except Exception as exc:  # a bug in one rule must not stop the bot
-                    log.exception("rule %s failed on %s", spec.name, event.kind)
-                    outcomes.append(
-                        RuleOutcome(
-                            spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
-                        )
+            if (spec.commands or spec.jobs) and not spec.concerns(event):
+                continue
+            try:
+                snapshot = await spec.load(event, config, ctx)
+                decision = spec.fn(event, config, snapshot, ctx.now)
+            except Exception as exc:  # a bug in one rule must not stop the bot
+                log.exception("rule %s failed on %s", spec.name, event.kind)
+                outcomes.append(
+                    RuleOutcome(
+                        spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
                     )
-                    continue
-                outcomes.append(RuleOutcome(spec.name, cap.name, decision))
-                if decision.fired and decision.stop:
-                    return outcomes
+                )
+                continue
+            outcomes.append(RuleOutcome(spec.name, cap.name, decision))
+            if decision.fired and decision.stop:
+                return outcomes
         if (
             isinstance(event, CommandInvoked)
             and event.command in self.commands
@@ -175,6 +190,33 @@ class Engine:
         ):
             return [*outcomes, self._not_enabled(event, ctx)]
         return outcomes
+
+    def _plan(
+        self, ctx: RuleContext, kind: type, explain: bool
+    ) -> list[tuple[Capability, Any, RuleSpec]]:
+        """The (capability, section, rule) triples an event type reaches under the playbook in
+        force, in priority order — computed once per playbook version and event type, so a
+        message does not walk every rule of every capability. With `explain`, disabled sections
+        come too (section None), to say why they did not look."""
+        if not self.capabilities:
+            return []
+        playbook = ctx.playbook
+        key = (id(playbook), kind, explain)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is playbook:
+            return cached[1]
+        plan: list[tuple[Capability, Any, RuleSpec]] = []
+        for cap in self.capabilities:
+            config = getattr(playbook, cap.name, None)
+            if config is None or not getattr(config, "enabled", True):
+                if explain:
+                    plan += [(cap, None, r) for r in cap.rules]
+                continue
+            plan += [(cap, config, r) for r in cap.rules if issubclass(kind, r.on)]
+        if len(self._plans) > 256:  # old playbook versions
+            self._plans.clear()
+        self._plans[key] = (playbook, plan)
+        return plan
 
     def _not_enabled(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome:
         """A known command whose capability is off in this playbook: say so, not silence."""

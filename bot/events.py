@@ -187,14 +187,22 @@ class Tick(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DirectChat(Event):
     """A person opened a private chat with the bot (Telegram: `/start`), or blocked it. It
-    concerns no one community (`community_id` is empty): whether the bot may write to someone
-    privately is a fact of the platform, kept durably for every community they are in."""
+    concerns no one community (`community_id` is empty unless they came by a community's link):
+    whether the bot may write to someone privately is a fact of the platform, kept durably for
+    every community they are in."""
 
     kind: ClassVar[str] = "direct"
 
     user: str
     reachable: bool = True
     why: str = ""
+    name: str = ""
+    # they asked (`/start`, `/help`): answer with a short help. `community_id` is set when they
+    # came from a community's "open a chat with me" link (its playbook's language is used)
+    greet: bool = False
+    # the link's button (e.g. "welcome.dm"), pressed in that community by `actor`
+    button: str = ""
+    actor: Actor | None = None
 
     @property
     def user_id(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.actions import Action, AlertModerators, Post, SendDirect
+from bot.actions import Action, AlertModerators, Button, Post, SendDirect
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
 from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView
@@ -119,6 +119,10 @@ class Executor:
                         action = amend(action, mine)
                 action = self._route(action, view)
                 mine.append(await self._execute(adapter, apply_ctx, view, outcome, action, now))
+                fallback = _dm_fallback(mine[-1], apply_ctx, view)
+                if fallback is not None:
+                    action = fallback
+                    mine.append(await self._execute(adapter, apply_ctx, view, outcome, action, now))
             except Exception as exc:  # one action's trouble is recorded; the rest still run
                 log.exception("%s: %s failed", outcome.rule, action.kind)
                 mine.append(_crashed(now, outcome, decision.reason, action, exc))
@@ -164,15 +168,16 @@ class Executor:
         self, apply_ctx: ApplyContext, outcomes: Sequence[ActionOutcome]
     ) -> None:
         """A DM that went through proves the member reachable; a refused one proves the
-        opposite. Written through only when it changes what the state believed."""
+        opposite. A delivery is written when the state believed otherwise, a refusal always."""
         for o in outcomes:
-            if not isinstance(o.action, SendDirect) or o.status not in ("executed", "failed"):
+            if not isinstance(o.action, SendDirect):
                 continue
             reachable = o.status == "executed"
-            if not reachable and not o.detail.startswith(PlatformError.FORBIDDEN):
+            if not reachable and not _unreachable(o):
                 continue  # a network error says nothing about the member
             member = apply_ctx.state.known(o.action.user_id)
-            if member is not None and member.can_dm == reachable:
+            # a refusal is always written: a newcomer's "cannot DM" may be only an assumption
+            if reachable and member is not None and member.can_dm:
                 continue
             why = "a private message was delivered" if reachable else o.detail
             await self.note_reachable(
@@ -203,7 +208,12 @@ class Executor:
         """Moderator alerts go to the moderators' log channel when the playbook names one."""
         channel = view.settings.mod_log_channel
         if isinstance(action, AlertModerators) and channel:
-            return Post(channel_id=channel, text=action.text, image=action.image)
+            return Post(
+                channel_id=channel,
+                text=action.text,
+                image=action.image,
+                public_text=action.public_text,
+            )
         return action
 
     async def _execute(
@@ -234,6 +244,14 @@ class Executor:
                     wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
                     await self.sleep(min(wait, self.max_wait))
                     continue
+                # a refused DM is the member's choice (never started the bot, closed DMs), not a
+                # missing permission: skipped and logged, never reported in the group
+                if exc.kind == PlatformError.UNREACHABLE or (
+                    isinstance(action, SendDirect) and exc.kind == PlatformError.FORBIDDEN
+                ):
+                    log.info("%s to %s skipped: %s", action.kind, action.target_user, exc)
+                    status = "skipped" if isinstance(action, SendDirect) else "failed"
+                    return result(status, f"{PlatformError.UNREACHABLE}: {exc}")
                 log.warning("%s failed in %s: %s", action.kind, community_id, exc)
                 if exc.kind == PlatformError.FORBIDDEN:
                     try:
@@ -268,6 +286,32 @@ class Executor:
                 await adapter.execute(apply_ctx.community.external_id, alert)
             except PlatformError as exc:
                 log.warning("could not alert moderators either: %s", exc)
+
+
+def _unreachable(o: ActionOutcome) -> bool:
+    return o.status == "skipped" and o.detail.startswith(PlatformError.UNREACHABLE)
+
+
+def _dm_fallback(o: ActionOutcome, apply_ctx: ApplyContext, view: CommunityView) -> Post | None:
+    """What the playbook does instead of a DM the member cannot receive
+    (`community.dm_fallback`): a public note naming them, with an "open a chat with me" link
+    (button) or without (mention), or nothing (none)."""
+    action = o.action
+    mode = view.settings.dm_fallback
+    if not isinstance(action, SendDirect) or not _unreachable(o) or mode == "none":
+        return None
+    member = apply_ctx.state.known(action.user_id)
+    name = (member.name if member else "") or action.user_id
+    text = view.texts.get("dm.fallback", member=name, community=view.settings.name)
+    buttons: tuple[Button, ...] = ()
+    if mode == "button":
+        buttons = (Button(view.texts.get("dm.fallback_button"), action.on_start, opens_dm=True),)
+    return Post(
+        channel_id=view.settings.default_channel,
+        text=text,
+        mentions=(action.user_id,),
+        buttons=buttons,
+    )
 
 
 def _crashed(

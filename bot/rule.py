@@ -97,6 +97,19 @@ class Decision:
         """State changes only, no visible action."""
         return cls(True, reason, (), tuple(patches))
 
+    @classmethod
+    def answer(
+        cls,
+        event: CommandInvoked,
+        text: str,
+        reason: str,
+        patches: list[Patch] | tuple[Patch, ...] = (),
+        *,
+        private: bool = True,
+    ) -> Decision:
+        """A command answered with one reply (see `answer`)."""
+        return cls.act([answer(event, text, private=private)], reason, patches)
+
 
 def answer(event: CommandInvoked, text: str, *, private: bool = True) -> Reply:
     """The reply to a command, for the member who used it (only they see it where the platform

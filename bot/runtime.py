@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.actions import SendDirect
+from bot.adapter import PlatformError
 from bot.commands import CommandSpec, OptionSpec
-from bot.engine import Engine, RuleOutcome, explain_probe, standing_of
+from bot.engine import Engine, RuleOutcome, explain_probe, member_standing, standing_of
 from bot.events import (
     Actor,
+    ButtonPressed,
     CommandInvoked,
     DirectChat,
     Event,
@@ -27,6 +30,7 @@ from bot.events import (
     Tick,
 )
 from bot.executor import ActionOutcome, Executor
+from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
 from bot.privacy import all_member_rows
 from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
@@ -52,6 +56,7 @@ CORE_COMMANDS = (
         (OptionSpec("text", "text", "the message to try"),),
         permission="moderator",
     ),
+    HELP,
 )
 
 Observer = Callable[[CommunityRef, ActionOutcome], Any]
@@ -107,7 +112,11 @@ class Runtime:
         executor.states = self.states
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
-        self._catalogue = merge_catalogues(CORE_TEXTS, *(c.texts for c in self.capabilities))
+        self._catalogue = merge_catalogues(
+            CORE_TEXTS, HELP_TEXTS, *(c.texts for c in self.capabilities)
+        )
+        # which section a command belongs to: /help lists only those of enabled sections
+        self._owners = {s.name: c.name for c in self.capabilities for s in c.commands}
         self._views: dict[int, tuple[Any, CommunityView]] = {}
         self._handlers: dict[str, CommandHandler] = {}
 
@@ -149,7 +158,7 @@ class Runtime:
         ctx = RuleContext(
             self.store, ref, view, playbook, state, now, self._lookup(ref, state, view)
         )
-        if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain"):
+        if isinstance(event, CommandInvoked) and event.command in ("playbook", "explain", "help"):
             outcomes = await self._core_command(event, ctx, manager)
         elif isinstance(event, CommandInvoked) and event.command in self._handlers:
             denied = self.engine.refused(event, ctx)
@@ -173,6 +182,23 @@ class Runtime:
             await self.store.flush()
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
+
+    async def decide(self, event: Event) -> list[RuleOutcome]:
+        """What the rules decide about `event`, the community state kept current in memory only:
+        no store write, no patch applied, no action run (the benchmark's rules mode)."""
+        ref = await self.store.community(event.platform, event.community_id)
+        playbook = self.playbooks.for_community(event.platform, event.community_id).current
+        view = self.view(playbook)
+        state = await self.states.get(ref)
+        if type(event) is MessagePosted:
+            state.note_message(event.author, event.occurred_at)
+        elif isinstance(event, MemberJoined):
+            state.note_join(event.member, event.occurred_at)
+        elif isinstance(event, MemberLeft):
+            state.note_leave(event.member.user_id, event.occurred_at)
+        lookup = self._lookup(ref, state, view)
+        ctx = RuleContext(self.store, ref, view, playbook, state, event.occurred_at, lookup)
+        return await self.engine.evaluate(event, ctx)
 
     async def _record(
         self, ref: CommunityRef, state: CommunityState, event: Event, view: CommunityView
@@ -232,9 +258,45 @@ class Runtime:
 
     async def _direct_chat(self, event: DirectChat) -> None:
         """A member opened (or blocked) a private chat with the bot: durable, for every
-        community they are in."""
+        community they are in. A `/start` is answered with a short help in the language of
+        the community they came from (the default playbook's without a link)."""
         await self.executor.note_reachable(
             event.platform, event.user, event.reachable, event.why, event.occurred_at
+        )
+        adapter = self.executor.adapters.get(event.platform)
+        if not (event.greet and event.reachable) or adapter is None:
+            return
+        playbook = self.playbooks.for_community(event.platform, event.community_id).current
+        view = self.view(playbook)
+        texts = view.texts
+        specs = usable(self.commands, self._owners, playbook, "member")
+        text = "\n\n".join(
+            [
+                texts.get("dm.start", member=event.name, community=view.settings.name),
+                texts.get("help.start_commands") + "\n" + command_list(specs, texts),
+            ]
+        )
+        try:
+            await adapter.execute(event.community_id, SendDirect(user_id=event.user, text=text))
+        except PlatformError as exc:
+            log.info("could not answer /start of %s: %s", event.user, exc)
+        if not (event.button and event.actor and event.community_id):
+            return
+        # a link names its community: trusted only for one the bot already serves (anyone can
+        # type a payload)
+        if await self.store.existing_community(event.platform, event.community_id) is None:
+            log.info("a start link for unknown community %s ignored", event.community_id)
+            return
+        await self.handle(
+            ButtonPressed(
+                platform=event.platform,
+                community_id=event.community_id,
+                occurred_at=event.occurred_at,
+                channel_id=event.user,
+                message_id="",
+                actor=event.actor,
+                custom_id=event.button,
+            )
         )
 
     async def _core_command(
@@ -246,7 +308,12 @@ class Runtime:
         from bot.rule import Decision
 
         texts = ctx.view.texts
-        if event.command == "playbook":
+        if event.command == "help":
+            standing = member_standing(event.actor, ctx.view.settings)
+            specs = usable(self.commands, self._owners, ctx.playbook, standing)
+            text = help_text(specs, texts, str(event.args.get("topic") or ""))
+            why = f"help for a {standing}"
+        elif event.command == "playbook":
             result = await manager.reload_async()  # off the event loop, time-bounded
             text = (
                 texts.get("playbook.reloaded", path=str(manager.path))

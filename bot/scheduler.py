@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -42,12 +42,6 @@ def trigger_shape(trigger: Any) -> str:
     if interval is not None:
         return f"interval:{interval}"
     return repr(trigger)
-
-
-class Scheduler(Protocol):
-    def add(self, job: Job) -> None: ...
-    def remove(self, job_id: str) -> None: ...
-    def job_ids(self) -> set[str]: ...
 
 
 class SimulatedScheduler:

@@ -23,6 +23,10 @@ CORE_TEXTS: dict[str, dict[str, str]] = {
         "role.admin": "admin",
         "platform.forbidden": "I could not {action} in {community}: {detail}. "
         "Please grant me the permission; I will keep running without it.",
+        "dm.fallback": "{member}, I have a private message for you, but I can only write to you "
+        "once you open a chat with me.",
+        "dm.fallback_button": "Open a chat with me",
+        "dm.start": "Hi {member}! I am the bot of {community}; I can write to you here now.",
     },
     "zh": {
         "command.denied": "只有{role}可以使用 /{command}。",
@@ -37,6 +41,9 @@ CORE_TEXTS: dict[str, dict[str, str]] = {
         "role.admin": "群主",
         "platform.forbidden": "我无法在 {community} 执行 {action}：{detail}。"
         "请授予我相应权限；在此之前我会继续运行。",
+        "dm.fallback": "{member}，我有一条私信要发给你，但需要你先打开与我的私聊。",
+        "dm.fallback_button": "打开私聊",
+        "dm.start": "你好，{member}！我是{community}的机器人，现在可以在这里给你发消息了。",
     },
 }
 

@@ -90,7 +90,7 @@ def to_platform_error(exc: BaseException, action_kind: str, what: str = "") -> P
     if isinstance(exc, discord.Forbidden):
         if exc.code == _CANNOT_DM:
             return PlatformError(
-                PlatformError.FORBIDDEN,
+                PlatformError.UNREACHABLE,
                 f"cannot DM{subject}: the member closed direct messages from server members or "
                 "blocked the bot",
             )

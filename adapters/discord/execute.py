@@ -9,10 +9,10 @@ Choices made here, for the docs:
   moderators ping nobody (the member an alert is about is shown, not notified).
 - `Post.mentions` are put in front of the text when the text does not already mention them.
 - `Reply(ephemeral=True)` is private only as the answer to an interaction; without one it goes to
-  the member by DM (never publicly), or fails with FORBIDDEN if their DMs are closed.
+  the member by DM (never publicly), or fails with UNREACHABLE if their DMs are closed.
 - `Warn` with a channel is posted there, mentioning the member; without one it is sent by DM.
 - `Timeout` is Discord's native timeout, clamped to 28 days; `Ban.until` cannot be native (Discord
-  bans are permanent): the detail says the unban must be scheduled.
+  bans are permanent): moderation schedules the unban (a pending step of the case).
 - `AlertModerators` goes to the first channel found among: the configured `alert_channel`, a
   channel named like mod-log / moderators / mods / staff, the server's "Community updates" channel
   (moderators only), and — if allowed — the server's system channel.
@@ -21,6 +21,7 @@ Choices made here, for the docs:
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,7 +52,7 @@ from bot.actions import (
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 
 MAX_TIMEOUT = timedelta(days=28)
 # a request travels and clocks drift: stay clear of Discord's exact 28-day edge
@@ -62,15 +63,7 @@ POLL_MIN_ANSWERS, POLL_MAX_ANSWERS = 2, 10
 POLL_ANSWER_CHARS, POLL_QUESTION_CHARS = 55, 300
 POLL_DURATION = timedelta(hours=24)
 
-DEFAULT_ALERT_CHANNELS: tuple[str, ...] = (
-    "mod-log",
-    "modlog",
-    "mod-logs",
-    "moderators",
-    "moderator-only",
-    "mods",
-    "staff",
-)
+DEFAULT_ALERT_CHANNELS = MODERATOR_CHANNEL_NAMES
 
 ALLOW_USER_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 NO_PINGS = discord.AllowedMentions.none()
@@ -78,6 +71,26 @@ NO_PINGS = discord.AllowedMentions.none()
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+# a Discord id a rule could only write as an id (not inside a link or a <@…> mention)
+_SNOWFLAKE_WORD = re.compile(r"(?<![\w/.:=<@!&-])(#?)(\d{17,20})(?![\w/.>-])")
+
+
+def named(text: str, guild: discord.Guild) -> str:
+    """Members and channels as Discord shows them: "Cases of 1234…" → "Cases of <@1234…>"
+    (their display name), "in #5678…" → "in <#5678…>" (the channel's name). Ids that are no
+    member or channel of the server stay as written."""
+
+    def swap(match: re.Match[str]) -> str:
+        hash_sign, value = match.group(1), int(match.group(2))
+        if guild.get_channel(value) is not None:
+            return f"<#{value}>"
+        if guild.get_member(value) is not None:
+            return f"{hash_sign}<@{value}>"
+        return match.group(0)
+
+    return _SNOWFLAKE_WORD.sub(swap, text)
 
 
 def with_mentions(text: str, user_ids: Sequence[str]) -> str:
@@ -88,6 +101,8 @@ def with_mentions(text: str, user_ids: Sequence[str]) -> str:
 
 
 def buttons_view(buttons: Sequence[Button]) -> discord.ui.View | None:
+    # "open a chat with me" links are Telegram's: a Discord member can always open a DM
+    buttons = [b for b in buttons if not b.opens_dm]
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
@@ -198,7 +213,10 @@ class DiscordActions:
 
     async def _post(self, guild: discord.Guild, action: Post) -> ActionResult:
         channel = resolve.channel(guild, action.channel_id)
-        text: str | None = with_mentions(action.text, action.mentions)
+        shown = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            shown = action.public_text  # a moderators' report in a channel members can read
+        text: str | None = with_mentions(named(shown, guild), action.mentions)
         extra: dict[str, object] = {}
         notes: list[str] = []
         view = buttons_view(action.buttons)
@@ -229,20 +247,21 @@ class DiscordActions:
         view = buttons_view(action.buttons)
         if pending is not None:
             ref = await self._pending.answer(
-                pending, action.text, ephemeral=action.ephemeral, view=view
+                pending, named(action.text, guild), ephemeral=action.ephemeral, view=view
             )
             seen = "privately" if action.ephemeral else "publicly"
             return ActionResult(detail=f"answered the interaction {seen}", ref=ref)
         if action.ephemeral and action.user_id:
             # outside an interaction Discord has no private message in a channel: use a DM
             user = await self._user(action.user_id)
-            message = await user.send(action.text, **({"view": view} if view else {}))  # type: ignore[arg-type]
+            text = named(action.text, guild)
+            message = await user.send(text, **({"view": view} if view else {}))  # type: ignore[arg-type]
             return ActionResult(
                 detail="sent by DM (Discord shows private answers only to interactions)",
                 ref=str(message.id),
             )
         channel = resolve.channel(guild, action.channel_id)
-        text = action.text
+        text = named(action.text, guild)
         reference = None
         target = resolve.snowflake(action.reply_to) if action.reply_to else None
         if target is not None:
@@ -277,7 +296,7 @@ class DiscordActions:
         user = await self._user(action.user_id)
         view = buttons_view(action.buttons)
         extra = {"view": view} if view is not None else {}
-        message = await user.send(action.text, **extra)  # type: ignore[arg-type]
+        message = await user.send(named(action.text, guild), **extra)  # type: ignore[arg-type]
         return ActionResult(detail=f"sent a DM to {user}", ref=str(message.id))
 
     async def _send_file(self, guild: discord.Guild, action: SendFile) -> ActionResult:
@@ -307,6 +326,9 @@ class DiscordActions:
                 "write in, or set the Discord adapter's alert_channel",
             )
         text = action.text
+        if action.public_text is not None and members_read(guild, channel):
+            text = action.public_text  # e.g. the system channel: quote nothing there
+        text = named(text, guild)
         if action.user_id:
             text = with_mentions(text, [action.user_id])
         extra = {"file": image_file(action.image)} if action.image else {}
@@ -329,7 +351,9 @@ class DiscordActions:
 
     async def _warn(self, guild: discord.Guild, action: Warn) -> ActionResult:
         who = mention(action.user_id)
-        text = action.text or self._texts.warn_text(who, action.reason)
+        text = (
+            named(action.text, guild) if action.text else self._texts.warn_text(who, action.reason)
+        )
         if action.channel_id:
             channel = resolve.channel(guild, action.channel_id)
             message = await channel.send(
@@ -378,8 +402,8 @@ class DiscordActions:
             notes.append("message deletion clamped to Discord's 7-day maximum")
         if action.until is not None:
             notes.append(
-                f"Discord bans are permanent: the unban at {action.until:%Y-%m-%d %H:%M} UTC "
-                "must be scheduled"
+                f"Discord bans are permanent: qunbot unbans at {action.until:%Y-%m-%d %H:%M} UTC "
+                "(scheduled as a pending step of the case)"
             )
         return ActionResult(detail="; ".join(notes))
 
@@ -411,6 +435,14 @@ def _subject(action: Action) -> str:
     if action.channel:
         parts.append(f"channel {action.channel}")
     return ", ".join(parts)
+
+
+def members_read(guild: discord.Guild, channel: object) -> bool:
+    """Whether @everyone may view the channel (a public place, not a moderators' one)."""
+    permissions_for = getattr(channel, "permissions_for", None)
+    if permissions_for is None:
+        return False
+    return bool(permissions_for(guild.default_role).view_channel)
 
 
 def clamp_timeout(until: datetime, now: datetime) -> datetime:

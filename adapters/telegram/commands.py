@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +20,34 @@ _NUMERIC_ID = re.compile(r"^-?\d{1,20}$")
 
 def valid_command_name(name: str) -> bool:
     return bool(_COMMAND_NAME.match(name))
+
+
+# t.me/<bot>?start=<payload>: 1-64 of A-Z a-z 0-9 _ -
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PAYLOAD_COMMUNITY = re.compile(r"^-?\d{1,20}$")
+
+
+def start_payload(community_id: str, custom_id: str) -> str | None:
+    """The deep-link payload that brings `custom_id` back as a button press in the community
+    (base64url of "community|custom_id"); None when it would not fit Telegram's 64 characters."""
+    raw = f"{community_id}|{custom_id}".encode()
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return payload if _START_PAYLOAD.match(payload) else None
+
+
+def parse_start_payload(payload: str) -> tuple[str, str] | None:
+    """(community id, button id) from a `/start <payload>`; None for anything else (a payload
+    someone typed, another bot's links)."""
+    if not _START_PAYLOAD.match(payload):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    community_id, sep, custom_id = raw.partition("|")
+    if not sep or not _PAYLOAD_COMMUNITY.match(community_id):
+        return None
+    return community_id, custom_id
 
 
 @dataclass(frozen=True, slots=True)

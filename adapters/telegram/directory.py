@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from telegram import User
+from telegram import Chat, User
 
 from bot.sanitize import clean_name
 
@@ -78,6 +78,7 @@ class Directory:
         self.membership_window = membership_window
         self._user_by_username: _Bounded[str, int] = _Bounded(max_users)
         self._name_by_user: _Bounded[int, str] = _Bounded(max_users)
+        self._title_by_chat: _Bounded[int, str] = _Bounded(max_messages)
         self._admins: dict[int, _AdminList] = {}
         # chats that deliver `chat_member` updates (the bot is admin there): their joins are
         # taken from those updates, which carry the invite link, not from service messages
@@ -86,6 +87,7 @@ class Directory:
         self.admin_retry = timedelta(seconds=30)
         self._admin_failed_at: dict[int, datetime] = {}
         self._dm_reachable: set[int] = set()
+        self._dm_refused: set[int] = set()
         self._author_by_message: _Bounded[tuple[int, int], int] = _Bounded(max_messages)
         self._membership: _Bounded[tuple[int, int], tuple[bool, datetime]] = _Bounded(max_users)
         self._dm_origin: _Bounded[tuple[int, int], str] = _Bounded(max_messages)
@@ -105,6 +107,13 @@ class Directory:
 
     def name_of(self, user_id: int) -> str | None:
         return self._name_by_user.get(user_id)
+
+    def learn_chat(self, chat: Chat | None) -> None:
+        if chat is not None and chat.title:
+            self._title_by_chat.put(chat.id, chat.title)
+
+    def title_of(self, chat_id: int) -> str | None:
+        return self._title_by_chat.get(chat_id)
 
     # --- administrators -----------------------------------------------------------------------
     def admins_fresh(self, chat_id: int, now: datetime) -> bool:
@@ -138,14 +147,23 @@ class Directory:
         return tuple(uid for uid, admin in entry.admins.items() if not admin.is_bot)
 
     # --- who may be messaged privately --------------------------------------------------------
+    # (what survives a restart is the runtime's: `dm_reachability`; this only saves calls)
     def mark_dm_reachable(self, user_id: int) -> None:
         self._dm_reachable.add(user_id)
+        self._dm_refused.discard(user_id)
 
     def mark_dm_unreachable(self, user_id: int) -> None:
         self._dm_reachable.discard(user_id)
+        self._dm_refused.add(user_id)
 
     def can_dm(self, user_id: int) -> bool:
+        """Known to accept DMs: started the bot or got one since this process started."""
         return user_id in self._dm_reachable
+
+    def dm_refused(self, user_id: int) -> bool:
+        """Telegram refused a DM to them since this process started (and they did not /start
+        since): not worth another call."""
+        return user_id in self._dm_refused
 
     @property
     def dm_reachable(self) -> frozenset[int]:

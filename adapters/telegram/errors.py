@@ -26,6 +26,13 @@ _GONE = (
     "peer_id_invalid",
     "message_id_invalid",
 )
+# 403 descriptions that mean a person does not accept the bot's private messages
+_UNREACHABLE = (
+    "bot can't initiate conversation",  # they never pressed Start
+    "bot was blocked by the user",
+    "user is deactivated",
+    "bot can't send messages to bots",
+)
 # ... and those that mean the bot may not do it (no point retrying)
 _NOT_ALLOWED = (
     "not enough rights",
@@ -39,6 +46,24 @@ _NOT_ALLOWED = (
     "chat_admin_required",
     "bot was blocked",
 )
+
+
+# the administrator right (as Telegram's settings name it) each refused method needs
+NEEDED_RIGHT = {
+    "restrictChatMember": "Ban users",
+    "banChatMember": "Ban users",
+    "unbanChatMember": "Ban users",
+    "banChatSenderChat": "Ban users",
+    "unbanChatSenderChat": "Ban users",
+    "deleteMessage": "Delete messages",
+    "pinChatMessage": "Pin messages",
+}
+
+
+def fix_for(doing: str) -> str:
+    """What the moderators should change, for a refused `doing` ("" when we cannot say)."""
+    right = NEEDED_RIGHT.get(doing.split(" ", 1)[0])
+    return f" — make the bot an administrator with the right “{right}”" if right else ""
 
 
 def seconds(value: int | float | timedelta) -> float:
@@ -60,6 +85,8 @@ def to_platform_error(exc: TelegramError, doing: str) -> PlatformError:
             PlatformError.NOT_FOUND,
             f"{text}: the group became a supergroup with id {exc.new_chat_id}",
         )
+    if isinstance(exc, Forbidden) and any(f in exc.message.lower() for f in _UNREACHABLE):
+        return PlatformError(PlatformError.UNREACHABLE, text)
     if isinstance(exc, Forbidden | InvalidToken):
         return PlatformError(PlatformError.FORBIDDEN, text)
     if isinstance(exc, BadRequest):
@@ -67,7 +94,7 @@ def to_platform_error(exc: TelegramError, doing: str) -> PlatformError:
         if any(fragment in description for fragment in _GONE):
             return PlatformError(PlatformError.NOT_FOUND, text)
         if any(fragment in description for fragment in _NOT_ALLOWED):
-            return PlatformError(PlatformError.FORBIDDEN, text)
+            return PlatformError(PlatformError.FORBIDDEN, text + fix_for(doing))
         return PlatformError(PlatformError.OTHER, text)
     if isinstance(exc, NetworkError):  # includes TimedOut
         return PlatformError(PlatformError.UNAVAILABLE, text)

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from telegram import (
 from telegram.constants import MessageLimit, PollLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from adapters.telegram.commands import start_payload
 from adapters.telegram.directory import ChatAdmin, Directory
 from adapters.telegram.errors import to_platform_error
 from bot.actions import (
@@ -42,7 +44,7 @@ from bot.actions import (
     Unban,
     Warn,
 )
-from bot.adapter import ActionResult, PlatformError
+from bot.adapter import MODERATOR_CHANNEL_NAMES, ActionResult, PlatformError
 from bot.events import Actor
 
 log = logging.getLogger(__name__)
@@ -52,12 +54,6 @@ BUTTONS_PER_ROW = 3
 # Telegram reads an until_date under 30 s away as "forever"; a short mute must stay short
 MIN_RESTRICTION = timedelta(seconds=31)
 POLL_MIN_OPTIONS = 2
-# playbook channel names that mean "the moderators", as on Discord: on Telegram they are not the
-# group itself (that would show cases and alerts to every member) but the moderators' chat or
-# the administrators' DMs, like `AlertModerators`
-MODERATOR_CHANNEL_NAMES = frozenset(
-    {"mod-log", "modlog", "mod-logs", "mod_log", "moderators", "moderator-only", "mods", "staff"}
-)
 UNSUPPORTED = {
     "add_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
     "remove_role": "Telegram groups have no roles; use administrator titles or a separate chat.",
@@ -119,14 +115,58 @@ def mention_entities(
     return text, sorted(entities, key=lambda e: e.offset)
 
 
+# ids a rule could only write as ids: a member (6+ digits) or a group ("-100…", often as
+# "#-100…"); not inside links or longer words
+_USER_ID_WORD = re.compile(r"(?<![\w/.:=#-])(\d{6,20})(?![\w/.-])")
+_CHAT_ID_WORD = re.compile(r"(?<![\w/.:=])#?(-\d{6,20})(?![\w/.-])")
+
+
+def humanize(
+    text: str,
+    name_of: Callable[[int], str | None],
+    title_of: Callable[[int], str | None],
+) -> tuple[str, list[tuple[int, str]]]:
+    """Members and chats by name, not id: "Cases of 106" → "Cases of Bob", "in #-1009000" →
+    "in Makers". Returns the text and the members named (to link them as text mentions).
+    Ids the bot has never seen stay as written."""
+    people: list[tuple[int, str]] = []
+
+    def chat(match: re.Match[str]) -> str:
+        return title_of(int(match.group(1))) or match.group(0)
+
+    def member(match: re.Match[str]) -> str:
+        uid = int(match.group(1))
+        name = name_of(uid)
+        if not name:
+            return match.group(0)
+        people.append((uid, name))
+        return name
+
+    text = _CHAT_ID_WORD.sub(chat, text)
+    return _USER_ID_WORD.sub(member, text), people
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+def start_link(bot_username: str, community_id: str, custom_id: str) -> str:
+    """t.me/<bot>?start=...: opens a private chat with the bot; Start sends the payload."""
+    payload = start_payload(community_id, custom_id) or start_payload(community_id, "")
+    return f"https://t.me/{bot_username}" + (f"?start={payload}" if payload else "")
+
+
+def keyboard(
+    buttons: Sequence[Button], *, bot_username: str = "", community_id: str = ""
+) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    row_buttons = [InlineKeyboardButton(b.label, callback_data=b.custom_id) for b in buttons]
+    row_buttons = [
+        InlineKeyboardButton(b.label, url=start_link(bot_username, community_id, b.custom_id))
+        if b.opens_dm
+        else InlineKeyboardButton(b.label, callback_data=b.custom_id)
+        for b in buttons
+    ]
     rows = [
         row_buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(row_buttons), BUTTONS_PER_ROW)
     ]
@@ -175,14 +215,17 @@ class ActionRunner:
         entities: list[MessageEntity] | None = None,
         buttons: Sequence[Button] = (),
         reply_to: int | None = None,
+        community_id: str = "",
     ) -> Message:
+        if entities is None:  # not composed by a caller: names instead of ids here too
+            text, entities = self._named(text, [], add_missing=False)
         async with self._calling(f"sendMessage to {chat_id}"):
             return await self._bot.send_message(
                 chat_id=chat_id,
                 text=text,
                 message_thread_id=thread_id,
                 entities=entities or None,
-                reply_markup=keyboard(buttons),
+                reply_markup=self._keyboard(buttons, community_id or str(chat_id)),
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True)
                     if reply_to is not None
@@ -201,6 +244,8 @@ class ActionRunner:
         buttons: Sequence[Button] = (),
     ) -> Message:
         """A photo with the text as caption; a text too long for a caption follows the photo."""
+        if entities is None:
+            text, entities = self._named(text, [], add_missing=False)
         path = Path(image)
         if not path.is_file():
             raise PlatformError(PlatformError.NOT_FOUND, f"image file {image!r} does not exist")
@@ -213,7 +258,7 @@ class ActionRunner:
                     caption=text if fits else None,
                     caption_entities=(entities or None) if fits else None,
                     message_thread_id=thread_id,
-                    reply_markup=keyboard(buttons) if fits else None,
+                    reply_markup=self._keyboard(buttons, str(chat_id)) if fits else None,
                 )
         if fits or not text:
             return sent
@@ -221,15 +266,34 @@ class ActionRunner:
             chat_id, text, thread_id=thread_id, entities=entities, buttons=buttons
         )
 
+    def _named(
+        self, text: str, people: Sequence[tuple[int, str]], *, add_missing: bool
+    ) -> tuple[str, list[MessageEntity]]:
+        """The text with ids turned into names, each named member linked (a text mention)."""
+        text, found = humanize(text, self._directory.name_of, self._directory.title_of)
+        known = {uid for uid, _ in people}
+        extra = [(uid, name) for uid, name in dict(found).items() if uid not in known]
+        return mention_entities(text, [*people, *extra], add_missing=add_missing)
+
+    def _keyboard(
+        self, buttons: Sequence[Button], community_id: str
+    ) -> InlineKeyboardMarkup | None:
+        return keyboard(buttons, bot_username=self._bot.username, community_id=community_id)
+
     def _until(self, until: datetime) -> datetime:
         return max(until, self._clock() + MIN_RESTRICTION)
 
     # --- messages -----------------------------------------------------------------------------
     async def _post(self, community_id: str, action: Post) -> ActionResult:
         if is_moderator_channel(action.channel_id):
-            alert = AlertModerators(text=action.text, image=action.image)
+            alert = AlertModerators(
+                text=action.text, image=action.image, public_text=action.public_text
+            )
             return await self._alert_moderators(community_id, alert)
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
+        if action.public_text is not None and chat_id == int(community_id):
+            # a moderators' report whose channel is the group itself: members read it
+            action = replace(action, text=action.public_text)
         if not action.poll_options:
             return await self._post_message(chat_id, thread_id, action)
         # with its own question the text is a message of its own, then the poll follows it;
@@ -259,7 +323,7 @@ class ActionRunner:
         self, chat_id: int, thread_id: int | None, action: Post
     ) -> ActionResult:
         people = [self._person(uid) for uid in action.mentions]
-        text, entities = mention_entities(action.text, people, add_missing=True)
+        text, entities = self._named(action.text, people, add_missing=True)
         if action.image:
             sent = await self._send_photo(
                 chat_id,
@@ -276,18 +340,25 @@ class ActionRunner:
         return ActionResult(ref=str(sent.message_id))
 
     async def _reply(self, community_id: str, action: Reply) -> ActionResult:
-        # Telegram has no ephemeral messages: a private answer goes by DM when the member
-        # started the bot, otherwise it is an ordinary reply in the chat
-        if action.ephemeral and action.user_id and self._directory.can_dm(int(action.user_id)):
+        # Telegram has no ephemeral messages: a private answer goes by DM unless the member
+        # refused one already, otherwise it is an ordinary reply in the chat
+        if (
+            action.ephemeral
+            and action.user_id
+            and not self._directory.dm_refused(int(action.user_id))
+        ):
             with_dm = SendDirect(user_id=action.user_id, text=action.text, buttons=action.buttons)
             try:
                 return await self._send_direct(community_id, with_dm)
             except PlatformError as exc:
-                if exc.kind != PlatformError.FORBIDDEN:
+                if exc.kind not in (PlatformError.UNREACHABLE, PlatformError.FORBIDDEN):
                     raise
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
         people = [self._person(action.user_id)] if action.user_id else []
-        text, entities = mention_entities(action.text, people, add_missing=False)
+        shown = action.text
+        if action.ephemeral and action.public_text is not None:
+            shown = action.public_text  # meant to be private, but only the group can be reached
+        text, entities = self._named(shown, people, add_missing=False)
         reply_to = int(action.reply_to) if action.reply_to else None
         sent = await self._send_text(
             chat_id,
@@ -300,19 +371,18 @@ class ActionRunner:
         return ActionResult(ref=str(sent.message_id))
 
     async def _send_direct(self, community_id: str, action: SendDirect) -> ActionResult:
+        # no guess from memory: whether they pressed Start (maybe before a restart) is
+        # Telegram's to say; a 403 "can't initiate conversation" becomes UNREACHABLE
         user_id = int(action.user_id)
-        if not self._directory.can_dm(user_id):
-            raise PlatformError(
-                PlatformError.FORBIDDEN,
-                f"cannot message user {user_id} privately: Telegram bots may only write to "
-                "people who opened a private chat with the bot (/start) first",
-            )
         try:
-            sent = await self._send_text(user_id, action.text, buttons=action.buttons)
+            sent = await self._send_text(
+                user_id, action.text, buttons=action.buttons, community_id=community_id
+            )
         except PlatformError as exc:
             if isinstance(exc.__cause__, Forbidden):
-                self._directory.mark_dm_unreachable(user_id)  # they blocked the bot
+                self._directory.mark_dm_unreachable(user_id)
             raise
+        self._directory.mark_dm_reachable(user_id)
         self._directory.remember_dm_origin(user_id, sent.message_id, community_id)
         return ActionResult(ref=str(sent.message_id))
 
@@ -358,14 +428,10 @@ class ActionRunner:
         if not action.text:
             return ActionResult(detail="warning recorded; no text configured to show")
         chat_id, thread_id = resolve_channel(community_id, action.channel_id)
-        text, entities = mention_entities(
-            action.text, [self._person(action.user_id)], add_missing=False
-        )
+        text, entities = self._named(action.text, [self._person(action.user_id)], add_missing=False)
         if not entities:  # the text does not name the member: address them first
             uid, name = self._person(action.user_id)
-            text, entities = mention_entities(
-                f"{name} {action.text}", [(uid, name)], add_missing=False
-            )
+            text, entities = self._named(f"{name} {action.text}", [(uid, name)], add_missing=False)
         sent = await self._send_text(chat_id, text, thread_id=thread_id, entities=entities)
         return ActionResult(ref=str(sent.message_id))
 
@@ -413,15 +479,18 @@ class ActionRunner:
             async with self._calling(f"banChatSenderChat {user_id} in {chat_id}"):
                 await self._bot.ban_chat_sender_chat(chat_id=chat_id, sender_chat_id=user_id)
             return ActionResult(detail="banned the channel that posted")
+        until = self._until(action.until) if action.until else None
         async with self._calling(f"banChatMember {user_id} in {chat_id}"):
             await self._bot.ban_chat_member(
                 chat_id=chat_id,
                 user_id=user_id,
-                until_date=self._until(action.until) if action.until else None,
+                until_date=until,
                 # Telegram cannot delete "the last N seconds": it deletes all or nothing
                 revoke_messages=action.delete_message_seconds > 0,
             )
-        return ActionResult()
+        if until is None:
+            return ActionResult(detail="banned")
+        return ActionResult(detail=f"banned until {until.isoformat()} (Telegram lifts it then)")
 
     async def _unban(self, community_id: str, action: Unban) -> ActionResult:
         chat_id, user_id = int(community_id), int(action.user_id)
@@ -499,21 +568,25 @@ class ActionRunner:
         admin_ids = self._directory.human_admin_ids(chat_id)
         delivered: list[Message] = []
         for admin_id in admin_ids:
-            if not self._directory.can_dm(admin_id):
+            if self._directory.dm_refused(admin_id):
                 continue
             try:
                 delivered.append(await self._send_alert(admin_id, action.text, action.image))
             except PlatformError as exc:
-                if exc.kind != PlatformError.FORBIDDEN:
+                if exc.kind not in (PlatformError.UNREACHABLE, PlatformError.FORBIDDEN):
                     raise
                 self._directory.mark_dm_unreachable(admin_id)
+                continue
+            self._directory.mark_dm_reachable(admin_id)
         if delivered:
             return ActionResult(
                 ref=str(delivered[0].message_id),
                 detail=f"sent by private message to {len(delivered)} administrator(s)",
             )
         people = [self._person(str(uid)) for uid in admin_ids]
-        text, entities = mention_entities(action.text, people, add_missing=True)
+        # the group is where members read: the public form, which quotes nothing
+        shown = action.public_text if action.public_text is not None else action.text
+        text, entities = self._named(shown, people, add_missing=True)
         sent = await self._send_alert(chat_id, text, action.image, entities=entities)
         return ActionResult(
             ref=str(sent.message_id),

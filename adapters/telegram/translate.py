@@ -26,13 +26,14 @@ from telegram import (
     User,
 )
 
-from adapters.telegram.commands import parse_args, split_command, tokenize
+from adapters.telegram.commands import parse_args, parse_start_payload, split_command, tokenize
 from adapters.telegram.directory import ADMINISTRATOR, Directory
 from bot.commands import CommandSpec
 from bot.events import (
     Actor,
     ButtonPressed,
     CommandInvoked,
+    DirectChat,
     Event,
     MemberJoined,
     MemberLeft,
@@ -80,8 +81,7 @@ def translate_update(update: Update, ctx: TranslateContext) -> tuple[Event, ...]
     if update.chat_member is not None:
         return _from_member_update(update.chat_member, ctx)
     if update.my_chat_member is not None:
-        _note_own_status(update.my_chat_member, ctx)
-        return ()
+        return _note_own_status(update.my_chat_member, ctx)
     if update.callback_query is not None:
         return _from_button(update.callback_query, ctx)
     if update.message_reaction is not None:
@@ -139,6 +139,7 @@ def _reply_target(message: Message) -> Message | None:
 
 def _learn(message: Message, directory: Directory) -> None:
     directory.learn_user(message.from_user)
+    directory.learn_chat(message.chat)
     reply = message.reply_to_message
     if reply is not None:
         directory.learn_user(reply.from_user)
@@ -154,11 +155,7 @@ def _from_message(message: Message, ctx: TranslateContext, *, edited: bool) -> t
     chat = message.chat
     directory = ctx.directory
     if chat.type == Chat.PRIVATE:
-        # writing to the bot (usually /start) is what allows it to write back
-        if message.from_user is not None:
-            directory.mark_dm_reachable(message.from_user.id)
-            directory.learn_user(message.from_user)
-        return ()
+        return () if edited else _from_private(message, ctx)
     if chat.type not in GROUP_TYPES:
         return ()
     _learn(message, directory)
@@ -200,6 +197,37 @@ def _from_message(message: Message, ctx: TranslateContext, *, edited: bool) -> t
             is_forward=message.forward_origin is not None,
             forwarded_from=_forward_source(message),
             sender_chat=_sender_chat(message),
+        ),
+    )
+
+
+def _from_private(message: Message, ctx: TranslateContext) -> tuple[Event, ...]:
+    """Writing to the bot is what allows it to write back. `/start` (or `/help`) is answered
+    and recorded durably (`DirectChat`); `/start <payload>` from an "open a chat with me" link
+    carries the community and the button it stood for (the runtime presses it there)."""
+    person = message.from_user
+    if person is None or person.is_bot:
+        return ()
+    ctx.directory.mark_dm_reachable(person.id)
+    ctx.directory.learn_user(person)
+    head = split_command(message.text or "", ctx.bot_username)
+    if head is None or head[0] not in ("start", "help"):
+        return ()
+    link = parse_start_payload(head[1].strip()) if head[0] == "start" else None
+    community_id, custom_id = link or ("", "")
+    name = person.full_name or person.username or str(person.id)
+    actor = actor_for(person, int(community_id), ctx.directory) if community_id else None
+    return (
+        DirectChat(
+            platform=PLATFORM,
+            community_id=community_id,
+            occurred_at=message.date,
+            user=str(person.id),
+            name=name,
+            why=f"/{head[0]} in a private chat",
+            greet=True,
+            button=custom_id,
+            actor=actor,
         ),
     )
 
@@ -341,6 +369,7 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
     if chat.type not in GROUP_TYPES or user.id == ctx.bot_id:
         return ()
     ctx.directory.learn_user(user)
+    ctx.directory.learn_chat(chat)
     ctx.directory.note_member_updates(chat.id)
     admin_statuses = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
     if {change.old_chat_member.status, change.new_chat_member.status} & admin_statuses:
@@ -369,15 +398,30 @@ def _from_member_update(change: ChatMemberUpdated, ctx: TranslateContext) -> tup
     )
 
 
-def _note_own_status(change: ChatMemberUpdated, ctx: TranslateContext) -> None:
-    """The bot's own membership: in a private chat, "kicked" means the user blocked the bot."""
-    if change.chat.type == Chat.PRIVATE:
-        if change.new_chat_member.status == ChatMember.BANNED:
-            ctx.directory.mark_dm_unreachable(change.chat.id)
-        elif change.new_chat_member.status == ChatMember.MEMBER:
-            ctx.directory.mark_dm_reachable(change.chat.id)
-    else:
+def _note_own_status(change: ChatMemberUpdated, ctx: TranslateContext) -> tuple[Event, ...]:
+    """The bot's own membership: in a private chat, "kicked" means the user blocked the bot
+    (and "member" that they unblocked it): durable, as a `DirectChat`."""
+    if change.chat.type != Chat.PRIVATE:
         ctx.directory.forget_admins(change.chat.id)  # the bot was promoted or demoted
+        return ()
+    status = change.new_chat_member.status
+    if status not in (ChatMember.BANNED, ChatMember.MEMBER):
+        return ()
+    reachable = status == ChatMember.MEMBER
+    if reachable:
+        ctx.directory.mark_dm_reachable(change.chat.id)
+    else:
+        ctx.directory.mark_dm_unreachable(change.chat.id)
+    return (
+        DirectChat(
+            platform=PLATFORM,
+            community_id="",
+            occurred_at=change.date,
+            user=str(change.chat.id),
+            reachable=reachable,
+            why="unblocked the bot" if reachable else "blocked the bot",
+        ),
+    )
 
 
 # --- buttons and reactions --------------------------------------------------------------------

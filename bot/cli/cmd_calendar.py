@@ -83,7 +83,7 @@ async def forecast_topics(
     `now` to the month's end take the next topics in turn, as the scheduler will."""
     from bot.cli.cmd_report import pick_community
     from bot.store import Store
-    from bot.store import calendar as calendar_store
+    from rules.calendar import store as calendar_store
     from rules.calendar.occurrences import iter_occurrences, occurrence_key
     from rules.calendar.pool import next_pool_item
 

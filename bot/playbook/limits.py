@@ -61,6 +61,22 @@ def _at(mark: yaml.Mark | None, path: str, message: str) -> LimitProblem:
     return LimitProblem(line, col, path, message)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encoding_problem(text: str) -> LimitProblem | None:
+    """A lone surrogate (text decoded with errors="surrogateescape", or built in code) cannot
+    be read as YAML: say where it is."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return LimitProblem(
+        line, column, "", "a character here is not valid Unicode: save the file as UTF-8"
+    )
+
+
 def size_problem(text: str) -> LimitProblem | None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size <= MAX_BYTES:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.playbook.limits import MAX_BYTES, size_problem, structure_problem
+from bot.playbook.limits import MAX_BYTES, encoding_problem, size_problem, structure_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +257,7 @@ def parse_playbook(
     """Validate playbook YAML text into `model`; raise PlaybookInvalid with located problems.
     The limits (size, nesting, aliases, list lengths, numbers) are checked first, so a hostile
     file is refused before PyYAML or pydantic spend time or recursion on it."""
-    limit = size_problem(text) or structure_problem(text)
+    limit = size_problem(text) or encoding_problem(text) or structure_problem(text)
     if limit is not None:
         raise PlaybookInvalid(
             [PlaybookProblem(file, limit.line, limit.column, limit.path, limit.message)]

@@ -23,6 +23,10 @@ class CommunitySettings(ConfigModel):
     mod_log_channel: str | None = None
     moderator_roles: list[str] = Field(default_factory=list)
     admin_roles: list[str] = Field(default_factory=list)
+    # a private message the member cannot receive (on Telegram: they never pressed Start in a
+    # chat with the bot): button = a note in default_channel with an "open a chat with me" link
+    # that delivers it; mention = the note without the link; none = nothing public
+    dm_fallback: Literal["button", "mention", "none"] = "button"
     # shadow: every rule decides and logs, nothing is executed (try a playbook safely)
     mode: Literal["enforce", "shadow"] = "enforce"
 

@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # no GUI backend, ever: reports are made on servers
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.reports import referrals
 from bot.reports.fonts import FontChoice, chart_fonts, find_cjk_font
 from bot.reports.model import Report
 from bot.reports.score import INDICATOR_NAMES, format_indicator_value, pick_text
@@ -271,6 +272,7 @@ CHARTS = {
     "heatmap": heatmap_chart,
     "tiers": tier_pyramid_chart,
     "score": score_chart,
+    "referrals": referrals.referrals_chart,
 }
 
 
@@ -280,12 +282,14 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "heatmap": "When members post",
         "tiers": "Tier pyramid",
         "score": "Health score breakdown",
+        "referrals": "New members by source and their retention",
     },
     "zh": {
         "activity": "活跃趋势",
         "heatmap": "发言时段热力图",
         "tiers": "成员层级金字塔",
         "score": "健康分明细",
+        "referrals": "新成员来源与留存",
     },
 }
 
@@ -302,6 +306,7 @@ def charts_with_data(report: Report, names: tuple[str, ...] = tuple(CHARTS)) -> 
         "heatmap": current.peak_hours is not None and any(any(r) for r in current.peak_hours),
         "tiers": any(count for _, count in current.tier_distribution),
         "score": report.score.total is not None,
+        "referrals": referrals.has_data(report),
     }
     return tuple(name for name in names if has[name])
 

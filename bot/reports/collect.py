@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from bot.reports.model import PeriodMetrics, Report
 from bot.reports.render import render_html, render_json, render_markdown
 from bot.reports.score import HealthConfig, build_report
 from bot.store import CommunityRef, Store
-from bot.store.reports import TierLadder, period_metrics, previous_period
+from bot.store.reports import TierLadder, local_bounds, period_metrics, previous_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ async def measure(
     current = await period_metrics(
         store, ref, start, end, tz=tz, now=now, community_name=community_name, top=top, tiers=tiers
     )
+    current = await _with_referrals(store, ref, current, tz, now)
     before_start, before_end = previous_period(start, end)
     previous = await period_metrics(
         store,
@@ -72,6 +73,19 @@ async def measure(
         tiers=tiers,
     )
     return PeriodPair(current, previous if previous.has_data else None)
+
+
+async def _with_referrals(
+    store: Store, ref: CommunityRef, metrics: PeriodMetrics, tz: tzinfo, now: datetime
+) -> PeriodMetrics:
+    """The referrals section, when that capability has attributed joins here."""
+    if metrics.coverage in ("future", "empty"):
+        return metrics
+    from rules.referrals.report import referral_stats  # the capability's own queries
+
+    since, until = local_bounds(metrics.period_start, metrics.period_end, tz)
+    stats = await referral_stats(store, ref, since, min(until, now), now, metrics.active_members)
+    return replace(metrics, referrals=stats) if stats is not None else metrics
 
 
 def make_report(

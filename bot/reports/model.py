@@ -69,6 +69,9 @@ class ModerationStats:
     # the order given; "delete" = a message removed by a rule (spam_removed counts those of
     # the anti-spam rules).
     cases_by_type: Mapping[str, int] = field(default_factory=dict)
+    # the actions those cases took, by kind: one incident (a case) may delete + warn + time
+    # out, so these add up to more than the cases
+    actions_by_type: Mapping[str, int] = field(default_factory=dict)
     spam_removed: int | None = None
     # Cases a moderator reversed in the period (/case N reverse, /unban, /untimeout): a sign of
     # over-eager rules.
@@ -76,14 +79,57 @@ class ModerationStats:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cases_by_type", _frozen_map(self.cases_by_type))
-        for kind, count in self.cases_by_type.items():
+        object.__setattr__(self, "actions_by_type", _frozen_map(self.actions_by_type))
+        for kind, count in [*self.cases_by_type.items(), *self.actions_by_type.items()]:
             _check_count(f"cases_by_type[{kind!r}]", count)
         _check_count("spam_removed", self.spam_removed)
         _check_count("reversals", self.reversals)
 
     @property
     def total_cases(self) -> int:
+        """Incidents: one per rule firing on a message, or per moderator command."""
         return sum(self.cases_by_type.values())
+
+    @property
+    def total_actions(self) -> int:
+        return sum(self.actions_by_type.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Inviter:
+    name: str
+    joined: int  # joins through their link in the period
+    stayed: int  # of those, invitees who earned them their reward
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralStats:
+    """New members by where they came from (the referrals capability, docs/referrals.md)."""
+
+    # member (a member's link) | link (a link that is nobody's) | unknown | none (no link)
+    joins_by_source: Mapping[str, int]
+    joins_by_campaign: Mapping[str, int] = field(default_factory=dict)
+    # share of joins at least `retention_days` old still in the community that long after
+    invited_retention: float | None = None  # through a member's link
+    organic_retention: float | None = None  # any other way
+    retention_days: int = 7
+    referral_factor: float | None = None  # joins through members' links per active member
+    rewarded: int = 0  # invitees whose inviter was rewarded in the period
+    top_inviters: tuple[Inviter, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "joins_by_source", _frozen_map(self.joins_by_source))
+        object.__setattr__(self, "joins_by_campaign", _frozen_map(self.joins_by_campaign))
+        for name in ("invited_retention", "organic_retention"):
+            _check_rate(name, getattr(self, name))
+
+    @property
+    def invited(self) -> int:
+        return self.joins_by_source.get("member", 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.joins_by_source.values())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +171,7 @@ class PeriodMetrics:
     tier_distribution: tuple[tuple[str, int], ...] = ()
     tier_movement_rate: float | None = None  # 层级跃迁率: share of members who moved up a tier
     faq_top: tuple[FaqEntry, ...] = ()
+    referrals: ReferralStats | None = None  # None: the referrals capability is not used
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
@@ -237,7 +284,8 @@ class PeriodMetrics:
 
     @property
     def moderation_load(self) -> float | None:
-        """Moderation cases (automatic spam deletions included) per 100 messages."""
+        """Moderation incidents (cases; automatic spam deletions included) per 100 messages —
+        not actions: one ad deleted, warned and timed out is one."""
         if self.moderation is None:
             return None
         per_message = _ratio(self.moderation.total_cases, self.total_messages)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.reports import referrals
 from bot.reports.model import (
     RATE_METRICS,
     Change,
@@ -62,7 +63,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "longest": "Longest streak",
         "mean_streak": "Mean streak",
         "moderation": "Moderation",
-        "cases": "Cases",
+        "cases": "Cases (incidents)",
+        "actions": "Actions taken",
         "spam_removed": "Spam removed",
         "reversals": "Reversed",
         "tiers": "Tiers",
@@ -106,7 +108,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "longest": "最长连续天数",
         "mean_streak": "平均连续天数",
         "moderation": "管理",
-        "cases": "处理记录",
+        "cases": "处理事件",
+        "actions": "执行的处理",
         "spam_removed": "清除垃圾消息",
         "reversals": "撤销",
         "tiers": "成员层级",
@@ -411,6 +414,11 @@ def render_markdown(report: Report) -> str:
         lines.append(
             f"- {_t(report, 'cases')}: {mod.total_cases}" + (f" ({by_type})" if by_type else "")
         )
+        if mod.actions_by_type:
+            steps = ", ".join(
+                f"{_case_kind(kind, lang)} {count}" for kind, count in mod.actions_by_type.items()
+            )
+            lines.append(f"- {_t(report, 'actions')}: {mod.total_actions} ({steps})")
         if mod.spam_removed is not None:
             lines.append(f"- {_t(report, 'spam_removed')}: {mod.spam_removed}")
         if mod.reversals is not None:
@@ -430,6 +438,7 @@ def render_markdown(report: Report) -> str:
             f"{n}. {_safe(f.question)} — {_t(report, 'answered', count=f.answered)}"
             for n, f in enumerate(m.faq_top, 1)
         ]
+    lines += referrals.markdown_lines(report, _safe)
     return "\n".join(lines) + "\n"
 
 
@@ -468,11 +477,14 @@ def _metrics_dict(m: PeriodMetrics) -> dict[str, Any]:
         else {
             "cases_by_type": dict(moderation.cases_by_type),
             "total_cases": moderation.total_cases,
+            "actions_by_type": dict(moderation.actions_by_type),
+            "total_actions": moderation.total_actions,
             "spam_removed": moderation.spam_removed,
             "reversals": moderation.reversals,
         },
         "tiers": [{"tier": tier, "members": count} for tier, count in m.tier_distribution],
         "faq_top": [{"question": f.question, "answered": f.answered} for f in m.faq_top],
+        "referrals": referrals.as_dict(m.referrals),
     }
 
 
@@ -612,5 +624,6 @@ def render_html(report: Report, charts: Mapping[str, str | Path] | None = None) 
             for f in m.faq_top
         ]
         parts.append("</ol>")
+    parts += referrals.html_parts(report)
     parts.append("</body></html>")
     return "\n".join(parts)

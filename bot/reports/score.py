@@ -101,7 +101,7 @@ _DEFAULT_INDICATORS: dict[str, tuple[float, float, float]] = {
     "checkin_participation": (8, 0.2, 0.02),
     "reactivation": (8, 0.15, 0.01),
     "tier_movement": (6, 0.10, 0.0),
-    "moderation_load": (8, 0.5, 5.0),  # cases + spam per 100 messages, lower is better
+    "moderation_load": (8, 0.5, 5.0),  # incidents per 100 messages, lower is better
     "growth": (10, 0.05, -0.02),  # net growth / members at start
 }
 
@@ -155,9 +155,9 @@ DEFAULT_SUGGESTIONS: dict[str, dict[str, str]] = {
         "奖励打卡、首次发言等第一步。",
     },
     "moderation_load": {
-        "en": "{value} moderation actions per 100 messages (target below {target}): tighten "
+        "en": "{value} moderation incidents per 100 messages (target below {target}): tighten "
         "anti-spam (links, limits for new members) and pin clear group rules.",
-        "zh": "每百条消息 {value} 次管理处理（目标低于 {target}）：收紧反垃圾规则（链接、"
+        "zh": "每百条消息 {value} 起管理事件（目标低于 {target}）：收紧反垃圾规则（链接、"
         "新成员限制），并置顶清晰的群规。",
     },
     "growth": {

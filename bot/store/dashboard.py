@@ -1,7 +1,7 @@
 """Queries of the web dashboard: credentials, and the filtered lists its pages show.
 
 The dashboard's pages read through these functions and the capability query modules
-(`bot.store.moderation`, `bot.store.engagement`, ...); no web code writes SQL.
+(`rules.moderation.store`, `rules.points.store`, ...); no web code writes SQL.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from bot.store.models import AuditEntry, Community, Member
-from bot.store.models_moderation import ModerationCase
 from bot.store.models_web import WebToken
-from bot.store.moderation import CaseInfo
-from bot.store.moderation import _info as _case_info
 from bot.store.store import CommunityRef, MemberInfo, Store, audit_dict
 from bot.store.store import _member_info as _member_row
+from rules.moderation.models import ModerationCase
+from rules.moderation.store import CaseInfo
+from rules.moderation.store import _info as _case_info
 
 # -- credentials -------------------------------------------------------------------------------
 
@@ -352,15 +352,23 @@ async def standings(
     state: dict[str, dict[str, Any]] = {}
     for r in rows:
         st = state.setdefault(r.user_id, {"banned": False, "until": None, "weight": 0})
-        if r.action == "ban":
+        # one case may warn and time out (or ban); a refused timeout or ban is not in force
+        in_force = _case_info(r).in_force
+        if r.action == "ban" and in_force:
             st["banned"] = r.ends_at is None or r.ends_at > now
         elif r.action == "unban":
             st["banned"] = False
-        elif r.action == "timeout" and r.lifted_at is None and r.ends_at and r.ends_at > now:
+        elif (
+            r.action == "timeout"
+            and in_force
+            and r.lifted_at is None
+            and r.ends_at
+            and r.ends_at > now
+        ):
             st["until"] = r.ends_at
         elif r.action == "untimeout":
             st["until"] = None
-        elif r.action == "warn" and (r.expires_at is None or r.expires_at > now):
+        if r.weight and (r.expires_at is None or r.expires_at > now):
             st["weight"] += r.weight
     return {u: Standing(v["banned"], v["until"], v["weight"]) for u, v in state.items()}
 

@@ -18,6 +18,15 @@ class StoreError(RuntimeError):
     """The database cannot be used; the message says what to do."""
 
 
+class Taken(Exception):
+    """Rolls an all-or-none claim back: some of its rows were already taken by someone else
+    (`taken` says which, when the caller wants to know)."""
+
+    def __init__(self, taken: Any = None) -> None:
+        super().__init__(taken)
+        self.taken = taken
+
+
 def normalize_url(url: str) -> str:
     """Accept the URLs operators write (`sqlite:///x.db`, `postgresql://...`) and pick the async
     drivers we ship."""

@@ -61,6 +61,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
+def community_fk() -> Mapped[int]:
+    """The `community_id` column of a capability's table: its rows go with their community."""
+    return mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+
+
 class Community(Base):
     __tablename__ = "communities"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)

@@ -327,7 +327,7 @@ async def prune(
     """Delete (or empty) records older than their period (None: kept forever). Records still
     in force — an active ban, timeout or warning — are never pruned. Returns rows per kind."""
     from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, MembershipEvent
-    from bot.store.models_moderation import ModerationCase, SpamSample
+    from rules.moderation.models import ModerationCase, SpamSample
 
     def cutoff(kind: str) -> datetime | None:
         period = periods.get(kind)

@@ -8,8 +8,6 @@ instants are local midnight of `start` up to local midnight after `end`. Bots ne
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,8 +27,12 @@ from bot.reports.model import (
     StreakStats,
 )
 from bot.store.models import ActivityDaily, ActivityHourly, Member
-from bot.store.models_moderation import ModerationCase
 from bot.store.store import CommunityRef, Store
+from rules.checkin import store as checkin_q
+from rules.faq import store as faq_q
+from rules.moderation.models import ModerationCase
+from rules.points import store as points_q
+from rules.reactivation import store as reactivation_q
 
 RETENTION_DAYS = (7, 30)
 SILENT_TIERS = (7, 14, 30)
@@ -161,6 +163,8 @@ class CaseRow:
     rule: str | None
     created_at: datetime
     reversed_at: datetime | None
+    # the incident's actions that took effect (delete, warn, timeout, ...); () = just `action`
+    steps: tuple[str, ...] = ()
 
 
 async def case_rows(
@@ -176,9 +180,17 @@ async def case_rows(
                 ModerationCase.rule,
                 ModerationCase.created_at,
                 ModerationCase.reversed_at,
+                ModerationCase.actions,
             ).where(ModerationCase.community_id == ref.id, opened | undone)
         )
-        return [CaseRow(r[0], r[1], r[2], r[3]) for r in rows]
+        return [CaseRow(r[0], r[1], r[2], r[3], _done_steps(r[4])) for r in rows]
+
+
+def _done_steps(actions: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    """The kinds of a case's actions that took effect (a refused timeout is no timeout)."""
+    return tuple(
+        str(a.get("kind")) for a in actions or () if a.get("status") in ("done", "pending")
+    )
 
 
 async def spam_cases(
@@ -296,9 +308,11 @@ def silent_shares(
 
 
 def moderation_stats(cases: Iterable[CaseRow], since: datetime, until: datetime) -> ModerationStats:
-    """Cases opened in [since, until) by action, the automatic spam deletions among them, and
-    the cases a moderator reversed in the period (whenever they were opened)."""
+    """Cases (incidents) opened in [since, until) by their main action, the actions they
+    took by kind (one incident may delete, warn and time out), the automatic spam deletions
+    among them, and the cases a moderator reversed in the period (whenever opened)."""
     by_type: Counter[str] = Counter()
+    steps: Counter[str] = Counter()
     spam = reversals = 0
     for case in cases:
         if case.reversed_at is not None and since <= case.reversed_at < until:
@@ -306,31 +320,31 @@ def moderation_stats(cases: Iterable[CaseRow], since: datetime, until: datetime)
         if not since <= case.created_at < until or case.action in UNDO_KINDS:
             continue
         by_type[case.action] += 1
-        if case.action == "delete" and (case.rule or "").startswith("antispam"):
+        done = case.steps or (case.action,)
+        steps.update(done)
+        if "delete" in done and (case.rule or "").startswith("antispam"):
             spam += 1
-    order = [k for k in CASE_ORDER if by_type[k]] + sorted(set(by_type) - set(CASE_ORDER))
+
+    def ordered(counts: Counter[str]) -> dict[str, int]:
+        order = [k for k in CASE_ORDER if counts[k]] + sorted(set(counts) - set(CASE_ORDER))
+        return {kind: counts[kind] for kind in order}
+
     return ModerationStats(
-        cases_by_type={kind: by_type[kind] for kind in order},
+        cases_by_type=ordered(by_type),
+        actions_by_type=ordered(steps),
         spam_removed=spam,
         reversals=reversals,
     )
 
 
-# -- engagement metrics from the engagement capability, when it is installed --------------
-
-
-def _optional_module(name: str) -> Any | None:
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+# -- engagement metrics, from the check-in, reactivation, points and FAQ capabilities -----
 
 
 async def faq_answers(
     store: Store, ref: CommunityRef, start: date, end: date, top: int
 ) -> tuple[FaqEntry, ...]:
     """The FAQ entries answered most in the local days start..end (the FAQ rule's counts)."""
-    eng = _optional_module("bot.store.engagement")
-    if eng is None:
-        return ()
-    counts = await eng.faq_answer_counts(store, ref, start, end + timedelta(days=1))
+    counts = await faq_q.faq_answer_counts(store, ref, start, end + timedelta(days=1))
     answered = sorted(
         ((entry, n) for entry, _asked, n in counts if n > 0), key=lambda kv: (-kv[1], kv[0])
     )
@@ -364,18 +378,17 @@ async def engagement_metrics(
     present: set[str],
     tiers: TierLadder | None = None,
 ) -> dict[str, Any]:
-    """Check-ins, reactivation and tiers from `bot.store.engagement` (the engagement
-    capability); {} without it, so the report shows "no data" instead of zeros. A feature that
+    """Check-ins, reactivation and tiers from their capabilities' stores; a key is left out when
+    there is nothing to show, so the report shows "no data" instead of zeros. A feature that
     left no record (check-ins: in the last 30 days; tiers: ever, up to the period's end) counts
     as not in use (no data), not as 0%. `present`: the members present at the period's end."""
-    eng = _optional_module("bot.store.engagement")
-    if eng is None:
-        return {}
     found: dict[str, Any] = {}
     members_at_end = len(present)
-    recent = await eng.checkin_stats(store, ref, end - timedelta(days=29), end + timedelta(days=1))
+    recent = await checkin_q.checkin_stats(
+        store, ref, end - timedelta(days=29), end + timedelta(days=1)
+    )
     if recent.participants:
-        stats = await eng.checkin_stats(
+        stats = await checkin_q.checkin_stats(
             store, ref, start, end + timedelta(days=1), top=max(1, recent.participants)
         )
         found["checkin_participation"] = (
@@ -386,11 +399,13 @@ async def engagement_metrics(
             longest=stats.longest_streaks[0][1] if stats.longest_streaks else 0,
             mean=stats.average_streak if stats.participants else None,
         )
-    nudges = [n for n in await eng.nudges_since(store, ref, since) if n.nudged_at < until]
+    nudges = [
+        n for n in await reactivation_q.nudges_since(store, ref, since) if n.nudged_at < until
+    ]
     if nudges:
         back = sum(1 for n in nudges if n.returned_at is not None and n.returned_at < until)
         found["reactivation_rate"] = back / len(nudges)
-    history = (await eng.tier_movement(store, ref, _EPOCH, until)).moves
+    history = (await points_q.tier_movement(store, ref, _EPOCH, until)).moves
     if history:
         found["tier_distribution"] = tiers_at(history, present, tiers)
         # a first placement is where a member starts, not a move: count members who went up

@@ -198,6 +198,19 @@ class Store:
         self._communities[(platform, external_id)] = ref
         return ref
 
+    async def existing_community(self, platform: str, external_id: str) -> CommunityRef | None:
+        """The community if the bot has served it before (never creates one)."""
+        cached = self._communities.get((platform, external_id))
+        if cached:
+            return cached
+        async with self.sessions() as s:
+            row_id = await s.scalar(
+                select(Community.id).where(
+                    Community.platform == platform, Community.external_id == external_id
+                )
+            )
+        return None if row_id is None else await self.community(platform, external_id)
+
     @property
     def known_communities(self) -> int:
         """How many communities this process has seen (no query)."""
@@ -392,6 +405,11 @@ class Store:
             chars,
             links,
         )
+
+    @property
+    def flushing(self) -> bool:
+        """A flush is writing (its rows are neither in the buffer nor yet in the database)."""
+        return self._flush_lock.locked()
 
     async def flush(self) -> int:
         """Write buffered counters (and capability flush parts) in one transaction; returns the

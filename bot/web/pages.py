@@ -15,14 +15,15 @@ from starlette.routing import Route
 from bot.events import Actor, CommandInvoked
 from bot.reports.render import render_json, render_markdown
 from bot.store import CommunityRef
-from bot.store import calendar as calendar_store
 from bot.store import dashboard as q
-from bot.store import engagement as eng
-from bot.store import moderation as mod
 from bot.web import reporting
 from bot.web.editor import audit_entry
 from bot.web.http import Refusal, checked_form, ctx_of, lang_of, refuse, render, t, user_of
 from bot.web.playbook_routes import playbook_name
+from rules.calendar import store as calendar_store
+from rules.checkin import store as checkin_q
+from rules.moderation import store as mod
+from rules.points import store as points_q
 
 PAGE = 50
 
@@ -261,14 +262,14 @@ async def members_page(request: Request) -> Response:
         ctx.store, ref, query, limit=PAGE, offset=(page - 1) * PAGE
     )
     ids = [m.user_id for m in found]
-    balances = await eng.all_balances(ctx.store, ref)
-    streaks = await eng.all_streaks(ctx.store, ref)
-    tiers = await eng.member_tiers(ctx.store, ref)
+    balances = await points_q.all_balances(ctx.store, ref)
+    streaks = await checkin_q.all_streaks(ctx.store, ref)
+    tiers = await points_q.member_tiers(ctx.store, ref)
     standing = await q.standings(ctx.store, ref, ids, ctx.now())
     rows = [
         {
             "info": m,
-            "balance": balances.get(m.user_id, eng.Balance()),
+            "balance": balances.get(m.user_id, points_q.Balance()),
             "streak": streaks.get(m.user_id),
             "tier": tiers.get(m.user_id),
             "standing": _standing(request, standing.get(m.user_id)),
@@ -302,9 +303,9 @@ async def member_page(request: Request) -> Response:
     uid = info.user_id
     standing = await q.standings(ctx.store, ref, [uid], ctx.now())
     row = {
-        "balance": await eng.balance_of(ctx.store, ref, uid),
-        "streak": await eng.streak_of(ctx.store, ref, uid),
-        "tier": (await eng.member_tiers(ctx.store, ref)).get(uid),
+        "balance": await points_q.balance_of(ctx.store, ref, uid),
+        "streak": await checkin_q.streak_of(ctx.store, ref, uid),
+        "tier": (await points_q.member_tiers(ctx.store, ref)).get(uid),
         "standing": _standing(request, standing.get(uid)),
     }
     return render(
@@ -315,7 +316,7 @@ async def member_page(request: Request) -> Response:
         row=row,
         cases=await mod.cases_for(ctx.store, ref, uid, limit=100),
         audit=await q.member_audit(ctx.store, ref, uid, limit=100),
-        redeemed=await eng.redemptions(ctx.store, ref, uid),
+        redeemed=await points_q.redemptions(ctx.store, ref, uid),
         **header,
     )
 
@@ -326,8 +327,8 @@ async def member_export(request: Request) -> Response:
     ref, _, _ = await _community(request)
     info = await _member(request, ref)
     uid = info.user_id
-    streak = await eng.streak_of(ctx.store, ref, uid)
-    balance = await eng.balance_of(ctx.store, ref, uid)
+    streak = await checkin_q.streak_of(ctx.store, ref, uid)
+    balance = await points_q.balance_of(ctx.store, ref, uid)
     data = {
         "schema": "qunbot.member_export/1",
         "community": {"platform": ref.platform, "id": ref.external_id},
@@ -339,12 +340,12 @@ async def member_export(request: Request) -> Response:
             "balance": balance.balance,
             "ledger": [
                 {"key": k, "source": s, "amount": a}
-                for k, s, a in await eng.ledger(ctx.store, ref, uid)
+                for k, s, a in await points_q.ledger(ctx.store, ref, uid)
             ],
         },
         "checkin_streak": asdict(streak) if streak else None,
-        "tier": (await eng.member_tiers(ctx.store, ref)).get(uid),
-        "redemptions": await eng.redemptions(ctx.store, ref, uid),
+        "tier": (await points_q.member_tiers(ctx.store, ref)).get(uid),
+        "redemptions": await points_q.redemptions(ctx.store, ref, uid),
         "bot_actions": await q.member_audit(ctx.store, ref, uid, limit=10_000),
     }
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)

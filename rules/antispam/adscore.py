@@ -46,6 +46,7 @@ DEFAULT_WEIGHTS = {
     "adult": 0.7,
     "crypto": 0.6,
     "giveaway": 0.5,
+    "premium_sms": 0.5,
     "grey_services": 0.6,
 }
 
@@ -76,6 +77,8 @@ class ContactWeights(ConfigModel):
     phone: Weight = 0.4  # type: ignore[valid-type]  # a mobile or long phone number
     premium_number: Weight = 0.9  # type: ignore[valid-type]  # 09xx / 087x premium-rate lines
     short_code: Weight = 0.8  # type: ignore[valid-type]  # "txt WIN to 87121"
+    premium_charge: Weight = 0.5  # type: ignore[valid-type]  # "150p/msg", "£1.50 per min"
+    reply_keyword: Weight = 0.4  # type: ignore[valid-type]  # "reply YES", "txt HORO"
     qr_code: Weight = 0.5  # type: ignore[valid-type]  # 扫码进群, scan the QR code
     private_chat: Weight = 0.4  # type: ignore[valid-type]  # 私我, 私聊, DM me
     join_group: Weight = 0.3  # type: ignore[valid-type]  # 进群, 群满了

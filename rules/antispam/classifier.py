@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rules.antispam.normalize import fold, words
+from rules.antispam.normalize import normalized
 
 Label = Literal["spam", "ham"]
 SAMPLES_DIR = Path(__file__).with_name("samples")
@@ -58,7 +58,7 @@ def features(text: str) -> Counter[str]:
     """Token counts of `text`: normalized words, CJK bigrams, number shapes, and a few flags."""
     counts: Counter[str] = Counter()
     run: list[str] = []  # consecutive characters of an unspaced script
-    for word in [*words(fold(text)), ""]:
+    for word in [*normalized(text).words, ""]:
         if len(word) == 1 and not word.isascii() and unicodedata.category(word) == "Lo":
             run.append(word)
             continue
@@ -201,7 +201,8 @@ class SpamClassifier:
         self.learn("ham", text)
 
     def spam_probability(self, counts: Counter[str]) -> float:
-        """Naive Bayes P(spam | tokens); tokens never seen in training are ignored."""
+        """Naive Bayes P(spam | tokens) with even priors; tokens never seen in training are
+        ignored."""
         if not self._documents["spam"] or not self._documents["ham"]:
             return 0.0
         alpha = self.settings.smoothing
@@ -209,7 +210,10 @@ class SpamClassifier:
         vocabulary = len(self._vocabulary)
         spam_denominator = math.log(self._token_totals["spam"] + alpha * vocabulary)
         ham_denominator = math.log(self._token_totals["ham"] + alpha * vocabulary)
-        log_odds = math.log(self._documents["spam"] / self._documents["ham"])
+        # A fixed, even prior: how many samples each class has says what moderators happened
+        # to label, not how likely spam is (100 /spam and no /notspam made every SMS-style
+        # message look like spam under the sample-ratio prior, docs/antispam-quality.md).
+        log_odds = 0.0
         for token, count in counts.items():
             in_spam, in_ham = spam_counts.get(token, 0), ham_counts.get(token, 0)
             if in_spam or in_ham:

@@ -58,6 +58,8 @@ _CN_DIGITS = {
     "陆": "6", "柒": "7", "捌": "8", "玖": "9", "幺": "1",
 }  # fmt: skip
 _ASCII_ALNUM = re.compile(r"[a-z0-9]+")
+_UPPER = re.compile(r"[A-Z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[a-z]")
 # English words that follow a handle in ordinary talk and are not ids
@@ -75,6 +77,23 @@ PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|8\d{8,9})(?!\d)")  # UK premium-rate an
 SHORT_CODE = re.compile(
     r" (?:text|txt|send|reply|rply|sms|msg|txting|texting)(?: [a-z0-9]+){0,4} to \d{4,6}(?!\d)"
 )
+# a price per message / minute / week: "150p/msg", "£1.50 per min", "3 pounds a week"
+_UNIT = r"(?:msg|msgs|message|txt|text|sms|min|mins|minute|wk|week|call)\b"
+CHARGE = re.compile(
+    r"(?:[£$€]\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?\s?(?:p|ppm|pence|pounds?|gbp)\b)"
+    rf"\s?(?:/|per |a |an |each ){_UNIT}"
+    rf"|\d+\.\d{{2}}\s?(?:/|per ){_UNIT}"
+    r"|\b\d+\s?ppm\b"
+)
+# "reply YES", "txt HORO", "text CHAT to", "send STOP": a keyword in capitals to text back
+REPLY_KEYWORD = re.compile(
+    r"\b(?:[Rr]eply|REPLY|[Rr]ply|[Tt]xt|TXT|[Tt]ext|TEXT|[Ss]end|SEND)"
+    r"(?: back| BACK)?(?: with| WITH)?:? ([A-Z][A-Z0-9]{1,11})\b"
+)
+_NOT_KEYWORDS = frozenset({
+    "OK", "ASAP", "ME", "UR", "LOL", "PLS", "PLZ", "THX", "BTW", "IDK", "OMG", "AM", "PM", "IT",
+    "TO", "THE", "AND", "IF", "MY", "HIM", "HER", "US", "THEM", "ALL",
+})  # fmt: skip
 QR_STRONG = (
     "扫码进群", "扫码入群", "扫码加", "扫码领", "扫码关注", "扫描二维码", "扫一扫", "长按识别",
     "长按二维码", "识别二维码", "识别图中", "见图扫码", "扫码", "二维码进群",
@@ -108,7 +127,8 @@ class Signal:
     """One piece of evidence: its kind (weighted by the playbook) and what matched, in words."""
 
     kind: str  # handle_with_id | evasive_handle_with_id | handle | phone | premium_number |
-    #            short_code | qr_code | private_chat | join_group | disguise
+    #            short_code | premium_charge | reply_keyword | qr_code | private_chat |
+    #            join_group | call_to_action | disguise
     detail: str
 
 
@@ -254,6 +274,15 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         code = SHORT_CODE.search(spaced)
         if code:
             signals.append(Signal("short_code", code.group().strip()))
+        charge = CHARGE.search(folded)
+        if charge:
+            signals.append(Signal("premium_charge", charge.group()))
+    original = norm.original
+    keyword = next(
+        (m for m in REPLY_KEYWORD.finditer(original) if m.group(1) not in _NOT_KEYWORDS), None
+    )
+    if keyword and len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original)):
+        signals.append(Signal("reply_keyword", keyword.group().strip()))  # not a shouted text
     if cjk:
         kinds: set[str] = set()
         for _, (kind, word) in _phrases().iter(compact):

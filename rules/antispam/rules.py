@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AlertModerators, Reply
+from bot.actions import Action, AlertModerators
 from bot.configmodel import format_duration
 from bot.engine import RuleOutcome, protected_standing
 from bot.events import (
@@ -23,9 +23,9 @@ from bot.events import (
 )
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import moderation as mod_store
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
+from rules.antispam.normalize import normalized
 from rules.antispam.patches import (
     COOLDOWNS,
     JOINS,
@@ -38,10 +38,18 @@ from rules.antispam.patches import (
     SetRaid,
     StartCooldown,
 )
-from rules.antispam.triggers import Context, Recent, check, fingerprint, normalized
+from rules.antispam.triggers import Context, Recent, check, fingerprint
+from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
-from rules.moderation.punish import Offense, Plan, Punishment, excerpt, plan_punishment
+from rules.moderation.punish import (
+    InForce,
+    Offense,
+    Plan,
+    Punishment,
+    plan_punishment,
+    quote,
+)
 from rules.moderation.rules import moderation_config, next_case, target_standing
 from rules.welcome import is_newcomer
 from rules.welcome.config import WelcomeConfig
@@ -85,6 +93,7 @@ class MessageState:
     next_case: int = 1
     active_weight: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    in_force: InForce = field(default_factory=InForce)
 
 
 async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier:
@@ -182,7 +191,7 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
             if who == user
         }
         hits = judge(cfg, event, context, cooldowns, ctx.now)
-        number, weight = 1, 0
+        number, weight, held = 1, 0, InForce()
         firing = [h for h in hits if h.why]
         if firing:
             number = await next_case(ctx)
@@ -190,12 +199,23 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
                 weight = await mod_store.active_warning_weight(
                     ctx.store, ctx.community, user, ctx.now
                 )
-        state = MessageState(ctx.view, moderation, None, hits, number, weight)
+            if any(_restricts(h.rule.actions) for h in firing):
+                held = InForce.of(
+                    await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now)
+                )
+        state = MessageState(ctx.view, moderation, None, hits, number, weight, in_force=held)
     ctx.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state
 
 
-def _punishment(actions: Actions, values: dict[str, Any], alert: str | None) -> Punishment:
+def _restricts(actions: Actions) -> bool:
+    """Whether the actions may mute or remove the member (a warning may escalate)."""
+    return bool(actions.warn or actions.timeout or actions.kick or actions.ban)
+
+
+def _punishment(
+    actions: Actions, values: dict[str, Any], alert: str | None, public: str | None = None
+) -> Punishment:
     return Punishment(
         delete=actions.delete,
         reply=actions.reply.render(values) if actions.reply else None,
@@ -205,6 +225,7 @@ def _punishment(actions: Actions, values: dict[str, Any], alert: str | None) -> 
         ban=actions.ban,
         alert=actions.alert,
         extra_alert=alert if actions.alert else None,
+        public_alert=public if actions.alert else None,
     )
 
 
@@ -224,8 +245,9 @@ def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> 
         member=member,
         channel=event.channel_id,
         reason=hit.why,
-        excerpt=excerpt(event.text),
+        excerpt=quote(event.text),
     )
+    public = snap.view.texts.get("antispam.alert_public", rule=hit.rule.name, member=member)
     offense = Offense(
         user_id=event.author.user_id,
         member_name=member,
@@ -238,12 +260,13 @@ def _plan(hit: Hit, event: MessagePosted, snap: MessageState, now: datetime) -> 
     )
     return plan_punishment(
         offense,
-        _punishment(hit.rule.actions, values, alert),
+        _punishment(hit.rule.actions, values, alert, public),
         cfg=snap.moderation,
         view=snap.view,
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
 
 
@@ -443,10 +466,6 @@ def raid_check(event: Tick, cfg: AntispamConfig, snap: RaidCheck, now: datetime)
     return Decision.act(actions, "raid mode ended by itself", [done, patch])
 
 
-def _reply(event: CommandInvoked, text: str) -> Reply:
-    return answer(event, text)
-
-
 @rule("antispam.raid_command", on=CommandInvoked, load=load_raid, commands=("raid",))
 def raid_command(
     event: CommandInvoked, cfg: AntispamConfig, snap: RaidState, now: datetime
@@ -456,17 +475,17 @@ def raid_command(
     active = bool(snap.state.get("active"))
     if wanted not in ("on", "off"):
         return Decision.act(
-            [_reply(event, texts.get("command.usage", usage="/raid on|off"))], "usage"
+            [answer(event, texts.get("command.usage", usage="/raid on|off"))], "usage"
         )
     if (wanted == "on") == active:
         return Decision.act(
-            [_reply(event, texts.get("antispam.raid_already", state=wanted))],
+            [answer(event, texts.get("antispam.raid_already", state=wanted))],
             f"raid already {wanted}",
         )
     if wanted == "off":
         actions, patch = _off(snap, f"/raid off by {event.actor.display}", now)
         return Decision.act(
-            [*actions, _reply(event, actions[0].text_shown or "")],
+            [*actions, answer(event, actions[0].text_shown or "")],
             "raid mode ended by command",
             [patch],
         )
@@ -490,7 +509,7 @@ def raid_command(
         quiet=format_duration(cfg.raid.quiet_period),
     )
     return Decision.act(
-        [AlertModerators(text=text), _reply(event, text)],
+        [AlertModerators(text=text), answer(event, text)],
         "raid mode started by command",
         [SetRaid(state, now)],
     )
@@ -506,17 +525,20 @@ class Verdicts:
     next_case: int
     target_standing: str
     active_weight: int
+    in_force: InForce = field(default_factory=InForce)
 
 
 async def load_verdict(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Verdicts:
     assert isinstance(event, CommandInvoked)
     target = event.target_user_id
     standing = await target_standing(ctx, target) if target else "member"
-    weight = 0
+    weight, held = 0, InForce()
     if target and event.command == "spam" and cfg.spam_command.warn:
         weight = await mod_store.active_warning_weight(ctx.store, ctx.community, target, ctx.now)
+    if target and event.command == "spam" and _restricts(cfg.spam_command):
+        held = InForce.of(await mod_store.restrictions(ctx.store, ctx.community, target, ctx.now))
     return Verdicts(
-        ctx.view, moderation_config(ctx.playbook), await next_case(ctx), standing, weight
+        ctx.view, moderation_config(ctx.playbook), await next_case(ctx), standing, weight, held
     )
 
 
@@ -527,13 +549,13 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
     text = event.target_message_text or ""
     if not event.target_message_id or not text.strip():
         return Decision.act(
-            [_reply(event, texts.get("antispam.needs_message", command=event.command))],
+            [answer(event, texts.get("antispam.needs_message", command=event.command))],
             "no message",
         )
     moderator = event.actor.user_id
     if event.command == "notspam":
         return Decision.act(
-            [_reply(event, texts.get("antispam.ham_learned"))],
+            [answer(event, texts.get("antispam.ham_learned"))],
             "learned a ham sample",
             [LearnSample("ham", text, moderator, now, event.target_user_id)],
         )
@@ -541,7 +563,7 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
     target = event.target_user_id
     if not target or snap.target_standing != "member" or target == moderator:
         return Decision.act(
-            [_reply(event, texts.get("mod.protected", member=target or "?"))],
+            [answer(event, texts.get("mod.protected", member=target or "?"))],
             "learned a spam sample; the author is protected",
             [learned],
         )
@@ -563,8 +585,9 @@ def learn(event: CommandInvoked, cfg: AntispamConfig, snap: Verdicts, now: datet
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
-    confirm = _reply(
+    confirm = answer(
         event,
         texts.get("antispam.spam_learned", member=target, actions=", ".join(plan.summary) or "-"),
     )
@@ -597,4 +620,4 @@ async def load_explain(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> E
 def explain(event: CommandInvoked, cfg: AntispamConfig, snap: Explained, now: datetime) -> Decision:
     lines = [f"{'✅' if o.fired else '·'} {o.rule}: {o.reason}" for o in snap.outcomes]
     text = "\n".join(lines) or "no rule looks at messages"
-    return Decision.act([_reply(event, text)], f"explained {len(lines)} rules")
+    return Decision.act([answer(event, text)], f"explained {len(lines)} rules")

@@ -13,18 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-try:
-    import re2
-except ImportError:  # pragma: no cover - exercised only in broken installs
-    re2 = None
+import re2
 
 MAX_PATTERN_LENGTH = 1000
 # RE2 refuses (instead of slowing down on) patterns whose compiled program needs more memory.
 MAX_PROGRAM_MEMORY = 8 << 20
-
-
-class SafeRegexUnavailable(RuntimeError):
-    """google-re2 is not installed, so operator regexes cannot be run safely."""
 
 
 _UNESCAPED = r"(?<!\\)"
@@ -58,14 +51,7 @@ def compile_operator_regex(pattern: str, *, ignore_case: bool = True) -> Operato
 
     Raises ValueError with a human-readable explanation when the pattern is invalid, uses a
     construct RE2 does not support, or would match every message (it matches empty text).
-    Raises SafeRegexUnavailable when google-re2 is not installed.
     """
-    if re2 is None:
-        raise SafeRegexUnavailable(
-            "regex rules need the google-re2 package (pip install google-re2); "
-            "Python's own re module is not used for operator patterns because one bad pattern "
-            "can freeze the bot"
-        )
     if not pattern:
         raise ValueError("the regex is empty; it would match every message")
     if len(pattern) > MAX_PATTERN_LENGTH:
@@ -98,4 +84,4 @@ def compile_operator_regex(pattern: str, *, ignore_case: bool = True) -> Operato
     return OperatorRegex(pattern, compiled)
 
 
-__all__ = ["MAX_PATTERN_LENGTH", "OperatorRegex", "SafeRegexUnavailable", "compile_operator_regex"]
+__all__ = ["MAX_PATTERN_LENGTH", "OperatorRegex", "compile_operator_regex"]

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.actions import Action
 from bot.rule import AlreadyDone, ApplyContext, Patch
-from bot.store import calendar as calendar_store
-from bot.store.calendar import CLAIMED, FAILED, SENT, SKIPPED, NewOccurrence
+from rules.calendar import store as calendar_store
+from rules.calendar.store import CLAIMED, FAILED, SENT, SKIPPED, NewOccurrence
 
 log = logging.getLogger(__name__)
 

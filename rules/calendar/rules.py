@@ -10,10 +10,9 @@ from datetime import datetime, timedelta, tzinfo
 from bot.actions import Action, AlertModerators, Post
 from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, Tick
-from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import calendar as calendar_store
-from bot.store.calendar import CLAIMED, SKIPPED, NewOccurrence, OccurrenceRow
+from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.texts import plural
+from rules.calendar import store as calendar_store
 from rules.calendar.config import CalendarConfig, CalendarEntry
 from rules.calendar.occurrences import (
     iter_occurrences,
@@ -23,6 +22,7 @@ from rules.calendar.occurrences import (
 )
 from rules.calendar.patches import PAUSED_STATE, MarkAlerted, RecordOccurrences, SetPaused
 from rules.calendar.pool import next_pool_item
+from rules.calendar.store import CLAIMED, SKIPPED, NewOccurrence, OccurrenceRow
 
 TICK_JOB = "calendar.tick"
 COMMAND = "calendar"
@@ -189,19 +189,13 @@ def post_due(event: Tick, cfg: CalendarConfig, snap: CalendarState, now: datetim
 # -- /calendar ---------------------------------------------------------------------------------
 
 
-def _reply(
-    event: CommandInvoked, text: str, reason: str, patches: tuple[Patch, ...] = ()
-) -> Decision:
-    return Decision.act([answer(event, text)], reason, patches)
-
-
 def _find_entry(
     event: CommandInvoked, cfg: CalendarConfig, view: CommunityView, action: str
 ) -> tuple[str | None, Decision | None]:
     names = ", ".join(sorted(cfg.entries)) or "-"
     wanted = str(event.args.get("entry") or "").strip()
     if not wanted:
-        return None, _reply(
+        return None, Decision.answer(
             event,
             view.texts.get("calendar.need_entry", action=action, entries=names),
             "no entry named",
@@ -209,7 +203,7 @@ def _find_entry(
     if wanted not in cfg.entries:
         close = difflib.get_close_matches(wanted, list(cfg.entries), n=1)
         hint = view.texts.get("calendar.did_you_mean", entry=close[0]) if close else ""
-        return None, _reply(
+        return None, Decision.answer(
             event,
             view.texts.get("calendar.unknown_entry", entry=wanted, entries=names) + hint,
             "unknown entry",
@@ -252,7 +246,7 @@ def _upcoming(
                 view.texts.get("calendar.paused_list", entries=", ".join(sorted(snap.paused)))
             )
         text = "\n".join(lines)
-    return _reply(event, text, f"listed {plural(len(upcoming), 'upcoming post')}")
+    return Decision.answer(event, text, f"listed {plural(len(upcoming), 'upcoming post')}")
 
 
 def _preview(
@@ -272,7 +266,7 @@ def _preview(
         None,
     )
     if nxt is None:
-        return _reply(
+        return Decision.answer(
             event,
             view.texts.get("calendar.preview_none", entry=entry_id),
             f"{entry_id} has no next post",
@@ -296,7 +290,7 @@ def _preview(
         lines.append(view.texts.get("calendar.preview_image", image=post.image))
     if entry_id in snap.paused or not entry.enabled:
         lines.append(view.texts.get("calendar.preview_paused", entry=entry_id))
-    return _reply(event, "\n".join(lines), f"previewed {entry_id} for {nxt.isoformat()}")
+    return Decision.answer(event, "\n".join(lines), f"previewed {entry_id} for {nxt.isoformat()}")
 
 
 def _pause(
@@ -306,7 +300,7 @@ def _pause(
     action = "pause" if pause else "resume"
     standing = member_standing(event.actor, view.settings)
     if standing == "member":
-        return _reply(
+        return Decision.answer(
             event,
             view.texts.get(
                 "command.denied",
@@ -320,7 +314,7 @@ def _pause(
         return refused or Decision.skip("no entry")
     if pause == (entry_id in snap.paused):
         key = "calendar.already_paused" if pause else "calendar.not_paused"
-        return _reply(event, view.texts.get(key, entry=entry_id), f"{entry_id} unchanged")
+        return Decision.answer(event, view.texts.get(key, entry=entry_id), f"{entry_id} unchanged")
     if pause:
         text = view.texts.get("calendar.paused", entry=entry_id)
     else:
@@ -330,7 +324,7 @@ def _pause(
         text = view.texts.get(
             "calendar.resumed", entry=entry_id, when=_when(view, nxt) if nxt else "-"
         )
-    return _reply(event, text, f"{action}d {entry_id}", (SetPaused(entry_id, pause, now),))
+    return Decision.answer(event, text, f"{action}d {entry_id}", (SetPaused(entry_id, pause, now),))
 
 
 @rule("calendar.command", on=CommandInvoked, load=load_state, commands=(COMMAND,))

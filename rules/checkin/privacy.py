@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.privacy import MemberRows
-from bot.store.models_engagement import CheckIn, CheckInStreak
+from rules.checkin.models import CheckIn, CheckInStreak
 
 MEMBER_DATA = (
     # check-ins stay anonymised (daily participation in reports); the streak goes

@@ -24,12 +24,13 @@ from bot.rule import (
     rule,
 )
 from bot.store import MemberInfo
-from bot.store import engagement as q
-from bot.store.engagement import Credit, StreakInfo
+from rules.checkin import store as q
 from rules.checkin.config import CheckinConfig
+from rules.checkin.store import StreakInfo
 from rules.points import PointsConfig, level_up_actions, member_points, note_credits
 from rules.points.common import local_day, say
 from rules.points.ledger import PointsSnapshot
+from rules.points.store import Credit
 
 REMINDER_JOB = "checkin.reminder"
 CLAIMED = "checkin.claimed"

@@ -3,7 +3,7 @@ repeating itself in a channel, and counts which questions are asked most."""
 
 from __future__ import annotations
 
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, OptionSpec
 from bot.rule import Capability
 from rules.faq import rules as _rules
 from rules.faq.config import FaqConfig
@@ -16,7 +16,15 @@ CAPABILITY = Capability(
     config=FaqConfig,
     rules=(_rules.on_question, _rules.on_top),
     commands=(
-        CommandSpec("faq", "The most asked FAQ questions (last 30 days)", permission="moderator"),
+        CommandSpec(
+            "faq",
+            "The FAQ: questions I answer (moderators: /faq stats for the most asked)",
+            (
+                OptionSpec(
+                    "what", "choice", "stats: the most asked", required=False, choices=("stats",)
+                ),
+            ),
+        ),
     ),
     texts=TEXTS,
     priority=70,

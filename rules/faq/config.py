@@ -12,6 +12,8 @@ from rules.antispam.safe_regex import compile_operator_regex
 
 class Entry(ConfigModel):
     id: str = Field(min_length=1, max_length=64)
+    # how /faq lists it for members (default: its first keyword)
+    question: str | None = Field(default=None, max_length=200)
     # any of these: Chinese keywords match inside a sentence, latin ones whole words only
     keywords: list[str] = Field(default_factory=list)
     # or regular expressions (RE2: linear time, case-insensitive)

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.actions import Reply
+from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, MessagePosted
 from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
-from bot.store import engagement as q
+from rules.faq import store as q
 from rules.faq.config import FaqConfig
 from rules.faq.matcher import matcher_for
 from rules.points.common import local_day, say
@@ -112,8 +113,11 @@ class TopQuestions:
 
 
 async def load_top(event: Event, cfg: FaqConfig, ctx: RuleContext) -> TopQuestions:
-    today = local_day(ctx.view, ctx.now)
+    """The statistics, only when asked for (`/faq stats`)."""
     days = 30
+    if not isinstance(event, CommandInvoked) or event.args.get("what") != "stats":
+        return TopQuestions(ctx.view, days, [])
+    today = local_day(ctx.view, ctx.now)
     rows = await q.faq_answer_counts(
         ctx.store, ctx.community, today - timedelta(days=days - 1), today + timedelta(days=1)
     )
@@ -122,7 +126,14 @@ async def load_top(event: Event, cfg: FaqConfig, ctx: RuleContext) -> TopQuestio
 
 @rule("faq.top", on=CommandInvoked, load=load_top, commands=("faq",))
 def on_top(ev: CommandInvoked, cfg: FaqConfig, snap: TopQuestions, now: datetime) -> Decision:
+    """`/faq`: the questions and answers, for everyone; `/faq stats`: the most asked
+    (moderators)."""
     texts = snap.view.texts
+    if ev.args.get("what") != "stats":
+        return _faq_list(ev, cfg, snap.view)
+    if member_standing(ev.actor, snap.view.settings) == "member":
+        text = texts.get("command.denied", role=texts.raw("role.moderator"), command="faq stats")
+        return Decision.act([answer(ev, text)], f"{ev.actor.display} may not see FAQ statistics")
     if not snap.rows:
         text = texts.get("faq.top_empty", days=snap.days)
     else:
@@ -137,3 +148,15 @@ def on_top(ev: CommandInvoked, cfg: FaqConfig, snap: TopQuestions, now: datetime
         [answer(ev, text)],
         f"{len(snap.rows)} FAQ entries asked",
     )
+
+
+def _faq_list(ev: CommandInvoked, cfg: FaqConfig, view: CommunityView) -> Decision:
+    texts = view.texts
+    if not cfg.entries:
+        return Decision.act([answer(ev, texts.get("faq.list_empty"))], "no FAQ entries")
+    lines = [texts.get("faq.list_title")]
+    for entry in cfg.entries:
+        question = entry.question or (entry.keywords[0] if entry.keywords else entry.id)
+        reply = say(view, entry.answer, "", member=ev.actor.display)
+        lines.append(texts.get("faq.list_line", question=question, answer=reply))
+    return Decision.act([answer(ev, "\n".join(lines))], f"{len(cfg.entries)} FAQ entries listed")

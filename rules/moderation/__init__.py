@@ -58,7 +58,7 @@ COMMANDS = (
         on_message=True,
     ),
     CommandSpec("unban", "Lift a ban", (_USER, _REASON), permission="moderator"),
-    CommandSpec("cases", "List a member's cases", (_USER,), permission="moderator"),
+    CommandSpec("cases", "List the latest cases, or a member's", (_USER,), permission="moderator"),
     CommandSpec(
         "case",
         "Show (or reverse) one case",

@@ -80,7 +80,7 @@ class WarningsConfig(ConfigModel):
         return crossed[-1] if crossed else None
 
 
-class ReportConfig(ConfigModel):
+class MemberReportsConfig(ConfigModel):
     enabled: bool = True
     # a member may send this many reports per `window`
     limit: PositiveInt = 3
@@ -93,7 +93,7 @@ class ModerationConfig(SectionConfig):
     log_cases: bool = True
     default_timeout: Duration = timedelta(minutes=10)
     max_purge: PositiveInt = 100
-    report: ReportConfig = Field(default_factory=ReportConfig)
+    report: MemberReportsConfig = Field(default_factory=MemberReportsConfig)
 
     @field_validator("default_timeout")
     @classmethod

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.actions import Action, AlertModerators, Ban, Timeout
 from bot.configmodel import format_duration
 from bot.rule import ApplyContext, CommunityView
-from bot.store.moderation import record_external_case
+from rules.moderation.store import record_external_case
 
 
 async def record_case(
@@ -39,8 +39,10 @@ async def record_case(
     if not view.settings.mod_log_channel:
         return []
     duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""
-    text = view.texts.get(
-        "mod.case_log", number=number, action=action.kind, member=user_id, by=rule,
-        duration=duration, reason=text_reason, evidence="",
-    )  # fmt: skip
-    return [AlertModerators(text=text, user_id=user_id)]
+    values = {
+        "number": number, "action": action.kind, "member": user_id, "by": rule,
+        "duration": duration, "reason": text_reason,
+    }  # fmt: skip
+    text = view.texts.get("mod.case_log", **values, evidence="")
+    public = view.texts.get("mod.case_log_public", **values)
+    return [AlertModerators(text=text, user_id=user_id, public_text=public)]

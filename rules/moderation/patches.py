@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.actions import Action, AlertModerators, Post, Reply
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
-from bot.store import moderation as mod_store
-from bot.store.engagement import revoke_message_points as _revoke_points
-from bot.store.moderation import CaseDraft
+from bot.texts import Texts
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseDraft, CaseStep
+from rules.points.store import revoke_message_points as _revoke_points
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +29,88 @@ SAMPLES_VERSION = "antispam.samples_version"  # memory: bumped when a sample is 
 RECENT_PER_CHANNEL = 500
 
 
+# action kinds as a case names them
+CASE_KIND = {"delete_message": "delete"}
+# a case's end that is lifted by moderation's sweep (a temporary ban is lifted on Discord,
+# where bans are permanent; Telegram's until_date ends it too, and the unban is harmless)
+LIFTED = ("timeout", "ban")
+
+
 @dataclass(frozen=True, slots=True)
 class OpenCases(Patch):
+    """Write the cases before their actions run; after they ran, record how each went (a
+    refused timeout stays a failed one, and its lift is cancelled), and let the reports of the
+    same decision (the confirmation, the case log) say what was refused."""
+
     drafts: tuple[CaseDraft, ...]
     at: datetime
+    texts: Texts | None = field(default=None, compare=False)
+    # planned number → number used (another writer may have taken the planned one)
+    numbers: dict[int, int] = field(default_factory=dict, compare=False)
 
     async def apply(self, ctx: ApplyContext) -> None:
         for draft in self.drafts:
             number = await mod_store.open_case(ctx.store, ctx.community, draft, self.at)
-            if draft.action == "timeout" and draft.ends_at is not None:
+            self.numbers[draft.number] = number
+            if draft.action in LIFTED and draft.ends_at is not None:
                 # the end is a pending step: it fires after a restart too
                 await ctx.store.schedule_step(
                     ctx.community,
                     kind=LIFT,
-                    key=f"{LIFT}:{ctx.community.id}:{number}",
+                    key=_lift_key(ctx, number),
                     due_at=draft.ends_at,
                     user_id=draft.user_id,
                     created_at=self.at,
                     payload={"case": number},
                 )
+
+    def _steps(self, draft: CaseDraft, outcomes: Sequence[Any]) -> list[CaseStep]:
+        """The draft's actions with what the platform answered (pending if not run)."""
+        heard: dict[str, CaseStep] = {}
+        for o in outcomes:
+            kind = CASE_KIND.get(o.action.kind, o.action.kind)
+            if o.action.target_user == draft.user_id and kind not in heard:
+                status = {"executed": "done", "shadow": "pending"}.get(o.status, o.status)
+                heard[kind] = CaseStep(kind, status, o.detail if status != "done" else "")
+        return [heard.get(k, CaseStep(k)) for k in draft.actions or (draft.action,)]
+
+    def amend(self, action: Action, outcomes: Sequence[Any]) -> Action:
+        """A report naming a case says, at its end, which of its actions were not done."""
+        text = action.text_shown
+        if self.texts is None or not text or not isinstance(action, Reply | AlertModerators | Post):
+            return action
+        lines: list[str] = []
+        for draft in self.drafts:
+            if f"#{self.numbers.get(draft.number, draft.number)}" not in text:
+                continue
+            for step in self._steps(draft, outcomes):
+                if step.status in ("failed", "skipped"):
+                    lines.append(
+                        self.texts.get("mod.not_done", action=step.kind, detail=step.detail)
+                    )
+        if not lines:
+            return action
+        amended = "\n".join([text, *lines])
+        changes: dict[str, Any] = {"text": amended}
+        if isinstance(action, AlertModerators) and action.public_text:
+            changes["public_text"] = "\n".join([action.public_text, *lines])
+        return replace(action, **changes)
+
+    async def settle(self, ctx: ApplyContext, outcomes: Sequence[Any]) -> None:
+        for draft in self.drafts:
+            number = self.numbers.get(draft.number, draft.number)
+            steps = self._steps(draft, outcomes)
+            await mod_store.settle_case(ctx.store, ctx.community, number, steps)
+            main = next((s for s in steps if s.kind == draft.action), None)
+            if draft.action in LIFTED and main is not None and main.status != "done":
+                # nothing took effect, so nothing is lifted later
+                await mod_store.cancel_step(
+                    ctx.store, ctx.community, _lift_key(ctx, number), self.at
+                )
+
+
+def _lift_key(ctx: ApplyContext, number: int) -> str:
+    return f"{LIFT}:{ctx.community.id}:{number}"
 
 
 @dataclass(frozen=True, slots=True)

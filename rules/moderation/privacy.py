@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.privacy import MemberRows
-from bot.store.models_moderation import ModerationCase, SpamSample
+from rules.moderation.models import ModerationCase, SpamSample
 
 MEMBER_DATA = (
     # a case stays (the case numbers and others' history count on it); its target becomes an

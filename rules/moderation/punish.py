@@ -3,17 +3,21 @@ rules (anti-spam) and the moderator commands. Pure: the caller passes what it lo
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.actions import Action, AlertModerators, Ban, DeleteMessage, Kick, Reply, Timeout, Warn
 from bot.configmodel import format_duration
 from bot.rule import CommunityView, Patch
-from bot.store.moderation import CaseDraft
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import OpenCases, RevokePoints
+from rules.moderation.store import CaseDraft, CaseInfo
 
-EXCERPT = 300
+EXCERPT = 160  # characters of a message quoted to moderators
+EVIDENCE = 300  # characters of it kept with the case
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,8 @@ class Punishment:
     ban: bool = False
     ban_delete_seconds: int = 0
     alert: bool = False
-    extra_alert: str | None = None  # a rule's own alert text
+    extra_alert: str | None = None  # a rule's own alert text (may quote, defanged)
+    public_alert: str | None = None  # the same, quoting nothing, for where members read
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class Plan:
     actions: list[Action] = field(default_factory=list)
     patches: list[Patch] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)  # e.g. ["#3 warn", "#4 timeout 10m"]
+    summary: list[str] = field(default_factory=list)  # e.g. ["#3 delete + warn + timeout 10m"]
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
@@ -59,6 +64,63 @@ def excerpt(text: str | None, limit: int = EXCERPT) -> str:
         return ""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+_SCHEME = re.compile(r"\b(h)tt(ps?)(?=://)", re.IGNORECASE)
+_DOTTED = re.compile(r"(?<=[\w-])\.(?=[a-z0-9-]+(?:[./:?#\s]|$))", re.IGNORECASE)
+
+
+def defang(text: str) -> str:
+    """Links that cannot be clicked or previewed: `https://t.me/x` → `hxxps://t[.]me/x`."""
+    return _DOTTED.sub("[.]", _SCHEME.sub(r"\1xx\2", text))
+
+
+def quote(text: str | None, limit: int = EXCERPT) -> str:
+    """A short, defanged excerpt for moderators' eyes only."""
+    return defang(excerpt(text, limit))
+
+
+# the heaviest action names the case
+_WEIGHT = {"delete": 0, "warn": 1, "timeout": 2, "kick": 3, "ban": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """What already restricts the member (from their open cases), so an automatic step
+    never shortens a longer timeout nor replaces a ban."""
+
+    banned: bool = False
+    ban_until: datetime | None = None  # None with `banned`: permanent
+    timeout_until: datetime | None = None
+
+    @classmethod
+    def of(cls, cases: Iterable[CaseInfo]) -> InForce:
+        bans = [c for c in cases if c.action == "ban"]
+        timeouts = [c.ends_at for c in cases if c.action == "timeout" and c.ends_at]
+        permanent = any(c.ends_at is None for c in bans)
+        ban_ends = [c.ends_at for c in bans if c.ends_at]
+        return cls(
+            banned=bool(bans),
+            ban_until=None if permanent or not ban_ends else max(ban_ends),
+            timeout_until=max(timeouts) if timeouts else None,
+        )
+
+    def covers_timeout(self, until: datetime) -> str:
+        """Why a timeout until `until` would change nothing or shorten one ("" if it helps)."""
+        if self.banned:
+            return "the member is banned"
+        if self.timeout_until is not None and self.timeout_until >= until:
+            return f"a longer timeout is in force (until {self.timeout_until:%Y-%m-%d %H:%M} UTC)"
+        return ""
+
+    def covers_ban(self, until: datetime | None) -> str:
+        if not self.banned:
+            return ""
+        if self.ban_until is None:
+            return "the member is already banned for good"
+        if until is not None and self.ban_until >= until:
+            return f"a longer ban is in force (until {self.ban_until:%Y-%m-%d %H:%M} UTC)"
+        return ""
 
 
 def plan_punishment(
@@ -70,27 +132,22 @@ def plan_punishment(
     now: datetime,
     next_case: int,
     active_weight: int,
+    in_force: InForce | None = None,
 ) -> Plan:
-    """Actions in a sensible order (delete, reply, warn, escalation, timeout/kick/ban, alert),
-    one numbered case for each punitive action, written before any of them runs."""
+    """Actions in a sensible order (delete, reply, warn, escalation, timeout/kick/ban, alert)
+    and ONE numbered case for the incident that lists them all, written before any runs.
+
+    A step the rule or the ladder adds (not one a moderator asked for by name) is left out
+    when it would shorten a longer timeout or replace a ban that is in force."""
     texts = view.texts
     by = offense.actor_id or offense.rule or "qunbot"
-    evidence = excerpt(offense.evidence) or None
+    held = in_force or InForce()
+    evidence = excerpt(offense.evidence, EVIDENCE) or None
     actions: list[Action] = []
-    drafts: list[CaseDraft] = []
-    summary: list[str] = []
-
-    def case(action: str, reason: str, **extra: object) -> int:
-        number = next_case + len(drafts)
-        drafts.append(CaseDraft(
-            number=number, user_id=offense.user_id, action=action, reason=reason,
-            actor_id=offense.actor_id, rule=offense.rule, evidence=evidence,
-            channel_id=offense.channel_id, message_id=offense.message_id, **extra,  # type: ignore[arg-type]
-        ))  # fmt: skip
-        duration = extra.get("duration_seconds")
-        label = f" {format_duration(timedelta(seconds=int(duration)))}" if duration else ""
-        summary.append(f"#{number} {texts.case_type(action)}{texts.duration(label)}")
-        return number
+    kinds: list[str] = []
+    notes: list[str] = []
+    case_fields: dict[str, Any] = {}
+    number = next_case
 
     patches: list[Patch] = []
     if punishment.delete and offense.message_id:
@@ -102,8 +159,8 @@ def plan_punishment(
             )
         )
         patches.append(RevokePoints((offense.message_id,), now))
-        if offense.rule:  # an automatic deletion is a case; a moderator's /purge is not
-            case("delete", offense.reason)
+        if offense.rule:  # an automatic deletion is part of the case; a /purge is not
+            kinds.append("delete")
     if punishment.reply:
         actions.append(
             Reply(channel_id=offense.channel_id, text=punishment.reply, user_id=offense.user_id)
@@ -111,9 +168,13 @@ def plan_punishment(
     timeout, kick, ban = punishment.timeout, punishment.kick, punishment.ban
     ban_until: datetime | None = None
     escalation = ""
+    # a moderator's own /timeout, /kick, /ban is obeyed as asked; a rule's steps and the
+    # ladder's (even after a moderator's /warn) are automatic
+    asked = offense.actor_id is not None and offense.rule is None and not punishment.warn
     if punishment.warn:
         weight = punishment.warn
-        case("warn", offense.reason, weight=weight, expires_at=now + cfg.warnings.expire_after)
+        kinds.append("warn")
+        case_fields.update(weight=weight, expires_at=now + cfg.warnings.expire_after)
         actions.append(Warn(
             user_id=offense.user_id, reason=offense.reason, channel_id=offense.channel_id,
             weight=weight,
@@ -134,10 +195,19 @@ def plan_punishment(
             elif step.action == "ban":
                 ban = True
                 ban_until = now + step.duration if step.duration else None
-    reason = f"{offense.reason}; {escalation}" if escalation else offense.reason
+    if ban and not asked and (why := held.covers_ban(ban_until)):
+        ban, notes = False, [*notes, f"no ban: {why}"]
+    if kick and not asked and held.banned:
+        kick, notes = False, [*notes, "no kick: the member is banned"]
+    if timeout and not ban and not kick and not asked:
+        why = held.covers_timeout(now + timeout)
+        if why:
+            timeout, notes = None, [*notes, f"no timeout: {why}"]
+    reason = "; ".join(x for x in (offense.reason, escalation, *notes) if x)
     if ban:
         seconds = int((ban_until - now).total_seconds()) if ban_until else None
-        case("ban", reason, duration_seconds=seconds, ends_at=ban_until)
+        kinds.append("ban")
+        case_fields.update(duration_seconds=seconds, ends_at=ban_until)
         actions.append(
             Ban(
                 user_id=offense.user_id,
@@ -147,29 +217,68 @@ def plan_punishment(
             )
         )
     elif kick:
-        case("kick", reason)
+        kinds.append("kick")
         actions.append(Kick(user_id=offense.user_id, reason=reason))
     elif timeout:
         until = now + timeout
-        case("timeout", reason, duration_seconds=int(timeout.total_seconds()), ends_at=until)
+        kinds.append("timeout")
+        case_fields.update(duration_seconds=int(timeout.total_seconds()), ends_at=until)
         actions.append(Timeout(user_id=offense.user_id, reason=reason, until=until))
-    if drafts:
-        patches.insert(0, OpenCases(tuple(drafts), now))
-    alert_lines: list[str] = []
+    if not kinds:
+        return Plan(actions, patches, [], [])
+    main = max(kinds, key=_WEIGHT.__getitem__)
+    draft = CaseDraft(
+        number=number, user_id=offense.user_id, action=main, reason=reason,
+        actor_id=offense.actor_id, rule=offense.rule, evidence=evidence,
+        channel_id=offense.channel_id, message_id=offense.message_id, actions=tuple(kinds),
+        **case_fields,
+    )  # fmt: skip
+    seconds = case_fields.get("duration_seconds")
+    label = f" {format_duration(timedelta(seconds=int(seconds)))}" if seconds else ""
+    shown = " + ".join(texts.case_type(k) for k in kinds)
+    summary = [f"#{number} {shown}{texts.duration(label)}"]
+    patches.insert(0, OpenCases((draft,), now, texts))
+    alert = _alert(offense, punishment, draft, shown, by, cfg, view)
+    if alert is not None:
+        actions.append(alert)
+    return Plan(actions, patches, [number], summary)
+
+
+def _alert(
+    offense: Offense,
+    punishment: Punishment,
+    draft: CaseDraft,
+    shown: str,
+    by: str,
+    cfg: ModerationConfig,
+    view: CommunityView,
+) -> AlertModerators | None:
+    """The moderators' alert and case log in one message. The excerpt is quoted once
+    (defanged); the public form, for an alert that can only be shown where members read,
+    names the member and the rule and quotes nothing."""
+    texts = view.texts
+    logged = cfg.log_cases and bool(view.settings.mod_log_channel)
+    if not (punishment.alert or logged):
+        return None
+    private: list[str] = []
+    public: list[str] = []
     if punishment.extra_alert:
-        alert_lines.append(punishment.extra_alert)
-    if cfg.log_cases and view.settings.mod_log_channel:
-        for draft in drafts:
-            duration = (
-                f" · {format_duration(timedelta(seconds=draft.duration_seconds))}"
-                if draft.duration_seconds
-                else ""
-            )
-            alert_lines.append(texts.get(
-                "mod.case_log", number=draft.number, action=draft.action,
-                member=offense.member_name, by=by, duration=duration, reason=draft.reason,
-                evidence=f"\n> {evidence}" if evidence else "",
-            ))  # fmt: skip
-    if alert_lines and (punishment.alert or (cfg.log_cases and view.settings.mod_log_channel)):
-        actions.append(AlertModerators(text="\n".join(alert_lines), user_id=offense.user_id))
-    return Plan(actions, patches, [d.number for d in drafts], summary)
+        private.append(punishment.extra_alert)
+        public.append(punishment.public_alert or "")
+    if logged:
+        seconds = draft.duration_seconds
+        duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""
+        quoted = "" if punishment.extra_alert or not draft.evidence else quote(draft.evidence)
+        values = {
+            "number": draft.number, "action": shown, "member": offense.member_name, "by": by,
+            "duration": duration, "reason": draft.reason,
+        }  # fmt: skip
+        private.append(
+            texts.get("mod.case_log", **values, evidence=f"\n> {quoted}" if quoted else "")
+        )
+        public.append(texts.get("mod.case_log_public", **values))
+    return AlertModerators(
+        text="\n".join(private),
+        user_id=offense.user_id,
+        public_text="\n".join(p for p in public if p),
+    )

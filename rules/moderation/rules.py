@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Reply, Unban
+from bot.actions import Action, AlertModerators, DeleteMessage, RemoveTimeout, Unban
 from bot.configmodel import format_duration, parse_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
-from bot.store import moderation as mod_store
-from bot.store.moderation import CaseDraft, CaseInfo
-from bot.texts import plural
+from bot.texts import Texts, plural
+from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import (
     LIFT,
@@ -28,9 +27,11 @@ from rules.moderation.patches import (
     ReverseCase,
     RevokePoints,
 )
-from rules.moderation.punish import Offense, Punishment, excerpt, plan_punishment
+from rules.moderation.punish import InForce, Offense, Punishment, plan_punishment, quote
+from rules.moderation.store import CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
+RECENT_CASES = 15  # what /cases without a member lists
 REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
 COMMANDS = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases", "case", "purge", "report")
 
@@ -97,6 +98,7 @@ class CommandState:
     open_case: CaseInfo | None = None
     recent: tuple[tuple[str, str], ...] = ()
     reports: tuple[datetime, ...] = ()
+    in_force: InForce = field(default_factory=InForce)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,6 +118,9 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
         state["active_weight"] = await mod_store.active_warning_weight(
             ctx.store, ctx.community, target, ctx.now
         )
+        state["in_force"] = InForce.of(
+            await mod_store.restrictions(ctx.store, ctx.community, target, ctx.now)
+        )
     if command in REVERSE_COMMANDS and target:
         state["open_case"] = await mod_store.latest_open_case(
             ctx.store, ctx.community, target, REVERSE_COMMANDS[command]
@@ -125,6 +130,14 @@ async def load_command(event: Event, cfg: ModerationConfig, ctx: RuleContext) ->
         state["active_weight"] = await mod_store.active_warning_weight(
             ctx.store, ctx.community, target, ctx.now
         )
+    elif command == "cases":  # no member: the community's latest cases
+        state["cases"] = tuple(
+            await mod_store.cases_for(ctx.store, ctx.community, None, RECENT_CASES)
+        )
+    if command == "cases":  # the members' names, not their ids
+        people = {c.user_id for c in state["cases"]} | ({target} if target else set())
+        known = {uid: ctx.state.known(uid) for uid in people}
+        state["extra"] = {"names": {u: m.name for u, m in known.items() if m and m.name}}
     if command == "case":
         number = _int(event.args.get("number"))
         if number is not None:
@@ -149,35 +162,31 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _reply(event: CommandInvoked, text: str, *, ephemeral: bool = True) -> Reply:
-    return answer(event, text, private=ephemeral)
-
-
 def refuse_target(event: CommandInvoked, snap: CommandState) -> Decision | None:
     """No target, oneself, or a protected member: answer instead of acting."""
     texts = snap.view.texts
     if not snap.target:
         return Decision.act(
-            [_reply(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
+            [answer(event, texts.get("command.unknown_user"))], f"/{event.command} without a member"
         )
     if snap.target == event.actor.user_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.not_self", command=event.command))],
+            [answer(event, texts.get("mod.not_self", command=event.command))],
             f"/{event.command} on oneself refused",
         )
     if snap.target_standing in ("unknown", "absent") and event.command != "ban":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"{snap.target} is not a member the platform knows: nothing done",
         )
     if snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=snap.target))],
+            [answer(event, texts.get("mod.unknown_target", member=snap.target))],
             f"the platform could not say who {snap.target} is: nothing done",
         )
     if snap.target_standing not in ("member", "absent"):
         return Decision.act(
-            [_reply(event, texts.get("mod.protected", member=snap.target))],
+            [answer(event, texts.get("mod.protected", member=snap.target))],
             f"{snap.target} is a {snap.target_standing}: never punished",
         )
     return None
@@ -206,7 +215,7 @@ def punish(
                 raise ValueError("use a duration between 1s and 28d")
         except ValueError as exc:
             return Decision.act(
-                [_reply(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
+                [answer(event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc)))],
                 f"bad duration {raw!r}",
             )
         punishment = Punishment(timeout=duration)
@@ -221,7 +230,7 @@ def punish(
             except ValueError as exc:
                 return Decision.act(
                     [
-                        _reply(
+                        answer(
                             event, texts.get("mod.bad_duration", value=str(raw), problem=str(exc))
                         )
                     ],
@@ -245,8 +254,15 @@ def punish(
         now=now,
         next_case=snap.next_case,
         active_weight=snap.active_weight,
+        in_force=snap.in_force,
     )
-    confirm = _reply(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
+    if not plan.summary:
+        return Decision.act(
+            [*plan.actions, answer(event, texts.get("mod.nothing_done", member=snap.target))],
+            f"/{kind} {snap.target}: nothing to do",
+            plan.patches,
+        )
+    confirm = answer(event, ", ".join(plan.summary) + f" · {snap.target} · {reason}")
     return Decision.act(
         [*plan.actions, confirm],
         f"{event.actor.display}: /{kind} {snap.target} ({', '.join(plan.summary)})",
@@ -260,12 +276,12 @@ def reverse(
 ) -> Decision:
     texts = snap.view.texts
     if not snap.target:
-        return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+        return Decision.act([answer(event, texts.get("command.unknown_user"))], "no member")
     target, reason = snap.target, str(event.args.get("reason") or "").strip()
     kind = event.command
     if snap.open_case is None and snap.target_standing == "unknown":
         return Decision.act(
-            [_reply(event, texts.get("mod.unknown_target", member=target))],
+            [answer(event, texts.get("mod.unknown_target", member=target))],
             f"/{kind}: {target} is unknown and has no open case: nothing done",
         )
     action: Action = (RemoveTimeout if kind == "untimeout" else Unban)(
@@ -288,7 +304,7 @@ def reverse(
             )
         )
         patches += _learn_ham_of(snap.open_case, event.actor.user_id, now)
-    actions: list[Action] = [action, _reply(event, "\n".join(lines))]
+    actions: list[Action] = [action, answer(event, "\n".join(lines))]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(AlertModerators(text="\n".join(lines), user_id=target))
     return Decision.act(actions, f"{event.actor.display}: /{kind} {target}", patches)
@@ -311,34 +327,55 @@ def _duration(case: CaseInfo) -> str:
     return f" {format_duration(timedelta(seconds=case.duration_seconds))}"
 
 
+def _recent_cases(event: CommandInvoked, snap: CommandState, names: dict[str, str]) -> Decision:
+    """`/cases` without a member: the community's latest cases, each naming its member."""
+    texts, view = snap.view.texts, snap.view
+    if not snap.cases:
+        return Decision.act([answer(event, texts.get("mod.cases_recent_none"))], "no cases yet")
+    lines = [texts.get("mod.cases_recent_header", count=len(snap.cases))]
+    for c in snap.cases:
+        reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
+        lines.append(texts.get(
+            "mod.case_line_member", number=c.number, when=_when(view, c.created_at),
+            action=_kinds(texts, c), duration=_duration(c), reason=c.reason,
+            not_done=_not_done(texts, c), reversed=reversed_note,
+            member=names.get(c.user_id, c.user_id),
+        ))  # fmt: skip
+    return Decision.act(
+        [answer(event, "\n".join(lines))], f"listed the {plural(len(snap.cases), 'latest case')}"
+    )
+
+
 @rule("moderation.cases", on=CommandInvoked, load=load_command, commands=("cases", "case"))
 def show_cases(
     event: CommandInvoked, cfg: ModerationConfig, snap: CommandState, now: datetime
 ) -> Decision:
     texts, view = snap.view.texts, snap.view
     if event.command == "cases":
+        names: dict[str, str] = snap.extra.get("names", {})
         if not snap.target:
-            return Decision.act([_reply(event, texts.get("command.unknown_user"))], "no member")
+            return _recent_cases(event, snap, names)
+        member = names.get(snap.target, snap.target)
         if not snap.cases and snap.target_standing == "unknown":
-            text = texts.get("mod.unknown_target", member=snap.target)
+            text = texts.get("mod.unknown_target", member=member)
         elif not snap.cases:
-            text = texts.get("mod.cases_none", member=snap.target)
+            text = texts.get("mod.cases_none", member=member)
         else:
-            lines = [texts.get("mod.cases_header", member=snap.target, weight=snap.active_weight)]
+            lines = [texts.get("mod.cases_header", member=member, weight=snap.active_weight)]
             for c in snap.cases:
                 reversed_note = f" (↩ {c.reversed_by})" if c.reversed_at else ""
                 lines.append(texts.get(
                     "mod.case_line", number=c.number, when=_when(view, c.created_at),
-                    action=c.action, duration=_duration(c), reason=c.reason,
-                    reversed=reversed_note,
+                    action=_kinds(texts, c), duration=_duration(c), reason=c.reason,
+                    not_done=_not_done(texts, c), reversed=reversed_note,
                 ))  # fmt: skip
             text = "\n".join(lines)
-        return Decision.act([_reply(event, text)], f"listed {plural(len(snap.cases), 'case')}")
+        return Decision.act([answer(event, text)], f"listed {plural(len(snap.cases), 'case')}")
     number = _int(event.args.get("number"))
     case = snap.case
     if case is None:
         return Decision.act(
-            [_reply(event, texts.get("mod.no_case", number=number))], f"no case {number}"
+            [answer(event, texts.get("mod.no_case", number=number))], f"no case {number}"
         )
     if str(event.args.get("action") or "show") == "reverse":
         return _reverse_case(event, cfg, snap, case, now)
@@ -351,19 +388,33 @@ def show_cases(
         if case.reversed_at
         else ""
     )
-    text = texts.get(
-        "mod.case_detail",
-        number=case.number,
-        action=case.action,
-        member=case.user_id,
-        by=case.actor_id or case.rule or "qunbot",
-        when=_when(view, case.created_at),
-        duration=_duration(case),
-        reason=case.reason,
-        evidence=f"\n> {case.evidence}" if case.evidence else "",
-        reversed=reversed_text,
-    )
-    return Decision.act([_reply(event, text)], f"showed case {case.number}")
+    values = {
+        "number": case.number, "action": _kinds(texts, case), "member": case.user_id,
+        "by": case.actor_id or case.rule or "qunbot", "when": _when(view, case.created_at),
+        "duration": _duration(case), "reason": case.reason, "not_done": _not_done(texts, case),
+        "reversed": reversed_text,
+    }  # fmt: skip
+    # the evidence only where moderators read: a public answer leaves it out
+    evidence = f"\n> {quote(case.evidence)}" if case.evidence else ""
+    reply = answer(event, texts.get("mod.case_detail", **values, evidence=evidence))
+    # a rule's reason may quote the message (the keyword it matched): the public form names
+    # the rule instead
+    shown_reason = case.reason if case.actor_id else texts.rule_title(case.rule or "")
+    public = texts.get("mod.case_detail", **{**values, "reason": shown_reason}, evidence="")
+    return Decision.act([replace(reply, public_text=public)], f"showed case {case.number}")
+
+
+def _kinds(texts: Texts, case: CaseInfo) -> str:
+    """The case's actions, localized: `delete + warn + timeout`."""
+    return " + ".join(texts.case_type(s.kind) for s in case.actions) or case.action
+
+
+def _not_done(texts: Texts, case: CaseInfo) -> str:
+    missed = case.not_done
+    if not missed:
+        return ""
+    parts = [f"{texts.case_type(s.kind)} ({s.detail})" if s.detail else s.kind for s in missed]
+    return texts.get("mod.case_not_done", actions="; ".join(parts))
 
 
 def _reverse_case(
@@ -371,7 +422,7 @@ def _reverse_case(
 ) -> Decision:
     texts = snap.view.texts
     if case.reversed_at:
-        return Decision.act([_reply(event, texts.get(
+        return Decision.act([answer(event, texts.get(
             "mod.already_reversed", number=case.number, moderator=case.reversed_by))],
             f"case {case.number} already reversed")  # fmt: skip
     undo: list[Action] = []
@@ -386,7 +437,7 @@ def _reverse_case(
         member=case.user_id,
         moderator=event.actor.display,
     )
-    actions: list[Action] = [*undo, _reply(event, text)]
+    actions: list[Action] = [*undo, answer(event, text)]
     if cfg.log_cases and snap.view.settings.mod_log_channel:
         actions.append(
             AlertModerators(
@@ -428,7 +479,7 @@ def purge(
     if kept:
         text = texts.get("mod.purged_kept", count=len(deletes), kept=kept, asked=wanted)
     return Decision.act(
-        [*deletes, _reply(event, text)],
+        [*deletes, answer(event, text)],
         f"purged {len(deletes)} of {wanted} asked"
         + (f", kept {kept} by staff or bots" if kept else ""),
         [ForgetMessages(event.channel_id, ids), RevokePoints(ids, now)],
@@ -444,22 +495,25 @@ def report(
         return Decision.skip("reports are switched off")
     if not event.target_message_id:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_needs_message"))], "report without a message"
+            [answer(event, texts.get("mod.report_needs_message"))], "report without a message"
         )
     recent = [t for t in snap.reports if now - t < cfg.report.window]
     if len(recent) >= cfg.report.limit:
         return Decision.act(
-            [_reply(event, texts.get("mod.report_limited"))],
+            [answer(event, texts.get("mod.report_limited"))],
             f"{len(recent)} reports in {format_duration(cfg.report.window)}",
         )
+    member = event.target_user_id or "?"
     alert = AlertModerators(
         text=texts.get("mod.report_alert", reporter=event.actor.display,
-                       member=event.target_user_id or "?", channel=event.channel_id,
-                       excerpt=excerpt(event.target_message_text) or event.target_message_id),
+                       member=member, channel=event.channel_id,
+                       excerpt=quote(event.target_message_text) or event.target_message_id),
         user_id=event.target_user_id,
+        public_text=texts.get("mod.report_alert_public", reporter=event.actor.display,
+                              member=member),
     )  # fmt: skip
     return Decision.act(
-        [alert, _reply(event, texts.get("mod.report_sent"))],
+        [alert, answer(event, texts.get("mod.report_sent"))],
         f"{event.actor.display} reported {event.target_message_id}",
         [NoteReport(event.actor.user_id, now)],
     )
@@ -473,37 +527,56 @@ class Ended:
     view: CommunityView
     timeouts: tuple[CaseInfo, ...]
     step_ids: tuple[int, ...]
+    # due cases whose member is still held by a later timeout or ban: marked, not lifted
+    covered: tuple[int, ...] = ()
 
 
 async def load_ended(event: Event, cfg: ModerationConfig, ctx: RuleContext) -> Ended:
     steps = await ctx.store.steps(ctx.community, kind_prefix=LIFT, due_before=ctx.now)
-    # only the timeouts moderation scheduled (not those other capabilities opened as cases)
+    if not steps:
+        return Ended(ctx.view, (), ())
+    # only the ends moderation scheduled (not those other capabilities opened as cases)
     scheduled = {s.payload.get("case") for s in steps}
-    timeouts = (
-        [
-            c
-            for c in await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now)
-            if c.number in scheduled
+    due = [
+        c
+        for c in await mod_store.due_timeouts(ctx.store, ctx.community, ctx.now)
+        if c.number in scheduled
+    ]
+    covered: list[int] = []
+    for c in due:
+        held = [
+            r
+            for r in await mod_store.restrictions(ctx.store, ctx.community, c.user_id, ctx.now)
+            if r.number != c.number and (r.action == "ban" or c.action == "timeout")
         ]
-        if steps
-        else []
-    )
-    return Ended(ctx.view, tuple(timeouts), tuple(s.id for s in steps))
+        if held:  # lifting would end what a later case still imposes
+            covered.append(c.number)
+    return Ended(ctx.view, tuple(due), tuple(s.id for s in steps), tuple(covered))
 
 
 @rule("moderation.lift_timeouts", on=Tick, load=load_ended, jobs=("due",))
 def lift_timeouts(event: Tick, cfg: ModerationConfig, snap: Ended, now: datetime) -> Decision:
-    """A timeout's end is a pending step and in its case row, so it is lifted even after a
-    restart (Discord and Telegram lift native timeouts themselves; lifting again is harmless
-    and gets recorded). A reversed or already lifted timeout is not lifted twice."""
+    """A timeout's or temporary ban's end is a pending step and in its case row, so it is
+    lifted even after a restart, once (the step is claimed before the lift runs). Discord bans
+    are permanent, so a temporary one needs this unban; Telegram ends its timeouts and bans
+    with until_date itself, and lifting again is harmless and recorded. A reversed, refused or
+    already lifted case is not lifted, and neither is one a later, longer case still covers."""
     if not snap.step_ids:
-        return Decision.skip("no timeout has ended")
-    actions = [
-        RemoveTimeout(user_id=c.user_id, reason=f"case #{c.number}: timeout ended")
-        for c in snap.timeouts
-    ]
+        return Decision.skip("no timeout or ban has ended")
+    actions: list[Action] = []
+    for c in snap.timeouts:
+        if c.number in snap.covered:
+            continue
+        ended = f"case #{c.number}: {c.action} ended"
+        lift = Unban if c.action == "ban" else RemoveTimeout
+        actions.append(lift(user_id=c.user_id, reason=ended))
     patches: list[Patch] = [
         FinishSteps(snap.step_ids, now),
         MarkLifted(tuple(c.number for c in snap.timeouts), now),
     ]
-    return Decision.act(actions, f"{plural(len(actions), 'timeout')} ended", patches)
+    kept = (
+        f"; {plural(len(snap.covered), 'case')} still covered by a later one"
+        if snap.covered
+        else ""
+    )
+    return Decision.act(actions, f"{plural(len(actions), 'restriction')} ended{kept}", patches)

@@ -18,14 +18,18 @@ from typing import Any
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
 from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
-from bot.store import engagement as q
-from bot.store.engagement import Credit
+from rules.points import store as q
 from rules.points.common import local_day
+from rules.points.store import Credit
 
 MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
+# state: the latest ledger day when the part was loaded; later days' rows were all written
+# through this state, so only an event of an older day needs the ledger asked
+LOADED_DAY = "points.loaded_day"
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
+NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
 
 
 @dataclass(slots=True)
@@ -65,6 +69,7 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
         for user, p in loaded.items()
     }
     state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
+    state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -75,10 +80,12 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
     elif entry.day != day:
-        latest = ctx.memory.get(LATEST_DAY)
-        if latest is None or day > latest:
-            entry.day, entry.today = day, {}  # a new local day: daily caps start again
-        else:  # an event of a day the ledger already has (a replay, a late delivery)
+        loaded = ctx.memory.get(LOADED_DAY)
+        if loaded is None or day > loaded:
+            # a day this state saw begin: the member earned nothing on it, or entry.day would
+            # be it (daily caps start again)
+            entry.day, entry.today = day, {}
+        else:  # an event of a day the ledger had before this load (a replay, a late delivery)
             earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
             entry.day, entry.today = day, earned
     info = await ctx.state.member(user_id)
@@ -200,10 +207,25 @@ class RememberNewcomerMessage(Patch):
 
 @dataclass(frozen=True, slots=True)
 class ForgetNewcomerMessage(Patch):
+    """The bonus for this newcomer message was paid: forget the message, and remember who
+    helped whom (the bonus is paid once per pair; the ledger key is the final guard)."""
+
     message_id: str
+    helped: tuple[str, str] | None = None  # (newcomer, helper)
 
     async def apply(self, ctx: ApplyContext) -> None:
         ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
+        if self.helped is not None:
+            pairs: OrderedDict[tuple[str, str], None] = ctx.memory.setdefault(
+                NEWCOMER_HELPED, OrderedDict()
+            )
+            pairs[self.helped] = None
+            while len(pairs) > _NEWCOMER_MESSAGES_KEPT:
+                pairs.popitem(last=False)
+
+
+def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
+    return (newcomer, helper) in memory.get(NEWCOMER_HELPED, {})
 
 
 class RedemptionRefused(AlreadyDone):

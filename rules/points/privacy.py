@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.privacy import MemberRows
-from bot.store.models_engagement import (
+from rules.points.models import (
     MemberTier,
     PointsBalance,
     PointsEntry,

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole, Reply
+from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole
 from bot.events import CommandInvoked, Event, MessageDeleted, MessagePosted, ReactionAdded, Tick
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
-from bot.store import engagement as q
-from bot.store.engagement import Balance, Credit
 from bot.texts import plural
+from rules.points import store as q
 from rules.points.common import local_day, local_midnight, say
 from rules.points.config import MessagePoints, PointsConfig, Tier
 from rules.points.ledger import (
@@ -27,8 +26,10 @@ from rules.points.ledger import (
     fingerprint,
     member_points,
     newcomer_author,
+    newcomer_helped,
 )
 from rules.points.levels import bar, level_of, progress
+from rules.points.store import Balance, Credit
 from rules.welcome import WelcomeConfig, is_newcomer
 
 TIERS_JOB = "points.tiers"
@@ -77,10 +78,6 @@ def points_config(playbook: Any) -> PointsConfig | None:
     return cfg if isinstance(cfg, PointsConfig) and cfg.enabled else None
 
 
-def _reply(ev: CommandInvoked, text: str, *, ephemeral: bool = False) -> Reply:
-    return answer(ev, text, private=ephemeral)
-
-
 def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) -> Decision | None:
     """A refusal when a command is used outside the channels the playbook allows."""
     if not channels or ev.channel_id in channels:
@@ -88,9 +85,7 @@ def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) ->
     text = view.texts.get(
         "points.wrong_place", command=ev.command, channels=", ".join(f"#{c}" for c in channels)
     )
-    return Decision.act(
-        [_reply(ev, text, ephemeral=True)], f"/{ev.command} is only used in {', '.join(channels)}"
-    )
+    return Decision.act([answer(ev, text)], f"/{ev.command} is only used in {', '.join(channels)}")
 
 
 # -- earning from messages -----------------------------------------------------------------------
@@ -167,10 +162,8 @@ async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Mes
         return None
     member = await member_points(ctx, event.author.user_id)
     replied_to = newcomer_author(ctx.memory, event.reply_to)
-    # once per (newcomer, helper): asked of the ledger only for a reply to a newcomer's message
-    paid = replied_to is not None and await q.ledger_has(
-        ctx.store, ctx.community, newcomer_reply_key(replied_to, event.author.user_id)
-    )
+    # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
+    paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = WelcomeConfig()
@@ -212,7 +205,7 @@ def on_message(
                 reason=f"first reply to newcomer {newcomer}",
             )
         )
-        patches.append(ForgetNewcomerMessage(ev.reply_to))
+        patches.append(ForgetNewcomerMessage(ev.reply_to, (newcomer, ev.author.user_id)))
     if bonus_why:
         reasons.append(bonus_why)
     if not credits:
@@ -354,18 +347,16 @@ def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot, now: da
     action = str(ev.args.get("action", "")).lower()
     if action not in ("give", "take"):
         return Decision.act(
-            [_reply(ev, view.texts.get("points.bad_action"), ephemeral=True)],
+            [answer(ev, view.texts.get("points.bad_action"))],
             f"unknown /points action {action!r}",
         )
     if snap.target is None:
-        return Decision.act(
-            [_reply(ev, view.texts.get("points.no_member"), ephemeral=True)], "no member named"
-        )
+        return Decision.act([answer(ev, view.texts.get("points.no_member"))], "no member named")
     amount = _amount(ev.args.get("amount"))
     top = cfg.grants.max_amount
     if amount is None or not 1 <= amount <= top:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.bad_amount", max=top), ephemeral=True)],
+            [answer(ev, view.texts.get("points.bad_amount", max=top))],
             f"refused amount {ev.args.get('amount')!r} (1..{top})",
         )
     reason = str(ev.args.get("reason") or "").strip() or view.texts.get("points.no_reason")
@@ -388,7 +379,7 @@ def on_grant(ev: CommandInvoked, cfg: PointsConfig, snap: GrantSnapshot, now: da
         reason=reason,
         balance=target.balance + signed,
     )
-    actions: list[Action] = [_reply(ev, text)]
+    actions: list[Action] = [answer(ev, text, private=False)]
     levelled_actions, levelled = level_up_actions(
         cfg, view, target.user_id, name, target.xp, target.xp + signed, ev.channel_id
     )
@@ -444,7 +435,7 @@ def on_rank(ev: CommandInvoked, cfg: PointsConfig, snap: RankSnapshot, now: date
     view = snap.view
     if snap.balance.xp <= 0 and snap.position == 0:
         text = view.texts.get("points.rank_none", member=snap.name)
-        return Decision.act([_reply(ev, text)], f"{snap.name} has no points")
+        return Decision.act([answer(ev, text, private=False)], f"{snap.name} has no points")
     level, into, span = progress(snap.balance.xp, cfg.levels.needed)
     text = view.texts.get(
         "points.rank",
@@ -459,7 +450,7 @@ def on_rank(ev: CommandInvoked, cfg: PointsConfig, snap: RankSnapshot, now: date
         ranked=snap.ranked,
         balance=snap.balance.balance,
     )
-    return Decision.act([_reply(ev, text)], f"rank of {snap.name}: level {level}")
+    return Decision.act([answer(ev, text, private=False)], f"rank of {snap.name}: level {level}")
 
 
 def period_start(view: CommunityView, period: str, now: datetime) -> datetime | None:
@@ -511,7 +502,8 @@ def on_leaderboard(
     period = texts.get(f"points.period.{snap.period}")
     if not snap.rows:
         return Decision.act(
-            [_reply(ev, texts.get("points.leaderboard_empty", period=period))], "empty leaderboard"
+            [answer(ev, texts.get("points.leaderboard_empty", period=period), private=False)],
+            "empty leaderboard",
         )
     lines = [texts.get("points.leaderboard_title", period=period)]
     lines += [
@@ -519,7 +511,9 @@ def on_leaderboard(
         for i, (u, p) in enumerate(snap.rows, 1)
     ]
     shown = plural(len(snap.rows), "member")
-    return Decision.act([_reply(ev, "\n".join(lines))], f"leaderboard ({snap.period}, {shown})")
+    return Decision.act(
+        [answer(ev, "\n".join(lines), private=False)], f"leaderboard ({snap.period}, {shown})"
+    )
 
 
 # -- the shop ------------------------------------------------------------------------------------
@@ -555,7 +549,9 @@ def on_shop(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: date
         return refused
     items = cfg.shop.items
     if not cfg.shop.enabled or not items:
-        return Decision.act([_reply(ev, view.texts.get("points.shop_empty"))], "empty shop")
+        return Decision.act(
+            [answer(ev, view.texts.get("points.shop_empty"), private=False)], "empty shop"
+        )
     lines = [view.texts.get("points.shop_title", balance=snap.balance)]
     for key, item in items.items():
         stock = ""
@@ -573,7 +569,7 @@ def on_shop(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: date
                 description=f" — {item.description}" if item.description else "",
             )
         )
-    return Decision.act([_reply(ev, "\n".join(lines))], f"shop: {len(items)} items")
+    return Decision.act([answer(ev, "\n".join(lines), private=False)], f"shop: {len(items)} items")
 
 
 @rule("points.redeem", on=CommandInvoked, load=load_shop, commands=("redeem",))
@@ -595,12 +591,12 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
             wanted, item = found[0]
     if item is None:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.redeem_unknown", item=wanted), ephemeral=True)],
+            [answer(ev, view.texts.get("points.redeem_unknown", item=wanted))],
             f"no item {wanted!r}",
         )
     if item.stock is not None and snap.sold.get(wanted, 0) >= item.stock:
         return Decision.act(
-            [_reply(ev, view.texts.get("points.redeem_sold_out", name=item.name), ephemeral=True)],
+            [answer(ev, view.texts.get("points.redeem_sold_out", name=item.name))],
             f"{wanted} is sold out",
         )
     if snap.balance < item.cost:
@@ -608,7 +604,7 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
             "points.redeem_poor", name=item.name, cost=item.cost, balance=snap.balance
         )
         return Decision.act(
-            [_reply(ev, text, ephemeral=True)],
+            [answer(ev, text)],
             f"{ev.actor.display} has {snap.balance}, {wanted} costs {item.cost}",
         )
     values = {
@@ -629,7 +625,7 @@ def on_redeem(ev: CommandInvoked, cfg: PointsConfig, snap: ShopSnapshot, now: da
     )
     return Decision.act(
         [
-            _reply(ev, view.texts.get("points.redeemed", **values)),
+            answer(ev, view.texts.get("points.redeemed", **values), private=False),
             AlertModerators(
                 text=view.texts.get("points.redeem_alert", **values), user_id=ev.actor.user_id
             ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.privacy import MemberRows
-from bot.store.models_engagement import Nudge, QuietMember
+from rules.reactivation.models import Nudge, QuietMember
 
 MEMBER_DATA = (
     # nudges stay anonymised (how many silent members came back); the opt-out goes

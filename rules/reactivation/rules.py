@@ -23,12 +23,13 @@ from bot.rule import (
 )
 from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
-from bot.store import engagement as q
-from bot.store.engagement import Credit, NewNudge, NudgeInfo
 from rules.points import PointsConfig, level_up_actions, member_points, note_credits
 from rules.points.common import in_window, local_day, say
 from rules.points.ledger import PointsSnapshot
+from rules.points.store import Credit
+from rules.reactivation import store as q
 from rules.reactivation.config import ReactivationConfig
+from rules.reactivation.store import NewNudge, NudgeInfo
 from rules.welcome import WelcomeConfig, is_newcomer
 
 SWEEP_JOB = "reactivation.sweep"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.store import CommunityRef, Store
 from rules.referrals.models import Referral, ReferralLink
@@ -155,3 +155,23 @@ async def joins_between(
             )
         ).scalars()
         return [_record(r) for r in rows]
+
+
+async def rewarded_between(
+    store: Store, ref: CommunityRef, since: datetime, until: datetime
+) -> int:
+    """Invitees whose inviter was rewarded with since <= decided_at < until."""
+    async with store.sessions() as s:
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(Referral)
+                .where(
+                    Referral.community_id == ref.id,
+                    Referral.status == "rewarded",
+                    Referral.decided_at >= since,
+                    Referral.decided_at < until,
+                )
+            )
+            or 0
+        )

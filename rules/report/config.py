@@ -17,7 +17,7 @@ ChartName = Literal["activity", "heatmap", "tiers", "score"]
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class ReportConfig(SectionConfig):
+class WeeklyReportConfig(SectionConfig):
     # when the weekly report is posted, in the community's timezone
     weekday: Weekday = "mon"
     time: str = "09:00"

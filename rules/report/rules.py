@@ -21,7 +21,7 @@ from bot.reports.charts import chart_caption, charts_with_data
 from bot.reports.collect import PeriodPair, last_full_week, make_report, measure, tier_ladder
 from bot.reports.render import render_summary
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
-from rules.report.config import ReportConfig
+from rules.report.config import WeeklyReportConfig
 from rules.report.steps import STATE_KEY, MarkPosted, RenderCharts
 
 JOB = "report.weekly"
@@ -37,7 +37,7 @@ class WeeklySnapshot:
     last_posted: str | None  # the period key of the last report posted
 
 
-async def load_week(event: Event, cfg: ReportConfig, ctx: RuleContext) -> WeeklySnapshot:
+async def load_week(event: Event, cfg: WeeklyReportConfig, ctx: RuleContext) -> WeeklySnapshot:
     tz = ctx.view.tz
     start, end = last_full_week(ctx.now, tz)
     measured = await measure(
@@ -56,7 +56,7 @@ async def load_week(event: Event, cfg: ReportConfig, ctx: RuleContext) -> Weekly
     return WeeklySnapshot(ctx.view, folder, start, end, measured, state.get("period"))
 
 
-def report_channel(cfg: ReportConfig, view: CommunityView) -> str:
+def report_channel(cfg: WeeklyReportConfig, view: CommunityView) -> str:
     settings = view.settings
     return cfg.channel or settings.mod_log_channel or settings.default_channel
 
@@ -66,7 +66,7 @@ def _safe_folder(name: str) -> str:
 
 
 @rule(JOB, on=Tick, load=load_week, jobs=(JOB,))
-def weekly(event: Tick, cfg: ReportConfig, snap: WeeklySnapshot, now: datetime) -> Decision:
+def weekly(event: Tick, cfg: WeeklyReportConfig, snap: WeeklySnapshot, now: datetime) -> Decision:
     period = f"{snap.start.isoformat()}..{snap.end.isoformat()}"
     if snap.last_posted == period:
         return Decision.skip(f"the report for {period} was already posted")

@@ -23,6 +23,7 @@ CAPABILITY = Capability(
     rules=(
         _rules.on_join,
         _rules.on_button,
+        _rules.on_dm_link,
         _rules.on_answer,
         _rules.on_leave,
         _rules.on_due,

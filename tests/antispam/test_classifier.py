@@ -47,7 +47,7 @@ def test_chinese_spam_near_duplicate_is_caught_after_learning():
 def test_learning_a_ham_sample_fixes_a_false_positive():
     classifier = SpamClassifier.from_samples(SEEDED)
     message = "Free pizza tonight: claim your free slice at the meetup, first 100 people"
-    classifier.learn_spam("Claim your free prize tonight, first 100 people get free money")
+    classifier.learn_spam("Claim your free slice tonight at the meetup, first 100 get free money")
     assert classifier.classify(message).is_spam
     classifier.learn_ham(message)  # a moderator ran /notspam
     verdict = classifier.classify(message)

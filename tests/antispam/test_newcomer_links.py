@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.actions import DeleteMessage
+from tests.antispam.helpers import enforce_reason, removed
 from tests.harness import BotHarness
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +37,6 @@ async def bot(tmp_path):
     harness = await _bot(tmp_path)
     yield harness
     await harness.close()
-
-
-def removed(bot: BotHarness, user: str) -> bool:
-    return any(isinstance(a, DeleteMessage) for a in bot.actions_for(user))
-
-
-def reason(handled) -> str:  # type: ignore[no-untyped-def]
-    return next(o.reason for o in handled.outcomes if o.rule == "antispam.enforce")
 
 
 LEGITIMATE = [
@@ -79,7 +71,7 @@ async def test_a_newcomers_suspicious_link_is_removed_with_the_reason(bot, kind)
     text, why = SUSPICIOUS[kind]
     handled = await bot.say("newbie", text)
     assert removed(bot, "newbie")
-    assert why in reason(handled) and "newcomer link (message 1" in reason(handled)
+    assert why in enforce_reason(handled) and "newcomer link (message 1" in enforce_reason(handled)
 
 
 async def test_past_their_first_messages_a_member_may_post_any_link(bot):

@@ -14,7 +14,7 @@ import pytest
 from bot.actions import AlertModerators, Post, Reply
 from bot.adapter import PlatformError
 from bot.executor import ActionOutcome
-from bot.store import calendar as calendar_store
+from rules.calendar import store as calendar_store
 from tests.harness import BotHarness
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from bot.store import calendar as calendar_store
+from rules.calendar import store as calendar_store
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 REPO = Path(__file__).resolve().parents[2]

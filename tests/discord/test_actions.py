@@ -209,7 +209,9 @@ async def test_send_direct_reaches_the_member(discord_harness: DiscordHarness):
     assert result.ref == str(message.id)
 
 
-async def test_a_closed_dm_is_forbidden_not_a_crash(discord_harness: DiscordHarness):
+async def test_a_closed_dm_is_unreachable_not_a_missing_permission(
+    discord_harness: DiscordHarness,
+):
     h = discord_harness
     bob = h.member("bob")
     h.fail("send_message", discord.Forbidden(**http_error(403, 50007, "Cannot send messages")))
@@ -217,7 +219,7 @@ async def test_a_closed_dm_is_forbidden_not_a_crash(discord_harness: DiscordHarn
     with pytest.raises(PlatformError) as caught:
         await h.adapter.execute(h.community_id, SendDirect(user_id=str(bob.id), text="hi"))
 
-    assert caught.value.kind == PlatformError.FORBIDDEN
+    assert caught.value.kind == PlatformError.UNREACHABLE  # the executor uses the DM fallback
     assert not caught.value.retryable
     assert "closed direct messages" in str(caught.value)
 
@@ -483,3 +485,17 @@ async def test_a_server_the_bot_is_not_in_is_not_found(discord_harness: DiscordH
     with pytest.raises(PlatformError) as caught:
         await h.adapter.execute("123456789012345678", Post(channel_id="general", text="x"))
     assert caught.value.kind == PlatformError.NOT_FOUND
+
+
+async def test_ids_in_texts_become_mentions_of_the_member_and_the_channel(
+    discord_harness: DiscordHarness,
+):
+    h = discord_harness
+    bob, general = h.member("bob"), h.channel("general")
+    text = f"Cases of {bob.id}: spam in #{general.id}; 12345678901234567 is nobody"
+
+    await h.adapter.execute(h.community_id, Post(channel_id="general", text=text))
+
+    assert h.sent[-1].content == (
+        f"Cases of <@{bob.id}>: spam in <#{general.id}>; 12345678901234567 is nobody"
+    )

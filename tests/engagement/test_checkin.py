@@ -10,7 +10,8 @@ import pytest
 
 from bot.actions import AddRole, Post, Reply
 from bot.events import MessagePosted
-from bot.store import engagement as q
+from rules.checkin import store as checkin_q
+from rules.points import store as points_q
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 # 2026-03-02 15:30 UTC is 23:30 in Shanghai
@@ -37,9 +38,9 @@ async def bot(tmp_path):
     await harness.close()
 
 
-async def streak(bot: BotHarness, user: str) -> q.StreakInfo | None:
+async def streak(bot: BotHarness, user: str) -> checkin_q.StreakInfo | None:
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    return await q.streak_of(bot.runtime.store, ref, user)
+    return await checkin_q.streak_of(bot.runtime.store, ref, user)
 
 
 async def test_a_week_of_checkins_across_midnight_with_a_freeze_spent(bot):
@@ -64,9 +65,9 @@ async def test_a_week_of_checkins_across_midnight_with_a_freeze_spent(bot):
     info = await streak(bot, "alice")
     assert (info.streak, info.best, info.total) == (1, 5, 6)
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    balance = await q.balance_of(bot.runtime.store, ref, "alice")
+    balance = await points_q.balance_of(bot.runtime.store, ref, "alice")
     assert balance.xp == 6 * 10 + 50  # check-in messages earn no chat points on top
-    stats = await q.checkin_stats(
+    stats = await checkin_q.checkin_stats(
         bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=14)
     )
     assert (stats.checkins, stats.participants) == (6, 1)
@@ -90,9 +91,11 @@ async def test_duplicate_and_concurrent_checkins_count_once(bot):
     await bot.restart()
     await bot.emit(event)
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    assert (await q.balance_of(bot.runtime.store, ref, "bob")).xp == 10
+    assert (await points_q.balance_of(bot.runtime.store, ref, "bob")).xp == 10
     assert (
-        await q.checkin_stats(bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=2))
+        await checkin_q.checkin_stats(
+            bot.runtime.store, ref, LATE.date(), LATE.date() + timedelta(days=2)
+        )
     ).checkins == 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.store import Store
-from bot.store import engagement as q
+from rules.points import store as points_q
 
 T = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -15,20 +15,22 @@ async def test_queued_credits_are_written_once_and_balances_follow(db_url):
     ref = await store.community("test", "c1")
     day = T.date()
     first = [
-        q.Credit("ann", "msg:1", "message", 5, day),
-        q.Credit("bob", "msg:2", "message", 3, day),
+        points_q.Credit("ann", "msg:1", "message", 5, day),
+        points_q.Credit("bob", "msg:2", "message", 3, day),
     ]
-    q.credit_later(store, ref, first, T)
+    points_q.credit_later(store, ref, first, T)
     # the same message again (a replayed event) and one new one, before any flush
-    q.credit_later(store, ref, [q.Credit("ann", "msg:1", "message", 5, day)], T)
-    q.credit_later(store, ref, [q.Credit("ann", "msg:3", "message", 4, day)], T)
-    assert (await q.balance_of(store, ref, "ann")).balance == 9  # a read settles the queue
+    points_q.credit_later(store, ref, [points_q.Credit("ann", "msg:1", "message", 5, day)], T)
+    points_q.credit_later(store, ref, [points_q.Credit("ann", "msg:3", "message", 4, day)], T)
+    assert (await points_q.balance_of(store, ref, "ann")).balance == 9  # a read settles the queue
     await store.close()  # a clean shutdown flushes whatever is left
     store = await Store.open(db_url)
     ref = await store.community("test", "c1")
-    q.credit_later(store, ref, [q.Credit("ann", "msg:3", "message", 4, day)], T)  # after restart
+    points_q.credit_later(
+        store, ref, [points_q.Credit("ann", "msg:3", "message", 4, day)], T
+    )  # after restart
     await store.flush()
-    assert (await q.balance_of(store, ref, "ann")).xp == 9
-    assert (await q.balance_of(store, ref, "bob")).balance == 3
-    assert sorted(k for k, _, _ in await q.ledger(store, ref, "ann")) == ["msg:1", "msg:3"]
+    assert (await points_q.balance_of(store, ref, "ann")).xp == 9
+    assert (await points_q.balance_of(store, ref, "bob")).balance == 3
+    assert sorted(k for k, _, _ in await points_q.ledger(store, ref, "ann")) == ["msg:1", "msg:3"]
     await store.close()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.store import engagement as q
+from rules.faq import store as faq_q
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """
@@ -61,14 +61,26 @@ async def test_most_asked_questions_are_counted(bot):
     await bot.say("d", "多少钱")
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
     today = bot.now.date()
-    counts = await q.faq_answer_counts(
+    counts = await faq_q.faq_answer_counts(
         bot.runtime.store, ref, today - timedelta(days=1), today + timedelta(days=2)
     )
     assert counts == [("signup", 3, 1), ("price", 1, 1)]
-    await bot.command("mod", "faq")
+    await bot.command("mod", "faq", what="stats")
     assert bot.texts("reply")[-1].splitlines()[1:] == [
         "1. signup — asked 3×, answered 1×",
         "2. price — asked 1×, answered 1×",
+    ]
+    await bot.command("a", "faq", what="stats")  # statistics are for moderators
+    assert bot.texts("reply")[-1] == "Only moderators can use /faq stats."
+
+
+async def test_members_list_the_faq_with_its_answers(bot):
+    await bot.command("alice", "faq")
+
+    assert bot.texts("reply")[-1].splitlines() == [
+        "Questions I answer (just ask in the chat):",
+        "• 怎么报名 — alice，报名请点群公告里的链接。",
+        "• price — The course is free.",
     ]
 
 

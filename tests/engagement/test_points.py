@@ -10,7 +10,7 @@ import pytest
 
 from bot.actions import AddRole, AlertModerators, Post, Reply
 from bot.events import MessageDeleted, MessagePosted
-from bot.store import engagement as q
+from rules.points import store as points_q
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """
@@ -43,9 +43,9 @@ async def bot(tmp_path):
     await harness.close()
 
 
-async def balance(bot: BotHarness, user: str) -> q.Balance:
+async def balance(bot: BotHarness, user: str) -> points_q.Balance:
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    return await q.balance_of(bot.runtime.store, ref, user)
+    return await points_q.balance_of(bot.runtime.store, ref, user)
 
 
 async def test_messages_earn_with_cooldown_min_length_and_daily_cap(bot):
@@ -81,7 +81,7 @@ async def test_a_replayed_message_never_pays_twice_even_after_restart(bot):
     await bot.emit(replace(event))
     assert (await balance(bot, "alice")).xp == 10
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    keys = [k for k, _, _ in await q.ledger(bot.runtime.store, ref, "alice")]
+    keys = [k for k, _, _ in await points_q.ledger(bot.runtime.store, ref, "alice")]
     assert keys == ["msg:m1"]
 
 
@@ -128,6 +128,30 @@ async def test_deleted_message_loses_its_points(bot):
     assert (await balance(bot, "alice")).xp == 0
 
 
+async def test_deleting_a_message_whose_points_are_still_queued_costs_no_flush(bot):
+    await bot.say("alice", "paid but not yet written")  # m1: +10, queued for the flush
+    store = bot.runtime.store
+    credits = store.flush_parts[points_q.CreditBuffer.NAME]
+    deleted = MessageDeleted(
+        platform=PLATFORM,
+        community_id=COMMUNITY,
+        occurred_at=bot.now,
+        channel_id="general",
+        message_id="m1",
+        author_id="alice",
+    )
+    await bot.emit(deleted)
+    await bot.emit(deleted)  # twice: taken back once
+    assert credits.pending()  # the revocation waits for the flush beside the points it cancels
+    ref = await store.community(PLATFORM, COMMUNITY)
+    state = bot.runtime.states.loaded(ref.id)
+    assert state.memory["points.members"]["alice"].xp == 0  # what the rules see already
+    await bot.restart()  # a clean shutdown flushes both rows together
+    keys = [k for k, _, _ in await points_q.ledger(bot.runtime.store, ref, "alice")]
+    assert keys == ["msg:m1", "revoke:m1:alice"]
+    assert (await balance(bot, "alice")).xp == 0
+
+
 async def test_moderator_grants_with_bounds(bot):
     bot.moderators.add("mod")
     await bot.command(
@@ -171,7 +195,7 @@ async def test_redemption_spends_atomically_and_alerts_moderators(bot):
     await bot.command("alice", "redeem", item="mug")
     assert isinstance(bot.actions[0], Reply) and "redeemed Coffee mug" in bot.actions[0].text
     assert isinstance(bot.actions[1], AlertModerators)
-    assert (await balance(bot, "alice")) == q.Balance(xp=40, balance=10)
+    assert (await balance(bot, "alice")) == points_q.Balance(xp=40, balance=10)
     bot.clear()
     await bot.command("bob", "redeem", item="mug")  # stock was 1
     await bot.command("bob", "redeem", item="sticker")  # 500 > 40
@@ -182,7 +206,7 @@ async def test_redemption_spends_atomically_and_alerts_moderators(bot):
         "There is no item “yacht”. See /shop for what you can redeem.",
     ]
     assert not any(isinstance(a, AlertModerators) for a in bot.actions)
-    assert (await balance(bot, "bob")) == q.Balance(xp=40, balance=40)
+    assert (await balance(bot, "bob")) == points_q.Balance(xp=40, balance=40)
     await bot.command("bob", "shop")
     assert "mug: Coffee mug — 30 points (0 left)" in bot.texts("reply")[-1]
 
@@ -199,7 +223,7 @@ async def test_tier_promotion_is_announced_by_the_daily_job(bot):
     assert [p.text for p in promoted] == ["🏅 Welcome to Active: alice. Thank you for all you do!"]
     assert any(isinstance(a, AddRole) and a.role == "active-role" for a in bot.actions)
     ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
-    assert await q.tier_distribution(bot.runtime.store, ref) == {"active": 1, "newcomer": 1}
+    assert await points_q.tier_distribution(bot.runtime.store, ref) == {"active": 1, "newcomer": 1}
     bot.clear()
     await bot.advance(timedelta(days=1))
     assert bot.texts("post") == []  # no change, no announcement
@@ -213,6 +237,6 @@ async def test_ledger_check_in_and_redemption_on_each_database(tmp_path, db_url)
     await bot.say("alice", "打卡", at=timedelta(minutes=1))
     await bot.command("alice", "redeem", item="mug")
     await bot.command("alice", "redeem", item="mug")
-    assert (await balance(bot, "alice")) == q.Balance(xp=35, balance=5)
+    assert (await balance(bot, "alice")) == points_q.Balance(xp=35, balance=5)
     assert bot.texts("reply")[-1] == "Coffee mug is sold out, sorry."
     await bot.close()

@@ -9,7 +9,8 @@ import pytest
 
 from bot.actions import Post, SendDirect
 from bot.events import Actor, MemberJoined
-from bot.store import engagement as q
+from rules.points import store as points_q
+from rules.reactivation import store as reactivation_q
 from tests.harness import COMMUNITY, PLATFORM, T0, BotHarness
 
 PLAYBOOK = """
@@ -59,10 +60,10 @@ async def test_silent_member_is_nudged_once_and_counted_when_they_return(bot):
     await bot.say("alice", "I'm back!")
     assert bot.texts("reply") == ["🎉 Welcome back, alice! +30 points."]
     ref = await ref_of(bot)
-    rates = await q.reactivation_rate(bot.runtime.store, ref, T0, bot.now)
+    rates = await reactivation_q.reactivation_rate(bot.runtime.store, ref, T0, bot.now)
     assert rates[0].nudged == 1 and rates[0].returned == 1 and rates[0].rate == 1.0
     assert (
-        await q.balance_of(bot.runtime.store, ref, "alice")
+        await points_q.balance_of(bot.runtime.store, ref, "alice")
     ).xp == 10 + 10 + 30  # two messages and the bonus
     bot.clear()
     await bot.say("alice", "and again, back", at=timedelta(minutes=5))

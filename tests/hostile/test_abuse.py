@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.actions import DeleteMessage
-from bot.store import engagement as q
+from rules.points import store as q
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """

@@ -11,8 +11,8 @@ from typing import Any
 from adapters.telegram import TelegramAdapter
 from bot.app import build_runtime
 from bot.runtime import Runtime
-from bot.store import moderation as mod_store
-from bot.store.moderation import CaseInfo
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseInfo
 from tests.discord.harness import DiscordHarness, close_harness, make_harness
 from tests.telegram.botapi_double import GROUP_ID, TOKEN, BotApiDouble, UpdateBuilder
 from tests.telegram.conftest import MOD, NOW, OWNER
@@ -69,7 +69,7 @@ async def telegram_rig(tmp_path: Path, playbook: str, *, mod_started: bool = Tru
     adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=clock)
     runtime = await runtime_for(tmp_path, "telegram", adapter, playbook)
     await adapter.start(runtime.handle, runtime.commands)
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     if mod_started:  # the moderator opened a private chat with the bot: alerts by DM
         await adapter.feed(updates.private(MOD))
     api.clear()
@@ -81,9 +81,10 @@ class DiscordRig:
     h: DiscordHarness
     runtime: Runtime
 
-    async def cases(self, name: str) -> list[CaseInfo]:
+    async def cases(self, who: str | int) -> list[CaseInfo]:
+        """The cases of a member, by name (while in the server) or id, oldest first."""
         ref = await self.runtime.store.community("discord", self.h.community_id)
-        uid = str(self.h.member(name).id)
+        uid = str(who if isinstance(who, int) else self.h.member(who).id)
         return list(reversed(await mod_store.cases_for(self.runtime.store, ref, uid)))
 
     async def audit(self) -> list[dict[str, Any]]:

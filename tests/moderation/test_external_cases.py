@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.actions import Kick, Post
-from bot.store.moderation import cases_for
+from rules.moderation.store import cases_for
 from tests.harness import BotHarness
 
 PLAYBOOK = """
@@ -55,7 +55,7 @@ async def test_case_numbers_shown_match_the_stored_ones_around_external_cases(tm
 
 
 async def test_record_external_case_numbers_after_the_last_case(tmp_path):
-    from bot.store.moderation import case, record_external_case
+    from rules.moderation.store import case, record_external_case
 
     bot = await BotHarness.start(tmp_path, PLAYBOOK)
     bot.moderators.add("mod")

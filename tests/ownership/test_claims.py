@@ -16,7 +16,8 @@ from bot.actions import Post, RemoveTimeout, SendDirect
 from bot.app import build_runtime
 from bot.events import Actor, CommandInvoked, MemberJoined, MessagePosted
 from bot.runtime import Runtime
-from bot.store import engagement as q
+from rules.checkin import store as checkin_q
+from rules.reactivation import store as reactivation_q
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 PLATFORM, COMMUNITY = "test", "c1"
@@ -120,7 +121,7 @@ async def test_a_streak_reminder_goes_out_once_from_two_processes(two, monkeypat
     evening = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # Wednesday, not checked in yet
     first_the_other(
         monkeypatch,
-        q,
+        checkin_q,
         "mark_reminded",
         lambda: a.runtime.run_job(ref, "checkin.reminder", evening),
     )
@@ -157,7 +158,7 @@ async def test_a_silent_member_is_nudged_once_from_two_processes(two, monkeypatc
     sweep = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # eight days of silence
     first_the_other(
         monkeypatch,
-        q,
+        reactivation_q,
         "record_nudges",
         lambda: a.runtime.run_job(ref, "reactivation.sweep", sweep),
     )

@@ -76,7 +76,7 @@ async def tg(tmp_path: Path) -> AsyncIterator[Telegram]:
     adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=lambda: NOW)
     runtime = await runtime_for(tmp_path, "telegram", adapter)
     await adapter.start(runtime.handle, runtime.commands)
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     await adapter.feed(updates.private(MOD))  # the moderator started the bot: alerts by DM
     api.clear()
     try:
@@ -100,7 +100,7 @@ async def test_telegram_moderator_times_out_by_replying(tg: Telegram):
     assert not any(restrict["permissions"].values())
     # the case log and the confirmation go to the moderator privately (they started the bot),
     # never into the group
-    messages = tg.api.calls_to("sendMessage")
+    messages = tg.api.delivered("sendMessage")
     assert [m["chat_id"] for m in messages] == [MOD["id"], MOD["id"]]
     case_log, confirm = messages
     assert "Case #1" in case_log["text"] and "flooding" in case_log["text"]
@@ -112,7 +112,7 @@ async def test_telegram_moderator_warns_by_username(tg: Telegram):
 
     await tg.adapter.feed(tg.updates.message(MOD, "/warn @sam please be kind to newcomers"))
 
-    (public,) = [m for m in tg.api.calls_to("sendMessage") if m["chat_id"] == GROUP_ID]
+    (public,) = [m for m in tg.api.delivered("sendMessage") if m["chat_id"] == GROUP_ID]
     assert "please be kind to newcomers" in public["text"]  # the whole reason, not one word
     assert public["entities"][0]["user"]["id"] == SAM["id"]  # Sam is mentioned
     log = {e["action"]: e for e in await tg.audit()}
@@ -126,7 +126,7 @@ async def test_telegram_member_is_refused_a_moderator_command(tg: Telegram):
     await tg.adapter.feed(tg.updates.message(ALICE, "/timeout 10m", reply_to=spam["message"]))
 
     assert tg.api.calls_to("restrictChatMember") == []
-    (answer,) = tg.api.calls_to("sendMessage")
+    (answer,) = tg.api.delivered("sendMessage")
     assert answer["text"] == "Only moderators can use /timeout."
 
 
@@ -141,10 +141,10 @@ async def test_telegram_without_admin_rights_alerts_once_and_keeps_running(tg: T
     timeouts = [e for e in await tg.audit() if e["action"] == "timeout"]
     assert [e["status"] for e in timeouts] == ["failed", "failed"]
     assert all("forbidden" in e["detail"] for e in timeouts)
-    alerts = [m for m in tg.api.calls_to("sendMessage") if "I could not timeout" in m["text"]]
+    alerts = [m for m in tg.api.delivered("sendMessage") if "I could not timeout" in m["text"]]
     assert [a["chat_id"] for a in alerts] == [MOD["id"]]  # once, to the moderator
     await tg.adapter.feed(tg.updates.message(MOD, "/warn @sam calm down"))  # still answering
-    assert any("calm down" in m["text"] for m in tg.api.calls_to("sendMessage"))
+    assert any("calm down" in m["text"] for m in tg.api.delivered("sendMessage"))
 
 
 async def test_telegram_calendar_poll_becomes_a_message_and_send_poll(tg: Telegram):
@@ -161,7 +161,7 @@ async def test_telegram_calendar_poll_becomes_a_message_and_send_poll(tg: Telegr
     )
 
     assert tg.api.methods == ["sendMessage", "sendPoll"]
-    assert tg.api.calls_to("sendMessage")[0]["text"] == "Friday discussion: tools we love"
+    assert tg.api.delivered("sendMessage")[0]["text"] == "Friday discussion: tools we love"
     (poll,) = tg.api.calls_to("sendPoll")
     assert poll["question"] == "Which editor?"
     assert [o["text"] for o in poll["options"]] == ["Vim", "VS Code", "Emacs"]
@@ -267,3 +267,23 @@ async def test_discord_calendar_poll_is_a_native_poll(dc):
     assert post["content"] == "Friday discussion: tools we love"
     assert post["poll"]["question"]["text"] == "Which editor?"
     assert [a["poll_media"]["text"] for a in post["poll"]["answers"]] == ["Vim", "VS Code", "Emacs"]
+
+
+async def test_discord_help_lists_what_the_asker_may_use_privately(dc):
+    h, runtime = dc
+
+    member = await h.invoke("help", "alice")
+    moderator = await h.invoke("help", "carol")
+    one = await h.invoke("help", "carol", topic="timeout")
+
+    (for_member,) = member.answers
+    assert for_member.ephemeral and "/report — " in for_member.text
+    assert "/timeout — " not in for_member.text
+    (for_moderator,) = moderator.answers
+    assert "/timeout — " in for_moderator.text
+    (explained,) = one.answers
+    assert explained.text.startswith("/timeout [user] [duration] [reason]")
+    # the menu: moderator commands carry default_member_permissions, /help does not
+    tree = h.adapter.tree
+    assert tree.get_command("help").to_dict(tree)["default_member_permissions"] is None
+    assert tree.get_command("timeout").to_dict(tree)["default_member_permissions"] is not None

@@ -53,11 +53,12 @@ async def test_telegram_join_runs_the_welcome_sop(tmp_path):
     greetings = [c for c in api.calls_to("sendMessage") if "Welcome" in str(c.get("text"))]
     assert len(greetings) == 1 and str(greetings[0]["chat_id"]) == str(GROUP_ID)
     assert "Welcome Nina to Makers!" in greetings[0]["text"]
-    # Nina never started the bot, so Telegram cannot DM her: logged, not fatal
+    # Nina never started the bot, so Telegram cannot DM her: skipped with the reason, not fatal
     ref = await runtime.store.community("telegram", str(GROUP_ID))
     log = {e["action"]: e for e in await runtime.store.audit_log(ref)}
     assert log["post"]["status"] == "executed"
-    assert log["send_direct"]["status"] == "failed" and "forbidden" in log["send_direct"]["detail"]
+    assert log["send_direct"]["status"] == "skipped"
+    assert "can't initiate conversation" in log["send_direct"]["detail"]
     # slash commands were registered from the engine's specs
     registered = {c["command"] for call in api.calls_to("setMyCommands") for c in _commands(call)}
     assert {"explain", "playbook"} <= registered

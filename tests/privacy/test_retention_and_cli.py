@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from bot.cli import build_app
 from bot.events import Tick
 from bot.store.models import ActivityDaily, AuditEntry
-from bot.store.models_moderation import ModerationCase, SpamSample
+from rules.moderation.models import ModerationCase, SpamSample
 from tests.harness import BotHarness
 from tests.privacy.scan import places_naming
 

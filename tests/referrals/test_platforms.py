@@ -12,7 +12,7 @@ import discord.ext.test as dpytest
 
 from adapters.telegram import TelegramAdapter
 from bot.app import build_runtime
-from bot.store.engagement import points_state
+from rules.points.store import points_state
 from rules.referrals import part
 from tests.discord.harness import close_harness, make_harness
 from tests.telegram.botapi_double import GROUP_ID, TOKEN, BotApiDouble, UpdateBuilder, user
@@ -55,7 +55,7 @@ async def _balance(runtime, platform: str, community: str, user_id: str) -> int:
 
 async def test_telegram_invitee_through_a_named_link_pays_once_and_a_leaver_nothing(tmp_path):
     api, adapter, runtime = await telegram_bot(tmp_path)
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     try:
         await adapter.feed(updates.private(ALICE))  # Alice may be written to privately
         await adapter.feed(updates.message(ALICE, "/invite"))
@@ -63,7 +63,7 @@ async def test_telegram_invitee_through_a_named_link_pays_once_and_a_leaver_noth
         assert made["name"] == "qunbot: Alice" and str(made["chat_id"]) == str(GROUP_ID)
         link = api.created_links[0]
         dm = [c for c in api.calls_to("sendMessage") if str(c["chat_id"]) == str(ALICE["id"])]
-        assert link["invite_link"] in dm[-1]["text"]
+        assert any(link["invite_link"] in c["text"] for c in dm), [c["text"] for c in dm]
 
         # asked again: the same link, no second one made
         await adapter.feed(updates.message(ALICE, "/invite"))
@@ -101,7 +101,7 @@ async def test_telegram_invitee_through_a_named_link_pays_once_and_a_leaver_noth
 
 async def test_telegram_a_link_made_by_someone_else_is_nobodys(tmp_path):
     api, adapter, runtime = await telegram_bot(tmp_path)
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     try:
         # an administrator's link: Telegram hides its end from other admins and bots
         theirs = {
@@ -169,3 +169,29 @@ async def test_discord_use_counts_attribute_a_join_and_two_moved_is_unknown(tmp_
     finally:
         await close_harness(h)
         await runtime.store.close()
+
+
+async def test_discord_without_manage_server_joins_are_unknown_and_invites_not_read_again(
+    tmp_path,
+):
+    import discord
+
+    from tests.discord.harness import http_error
+
+    h = await make_harness(commands=[])
+    asked: list[int] = []
+
+    async def refused(guild_id: int) -> None:
+        asked.append(guild_id)
+        raise discord.Forbidden(**http_error(403, 50013, "Missing Permissions"))
+
+    try:
+        h.client.http.invites_from = refused  # type: ignore[method-assign]
+        await h.adapter.invites.prime(h.guild)
+        await h.join("nina")
+        await h.join("omar")
+        joins = h.events_of("join")
+        assert [(e.invite, e.invite_note) for e in joins] == [(None, "unavailable")] * 2
+        assert len(asked) == 1  # refused once: not asked again on every join
+    finally:
+        await close_harness(h)

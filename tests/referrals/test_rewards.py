@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.recording import simulated_link
-from bot.store.engagement import points_state
+from rules.points.store import points_state
 from rules.referrals import part
 from tests.harness import BotHarness
 
@@ -26,6 +26,14 @@ referrals:
 @pytest.fixture
 async def bot(tmp_path):
     harness = await BotHarness.start(tmp_path, PLAYBOOK)
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def both_bot(tmp_path, db_url):
+    """On SQLite and on PostgreSQL."""
+    harness = await BotHarness.start(tmp_path, PLAYBOOK, db_url=db_url)
     yield harness
     await harness.close()
 
@@ -48,7 +56,8 @@ async def _stays_and_posts(bot: BotHarness, user: str, link: str, messages: int 
         await bot.say(user, f"hello everyone, message {i}")
 
 
-async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(bot):
+async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(both_bot):
+    bot = both_bot
     await bot.say("alice", "hi")
     link = await _link(bot, "alice")
     reply = [a for a in bot.actions if a.kind == "create_invite"][-1]
@@ -71,7 +80,8 @@ async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(bot):
     assert part(state.memory).rows[1].note == "returning"
 
 
-async def test_an_invitee_who_leaves_on_day_two_pays_nothing(bot):
+async def test_an_invitee_who_leaves_on_day_two_pays_nothing(both_bot):
+    bot = both_bot
     await bot.say("alice", "hi")
     link = await _link(bot, "alice")
     await _stays_and_posts(bot, "bob", link)
@@ -167,5 +177,89 @@ async def test_forgetting_an_inviter_keeps_their_invitees_counted_without_their_
         state = await bot.runtime.states.get(ref)
         [row] = [r for r in part(state.memory).rows if r.user_id == "oscar"]
         assert row.status == "rewarded" and row.inviter and row.inviter.startswith("anon:")
+    finally:
+        await bot.close()
+
+
+STRICT = """
+community: {name: Demo}
+points: {messages: {enabled: false}}
+moderation: {enabled: true}
+referrals:
+  rewards: {after: 2d, min_messages: 1, points: 40, revoke: true, revoke_within: 10d,
+            roles: {1: Recruiter}}
+  flood: {joins: 3, window: 10m}
+"""
+
+
+async def test_a_paid_reward_is_taken_back_when_the_invitee_leaves_or_is_punished_soon(tmp_path):
+    bot = await BotHarness.start(tmp_path, STRICT)
+    bot.moderators.add("mod")
+    try:
+        link = await _link(bot, "alice")
+        await _stays_and_posts(bot, "bob", link, messages=1)
+        await bot.advance(timedelta(hours=1))
+        await _stays_and_posts(bot, "carl", link, messages=1)
+        await bot.advance(2 * DAY + timedelta(hours=2))
+        assert await _balance(bot, "alice") == 80
+        await bot.leave("bob")  # day 2: within revoke_within
+        assert await _balance(bot, "alice") == 40
+        assert any("taken back" in t for t in bot.texts("send_direct"))
+        await bot.command("mod", "warn", user="carl", reason="rude")
+        await bot.advance(10 * DAY)  # the recheck at day 10 sees the case
+        assert await _balance(bot, "alice") == 0
+        removed = [a for a in bot.actions_for("alice") if a.kind == "remove_role"]
+        assert [a.role for a in removed] == ["Recruiter"]
+    finally:
+        await bot.close()
+
+
+async def test_a_flood_through_one_link_alerts_once_and_earns_nothing(tmp_path):
+    bot = await BotHarness.start(tmp_path, STRICT)
+    try:
+        link = await _link(bot, "alice")
+        for i in range(5):
+            await _stays_and_posts(bot, f"raid{i}", link, messages=1)
+        await bot.join("robot", invite=link, bot=True)
+        alerts = [a for a in bot.actions if a.kind == "alert_moderators"]
+        assert len(alerts) == 1 and "3 joins through alice's invite link" in alerts[0].text
+        await bot.advance(3 * DAY)
+        assert await _balance(bot, "alice") == 80  # the two before the flood
+        ref = await bot.runtime.store.community("test", "c1")
+        state = await bot.runtime.states.get(ref)
+        notes = {r.user_id: r.note for r in part(state.memory).rows}
+        assert [notes[f"raid{i}"] for i in (2, 3, 4)] == ["flood"] * 3
+        assert notes["robot"] == "bot"
+    finally:
+        await bot.close()
+
+
+async def test_moderators_see_how_a_member_joined(tmp_path):
+    bot = await BotHarness.start(tmp_path, STRICT)
+    bot.moderators.add("mod")
+    try:
+        link = await _link(bot, "alice")
+        await _stays_and_posts(bot, "bob", link, messages=1)
+        await bot.command("mod", "referral", user="bob")
+        text = bot.texts()[-1]
+        assert "bob: joined 2026-03-02" in text and "through alice's link" in text
+        assert "counting until 2026-03-04" in text
+        await bot.command("bob", "referral", user="alice")
+        assert "Only moderators" in bot.texts()[-1]
+        await bot.command("mod", "referral", user="alice")
+        assert "alice has no join on record" in bot.texts()[-1]
+    finally:
+        await bot.close()
+
+
+async def test_without_the_points_capability_the_inviter_is_thanked_not_paid(tmp_path):
+    bot = await BotHarness.start(tmp_path, "referrals: {rewards: {after: 1d, min_messages: 1}}\n")
+    try:
+        link = await _link(bot, "alice")
+        assert "points" not in bot.texts("create_invite")[-1]
+        await _stays_and_posts(bot, "bob", link, messages=1)
+        await bot.advance(2 * DAY)
+        assert await _balance(bot, "alice") == 0
+        assert "stayed with us — thank you!" in bot.texts("send_direct")[-1]
     finally:
         await bot.close()

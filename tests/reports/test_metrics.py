@@ -14,11 +14,14 @@ from sqlalchemy import insert
 
 from bot.reports.collect import make_report, measure
 from bot.reports.render import render_markdown, render_summary
-from bot.store import Store, engagement
+from bot.store import Store
 from bot.store.models import ActivityDaily, ActivityHourly, Member
-from bot.store.models_engagement import CheckIn, Nudge, TierChange
-from bot.store.moderation import CaseDraft, open_case, reverse_case
 from bot.store.reports import period_metrics, tiers_at
+from rules.checkin.models import CheckIn
+from rules.faq import store as faq_q
+from rules.moderation.store import CaseDraft, open_case, reverse_case
+from rules.points.models import TierChange
+from rules.reactivation.models import Nudge
 
 TZ = ZoneInfo("Asia/Shanghai")
 START, END = date(2026, 3, 9), date(2026, 3, 15)
@@ -148,7 +151,7 @@ async def community(db_url):
         )
     await add_cases(store, ref)
     for entry, day, answered in FAQ:
-        await engagement.count_faq(store, ref, entry, day, answered=answered)
+        await faq_q.count_faq(store, ref, entry, day, answered=answered)
     yield store, ref
     await store.close()
 

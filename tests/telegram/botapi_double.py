@@ -147,6 +147,8 @@ class UpdateBuilder:
     chat_id: int = GROUP_ID
     now: datetime = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     step: timedelta = timedelta(seconds=1)
+    # the Bot API the updates go to: a private message or unblocking lets it DM that person
+    api: BotApiDouble | None = None
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
@@ -214,8 +216,10 @@ class UpdateBuilder:
         body["entities"] = auto_entities(new_text)
         return self._wrap("edited_message", body)
 
-    def private(self, sender: JSON, text: str = "/start") -> JSON:
-        return self.message(sender, text, chat=private_chat(sender))
+    def private(self, sender: JSON, text: str = "/start", **kwargs: Any) -> JSON:
+        if self.api is not None:
+            self.api.start(sender)
+        return self.message(sender, text, chat=private_chat(sender), **kwargs)
 
     def new_members(self, members: Sequence[JSON], *, at: datetime | None = None) -> JSON:
         """The "X joined the group" service message (absent when members are hidden)."""
@@ -250,6 +254,10 @@ class UpdateBuilder:
 
     def my_chat_member_private(self, of_user: JSON, new: str) -> JSON:
         """The bot's status in a user's private chat: "kicked" when they block the bot."""
+        if self.api is not None:
+            self.api.started.discard(of_user["id"])
+            if new == "member":
+                self.api.start(of_user)
         bot = user(BOT_ID, "Qunbot", username=BOT_USERNAME, is_bot=True)
         return self._wrap(
             "my_chat_member",
@@ -346,6 +354,7 @@ class Call:
     method: str
     params: JSON
     files: tuple[str, ...] = ()  # names of uploaded files (multipart parts)
+    refused: int = 0  # the error status it was answered with (0: it succeeded)
 
 
 @dataclass
@@ -377,6 +386,8 @@ class BotApiDouble(BaseRequest):
         self._pending: list[JSON] = []
         self._arrived = asyncio.Event()
         self.long_poll = False
+        # people who pressed Start in a private chat with the bot: the only ones it may DM
+        self.started: set[int] = set()
 
     # --- scripting ----------------------------------------------------------------------------
     def fail_next(
@@ -397,6 +408,10 @@ class BotApiDouble(BaseRequest):
             *(chat_member(b, "administrator") for b in bots),
         ]
 
+    def start(self, person: JSON) -> None:
+        """`person` opened a private chat with the bot (pressed Start)."""
+        self.started.add(int(person["id"]))
+
     def push_update(self, payload: JSON) -> None:
         """Serve `payload` through getUpdates (for tests that run the real poller)."""
         self._pending.append(payload)
@@ -408,7 +423,12 @@ class BotApiDouble(BaseRequest):
 
     # --- reading the record -------------------------------------------------------------------
     def calls_to(self, method: str) -> list[JSON]:
+        """Every attempt, refused ones included."""
         return [call.params for call in self.calls if call.method == method]
+
+    def delivered(self, method: str = "sendMessage") -> list[JSON]:
+        """The calls Telegram accepted (a DM to someone who never started the bot is not)."""
+        return [c.params for c in self.calls if c.method == method and not c.refused]
 
     @property
     def methods(self) -> list[str]:
@@ -457,9 +477,9 @@ class BotApiDouble(BaseRequest):
     ) -> tuple[int, bytes]:
         """The HTTP status and body Telegram would answer `api_method` with (also used by the
         local HTTP server in botapi_server.py)."""
+        failure = self._take_failure(api_method, params) or self._dm_refusal(api_method, params)
         if api_method != "getUpdates":
-            self.calls.append(Call(api_method, params, files))
-        failure = self._take_failure(api_method, params)
+            self.calls.append(Call(api_method, params, files, failure.status if failure else 0))
         if failure is not None:
             return failure.status, failure.body()
         if api_method == "getUpdates":
@@ -470,6 +490,15 @@ class BotApiDouble(BaseRequest):
                 return 400, ApiFailure(400, f"Bad Request: the double has no {api_method}").body()
             result = answer(params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _dm_refusal(self, method: str, params: JSON) -> ApiFailure | None:
+        """What Telegram answers a bot writing first to someone who never pressed Start."""
+        chat_id = params.get("chat_id")
+        if not method.startswith("send") or chat_id is None or int(chat_id) < 0:
+            return None
+        if int(chat_id) in self.started:
+            return None
+        return ApiFailure.forbidden("Forbidden: bot can't initiate conversation with a user")
 
     def _take_failure(self, method: str, params: JSON) -> ApiFailure | None:
         for scripted in self._failures.get(method, []):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from adapters.telegram import TelegramAdapter
+from bot.app import build_runtime
 from bot.commands import CommandSpec, OptionSpec
 from bot.events import Event
+from bot.runtime import Runtime
 from tests.telegram.botapi_double import GROUP_ID, TOKEN, BotApiDouble, UpdateBuilder, user
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -67,8 +70,8 @@ def api() -> BotApiDouble:
 
 
 @pytest.fixture
-def updates() -> UpdateBuilder:
-    return UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+def updates(api: BotApiDouble) -> UpdateBuilder:
+    return UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
 
 
 @pytest.fixture
@@ -82,3 +85,17 @@ async def adapter(api: BotApiDouble, events: Collected) -> AsyncIterator[Telegra
     await tg.start(events, COMMANDS)
     yield tg
     await tg.stop()
+
+
+async def pipeline(tmp_path: Path, playbook: str) -> tuple[BotApiDouble, TelegramAdapter, Runtime]:
+    """The whole bot on the offline Bot API: adapter → engine → store → executor → adapter."""
+    path = tmp_path / "p.yaml"
+    path.write_text(playbook, encoding="utf-8")
+    api = BotApiDouble(now=NOW)
+    api.set_admins(GROUP_ID, OWNER, MOD)
+    adapter = TelegramAdapter(TOKEN, request=api, rate_limit=False, clock=lambda: NOW)
+    runtime = await build_runtime(
+        db_url=f"sqlite:///{tmp_path / 'tg.db'}", playbook=path, adapters={"telegram": adapter}
+    )
+    await adapter.start(runtime.handle, runtime.commands)
+    return api, adapter, runtime

@@ -54,7 +54,8 @@ EXPECTED: dict[str, tuple[Action, list[str]]] = {
     "kick": (Kick(user_id=USER), ["banChatMember", "unbanChatMember"]),
     "ban": (Ban(user_id=USER), ["banChatMember"]),
     "unban": (Unban(user_id=USER), ["unbanChatMember"]),
-    "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"]),
+    # a DM to each administrator (neither pressed Start: refused), then the group
+    "alert_moderators": (AlertModerators(text="Raid: 20 joins in 10s"), ["sendMessage"] * 3),
     "create_invite": (
         CreateInvite(user_id=USER, name="qunbot: Alice", channel_id=GROUP, text="Link: {link}"),
         ["createChatInviteLink", "sendMessage"],

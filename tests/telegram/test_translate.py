@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram.commands import start_payload
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -194,18 +195,44 @@ async def test_service_messages_such_as_pins_are_not_messages(
     assert list(events) == []
 
 
-async def test_private_messages_make_a_user_reachable_by_dm_without_an_event(
+async def test_a_private_start_and_a_block_are_direct_chat_events(
     adapter: TelegramAdapter, updates: UpdateBuilder, events: Collected
 ) -> None:
     await adapter.feed(updates.private(ALICE, "/start"))
+    await adapter.feed(updates.private(ALICE, "thanks!"))  # chatting: nothing to record
     await adapter.feed(updates.message(ALICE, "hi group"))
     await adapter.feed(updates.my_chat_member_private(ALICE, "kicked"))  # she blocks the bot
     await adapter.feed(updates.message(ALICE, "still here"))
 
-    assert [e.text for e in events] == ["hi group", "still here"]
-    assert events[0].author.can_dm is True
-    assert events[1].author.can_dm is False
+    started, said, blocked, again = events
+    assert (started.kind, started.user, started.reachable, started.greet) == (
+        "direct",
+        "10",
+        True,
+        True,
+    )
+    assert started.community_id == "" and started.name == "Alice"
+    assert (blocked.kind, blocked.reachable, blocked.why) == ("direct", False, "blocked the bot")
+    assert said.author.can_dm is True and again.author.can_dm is False
     assert "10" not in adapter.dm_reachable
+
+
+async def test_a_start_link_payload_carries_its_community_and_button(
+    adapter: TelegramAdapter, updates: UpdateBuilder, events: Collected
+) -> None:
+    payload = start_payload(str(GROUP_ID), "welcome.verify:10")
+    assert payload is not None and len(payload) <= 64
+    await adapter.feed(updates.private(ALICE, f"/start {payload}"))
+    await adapter.feed(updates.private(ALICE, "/start not-one-of-ours"))
+
+    linked, plain = events
+    assert (linked.kind, linked.community_id, linked.button) == (
+        "direct",
+        str(GROUP_ID),
+        "welcome.verify:10",
+    )
+    assert linked.actor is not None and linked.actor.user_id == "10"
+    assert (plain.kind, plain.community_id, plain.button) == ("direct", "", "")
 
 
 # --- commands ---------------------------------------------------------------------------------

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base
 
 
 class ModerationCase(Base):
-    """One moderation action (automatic or manual), numbered per community.
+    """One incident (a rule firing on one message, or one moderator command), numbered per
+    community, with every action it took (`actions`: delete + warn + timeout, escalation
+    included); `action` is the heaviest of them.
 
-    Written before the action runs. Warnings carry `weight` and `expires_at`; timeouts carry
-    `ends_at` (so their end survives restarts) and `lifted_at` once lifted."""
+    Written before the actions run, settled after: each entry of `actions` is {"kind",
+    "status": pending | done | failed | skipped, "detail"} — a punishment the platform refused
+    stays recorded as failed, with its reason. Warnings carry `weight` and `expires_at`;
+    timeouts and temporary bans carry `ends_at` (so their end survives restarts) and
+    `lifted_at` once lifted."""
 
     __tablename__ = "moderation_cases"
     __table_args__ = (
@@ -28,6 +34,8 @@ class ModerationCase(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     # warn | timeout | untimeout | kick | ban | unban | delete | spam
     action: Mapped[str] = mapped_column(String(20))
+    # every action of the incident and how it went; None on cases older than this column
+    actions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     actor_id: Mapped[str | None] = mapped_column(String(64))  # a moderator, or None
     rule: Mapped[str | None] = mapped_column(String(100))  # the automatic rule, or None
     reason: Mapped[str] = mapped_column(Text, default="")

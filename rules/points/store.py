@@ -1,44 +1,34 @@
-"""Queries of the engagement capabilities (check-ins, points, tiers, shop, reactivation, FAQ).
+"""Queries of the points capability: the ledger, balances, tiers and the shop.
 
 Every write that pays or spends points is one transaction: the ledger row (unique key per source
-event) and the cached balance change together, or not at all. The report functions at the end
-(`checkin_stats`, `reactivation_rate`, `tier_distribution`, `tier_movement`,
-`faq_answer_counts`, `points_leaderboard`) are what the weekly report reads.
+event) and the cached balance change together, or not at all.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.privacy import ANON_PREFIX
+from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
-from bot.store.models_engagement import (
-    CheckIn,
-    CheckInStreak,
-    FaqCount,
+from rules.points.models import (
     MemberTier,
-    Nudge,
     PointsBalance,
     PointsEntry,
-    QuietMember,
     Redemption,
     ShopStock,
     TierChange,
 )
-from bot.store.store import CommunityRef, Store
 
 # sources that are spending, not earning: they lower the balance but never the XP
 SPENDING = frozenset({"redeem"})
-
-
-# -- points ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +50,7 @@ class Balance:
     balance: int = 0
 
 
-async def _credit_in(
+async def credit_in(
     s: AsyncSession, store: Store, ref: CommunityRef, credits: Iterable[Credit], at: datetime
 ) -> list[Credit]:
     """Write ledger rows and their balance changes inside an open transaction; rows whose key
@@ -109,7 +99,7 @@ async def credit(
     if not credits:
         return []
     async with store.sessions.begin() as s:
-        return await _credit_in(s, store, ref, credits, at)
+        return await credit_in(s, store, ref, credits, at)
 
 
 @dataclass(slots=True)
@@ -192,10 +182,14 @@ class CreditBuffer:
         )
 
 
-async def settle_credits(store: Store) -> None:
-    """Reads of the ledger and balances first write queued message points."""
+async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | None = None) -> None:
+    """Reads of the ledger and balances first write queued message points — with `concerns`,
+    only when a queued row is one the read could see (a reaction's key is never queued, so
+    checking it must not flush every buffered counter)."""
     part = store.flush_parts.get(CreditBuffer.NAME)
-    if part is not None and part.pending():
+    if not isinstance(part, CreditBuffer) or not part.pending():
+        return
+    if concerns is None or any(concerns(row) for row in part.rows):
         await store.flush()
 
 
@@ -217,7 +211,10 @@ async def balance_of(store: Store, ref: CommunityRef, user_id: str) -> Balance:
 
 async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) -> dict[str, int]:
     """Points earned per source on one local day (for daily caps after a restart)."""
-    await settle_credits(store)
+    await settle_credits(
+        store,
+        lambda d: d.community_id == ref.id and d.credit.user_id == user_id and d.credit.day == day,
+    )
     async with store.sessions() as s:
         rows = await s.execute(
             select(PointsEntry.source, func.sum(PointsEntry.amount))
@@ -232,7 +229,7 @@ async def earned_on(store: Store, ref: CommunityRef, user_id: str, day: date) ->
 
 
 async def ledger_has(store: Store, ref: CommunityRef, key: str) -> bool:
-    await settle_credits(store)
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.key == key)
     async with store.sessions() as s:
         found = await s.scalar(
             select(PointsEntry.id).where(PointsEntry.community_id == ref.id, PointsEntry.key == key)
@@ -257,8 +254,18 @@ async def revoke_message_points(
 ) -> dict[str, int]:
     """Take back every point paid for a message (its message points, reactions it received, a
     newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
-    call revokes nothing. Returns {user: points taken}."""
-    await settle_credits(store)
+    call revokes nothing. Returns {user: points taken}.
+
+    Points still queued for the flush are revoked by rows queued beside them (written in the
+    same flush transaction), so deleting a message costs no flush; points already in the
+    ledger are revoked in a transaction now."""
+    part = store.flush_parts.get(CreditBuffer.NAME)
+    if part is not None and store.flushing:
+        await store.flush()  # rows being written now must be seen in the ledger
+    queued = part.rows if isinstance(part, CreditBuffer) else []
+    mine = [d for d in queued if d.community_id == ref.id]
+    pending = [d.credit for d in mine if d.credit.ref == message_id]
+    revoking = {d.credit.key for d in mine if d.credit.source == "revoke"}
     async with store.sessions.begin() as s:
         rows = await s.execute(
             select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))
@@ -266,7 +273,7 @@ async def revoke_message_points(
             .group_by(PointsEntry.user_id, PointsEntry.day)
         )
         net: dict[str, tuple[int, date]] = {}
-        for user_id, day, amount in rows:
+        for user_id, day, amount in [*rows, *((c.user_id, c.day, c.amount) for c in pending)]:
             total, _ = net.get(user_id, (0, day))
             net[user_id] = (total + int(amount or 0), day)
         credits = [
@@ -280,9 +287,22 @@ async def revoke_message_points(
                 f"message {message_id} deleted",
             )
             for user, (amount, day) in net.items()
-            if amount > 0
+            if amount > 0 and f"revoke:{message_id}:{user}" not in revoking
         ]
-        written = await _credit_in(s, store, ref, credits, at)
+        if pending:  # the revocation rides the flush with the rows it cancels
+            done = set(
+                await s.scalars(
+                    select(PointsEntry.key).where(
+                        PointsEntry.community_id == ref.id,
+                        PointsEntry.key.in_([c.key for c in credits]),
+                    )
+                )
+            )
+            credits = [c for c in credits if c.key not in done]
+            credit_later(store, ref, credits, at)
+            written: Sequence[Credit] = credits
+        else:
+            written = await credit_in(s, store, ref, credits, at)
     return {c.user_id: -c.amount for c in written}
 
 
@@ -357,174 +377,6 @@ async def all_balances(store: Store, ref: CommunityRef) -> dict[str, Balance]:
             )
         )
         return {r[0]: Balance(r[1], r[2]) for r in rows}
-
-
-# -- check-ins ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StreakInfo:
-    streak: int
-    best: int
-    last_day: date
-    freezes: int
-    total: int
-    reminded_day: date | None = None
-
-
-def _streak_info(row: CheckInStreak) -> StreakInfo:
-    return StreakInfo(row.streak, row.best, row.last_day, row.freezes, row.total, row.reminded_day)
-
-
-async def streak_of(store: Store, ref: CommunityRef, user_id: str) -> StreakInfo | None:
-    async with store.sessions() as s:
-        row = await s.get(CheckInStreak, (ref.id, user_id))
-    return _streak_info(row) if row else None
-
-
-async def all_streaks(store: Store, ref: CommunityRef) -> dict[str, StreakInfo]:
-    async with store.sessions() as s:
-        rows = (
-            await s.execute(select(CheckInStreak).where(CheckInStreak.community_id == ref.id))
-        ).scalars()
-        return {r.user_id: _streak_info(r) for r in rows}
-
-
-async def checkins_on(store: Store, ref: CommunityRef, day: date) -> int:
-    async with store.sessions() as s:
-        return int(
-            await s.scalar(
-                select(func.count())
-                .select_from(CheckIn)
-                .where(CheckIn.community_id == ref.id, CheckIn.day == day)
-            )
-            or 0
-        )
-
-
-async def record_checkin(
-    store: Store,
-    ref: CommunityRef,
-    user_id: str,
-    at: datetime,
-    state: StreakInfo,
-    freeze_used: int,
-    credits: Sequence[Credit],
-) -> bool:
-    """The check-in, the member's new streak state and its points, in one transaction.
-    False (and nothing written) when the member already checked in that day."""
-    day = state.last_day
-    async with store.sessions.begin() as s:
-        inserted = await s.execute(
-            store.insert(CheckIn)
-            .values(
-                community_id=ref.id,
-                user_id=user_id,
-                day=day,
-                at=at,
-                streak=state.streak,
-                freeze_used=freeze_used,
-            )
-            .on_conflict_do_nothing(
-                index_elements=[CheckIn.community_id, CheckIn.user_id, CheckIn.day]
-            )
-        )
-        if not inserted.rowcount:
-            return False
-        values = {
-            "streak": state.streak,
-            "best": state.best,
-            "last_day": day,
-            "freezes": state.freezes,
-            "total": state.total,
-        }
-        upsert = store.insert(CheckInStreak).values(community_id=ref.id, user_id=user_id, **values)
-        await s.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[CheckInStreak.community_id, CheckInStreak.user_id], set_=values
-            )
-        )
-        await _credit_in(s, store, ref, credits, at)
-    return True
-
-
-class _Taken(Exception):
-    """Rolls a claim back: some of its rows were already taken by someone else."""
-
-    def __init__(self, taken: list[Any]) -> None:
-        self.taken = taken
-
-
-async def mark_reminded(
-    store: Store, ref: CommunityRef, user_ids: Iterable[str], day: date
-) -> list[str]:
-    """Claim `day`'s reminder of these members, all or none: returns the members someone else
-    already reminded that day — then nothing is marked (a member without a streak is skipped)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return []
-    mine = CheckInStreak.community_id == ref.id
-    try:
-        async with store.sessions.begin() as s:
-            # only rows not yet reminded change: of two concurrent claimers, one waits for the
-            # other's row locks and then sees them reminded
-            marked = set(
-                await s.scalars(
-                    update(CheckInStreak)
-                    .where(
-                        mine,
-                        CheckInStreak.user_id.in_(ids),
-                        or_(
-                            CheckInStreak.reminded_day.is_(None), CheckInStreak.reminded_day != day
-                        ),
-                    )
-                    .values(reminded_day=day)
-                    .returning(CheckInStreak.user_id)
-                )
-            )
-            rest = [u for u in ids if u not in marked]
-            if rest:
-                taken = await s.scalars(
-                    select(CheckInStreak.user_id).where(
-                        mine, CheckInStreak.user_id.in_(rest), CheckInStreak.reminded_day == day
-                    )
-                )
-                if taken := sorted(taken):
-                    raise _Taken(taken)
-    except _Taken as exc:
-        return exc.taken
-    return []
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinStats:
-    """Check-in participation for start <= day < end (local days)."""
-
-    checkins: int
-    participants: int
-    per_day: dict[date, int]
-    longest_streaks: list[tuple[str, int]]  # (user, streak reached in the period), best first
-    average_streak: float
-
-
-async def checkin_stats(
-    store: Store, ref: CommunityRef, start: date, end: date, top: int = 5
-) -> CheckinStats:
-    async with store.sessions() as s:
-        rows = (
-            await s.execute(
-                select(CheckIn.user_id, CheckIn.day, CheckIn.streak).where(
-                    CheckIn.community_id == ref.id, CheckIn.day >= start, CheckIn.day < end
-                )
-            )
-        ).all()
-    per_day: Counter[date] = Counter(r[1] for r in rows)
-    reached: dict[str, int] = {}
-    for user, _, streak in rows:
-        reached[user] = max(reached.get(user, 0), streak)
-    longest = sorted(reached.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    average = sum(reached.values()) / len(reached) if reached else 0.0
-    return CheckinStats(len(rows), len(reached), dict(sorted(per_day.items())), longest, average)
 
 
 # -- tiers -------------------------------------------------------------------------------------
@@ -740,202 +592,6 @@ async def redemptions(store: Store, ref: CommunityRef, user_id: str | None = Non
         return [r[0] for r in rows]
 
 
-# -- reactivation ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NudgeInfo:
-    id: int
-    user_id: str
-    step: int
-    via: str
-    silent_since: datetime
-    nudged_at: datetime
-    returned_at: datetime | None
-
-
-def _nudge_info(r: Nudge) -> NudgeInfo:
-    return NudgeInfo(r.id, r.user_id, r.step, r.via, r.silent_since, r.nudged_at, r.returned_at)
-
-
-async def quiet_members(store: Store, ref: CommunityRef) -> set[str]:
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(QuietMember.user_id).where(QuietMember.community_id == ref.id)
-        )
-        return {r[0] for r in rows}
-
-
-async def set_quiet(
-    store: Store, ref: CommunityRef, user_id: str, quiet: bool, at: datetime
-) -> None:
-    async with store.sessions.begin() as s:
-        if quiet:
-            await s.execute(
-                store.insert(QuietMember)
-                .values(community_id=ref.id, user_id=user_id, at=at)
-                .on_conflict_do_nothing(
-                    index_elements=[QuietMember.community_id, QuietMember.user_id]
-                )
-            )
-        else:
-            await s.execute(
-                delete(QuietMember).where(
-                    QuietMember.community_id == ref.id, QuietMember.user_id == user_id
-                )
-            )
-
-
-async def nudges_since(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
-    async with store.sessions() as s:
-        rows = (
-            await s.execute(
-                select(Nudge)
-                .where(Nudge.community_id == ref.id, Nudge.nudged_at >= since)
-                .order_by(Nudge.id)
-            )
-        ).scalars()
-        return [_nudge_info(r) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class NewNudge:
-    user_id: str
-    step: int
-    via: str
-    silent_since: datetime
-
-
-async def record_nudges(
-    store: Store, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
-) -> list[NewNudge]:
-    """Record contacts, all or none: a member is never recorded twice for one step of one
-    silence. Returns the nudges someone else already recorded — then none is recorded."""
-    taken: list[NewNudge] = []
-    try:
-        async with store.sessions.begin() as s:
-            for n in nudges:
-                if not await _record_nudge(store, s, ref, n, at):
-                    taken.append(n)
-            if taken:
-                raise _Taken(taken)
-    except _Taken:
-        return taken
-    return []
-
-
-async def _record_nudge(
-    store: Store, s: AsyncSession, ref: CommunityRef, n: NewNudge, at: datetime
-) -> bool:
-    """One contact claimed; False when that member's step of that silence is already taken."""
-    result = await s.execute(
-        store.insert(Nudge)
-        .values(
-            community_id=ref.id,
-            user_id=n.user_id,
-            step=n.step,
-            via=n.via,
-            silent_since=n.silent_since,
-            nudged_at=at,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
-        )
-    )
-    return bool(result.rowcount)
-
-
-async def mark_returned(
-    store: Store, ref: CommunityRef, user_id: str, at: datetime, credits: Sequence[Credit] = ()
-) -> int:
-    """The member posted again: close their open nudges and pay any comeback bonus, together."""
-    async with store.sessions.begin() as s:
-        result = await s.execute(
-            update(Nudge)
-            .where(
-                Nudge.community_id == ref.id,
-                Nudge.user_id == user_id,
-                Nudge.returned_at.is_(None),
-                Nudge.nudged_at <= at,
-            )
-            .values(returned_at=at)
-        )
-        await _credit_in(s, store, ref, credits, at)
-    return int(result.rowcount or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class StepRate:
-    nudged: int
-    returned: int
-
-    @property
-    def rate(self) -> float:
-        return self.returned / self.nudged if self.nudged else 0.0
-
-
-async def reactivation_rate(
-    store: Store,
-    ref: CommunityRef,
-    start: datetime,
-    end: datetime,
-    window: timedelta = timedelta(days=7),
-) -> dict[int, StepRate]:
-    """Per campaign step (0-based index in the playbook): members nudged with
-    start <= nudged_at < end, and how many of them posted within `window` of the nudge."""
-    async with store.sessions() as s:
-        rows = (
-            await s.execute(
-                select(Nudge).where(
-                    Nudge.community_id == ref.id, Nudge.nudged_at >= start, Nudge.nudged_at < end
-                )
-            )
-        ).scalars()
-        nudged: Counter[int] = Counter()
-        returned: Counter[int] = Counter()
-        for r in rows:
-            nudged[r.step] += 1
-            if r.returned_at is not None and r.returned_at - r.nudged_at <= window:
-                returned[r.step] += 1
-    return {step: StepRate(nudged[step], returned[step]) for step in sorted(nudged)}
-
-
-# -- FAQ ---------------------------------------------------------------------------------------
-
-
-async def count_faq(
-    store: Store, ref: CommunityRef, entry: str, day: date, *, answered: bool
-) -> None:
-    upsert = store.insert(FaqCount).values(
-        community_id=ref.id, entry=entry, day=day, asked=1, answered=int(answered)
-    )
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[FaqCount.community_id, FaqCount.entry, FaqCount.day],
-        set_={
-            "asked": FaqCount.asked + 1,
-            "answered": FaqCount.answered + upsert.excluded.answered,
-        },
-    )
-    async with store.sessions.begin() as s:
-        await s.execute(upsert)
-
-
-async def faq_answer_counts(
-    store: Store, ref: CommunityRef, start: date, end: date
-) -> list[tuple[str, int, int]]:
-    """(entry id, times asked, times answered) for start <= local day < end, most asked
-    first."""
-    asked = func.sum(FaqCount.asked)
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(FaqCount.entry, asked, func.sum(FaqCount.answered))
-            .where(FaqCount.community_id == ref.id, FaqCount.day >= start, FaqCount.day < end)
-            .group_by(FaqCount.entry)
-            .order_by(asked.desc(), FaqCount.entry)
-        )
-        return [(r[0], int(r[1]), int(r[2])) for r in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class PointsState:
     xp: int
@@ -987,36 +643,6 @@ async def points_state(store: Store, ref: CommunityRef) -> dict[str, PointsState
 
 def _aware(when: datetime | None) -> datetime | None:
     """MAX() over a UTC column comes back naive on SQLite."""
-    from datetime import UTC
-
     if when is None or when.tzinfo is not None:
         return when
     return when.replace(tzinfo=UTC)
-
-
-async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
-    """Nudges a sweep must know about: those within the contact-cap period, and every one whose
-    member has not come back yet (their silence may be older)."""
-    async with store.sessions() as s:
-        rows = (
-            await s.execute(
-                select(Nudge)
-                .where(
-                    Nudge.community_id == ref.id,
-                    (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
-                )
-                .order_by(Nudge.id)
-            )
-        ).scalars()
-        return [_nudge_info(r) for r in rows]
-
-
-async def open_nudges(store: Store, ref: CommunityRef) -> dict[str, datetime]:
-    """Member → when they were last nudged, for members who have not posted since."""
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(Nudge.user_id, func.max(Nudge.nudged_at))
-            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None))
-            .group_by(Nudge.user_id)
-        )
-        return {r[0]: r[1] for r in rows}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.models_moderation import ModerationCase, SpamSample
+from bot.store.models import PendingStep
 from bot.store.store import CommunityRef, Store
+from rules.moderation.models import ModerationCase, SpamSample
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,21 @@ class CaseDraft:
     evidence: str | None = None
     channel_id: str | None = None
     message_id: str | None = None
+    # every action of the incident, in order (delete, warn, timeout, ...); () = just `action`
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """One action of a case and how it went: pending (written before it ran), done, failed
+    (the platform refused: `detail` says why), skipped (the platform cannot)."""
+
+    kind: str
+    status: str = "pending"
+    detail: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "status": self.status, "detail": self.detail[:500]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +72,35 @@ class CaseInfo:
     created_at: datetime
     reversed_by: str | None
     reversed_at: datetime | None
+    actions: tuple[CaseStep, ...] = ()
+
+    @property
+    def kinds(self) -> str:
+        """Every action of the incident, e.g. `delete + warn + timeout`."""
+        return " + ".join(s.kind for s in self.actions) or self.action
+
+    def step(self, kind: str) -> CaseStep | None:
+        return next((s for s in self.actions if s.kind == kind), None)
+
+    @property
+    def not_done(self) -> tuple[CaseStep, ...]:
+        """The actions the platform refused or could not do."""
+        return tuple(s for s in self.actions if s.status in ("failed", "skipped"))
+
+    @property
+    def in_force(self) -> bool:
+        """The case's main action took effect (or its outcome is not known yet)."""
+        main = self.step(self.action)
+        return main is None or main.status in ("done", "pending")
+
+
+def _steps(row: ModerationCase) -> tuple[CaseStep, ...]:
+    if not row.actions:  # a case from before the column: one action, done
+        return (CaseStep(row.action, "done"),)
+    return tuple(
+        CaseStep(str(a.get("kind", "")), str(a.get("status", "")), str(a.get("detail", "")))
+        for a in row.actions
+    )
 
 
 def _info(row: ModerationCase) -> CaseInfo:
@@ -62,7 +108,7 @@ def _info(row: ModerationCase) -> CaseInfo:
         row.number, row.user_id, row.action, row.reason, row.actor_id, row.rule,
         row.duration_seconds, row.ends_at, row.lifted_at, row.weight, row.expires_at,
         row.evidence, row.channel_id, row.message_id, row.created_at, row.reversed_by,
-        row.reversed_at,
+        row.reversed_at, _steps(row),
     )  # fmt: skip
 
 
@@ -86,6 +132,7 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
             "ends_at": draft.ends_at, "weight": draft.weight, "expires_at": draft.expires_at,
             "evidence": draft.evidence[:EVIDENCE_LIMIT] if draft.evidence else None,
             "channel_id": draft.channel_id, "message_id": draft.message_id, "created_at": at,
+            "actions": [CaseStep(k).as_json() for k in draft.actions or (draft.action,)],
         }  # fmt: skip
         try:
             async with store.sessions.begin() as s:
@@ -128,6 +175,32 @@ async def record_external_case(
     return await open_case(store, ref, draft, at)
 
 
+async def settle_case(
+    store: Store, ref: CommunityRef, number: int, steps: Sequence[CaseStep]
+) -> None:
+    """Record how each action of the case went (after the platform answered)."""
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(ModerationCase)
+            .where(ModerationCase.community_id == ref.id, ModerationCase.number == number)
+            .values(actions=[step.as_json() for step in steps])
+        )
+
+
+async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -> None:
+    """Drop a pending step by its key (the lift of a timeout that never took effect)."""
+    async with store.sessions.begin() as s:
+        await s.execute(
+            update(PendingStep)
+            .where(
+                PendingStep.community_id == ref.id,
+                PendingStep.key == key,
+                PendingStep.status == "pending",
+            )
+            .values(status="cancelled", done_at=at)
+        )
+
+
 async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
     async with store.sessions() as s:
         row = await s.scalar(
@@ -139,23 +212,15 @@ async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
 
 
 async def cases_for(
-    store: Store, ref: CommunityRef, user_id: str, limit: int = 20
+    store: Store, ref: CommunityRef, user_id: str | None, limit: int = 20
 ) -> list[CaseInfo]:
-    """The member's latest cases, newest first."""
+    """The member's latest cases (everybody's with `user_id` None), newest first."""
+    query = select(ModerationCase).where(ModerationCase.community_id == ref.id)
+    if user_id is not None:
+        query = query.where(ModerationCase.user_id == user_id)
     async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(ModerationCase)
-                    .where(ModerationCase.community_id == ref.id, ModerationCase.user_id == user_id)
-                    .order_by(ModerationCase.number.desc())
-                    .limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [_info(r) for r in rows]
+        rows = await s.scalars(query.order_by(ModerationCase.number.desc()).limit(limit))
+        return [_info(r) for r in rows]
 
 
 async def latest_open_case(
@@ -201,7 +266,7 @@ async def active_warning_weight(
             select(func.coalesce(func.sum(ModerationCase.weight), 0)).where(
                 ModerationCase.community_id == ref.id,
                 ModerationCase.user_id == user_id,
-                ModerationCase.action == "warn",
+                ModerationCase.weight > 0,  # a warning, alone or with what it escalated to
                 ModerationCase.reversed_at.is_(None),
                 (ModerationCase.expires_at.is_(None)) | (ModerationCase.expires_at > now),
             )
@@ -210,7 +275,8 @@ async def active_warning_weight(
 
 
 async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[CaseInfo]:
-    """Timeouts whose end has come and that nobody has lifted or reversed yet."""
+    """Timeouts and temporary bans whose end has come and that nobody has lifted or reversed
+    yet, and that took effect (a refused one has nothing to lift)."""
     async with store.sessions() as s:
         rows = (
             (
@@ -218,7 +284,7 @@ async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[C
                     select(ModerationCase)
                     .where(
                         ModerationCase.community_id == ref.id,
-                        ModerationCase.action == "timeout",
+                        ModerationCase.action.in_(("timeout", "ban")),
                         ModerationCase.ends_at <= now,
                         ModerationCase.lifted_at.is_(None),
                         ModerationCase.reversed_at.is_(None),
@@ -229,7 +295,34 @@ async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[C
             .scalars()
             .all()
         )
-    return [_info(r) for r in rows]
+    return [c for c in map(_info, rows) if c.in_force]
+
+
+async def restrictions(
+    store: Store, ref: CommunityRef, user_id: str, now: datetime
+) -> list[CaseInfo]:
+    """The member's timeouts and bans that are in force now: not lifted, not reversed, not
+    refused by the platform, and not yet ended (a ban without an end never ends)."""
+    async with store.sessions() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(ModerationCase).where(
+                        ModerationCase.community_id == ref.id,
+                        ModerationCase.user_id == user_id,
+                        ModerationCase.action.in_(("timeout", "ban")),
+                        ModerationCase.lifted_at.is_(None),
+                        ModerationCase.reversed_at.is_(None),
+                        (ModerationCase.ends_at.is_(None)) | (ModerationCase.ends_at > now),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    found = [c for c in map(_info, rows) if c.in_force]
+    # a timeout case always has an end; one without is not a restriction we can reason about
+    return [c for c in found if c.action == "ban" or c.ends_at is not None]
 
 
 async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: datetime) -> None:

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.store.models_calendar import CalendarOccurrence
+from bot.store.db import Taken
 from bot.store.store import CommunityRef, Store
+from rules.calendar.models import CalendarOccurrence
 
 CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
 # statuses whose pool item members saw (or are about to see): they count for the rotation
@@ -35,10 +36,6 @@ class NewOccurrence:
     status: str  # claimed (to be posted now) or skipped
     pool_item: str | None = None
     detail: str = ""
-
-
-class _Taken(Exception):
-    pass
 
 
 def _row(r: CalendarOccurrence) -> OccurrenceRow:
@@ -75,8 +72,8 @@ async def record_occurrences(
                     )
                 )
                 if not (await s.execute(stmt)).rowcount:
-                    raise _Taken(row.key)  # rolls the whole batch back
-    except _Taken:
+                    raise Taken(row.key)  # rolls the whole batch back
+    except Taken:
         return False
     return True
 

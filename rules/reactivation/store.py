@@ -1,0 +1,201 @@
+"""Queries of the reactivation capability: nudges of silent members and /quiet opt-outs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store import CommunityRef, Store
+from bot.store.db import Taken
+from rules.points.store import Credit, credit_in
+from rules.reactivation.models import Nudge, QuietMember
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeInfo:
+    id: int
+    user_id: str
+    step: int
+    via: str
+    silent_since: datetime
+    nudged_at: datetime
+    returned_at: datetime | None
+
+
+def _nudge_info(r: Nudge) -> NudgeInfo:
+    return NudgeInfo(r.id, r.user_id, r.step, r.via, r.silent_since, r.nudged_at, r.returned_at)
+
+
+async def quiet_members(store: Store, ref: CommunityRef) -> set[str]:
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(QuietMember.user_id).where(QuietMember.community_id == ref.id)
+        )
+        return {r[0] for r in rows}
+
+
+async def set_quiet(
+    store: Store, ref: CommunityRef, user_id: str, quiet: bool, at: datetime
+) -> None:
+    async with store.sessions.begin() as s:
+        if quiet:
+            await s.execute(
+                store.insert(QuietMember)
+                .values(community_id=ref.id, user_id=user_id, at=at)
+                .on_conflict_do_nothing(
+                    index_elements=[QuietMember.community_id, QuietMember.user_id]
+                )
+            )
+        else:
+            await s.execute(
+                delete(QuietMember).where(
+                    QuietMember.community_id == ref.id, QuietMember.user_id == user_id
+                )
+            )
+
+
+async def nudges_since(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge)
+                .where(Nudge.community_id == ref.id, Nudge.nudged_at >= since)
+                .order_by(Nudge.id)
+            )
+        ).scalars()
+        return [_nudge_info(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NewNudge:
+    user_id: str
+    step: int
+    via: str
+    silent_since: datetime
+
+
+async def record_nudges(
+    store: Store, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
+) -> list[NewNudge]:
+    """Record contacts, all or none: a member is never recorded twice for one step of one
+    silence. Returns the nudges someone else already recorded — then none is recorded."""
+    taken: list[NewNudge] = []
+    try:
+        async with store.sessions.begin() as s:
+            for n in nudges:
+                if not await _record_nudge(store, s, ref, n, at):
+                    taken.append(n)
+            if taken:
+                raise Taken(taken)
+    except Taken:
+        return taken
+    return []
+
+
+async def _record_nudge(
+    store: Store, s: AsyncSession, ref: CommunityRef, n: NewNudge, at: datetime
+) -> bool:
+    """One contact claimed; False when that member's step of that silence is already taken."""
+    result = await s.execute(
+        store.insert(Nudge)
+        .values(
+            community_id=ref.id,
+            user_id=n.user_id,
+            step=n.step,
+            via=n.via,
+            silent_since=n.silent_since,
+            nudged_at=at,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def mark_returned(
+    store: Store, ref: CommunityRef, user_id: str, at: datetime, credits: Sequence[Credit] = ()
+) -> int:
+    """The member posted again: close their open nudges and pay any comeback bonus, together."""
+    async with store.sessions.begin() as s:
+        result = await s.execute(
+            update(Nudge)
+            .where(
+                Nudge.community_id == ref.id,
+                Nudge.user_id == user_id,
+                Nudge.returned_at.is_(None),
+                Nudge.nudged_at <= at,
+            )
+            .values(returned_at=at)
+        )
+        await credit_in(s, store, ref, credits, at)
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StepRate:
+    nudged: int
+    returned: int
+
+    @property
+    def rate(self) -> float:
+        return self.returned / self.nudged if self.nudged else 0.0
+
+
+async def reactivation_rate(
+    store: Store,
+    ref: CommunityRef,
+    start: datetime,
+    end: datetime,
+    window: timedelta = timedelta(days=7),
+) -> dict[int, StepRate]:
+    """Per campaign step (0-based index in the playbook): members nudged with
+    start <= nudged_at < end, and how many of them posted within `window` of the nudge."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge).where(
+                    Nudge.community_id == ref.id, Nudge.nudged_at >= start, Nudge.nudged_at < end
+                )
+            )
+        ).scalars()
+        nudged: Counter[int] = Counter()
+        returned: Counter[int] = Counter()
+        for r in rows:
+            nudged[r.step] += 1
+            if r.returned_at is not None and r.returned_at - r.nudged_at <= window:
+                returned[r.step] += 1
+    return {step: StepRate(nudged[step], returned[step]) for step in sorted(nudged)}
+
+
+async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
+    """Nudges a sweep must know about: those within the contact-cap period, and every one whose
+    member has not come back yet (their silence may be older)."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Nudge)
+                .where(
+                    Nudge.community_id == ref.id,
+                    (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
+                )
+                .order_by(Nudge.id)
+            )
+        ).scalars()
+        return [_nudge_info(r) for r in rows]
+
+
+async def open_nudges(store: Store, ref: CommunityRef) -> dict[str, datetime]:
+    """Member → when they were last nudged, for members who have not posted since."""
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(Nudge.user_id, func.max(Nudge.nudged_at))
+            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None))
+            .group_by(Nudge.user_id)
+        )
+        return {r[0]: r[1] for r in rows}
