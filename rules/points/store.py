@@ -190,7 +190,9 @@ async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | N
     if not isinstance(part, CreditBuffer) or not part.pending():
         return
     if concerns is None or any(concerns(row) for row in part.rows):
-        await store.flush()
+        # only the queued ledger rows (idempotent by key): the event under way keeps its
+        # counters, windows and key for one flush together (every event once)
+        await store.flush(only=CreditBuffer.NAME)
 
 
 def credit_later(store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime) -> None:
