@@ -41,6 +41,7 @@ async def record_case(
         rule=rule,
         at=now,
         ends_at=until,
+        event_key=ctx.next_case_key(),
     )
     ctx.memory.setdefault(OPENED, {})[(user_id, action.kind)] = number
     if not view.settings.mod_log_channel:
