@@ -13,6 +13,7 @@ import difflib
 import shlex
 import sys
 import threading
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -174,6 +175,9 @@ class ConsoleSession:
         self.speaker = Actor(user_id="you", name="you")
         self.channel = "general"
         self._ids = count(1)
+        # every event typed here has its own key (the session and a number): each is once
+        self._session = uuid.uuid4().hex[:12]
+        self._keys = count(1)
         # messages typed in this session: id → (author, text), so /on and /react know them
         self.messages: dict[str, tuple[str, str]] = {}
         self.last_button: str | None = None
@@ -191,6 +195,7 @@ class ConsoleSession:
             "platform": PLATFORM,
             "community_id": self.community,
             "occurred_at": self.clock.now(),
+            "key": f"console:{self._session}:{next(self._keys)}",
         }
 
     def _adapter(self) -> ConsoleAdapter:

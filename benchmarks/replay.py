@@ -1,19 +1,33 @@
-"""Replay benchmark: the real chat corpus through the whole pipeline on SQLite, beside a null
-pipeline (translate + dispatch, no rules, no store) on the same input.
+"""Replay benchmark: the real chat corpus through the whole pipeline, beside a null pipeline
+(translate + dispatch, no rules, no store) and a rules-only pipeline on the same input.
 
-    .venv/bin/python benchmarks/replay.py [--limit N] [--playbook P] [--without SECTION ...]
+    .venv/bin/python benchmarks/replay.py [--limit N] [--db URL] [--modes null,full,rules]
+                                          [--playbook P] [--without SECTION ...]
+    .venv/bin/python benchmarks/replay.py --scale 1000000 --communities 100 [--db URL]
 
-`--without antispam --without moderation` switches those playbook sections off, to show what
-they cost.
+Modes:
+- `null`: translate + dispatch to an engine with no rules and no store: the floor.
+- `full`: every enabled rule of the playbook, the community state, the store (write-through and
+  the write-behind buffer), the executor and a recording adapter, on `--db` (default: a
+  temporary SQLite file; a PostgreSQL URL names the server: a fresh database is created beside
+  the one named and dropped afterwards).
+- `rules`: the same rules and community state, loaded once, kept current in memory; no patch
+  is applied, no action executed and nothing is written to the store: what deciding costs.
 
-Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table and
-writes nothing but a temporary database.
+`--scale N` runs a synthetic load instead of the corpus: N distinct members posting once each,
+spread over `--communities` communities, through the full pipeline; it reports msgs/s, peak RSS
+and the memory per member held in the community state.
+
+Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table (and
+`--json` lines) and writes nothing but its temporary database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import resource
 import statistics
@@ -21,14 +35,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+MODES = ("null", "full", "rules")
 
-def _translate(m: Any, seen: set[str], n: int) -> list[Any]:
+
+def _translate(m: Any, seen: set[str], n: int, community: str = "bench") -> list[Any]:
     """Corpus row → events, as an adapter would: a join at a sender's first message."""
     from bot.events import Actor, MemberJoined, MessagePosted
 
@@ -37,12 +56,12 @@ def _translate(m: Any, seen: set[str], n: int) -> list[Any]:
     if m.sender not in seen:
         seen.add(m.sender)
         events.append(
-            MemberJoined(platform="replay", community_id="bench", occurred_at=m.at, member=actor)
+            MemberJoined(platform="replay", community_id=community, occurred_at=m.at, member=actor)
         )
     events.append(
         MessagePosted(
             platform="replay",
-            community_id="bench",
+            community_id=community,
             occurred_at=m.at,
             channel_id="general",
             message_id=f"m{n}",
@@ -53,16 +72,50 @@ def _translate(m: Any, seen: set[str], n: int) -> list[Any]:
     return events
 
 
-async def run_full(messages: list[Any], playbook: Path) -> tuple[list[float], int, float]:
+def _rss_mb() -> float:
+    """Current resident set size (not the peak), from /proc."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+@contextlib.asynccontextmanager
+async def database(url: str | None) -> AsyncIterator[str]:
+    """The database a run writes: a temporary SQLite file, the SQLite file named, or a fresh
+    PostgreSQL database created beside the one named (dropped afterwards)."""
+    if url is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    if not url.startswith(("postgresql", "postgres")):
+        yield url
+        return
+    import asyncpg
+
+    base, _, _ = url.rpartition("/")
+    admin_url = url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"qunbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(admin_url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def run_full(
+    messages: list[Any], playbook: Path, db: str | None = None
+) -> tuple[list[float], int, float]:
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
     from bot.simulation import Simulation
 
-    with tempfile.TemporaryDirectory() as tmp:
+    async with database(db) as url:
         adapter = RecordingAdapter()
-        runtime = await build_runtime(
-            db_url=f"sqlite:///{tmp}/bench.db", playbook=playbook, adapters={"replay": adapter}
-        )
+        runtime = await build_runtime(db_url=url, playbook=playbook, adapters={"replay": adapter})
         sim = Simulation(runtime, messages[0].at)
         seen: set[str] = set()
         latencies: list[float] = []
@@ -77,6 +130,32 @@ async def run_full(messages: list[Any], playbook: Path) -> tuple[list[float], in
     return latencies, len(adapter.performed), elapsed
 
 
+async def run_rules(messages: list[Any], playbook: Path) -> tuple[list[float], int, float]:
+    """Rules and community state only: `Runtime.decide` on an empty in-memory database."""
+    from adapters.recording import RecordingAdapter
+    from bot.app import build_runtime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = await build_runtime(
+            db_url=f"sqlite:///{tmp}/bench.db",
+            playbook=playbook,
+            adapters={"replay": RecordingAdapter()},
+        )
+        seen: set[str] = set()
+        latencies: list[float] = []
+        fired = 0
+        start = time.perf_counter()
+        for n, m in enumerate(messages):
+            for event in _translate(m, seen, n):
+                t = time.perf_counter()
+                outcomes = await runtime.decide(event)
+                latencies.append(time.perf_counter() - t)
+                fired += sum(len(o.decision.actions) for o in outcomes if o.fired and o.decision)
+        elapsed = time.perf_counter() - start
+        await runtime.store.close()
+    return latencies, fired, elapsed
+
+
 async def run_null(messages: list[Any]) -> tuple[list[float], int, float]:
     from bot.engine import Engine
 
@@ -85,36 +164,116 @@ async def run_null(messages: list[Any]) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     start = time.perf_counter()
     for n, m in enumerate(messages):
-        t = time.perf_counter()
         for event in _translate(m, seen, n):
+            t = time.perf_counter()
             await engine.evaluate(event, None)  # type: ignore[arg-type]
-        latencies.append(time.perf_counter() - t)
+            latencies.append(time.perf_counter() - t)
     return latencies, 0, time.perf_counter() - start
 
 
-def measure(mode: str, limit: int | None, playbook: Path) -> dict[str, Any]:
+def _summary(mode: str, n_messages: int, latencies: list[float], elapsed: float) -> dict[str, Any]:
+    latencies.sort()
+    return {
+        "mode": mode,
+        "messages": n_messages,
+        "events": len(latencies),
+        "seconds": round(elapsed, 2),
+        "msgs_per_s": round(n_messages / elapsed),
+        "p50_ms": round(statistics.median(latencies) * 1000, 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def measure(mode: str, limit: int | None, playbook: Path, db: str | None) -> dict[str, Any]:
     from bot.corpus import load_chat
 
     messages, dropped = load_chat()
     if limit:
         messages = messages[:limit]
     if mode == "full":
-        latencies, actions, elapsed = asyncio.run(run_full(messages, playbook))
+        latencies, actions, elapsed = asyncio.run(run_full(messages, playbook, db))
+    elif mode == "rules":
+        latencies, actions, elapsed = asyncio.run(run_rules(messages, playbook))
     else:
         latencies, actions, elapsed = asyncio.run(run_null(messages))
-    latencies.sort()
-    return {
-        "mode": mode,
-        "messages": len(messages),
-        "events": len(latencies) if mode == "full" else len(messages),
-        "dropped_bulk": dropped,
-        "seconds": round(elapsed, 2),
-        "msgs_per_s": round(len(messages) / elapsed),
-        "p50_ms": round(statistics.median(latencies) * 1000, 3),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "actions": actions,
-    }
+    row = _summary(mode, len(messages), latencies, elapsed)
+    row.update(dropped_bulk=dropped, actions=actions, db=_db_kind(db) if mode == "full" else "-")
+    return row
+
+
+def _db_kind(db: str | None) -> str:
+    return "sqlite" if db is None or db.startswith("sqlite") else "postgresql"
+
+
+# -- the scale run: many distinct members, once each ---------------------------------------------
+
+
+def _scale_events(members: int, communities: int, texts: list[str]) -> Iterator[Any]:
+    """Member i posts once, in community i % communities, one second of event time apart per
+    community round."""
+    from bot.events import Actor, MessagePosted
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for i in range(members):
+        actor = Actor(user_id=f"u{i}", name=f"member{i}")
+        yield MessagePosted(
+            platform="replay",
+            community_id=f"c{i % communities}",
+            occurred_at=start + timedelta(milliseconds=10 * i),
+            channel_id="general",
+            message_id=f"s{i}",
+            author=actor,
+            text=texts[i % len(texts)],
+        )
+
+
+async def run_scale(
+    members: int, communities: int, playbook: Path, db: str | None
+) -> dict[str, Any]:
+    from adapters.recording import RecordingAdapter
+    from bot.app import build_runtime
+    from bot.corpus import load_chat
+    from bot.simulation import Simulation
+
+    corpus, _ = load_chat()
+    texts = [m.text for m in corpus[:5000]]
+    del corpus
+    gc.collect()
+    async with database(db) as url:
+        adapter = RecordingAdapter()
+        runtime = await build_runtime(db_url=url, playbook=playbook, adapters={"replay": adapter})
+        events = _scale_events(members, communities, texts)
+        first = next(events)
+        sim = Simulation(runtime, first.occurred_at)
+        await sim.feed(first)
+        gc.collect()
+        base_rss = _rss_mb()
+        latencies: list[float] = []
+        start = time.perf_counter()
+        for event in events:
+            t = time.perf_counter()
+            await sim.feed(event)
+            latencies.append(time.perf_counter() - t)
+        await runtime.store.flush()
+        elapsed = time.perf_counter() - start
+        gc.collect()
+        held = runtime.states.members_held
+        grown = _rss_mb() - base_rss
+        await runtime.store.close()
+    row = _summary("scale", members - 1, latencies, elapsed)
+    row.update(
+        communities=communities,
+        members_held=held,
+        db=_db_kind(db),
+        rss_growth_mb=round(grown, 1),
+        bytes_per_member=round(grown * 2**20 / max(1, held)),
+        actions=len(adapter.performed),
+    )
+    return row
+
+
+# -- the driver ----------------------------------------------------------------------------------
 
 
 def without_sections(playbook: Path, sections: list[str], folder: Path) -> Path:
@@ -131,10 +290,38 @@ def without_sections(playbook: Path, sections: list[str], folder: Path) -> Path:
     return copy
 
 
+def _print(rows: list[dict[str, Any]]) -> None:
+    null = next((r["msgs_per_s"] for r in rows if r["mode"] == "null"), None)
+    print(
+        f"{'pipeline':<8} {'db':<10} {'messages':>9} {'msgs/s':>9} {'÷ null':>7} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'peak MB':>8} {'actions':>8}"
+    )
+    for r in rows:
+        ratio = f"{null / r['msgs_per_s']:.1f}×" if null and r["mode"] != "null" else "-"
+        print(
+            f"{r['mode']:<8} {r.get('db', '-'):<10} {r['messages']:>9} {r['msgs_per_s']:>9} "
+            f"{ratio:>7} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['peak_rss_mb']:>8} "
+            f"{r['actions']:>8}"
+        )
+        if r["mode"] == "scale":
+            print(
+                f"         {r['communities']} communities, {r['members_held']:,} members held, "
+                f"RSS +{r['rss_growth_mb']} MB = {r['bytes_per_member']} bytes per member"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N messages only")
     parser.add_argument("--playbook", type=Path, default=ROOT / "playbooks/default.yaml")
+    parser.add_argument(
+        "--db", default=None, help="database URL for the full pipeline (default: temp SQLite)"
+    )
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"comma-separated, of {', '.join(MODES)} (default: all)",
+    )
     parser.add_argument(
         "--without",
         action="append",
@@ -142,35 +329,45 @@ def main() -> None:
         metavar="SECTION",
         help="switch a playbook section off (repeatable)",
     )
-    parser.add_argument("--mode", choices=["full", "null"], help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int, default=None, metavar="MEMBERS")
+    parser.add_argument("--communities", type=int, default=100)
+    parser.add_argument("--json", action="store_true", help="print each row as JSON too")
+    parser.add_argument("--mode", choices=[*MODES, "scale"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.mode == "scale":
+        row = asyncio.run(run_scale(args.scale, args.communities, args.playbook, args.db))
+        print(json.dumps(row))
+        return
     if args.mode:
-        print(json.dumps(measure(args.mode, args.limit, args.playbook)))
+        print(json.dumps(measure(args.mode, args.limit, args.playbook, args.db)))
         return
     playbook = args.playbook
     if args.without:
         playbook = without_sections(args.playbook, args.without, args.playbook.parent)
         print(f"playbook without {', '.join(args.without)}", file=sys.stderr)
+    modes = ["scale"] if args.scale else [m.strip() for m in args.modes.split(",") if m.strip()]
     rows = []
-    for mode in ("null", "full"):
+    for mode in modes:
+        if mode not in (*MODES, "scale"):
+            raise SystemExit(f"--modes: unknown mode {mode!r}")
         cmd = [sys.executable, __file__, "--mode", mode, "--playbook", str(playbook)]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
+        if args.db:
+            cmd += ["--db", args.db]
+        if args.scale:
+            cmd += ["--scale", str(args.scale), "--communities", str(args.communities)]
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     if playbook != args.playbook:
         playbook.unlink()
-    print(
-        f"{'pipeline':<8} {'messages':>9} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'peak MB':>8} {'actions':>8}"
-    )
-    for r in rows:
-        print(
-            f"{r['mode']:<8} {r['messages']:>9} {r['msgs_per_s']:>9} {r['p50_ms']:>8} "
-            f"{r['p99_ms']:>8} {r['peak_rss_mb']:>8} {r['actions']:>8}"
-        )
-    print(f"(bulk-import minutes dropped: {rows[0]['dropped_bulk']} messages)")
+    _print(rows)
+    if args.json:
+        for r in rows:
+            print(json.dumps(r))
+    if rows and "dropped_bulk" in rows[0]:
+        print(f"(bulk-import minutes dropped: {rows[0]['dropped_bulk']} messages)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.commands import CommandSpec, argument_problem, whole_number
 from bot.events import Actor, CommandInvoked, Event, MessagePosted
-from bot.rule import Capability, Decision, RuleContext, answer
+from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Engine:
                 if spec.name in self.commands:
                     raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
                 self.commands[spec.name] = spec
+        self._plans: dict[tuple[int, type, bool], tuple[Any, list[Any]]] = {}
 
     def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
         spec = self.commands.get(event.command)
@@ -160,33 +161,28 @@ class Engine:
             if denied:
                 return [denied]
             event = self._whole_numbers(event)
-        for cap in self.capabilities:
-            config = getattr(ctx.playbook, cap.name, None)
-            if config is None or not getattr(config, "enabled", True):
-                if explain:
-                    outcomes += [
-                        RuleOutcome(r.name, cap.name, None, f"section '{cap.name}' is disabled")
-                        for r in cap.rules
-                        if isinstance(event, r.on)
-                    ]
+        for cap, config, spec in self._plan(ctx, type(event), explain):
+            if config is None:  # only in explain: a disabled section says so
+                if isinstance(event, spec.on):
+                    why = f"section '{cap.name}' is disabled"
+                    outcomes.append(RuleOutcome(spec.name, cap.name, None, why))
                 continue
-            for spec in cap.rules:
-                if not spec.concerns(event):
-                    continue
-                try:
-                    snapshot = await spec.load(event, config, ctx)
-                    decision = spec.fn(event, config, snapshot, ctx.now)
-                except Exception as exc:  # a bug in one rule must not stop the bot
-                    log.exception("rule %s failed on %s", spec.name, event.kind)
-                    outcomes.append(
-                        RuleOutcome(
-                            spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
-                        )
+            if (spec.commands or spec.jobs) and not spec.concerns(event):
+                continue
+            try:
+                snapshot = await spec.load(event, config, ctx)
+                decision = spec.fn(event, config, snapshot, ctx.now)
+            except Exception as exc:  # a bug in one rule must not stop the bot
+                log.exception("rule %s failed on %s", spec.name, event.kind)
+                outcomes.append(
+                    RuleOutcome(
+                        spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
                     )
-                    continue
-                outcomes.append(RuleOutcome(spec.name, cap.name, decision))
-                if decision.fired and decision.stop:
-                    return outcomes
+                )
+                continue
+            outcomes.append(RuleOutcome(spec.name, cap.name, decision))
+            if decision.fired and decision.stop:
+                return outcomes
         if (
             isinstance(event, CommandInvoked)
             and event.command in self.commands
@@ -194,6 +190,33 @@ class Engine:
         ):
             return [*outcomes, self._not_enabled(event, ctx)]
         return outcomes
+
+    def _plan(
+        self, ctx: RuleContext, kind: type, explain: bool
+    ) -> list[tuple[Capability, Any, RuleSpec]]:
+        """The (capability, section, rule) triples an event type reaches under the playbook in
+        force, in priority order — computed once per playbook version and event type, so a
+        message does not walk every rule of every capability. With `explain`, disabled sections
+        come too (section None), to say why they did not look."""
+        if not self.capabilities:
+            return []
+        playbook = ctx.playbook
+        key = (id(playbook), kind, explain)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is playbook:
+            return cached[1]
+        plan: list[tuple[Capability, Any, RuleSpec]] = []
+        for cap in self.capabilities:
+            config = getattr(playbook, cap.name, None)
+            if config is None or not getattr(config, "enabled", True):
+                if explain:
+                    plan += [(cap, None, r) for r in cap.rules]
+                continue
+            plan += [(cap, config, r) for r in cap.rules if issubclass(kind, r.on)]
+        if len(self._plans) > 256:  # old playbook versions
+            self._plans.clear()
+        self._plans[key] = (playbook, plan)
+        return plan
 
     def _not_enabled(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome:
         """A known command whose capability is off in this playbook: say so, not silence."""

@@ -38,6 +38,10 @@ class Event:
     platform: str
     community_id: str
     occurred_at: datetime
+    # stable id from the platform (Telegram update / chat+message id, Discord message or
+    # interaction id, a replay line's id): an event whose key was handled does nothing again.
+    # None: not deduplicated (scheduler ticks, tests)
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:

@@ -17,6 +17,16 @@ HELP = CommandSpec(
 RANK = {"member": 0, "moderator": 1, "admin": 2}
 
 
+def menu_translations() -> dict[str, dict[str, str]]:
+    """Language → command → description, for platforms' localized command menus."""
+    own = {"help.header", "help.unknown", "help.who", "help.start_commands"}
+    return {
+        lang: {k[5:]: v for k, v in entries.items() if k.startswith("help.") and k not in own}
+        for lang, entries in HELP_TEXTS.items()
+        if lang != "en"
+    }
+
+
 def description(spec: CommandSpec, texts: Texts) -> str:
     """The command's description in the community language (`help.<name>`), else the spec's."""
     key = f"help.{spec.name}"

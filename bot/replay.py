@@ -11,6 +11,7 @@ Output, one JSON object per action: {"at", "action", "user", "channel", "rule", 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -119,6 +120,16 @@ def _jsonable(value: Any) -> bool:
     return True
 
 
+def event_key(raw: dict[str, Any]) -> str:
+    """The line's `id` when it has one, else a hash of its content: the same line replayed
+    again (a rerun, a redelivery) is the same event and does nothing the second time."""
+    given = raw.get("id")
+    if given is not None and str(given):
+        return f"id:{given}"
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return "h:" + hashlib.blake2b(canonical.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
 def parse_event(raw: dict[str, Any], line_no: int = 0, default_community: str = "replay") -> Event:
     """One replay line as an event, cleaned and bounded like every adapter's (bot.sanitize);
     ReplayLineError says what is wrong with the line."""
@@ -133,6 +144,7 @@ def _parse(raw: dict[str, Any], line_no: int, default_community: str) -> Event:
         "platform": PLATFORM,
         "community_id": _id(raw, "community") or default_community,
         "occurred_at": _time(raw.get("at")),
+        "key": event_key(raw),
     }
     if kind not in ("message", "edit", "delete", "join", "leave", "reaction", "command", "button"):
         raise ReplayLineError(

@@ -37,14 +37,25 @@ class ApplyContext:
     store: Store
     community: CommunityRef
     state: CommunityState
+    # the key of the event being applied (None: a tick, or an event without one)
+    event_key: str | None = None
     # members forgotten by this decision's patches → their anonymous key: the audit rows of
     # the event name only the key
     forgotten: dict[str, str] = field(default_factory=dict)
+    _cases: int = 0
 
     @property
     def memory(self) -> dict[str, Any]:
         """The capabilities' parts of the community state."""
         return self.state.memory
+
+    def next_case_key(self) -> str | None:
+        """The key of the next case this event opens ("<event key>:<n>"): unique, so the
+        same event handled again never opens its cases twice."""
+        if self.event_key is None:
+            return None
+        self._cases += 1
+        return f"{self.event_key}:{self._cases}"
 
 
 class AlreadyDone(Exception):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, Rule
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
+from bot.store.processed import digest
 from bot.texts import CORE_TEXTS, Texts, merge_catalogues
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ class Handled:
     community: CommunityRef
     outcomes: list[RuleOutcome]
     actions: list[ActionOutcome]
+    # True: the event's key was handled before (a redelivery): nothing was done
+    redelivered: bool = False
 
 
 @dataclass
@@ -153,8 +157,12 @@ class Runtime:
         view = self.view(playbook)
         now = event.occurred_at
         state = await self.states.get(ref)
-        if not explain:
-            await self._record(ref, state, event, view)
+        key = None if explain or event.key is None else digest(event.key)
+        if key is not None and await self.store.processed.seen(self.store, ref, key, now):
+            log.info("%s %s in %s was handled before: ignored", event.kind, key, ref.external_id)
+            return Handled(ref, [], [], redelivered=True)
+        writes = self.store.sessions.writes
+        count = None if explain else await self._record(ref, state, event, view)
         ctx = RuleContext(
             self.store, ref, view, playbook, state, now, self._lookup(ref, state, view)
         )
@@ -168,13 +176,26 @@ class Runtime:
             outcomes = await self.engine.evaluate(event, ctx, explain=explain)
         if explain:
             return Handled(ref, outcomes, [])
-        done = await self.executor.run(
-            outcomes,
-            ApplyContext(self.store, ref, state),
-            view,
-            now,
-            shadow=view.settings.mode == "shadow",
-        )
+        try:
+            done = await self.executor.run(
+                outcomes,
+                ApplyContext(self.store, ref, state, key),
+                view,
+                now,
+                shadow=view.settings.mode == "shadow",
+            )
+        finally:
+            # the event's counters and its key enter the buffer together, after everything
+            # else it did (a flush in the middle of the event holds neither): whichever flush
+            # writes one writes the other, in one transaction
+            if count is not None:
+                count()
+            if key is not None:
+                self.store.processed.note(ref, key, now)
+        if key is not None and (done or self.store.sessions.writes != writes):
+            # an event that wrote through or acted has that flush now: a crash never keeps its
+            # case or post but loses its counters, and a redelivery finds its key
+            await self.store.flush()
         for outcome in done:
             for observer in self.observers:
                 observer(ref, outcome)
@@ -183,22 +204,43 @@ class Runtime:
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
 
+    async def decide(self, event: Event) -> list[RuleOutcome]:
+        """What the rules decide about `event`, the community state kept current in memory only:
+        no store write, no patch applied, no action run (the benchmark's rules mode)."""
+        ref = await self.store.community(event.platform, event.community_id)
+        playbook = self.playbooks.for_community(event.platform, event.community_id).current
+        view = self.view(playbook)
+        state = await self.states.get(ref)
+        if type(event) is MessagePosted:
+            state.note_message(event.author, event.occurred_at)
+        elif isinstance(event, MemberJoined):
+            state.note_join(event.member, event.occurred_at)
+        elif isinstance(event, MemberLeft):
+            state.note_leave(event.member.user_id, event.occurred_at)
+        lookup = self._lookup(ref, state, view)
+        ctx = RuleContext(self.store, ref, view, playbook, state, event.occurred_at, lookup)
+        return await self.engine.evaluate(event, ctx)
+
     async def _record(
         self, ref: CommunityRef, state: CommunityState, event: Event, view: CommunityView
-    ) -> None:
+    ) -> Callable[[], None] | None:
+        """Note the event in the community state (rules read it) and write through what must
+        survive; returns the buffering of its counters, which `handle` runs at the end."""
         if type(event) is MessagePosted:
             author = event.author
             state.note_message(author, event.occurred_at)
             text = event.text
-            self.store.record_message(
+            await self._note_standing(ref, state, author, view)
+            links = len(_LINK.findall(text[:10_000])) if "http" in text or "www." in text else 0
+            return partial(
+                self.store.record_message,
                 ref,
                 author,
                 event.occurred_at,
                 view.local(event.occurred_at),
                 len(text),
-                len(_LINK.findall(text[:10_000])) if "http" in text or "www." in text else 0,
+                links,
             )
-            await self._note_standing(ref, state, author, view)
         elif isinstance(event, MemberJoined):
             await self.store.member_joined(ref, event.member, event.occurred_at)
             state.note_join(event.member, event.occurred_at)
@@ -208,6 +250,7 @@ class Runtime:
             state.note_leave(event.member.user_id, event.occurred_at)
         elif isinstance(event, CommandInvoked):
             await self._note_standing(ref, state, event.actor, view)
+        return None
 
     async def _note_standing(
         self, ref: CommunityRef, state: CommunityState, actor: Actor, view: CommunityView

@@ -21,6 +21,8 @@ class InviteTracker:
         self._uses: dict[int, Counts] = {}
         self._vanity: dict[int, int | None] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        # guilds whose invites the bot may not read (no Manage Server): not asked on every join
+        self._forbidden: set[int] = set()
 
     async def _read(self, guild: discord.Guild) -> tuple[Counts, int | None]:
         counts = {i.code: i.uses or 0 for i in await guild.invites()}
@@ -35,7 +37,10 @@ class InviteTracker:
         async with self._lock(guild.id):
             try:
                 self._uses[guild.id], self._vanity[guild.id] = await self._read(guild)
+                self._forbidden.discard(guild.id)
             except discord.HTTPException as exc:
+                if isinstance(exc, discord.Forbidden):
+                    self._forbidden.add(guild.id)
                 log.warning(
                     "cannot read the invites of %r (%s): joins stay unattributed; give the bot "
                     "the Manage Server permission",
@@ -58,11 +63,15 @@ class InviteTracker:
 
     async def attribute(self, guild: discord.Guild) -> tuple[str | None, str]:
         """(invite code, "") when one invite explains the join, else (None, why not)."""
+        if guild.id in self._forbidden:
+            return None, "unavailable"  # until the guild is available again (permissions fixed)
         async with self._lock(guild.id):  # joins compared one at a time
             before, vanity_before = self._uses.get(guild.id), self._vanity.get(guild.id)
             try:
                 after, vanity = await self._read(guild)
-            except discord.HTTPException:
+            except discord.HTTPException as exc:
+                if isinstance(exc, discord.Forbidden):
+                    self._forbidden.add(guild.id)
                 return None, "unavailable"
             self._uses[guild.id], self._vanity[guild.id] = after, vanity
         if before is None:

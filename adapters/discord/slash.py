@@ -144,6 +144,7 @@ def build_event(
         platform=PLATFORM,
         community_id=str(interaction.guild_id),
         occurred_at=interaction.created_at,
+        key=f"i:{interaction.id}",  # a redelivered interaction is recognised
         command=spec.name,
         actor=actor(interaction.user),
         channel_id=str(interaction.channel_id),

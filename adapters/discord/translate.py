@@ -105,7 +105,8 @@ def message_posted(message: discord.Message) -> MessagePosted | None:
     fields = _message_fields(message)
     if fields is None:
         return None
-    return MessagePosted(occurred_at=message.created_at, **fields)  # type: ignore[arg-type]
+    key = f"m:{message.id}"  # stable ids: a redelivered event is recognised (every event once)
+    return MessagePosted(occurred_at=message.created_at, key=key, **fields)  # type: ignore[arg-type]
 
 
 def message_edited(
@@ -120,7 +121,8 @@ def message_edited(
     fields = _message_fields(message)
     if fields is None:
         return None
-    return MessageEdited(occurred_at=message.edited_at, **fields)  # type: ignore[arg-type]
+    key = f"e:{message.id}:{message.edited_at.isoformat()}"
+    return MessageEdited(occurred_at=message.edited_at, key=key, **fields)  # type: ignore[arg-type]
 
 
 def message_deleted(payload: discord.RawMessageDeleteEvent, now: datetime) -> MessageDeleted | None:
@@ -131,6 +133,7 @@ def message_deleted(payload: discord.RawMessageDeleteEvent, now: datetime) -> Me
         platform=PLATFORM,
         community_id=str(payload.guild_id),
         occurred_at=now,
+        key=f"d:{payload.message_id}",
         channel_id=str(payload.channel_id),
         message_id=str(payload.message_id),
         author_id=str(cached.author.id) if cached is not None else None,
@@ -148,6 +151,7 @@ def messages_bulk_deleted(
             platform=PLATFORM,
             community_id=str(payload.guild_id),
             occurred_at=now,
+            key=f"d:{message_id}",
             channel_id=str(payload.channel_id),
             message_id=str(message_id),
             author_id=authors.get(message_id),
@@ -165,6 +169,7 @@ def member_joined(
         platform=PLATFORM,
         community_id=str(member.guild.id),
         occurred_at=member.joined_at or now,
+        key=f"j:{member.id}:{member.joined_at.isoformat()}" if member.joined_at else None,
         member=actor(member),
         channel_id=str(system.id) if system is not None else None,
         invite=invite,
@@ -200,6 +205,7 @@ def reaction_added(payload: discord.RawReactionActionEvent, now: datetime) -> Re
         platform=PLATFORM,
         community_id=str(payload.guild_id),
         occurred_at=now,
+        key=f"r:{payload.message_id}:{payload.user_id}:{emoji_text(payload.emoji)}",
         channel_id=str(payload.channel_id),
         message_id=str(payload.message_id),
         user=user,
@@ -221,6 +227,7 @@ def button_pressed(interaction: discord.Interaction) -> ButtonPressed | None:
         platform=PLATFORM,
         community_id=str(interaction.guild_id),
         occurred_at=interaction.created_at,
+        key=f"i:{interaction.id}",
         channel_id=str(interaction.channel_id),
         message_id=str(message.id),
         actor=actor(interaction.user),

@@ -70,13 +70,16 @@ class TelegramAdapter:
         poll_through_request: bool = False,
         base_url: str | None = None,
         base_file_url: str | None = None,
+        menu_translations: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """`request`: a `BaseRequest` to use instead of HTTP (tests). With it, updates are fed
         through `feed()` unless `poll_through_request` runs the real poller against it.
         `moderator_chat_id`: a separate moderators' group for `AlertModerators`.
         `base_url` / `base_file_url`: a self-hosted Bot API server (e.g.
         "http://127.0.0.1:8081/bot"; the token is appended, or put where "{token}" stands),
-        used for every call, polling and webhook alike."""
+        used for every call, polling and webhook alike.
+        `menu_translations`: language code → command name → description, for the `/` menu
+        people whose Telegram is set to that language see."""
         if mode not in ("polling", "webhook"):
             raise ValueError(f"mode must be 'polling' or 'webhook', not {mode!r}")
         if mode == "webhook" and not webhook_url:
@@ -90,6 +93,7 @@ class TelegramAdapter:
             "secret_token": secret_token,
         }
         self._drop_pending = drop_pending_updates
+        self._menu_translations = dict(menu_translations or {})
         self._token_env = token_env
         self._clock = clock
         self.directory = Directory(admin_ttl=admin_ttl)
@@ -226,30 +230,35 @@ class TelegramAdapter:
 
     async def _register_commands(self, commands: list[CommandSpec]) -> None:
         """The `/` menu by scope: members' commands for everyone (private chats and groups),
-        all commands for group administrators, so a member's menu never lists /ban."""
-        members: list[BotCommand] = []
-        everything: list[BotCommand] = []
+        all commands for group administrators, so a member's menu never lists /ban; once more
+        per translated language."""
+        valid = []
         for spec in commands:
-            if not valid_command_name(spec.name):
+            if valid_command_name(spec.name):
+                valid.append(spec)
+            else:
                 log.warning(
                     "telegram: command %r not registered: names are 1-32 of a-z, 0-9 and _",
                     spec.name,
                 )
-                continue
-            command = BotCommand(spec.name, spec.description[:256] or spec.name)
-            everything.append(command)
-            if spec.permission == "member":
-                members.append(command)
-        menus = (
-            (members, BotCommandScopeDefault()),
-            (members, BotCommandScopeAllGroupChats()),
-            (everything, BotCommandScopeAllChatAdministrators()),
-        )
-        for listed, scope in menus:
-            try:
-                await self._app.bot.set_my_commands(listed, scope=scope)
-            except TelegramError as exc:  # the menu is a convenience: typed commands still work
-                log.warning("telegram: could not register the %s command menu: %s", scope.type, exc)
+        for language, described in [(None, {}), *self._menu_translations.items()]:
+            everything = [
+                BotCommand(s.name, (described.get(s.name) or s.description)[:256] or s.name)
+                for s in valid
+            ]
+            members = [
+                c for c, s in zip(everything, valid, strict=True) if s.permission == "member"
+            ]
+            menus = (
+                (members, BotCommandScopeDefault()),
+                (members, BotCommandScopeAllGroupChats()),
+                (everything, BotCommandScopeAllChatAdministrators()),
+            )
+            for listed, scope in menus:
+                try:
+                    await self._app.bot.set_my_commands(listed, scope=scope, language_code=language)
+                except TelegramError as exc:  # a convenience: typed commands still work
+                    log.warning("telegram: could not register the %s menu: %s", scope.type, exc)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:

@@ -115,9 +115,9 @@ def mention_entities(
     return text, sorted(entities, key=lambda e: e.offset)
 
 
-# ids a rule could only write as ids: a member (5+ digits) or a group ("-100…", often as
+# ids a rule could only write as ids: a member (6+ digits) or a group ("-100…", often as
 # "#-100…"); not inside links or longer words
-_USER_ID_WORD = re.compile(r"(?<![\w/.:=#-])(\d{5,20})(?![\w/.-])")
+_USER_ID_WORD = re.compile(r"(?<![\w/.:=#-])(\d{6,20})(?![\w/.-])")
 _CHAT_ID_WORD = re.compile(r"(?<![\w/.:=])#?(-\d{6,20})(?![\w/.-])")
 
 

@@ -7,7 +7,7 @@ adding two emoji), so `translate_update` returns a tuple, usually of length 0 or
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from telegram import (
@@ -74,6 +74,19 @@ class TranslateContext:
 
 
 def translate_update(update: Update, ctx: TranslateContext) -> tuple[Event, ...]:
+    events = _translate(update, ctx)
+    if not events:
+        return events
+    # stable keys, so a redelivered update does nothing: a new message by its chat and message
+    # id (the same whichever bot token fetched it), anything else by the update id
+    message = update.message
+    base = f"m:{message.chat.id}:{message.message_id}" if message else f"u:{update.update_id}"
+    if len(events) == 1:
+        return (replace(events[0], key=base),)
+    return tuple(replace(e, key=f"{base}:{i}") for i, e in enumerate(events))
+
+
+def _translate(update: Update, ctx: TranslateContext) -> tuple[Event, ...]:
     if update.message is not None:
         return _from_message(update.message, ctx, edited=False)
     if update.edited_message is not None:

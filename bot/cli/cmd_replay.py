@@ -53,6 +53,8 @@ async def replay_file(
     runtime = await build_runtime(
         db_url=db_url, playbook=playbook, adapters={PLATFORM: RecordingAdapter()}
     )
+    # a replay database is history, rerun at any time: its event keys are never pruned
+    runtime.store.processed.retention = None
     printed = fed = skipped = 0
 
     def show(ref: object, outcome: object) -> None:

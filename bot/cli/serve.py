@@ -61,6 +61,7 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
         )
     if cfg.adapters.telegram.enabled:
         from adapters.telegram import TelegramAdapter
+        from bot.help import menu_translations
 
         t = cfg.adapters.telegram
         if t.mode == "webhook" and not t.webhook_url:
@@ -87,6 +88,8 @@ def build_adapters(cfg: DeploymentConfig) -> dict[str, Adapter]:
             token_env=t.token_env,
             base_url=t.base_url,
             base_file_url=t.base_file_url,
+            # Chinese Telegram clients see the `/` menu in Chinese
+            menu_translations=menu_translations(),
         )
     return adapters
 

@@ -31,9 +31,29 @@ from bot.store.models import (
     MembershipEvent,
     PendingStep,
 )
+from bot.store.processed import ProcessedKeys
 
 log = logging.getLogger(__name__)
 _UNKNOWN = object()
+
+
+class _Sessions:
+    """The session factory, counting write transactions (`begin()`): the runtime learns from
+    the count whether an event wrote through, so that its key must be made durable at once."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self._maker = maker
+        self.writes = 0
+
+    def __call__(self, **kw: Any) -> AsyncSession:
+        return self._maker(**kw)
+
+    def begin(self) -> Any:
+        self.writes += 1
+        return self._maker.begin()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._maker, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +149,13 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = _Sessions(async_sessionmaker(engine, expire_on_commit=False))
         self.buffer = CounterBuffer()
         # capability write-behind state flushed with the counters, by name
         self.flush_parts: dict[str, FlushPart] = {}
+        # the keys of handled events, flushed with the counters (every event once)
+        self.processed = ProcessedKeys()
+        self.flush_parts[ProcessedKeys.NAME] = self.processed
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         # earliest pending step, cached so the simulated scheduler need not ask per event;
@@ -286,8 +309,10 @@ class Store:
             },
         )
         async with self.sessions.begin() as s:
-            await s.execute(stmt)
-            await s.execute(self._history(ref, actor.user_id, "join", at))
+            # the history row first: a join already recorded (an event handled again after a
+            # crash) must not count twice
+            if (await s.execute(self._history(ref, actor.user_id, "join", at))).rowcount:
+                await s.execute(stmt)
 
     async def member_left(self, ref: CommunityRef, user_id: str, at: datetime) -> None:
         async with self.sessions.begin() as s:
@@ -406,14 +431,25 @@ class Store:
             links,
         )
 
-    async def flush(self) -> int:
+    @property
+    def flushing(self) -> bool:
+        """A flush is writing (its rows are neither in the buffer nor yet in the database)."""
+        return self._flush_lock.locked()
+
+    async def flush(self, *, only: str | None = None) -> int:
         """Write buffered counters (and capability flush parts) in one transaction; returns the
-        number of messages flushed."""
+        number of messages flushed. `only`: write just that flush part — for idempotent rows
+        (ledger rows under their unique keys) a read needs in the middle of an event, without
+        the event's counters, windows or key, which must go together."""
         async with self._flush_lock:
-            parts = [(p, p.take()) for p in self.flush_parts.values() if p.pending()]
-            if not self.buffer and not parts:
+            parts = [
+                (p, p.take())
+                for name, p in self.flush_parts.items()
+                if p.pending() and (only is None or name == only)
+            ]
+            if (only is not None or not self.buffer) and not parts:
                 return 0
-            batch = self.buffer.take()
+            batch = self.buffer.take() if only is None else CounterBuffer()
             try:
                 async with self.sessions.begin() as s:
                     if batch:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rules.antispam.normalize import fold, words
+from rules.antispam.normalize import normalized
 
 Label = Literal["spam", "ham"]
 SAMPLES_DIR = Path(__file__).with_name("samples")
@@ -58,7 +58,7 @@ def features(text: str) -> Counter[str]:
     """Token counts of `text`: normalized words, CJK bigrams, number shapes, and a few flags."""
     counts: Counter[str] = Counter()
     run: list[str] = []  # consecutive characters of an unspaced script
-    for word in [*words(fold(text)), ""]:
+    for word in [*normalized(text).words, ""]:
         if len(word) == 1 and not word.isascii() and unicodedata.category(word) == "Lo":
             run.append(word)
             continue

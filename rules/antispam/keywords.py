@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from rules.antispam.normalize import Form, Normalized, contains_unspaced_script, normalize
+from rules.antispam.normalize import (
+    Form,
+    Normalized,
+    contains_unspaced_script,
+    normalize,
+    normalized,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +71,10 @@ class KeywordMatcher:
         self._words = _automaton(words)
         self._skeletons = _automaton(skeletons)
 
-    def matches(self, text: str) -> list[Match]:
-        """Every keyword occurrence in `text`, in order of position."""
-        norm = normalize(text)
+    def matches(self, text: str, norm: Normalized | None = None) -> list[Match]:
+        """Every keyword occurrence in `text` (whose normalized forms the caller may have),
+        in order of position."""
+        norm = norm if norm is not None and norm.original == text else normalized(text)
         hits: list[tuple[Form, int, int, str]] = []
         if self._anywhere is not None:
             for end, (key, keyword) in self._anywhere.iter(norm.compact):
@@ -81,9 +88,9 @@ class KeywordMatcher:
                 hits.append(("skeleton", end + 2 - len(key), end, keyword))
         return _located(norm, hits) if hits else []
 
-    def first(self, text: str) -> Match | None:
+    def first(self, text: str, norm: Normalized | None = None) -> Match | None:
         """The earliest match, or None: what a rule needs to decide and explain itself."""
-        found = self.matches(text)
+        found = self.matches(text, norm)
         return found[0] if found else None
 
 

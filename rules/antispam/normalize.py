@@ -230,6 +230,7 @@ class Normalized:
     compact: str
     skeleton: str
     has_leet: bool  # the skeleton may differ from `spaced` in more than i/l
+    words: tuple[str, ...] = ()  # `words(folded)`: the classifier's tokens
 
     def original_span(self, form: Form, start: int, end: int) -> tuple[int, int]:
         """Span of `self.original` that produced `form[start:end]` (whole words of a form)."""
@@ -271,7 +272,13 @@ def normalize(text: str) -> Normalized:
         skeleton = _join([t.text for t in skeleton_of(folded)])
     else:
         skeleton = spaced.translate(_I_TO_L)
-    return Normalized(text, folded, spaced, compact, skeleton, has_leet)
+    return Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))
+
+
+# One message is normalized once for everything that reads it — every anti-spam trigger, the
+# keyword matchers, the classifier and the FAQ — through this cache (keyed by the text; the
+# last few hundred texts are kept, which covers every pass over one event).
+normalized = functools.lru_cache(maxsize=512)(normalize)
 
 
 def contains_unspaced_script(text: str) -> bool:
@@ -286,6 +293,7 @@ __all__ = [
     "contains_unspaced_script",
     "fold",
     "normalize",
+    "normalized",
     "skeleton_of",
     "tokens",
     "words",

@@ -25,6 +25,7 @@ from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
+from rules.antispam.normalize import normalized
 from rules.antispam.patches import (
     COOLDOWNS,
     JOINS,
@@ -37,7 +38,7 @@ from rules.antispam.patches import (
     SetRaid,
     StartCooldown,
 )
-from rules.antispam.triggers import Context, Recent, check, fingerprint, normalized
+from rules.antispam.triggers import Context, Recent, check, fingerprint
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample

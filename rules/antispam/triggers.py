@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
@@ -16,10 +15,7 @@ from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
 from rules.antispam.config import Newcomer, SpamRule
 from rules.antispam.newlinks import suspicious_link
-from rules.antispam.normalize import Normalized, normalize
-
-# a bounded cache: the tracker, both rule passes and /automod explain normalize the same text
-normalized = lru_cache(maxsize=256)(normalize)
+from rules.antispam.normalize import Normalized
 
 _URL = re.compile(
     r"(?:https?://|www\.)([^\s/<>\"'?#]+)"
@@ -140,18 +136,20 @@ def check(
             if invite:
                 return f"invite link: {invite.group()}", []
         misses.append("no forbidden link")
-    matcher = rule.keyword_matcher
+    # the compiled matchers are pydantic private attributes (slow to read): only when used
+    matcher = rule.keyword_matcher if t.keywords else None
     if matcher is not None:
-        found = matcher.first(text)
+        found = matcher.first(text, norm)
         if found:
             how = "" if found.text == found.keyword else f" (written {_short(found.text)!r})"
             return f"keyword {found.keyword!r}{how}", []
         misses.append("no keyword")
-    for regex in rule.regexes:
-        span = regex.search(norm.folded)
-        if span:
-            return f"regex {regex.pattern!r} matched {_short(norm.folded[span[0] : span[1]])!r}", []
-    if rule.regexes:
+    if t.regex:
+        for regex in rule.regexes:
+            span = regex.search(norm.folded)
+            if span:
+                found_text = _short(norm.folded[span[0] : span[1]])
+                return f"regex {regex.pattern!r} matched {found_text!r}", []
         misses.append("no regex match")
     if t.ads:
         scored = ad_score(

@@ -35,6 +35,7 @@ async def record_case(
         rule=rule,
         at=now,
         ends_at=until,
+        event_key=ctx.next_case_key(),
     )
     if not view.settings.mod_log_channel:
         return []

@@ -25,6 +25,8 @@ class ModerationCase(Base):
     __tablename__ = "moderation_cases"
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
+        # a redelivered or re-run event never opens its cases twice
+        UniqueConstraint("community_id", "event_key", name="uq_moderation_cases_event_key"),
         Index("ix_cases_member", "community_id", "user_id", "action"),
     )
 
@@ -50,6 +52,8 @@ class ModerationCase(Base):
     created_at: Mapped[datetime]
     reversed_by: Mapped[str | None] = mapped_column(String(64))
     reversed_at: Mapped[datetime | None]
+    # the key of the event that opened it, ":n" for its n-th case (None: no key, e.g. a sweep)
+    event_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class SpamSample(Base):

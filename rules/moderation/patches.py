@@ -50,7 +50,9 @@ class OpenCases(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         for draft in self.drafts:
-            number = await mod_store.open_case(ctx.store, ctx.community, draft, self.at)
+            number = await mod_store.open_case(
+                ctx.store, ctx.community, draft, self.at, event_key=ctx.next_case_key()
+            )
             self.numbers[draft.number] = number
             if draft.action in LIFTED and draft.ends_at is not None:
                 # the end is a pending step: it fires after a restart too

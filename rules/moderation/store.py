@@ -120,11 +120,26 @@ async def next_case_number(store: Store, ref: CommunityRef) -> int:
     return int(top or 0) + 1
 
 
-async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datetime) -> int:
+async def open_case(
+    store: Store,
+    ref: CommunityRef,
+    draft: CaseDraft,
+    at: datetime,
+    *,
+    event_key: str | None = None,
+) -> int:
     """Insert the case under its planned number, or the next free one if another writer took
-    it. Returns the number used."""
+    it. Returns the number used. `event_key` (the opening event's key and the case's place in
+    it) is unique: when that event already opened this case — it is handled again after a
+    crash in its middle — the case is not opened twice and its number is returned, so the
+    rest of the decision (points taken back, the timeout's lift) still happens once."""
     number = draft.number
     for _ in range(5):
+        if event_key is not None:
+            opened = await _case_of_event(store, ref, event_key)
+            if opened is not None:
+                log.info("case #%s of event %s was already opened", opened, event_key)
+                return opened
         values = {
             "community_id": ref.id, "number": number, "user_id": draft.user_id,
             "action": draft.action, "actor_id": draft.actor_id, "rule": draft.rule,
@@ -132,6 +147,7 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
             "ends_at": draft.ends_at, "weight": draft.weight, "expires_at": draft.expires_at,
             "evidence": draft.evidence[:EVIDENCE_LIMIT] if draft.evidence else None,
             "channel_id": draft.channel_id, "message_id": draft.message_id, "created_at": at,
+            "event_key": event_key,
             "actions": [CaseStep(k).as_json() for k in draft.actions or (draft.action,)],
         }  # fmt: skip
         try:
@@ -144,6 +160,15 @@ async def open_case(store: Store, ref: CommunityRef, draft: CaseDraft, at: datet
     raise RuntimeError("could not number a moderation case")
 
 
+async def _case_of_event(store: Store, ref: CommunityRef, event_key: str) -> int | None:
+    async with store.sessions() as s:
+        return await s.scalar(
+            select(ModerationCase.number).where(
+                ModerationCase.community_id == ref.id, ModerationCase.event_key == event_key
+            )
+        )
+
+
 async def record_external_case(
     store: Store,
     ref: CommunityRef,
@@ -154,6 +179,7 @@ async def record_external_case(
     rule: str,
     at: datetime,
     ends_at: datetime | None = None,
+    event_key: str | None = None,
 ) -> int:
     """A numbered case for a moderation action decided outside the moderation capability (the
     welcome SOP's verification kick, ...). Takes the next free number, so it never collides
@@ -172,7 +198,7 @@ async def record_external_case(
         duration_seconds=seconds if seconds and seconds > 0 else None,
         ends_at=ends_at,
     )
-    return await open_case(store, ref, draft, at)
+    return await open_case(store, ref, draft, at, event_key=event_key)
 
 
 async def settle_case(

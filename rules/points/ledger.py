@@ -20,10 +20,14 @@ from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
 from rules.points import store as q
 from rules.points.common import local_day
+from rules.points.recent import recent_fingerprints
 from rules.points.store import Credit
 
 MEMBERS = "points.members"
 LATEST_DAY = "points.latest_day"  # state: the latest local day the ledger has rows for
+# state: the latest ledger day when the part was loaded; later days' rows were all written
+# through this state, so only an event of an older day needs the ledger asked
+LOADED_DAY = "points.loaded_day"
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
 NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
@@ -59,13 +63,25 @@ def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
 
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
-    """Every member's balance, XP, earnings of the latest ledger day and last paid message."""
+    """Every member's balance, XP, earnings of the latest ledger day, last paid message and
+    the fingerprints of their recently paid messages."""
     loaded = await q.points_state(store, ref)
+    recent = await recent_fingerprints(store, ref)
     state.memory[MEMBERS] = {
-        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at)
+        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent.get(user, []))
         for user, p in loaded.items()
     }
+    newcomers = await store.get_state(ref, NEWCOMER_MESSAGES) or {}
+    state.memory[NEWCOMER_MESSAGES] = OrderedDict(
+        (str(m), str(u)) for m, u in newcomers.get("messages", [])
+    )
+    # who already earned the bonus for helping whom: a restart must not pay (and forget the
+    # newcomer's message for) a pair again
+    state.memory[NEWCOMER_HELPED] = OrderedDict(
+        ((str(n), str(h)), None) for n, h in newcomers.get("helped", [])
+    )
     state.memory[LATEST_DAY] = max((p.day for p in loaded.values() if p.day), default=None)
+    state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -76,10 +92,12 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
     elif entry.day != day:
-        latest = ctx.memory.get(LATEST_DAY)
-        if latest is None or day > latest:
-            entry.day, entry.today = day, {}  # a new local day: daily caps start again
-        else:  # an event of a day the ledger already has (a replay, a late delivery)
+        loaded = ctx.memory.get(LOADED_DAY)
+        if loaded is None or day > loaded:
+            # a day this state saw begin: the member earned nothing on it, or entry.day would
+            # be it (daily caps start again)
+            entry.day, entry.today = day, {}
+        else:  # an event of a day the ledger had before this load (a replay, a late delivery)
             earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
             entry.day, entry.today = day, earned
     info = await ctx.state.member(user_id)
@@ -186,8 +204,8 @@ class RevokeMessagePoints(Patch):
 
 @dataclass(frozen=True, slots=True)
 class RememberNewcomerMessage(Patch):
-    """Remember (in this process) that a newcomer wrote this message, so the first member who
-    replies to it can be rewarded."""
+    """Remember that a newcomer wrote this message, so the first member who replies to it can
+    be rewarded (persisted with the next flush: a reply after a restart is rewarded too)."""
 
     message_id: str
     user_id: str
@@ -197,6 +215,7 @@ class RememberNewcomerMessage(Patch):
         kept[self.message_id] = self.user_id
         while len(kept) > _NEWCOMER_MESSAGES_KEPT:
             kept.popitem(last=False)
+        _persist_newcomer_messages(ctx.state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +227,8 @@ class ForgetNewcomerMessage(Patch):
     helped: tuple[str, str] | None = None  # (newcomer, helper)
 
     async def apply(self, ctx: ApplyContext) -> None:
-        ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None)
+        if ctx.memory.get(NEWCOMER_MESSAGES, {}).pop(self.message_id, None) is not None:
+            _persist_newcomer_messages(ctx.state)
         if self.helped is not None:
             pairs: OrderedDict[tuple[str, str], None] = ctx.memory.setdefault(
                 NEWCOMER_HELPED, OrderedDict()
@@ -216,10 +236,20 @@ class ForgetNewcomerMessage(Patch):
             pairs[self.helped] = None
             while len(pairs) > _NEWCOMER_MESSAGES_KEPT:
                 pairs.popitem(last=False)
+            _persist_newcomer_messages(ctx.state)
 
 
 def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
     return (newcomer, helper) in memory.get(NEWCOMER_HELPED, {})
+
+
+def _persist_newcomer_messages(state: CommunityState) -> None:
+    def dump() -> dict[str, Any]:
+        kept = state.memory.get(NEWCOMER_MESSAGES, {})
+        helped = state.memory.get(NEWCOMER_HELPED, {})
+        return {"messages": [[m, u] for m, u in kept.items()], "helped": [list(p) for p in helped]}
+
+    state.persist_later(NEWCOMER_MESSAGES, dump)
 
 
 class RedemptionRefused(AlreadyDone):

@@ -29,6 +29,7 @@ from rules.points.ledger import (
     newcomer_helped,
 )
 from rules.points.levels import bar, level_of, progress
+from rules.points.recent import reason_for
 from rules.points.store import Balance, Credit
 from rules.welcome import WelcomeConfig, is_newcomer
 
@@ -187,7 +188,14 @@ def on_message(
     if amount:
         credits.append(
             Credit(
-                ev.author.user_id, f"msg:{ev.message_id}", "message", amount, day, ref=ev.message_id
+                ev.author.user_id,
+                f"msg:{ev.message_id}",
+                "message",
+                amount,
+                day,
+                ref=ev.message_id,
+                # durable, so a repeat earns nothing after a restart either
+                reason=reason_for(fingerprint(ev.text)),
             )
         )
     reasons.append(why)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.privacy import ANON_PREFIX
 from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
 from rules.points.models import (
@@ -189,7 +190,9 @@ async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | N
     if not isinstance(part, CreditBuffer) or not part.pending():
         return
     if concerns is None or any(concerns(row) for row in part.rows):
-        await store.flush()
+        # only the queued ledger rows (idempotent by key): the event under way keeps its
+        # counters, windows and key for one flush together (every event once)
+        await store.flush(only=CreditBuffer.NAME)
 
 
 def credit_later(store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime) -> None:
@@ -253,8 +256,18 @@ async def revoke_message_points(
 ) -> dict[str, int]:
     """Take back every point paid for a message (its message points, reactions it received, a
     newcomer-reply bonus) — call it when moderation deletes the message. Idempotent: a second
-    call revokes nothing. Returns {user: points taken}."""
-    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.ref == message_id)
+    call revokes nothing. Returns {user: points taken}.
+
+    Points still queued for the flush are revoked by rows queued beside them (written in the
+    same flush transaction), so deleting a message costs no flush; points already in the
+    ledger are revoked in a transaction now."""
+    part = store.flush_parts.get(CreditBuffer.NAME)
+    if part is not None and store.flushing:
+        await store.flush()  # rows being written now must be seen in the ledger
+    queued = part.rows if isinstance(part, CreditBuffer) else []
+    mine = [d for d in queued if d.community_id == ref.id]
+    pending = [d.credit for d in mine if d.credit.ref == message_id]
+    revoking = {d.credit.key for d in mine if d.credit.source == "revoke"}
     async with store.sessions.begin() as s:
         rows = await s.execute(
             select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.amount))
@@ -262,7 +275,7 @@ async def revoke_message_points(
             .group_by(PointsEntry.user_id, PointsEntry.day)
         )
         net: dict[str, tuple[int, date]] = {}
-        for user_id, day, amount in rows:
+        for user_id, day, amount in [*rows, *((c.user_id, c.day, c.amount) for c in pending)]:
             total, _ = net.get(user_id, (0, day))
             net[user_id] = (total + int(amount or 0), day)
         credits = [
@@ -276,9 +289,22 @@ async def revoke_message_points(
                 f"message {message_id} deleted",
             )
             for user, (amount, day) in net.items()
-            if amount > 0
+            if amount > 0 and f"revoke:{message_id}:{user}" not in revoking
         ]
-        written = await credit_in(s, store, ref, credits, at)
+        if pending:  # the revocation rides the flush with the rows it cancels
+            done = set(
+                await s.scalars(
+                    select(PointsEntry.key).where(
+                        PointsEntry.community_id == ref.id,
+                        PointsEntry.key.in_([c.key for c in credits]),
+                    )
+                )
+            )
+            credits = [c for c in credits if c.key not in done]
+            credit_later(store, ref, credits, at)
+            written: Sequence[Credit] = credits
+        else:
+            written = await credit_in(s, store, ref, credits, at)
     return {c.user_id: -c.amount for c in written}
 
 
@@ -292,7 +318,11 @@ async def points_leaderboard(
     """(user, points earned) for start <= at < end (all time when both are None), best first.
     Spending in the shop does not lower a member's place."""
     await settle_credits(store)
-    conds = [PointsEntry.community_id == ref.id, PointsEntry.source.not_in(SPENDING)]
+    conds = [
+        PointsEntry.community_id == ref.id,
+        PointsEntry.source.not_in(SPENDING),
+        PointsEntry.user_id.not_like(f"{ANON_PREFIX}%"),  # forgotten members are not ranked
+    ]
     if start is not None:
         conds.append(PointsEntry.at >= start)
     if end is not None:

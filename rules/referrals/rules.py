@@ -49,20 +49,34 @@ def _days(cfg: ReferralsConfig) -> int:
     return max(1, round(cfg.rewards.after / timedelta(days=1)))
 
 
-def _campaign_at(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> Campaign | None:
+def _running(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> list[Campaign]:
+    found = []
     for campaign in cfg.campaigns:
         start, end = campaign.window(view.tz)
         if start <= at < end:
-            return campaign
-    return None
+            found.append(campaign)
+    return found
 
 
-def _member_values(cfg: ReferralsConfig) -> dict[str, object]:
-    return {
-        "days": _days(cfg),
-        "messages": cfg.rewards.min_messages,
-        "points": cfg.rewards.points,
-    }
+def _campaign_at(cfg: ReferralsConfig, view: CommunityView, at: datetime) -> Campaign | None:
+    """The campaign a join at `at` counts for (the first running one)."""
+    running = _running(cfg, view, at)
+    return running[0] if running else None
+
+
+def _paid(cfg: ReferralsConfig, ctx: RuleContext) -> int:
+    """The points a reward pays: none while the points capability is off (no /rank to see)."""
+    points = getattr(ctx.playbook, "points", None)
+    return cfg.rewards.points if points is not None and points.enabled else 0
+
+
+def _member_values(cfg: ReferralsConfig, points: int) -> dict[str, object]:
+    return {"days": _days(cfg), "messages": cfg.rewards.min_messages, "points": points}
+
+
+def _with_points(key: str, points: int) -> str:
+    """The text that promises or reports points, or its variant without them."""
+    return key if points else f"{key}_no_points"
 
 
 # -- /invite -----------------------------------------------------------------------------------
@@ -73,13 +87,14 @@ class InviteSnap:
     view: CommunityView
     link: str | None
     rewarded: int
+    points: int
 
 
 async def load_invite(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> InviteSnap:
     assert isinstance(event, CommandInvoked)
     mine = part(ctx.memory)
     user = event.actor.user_id
-    return InviteSnap(ctx.view, mine.current.get(user), len(mine.rewarded(user)))
+    return InviteSnap(ctx.view, mine.current.get(user), len(mine.rewarded(user)), _paid(cfg, ctx))
 
 
 @rule("referrals.invite", on=CommandInvoked, load=load_invite, commands=("invite",))
@@ -91,11 +106,12 @@ def on_invite(
         return Decision.skip(f"{actor.display} is a bot")
     texts = snap.view.texts
     fresh = str(ev.args.get("new") or "").strip().casefold() == "new"
-    values = {**_member_values(cfg), "count": snap.rewarded}
+    values = {**_member_values(cfg, snap.points), "count": snap.rewarded}
+    key = _with_points("referrals.link", snap.points)
     if snap.link and not fresh:
-        text = texts.get("referrals.link", link=snap.link, **values)
+        text = texts.get(key, link=snap.link, **values)
         return Decision.act([answer(ev, text)], f"{actor.display} has a link already")
-    text = texts.get("referrals.link", **values)  # {link} stays for the adapter to fill
+    text = texts.get(key, **values)  # {link} stays for the adapter to fill
     if "{link}" not in text:
         text += " {link}"
     create = CreateInvite(
@@ -123,6 +139,7 @@ class JoinSnap:
     inviter_info: MemberInfo | None
     through_link: int  # earlier joins through the same link within the flood window
     campaign: Campaign | None
+    points: int
 
 
 async def load_join(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> JoinSnap:
@@ -144,6 +161,7 @@ async def load_join(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> Joi
         await ctx.state.member(inviter) if inviter else None,
         recent,
         _campaign_at(cfg, ctx.view, event.occurred_at) if inviter else None,
+        _paid(cfg, ctx),
     )
 
 
@@ -215,7 +233,9 @@ def on_join(ev: MemberJoined, cfg: ReferralsConfig, snap: JoinSnap, now: datetim
                 SendDirect(
                     user_id=snap.inviter,
                     text=snap.view.texts.get(
-                        "referrals.joined", invitee=who.display, **_member_values(cfg)
+                        _with_points("referrals.joined", snap.points),
+                        invitee=who.display,
+                        **_member_values(cfg, snap.points),
                     ),
                 )
             )
@@ -242,6 +262,7 @@ class LeaveSnap:
     rec: JoinRecord | None
     inviter_info: MemberInfo | None
     inviter_rewarded: int
+    points: int
 
 
 async def load_leave(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> LeaveSnap:
@@ -254,6 +275,7 @@ async def load_leave(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> Le
         rec,
         await ctx.state.member(inviter) if inviter else None,
         len(mine.rewarded(inviter)) if inviter else 0,
+        _paid(cfg, ctx),
     )
 
 
@@ -283,11 +305,10 @@ def _tell(
 
 def _revoke(
     cfg: ReferralsConfig, view: CommunityView, plan: _Plan, rec: JoinRecord, now: datetime,
-    info: MemberInfo | None, rewarded: int, why: str,
+    info: MemberInfo | None, rewarded: int, why: str, points: int,
 ) -> None:  # fmt: skip
     assert rec.inviter is not None
     plan.changes.append(StatusChange(rec.user_id, rec.joined_at, "revoked", why, "rewarded"))
-    points = cfg.rewards.points
     if points:
         plan.credits.append(
             Credit(
@@ -307,7 +328,9 @@ def _revoke(
     if info is None or info.present:
         _tell(
             cfg, view, plan, rec.inviter, info,
-            view.texts.get("referrals.revoked", invitee=rec.user_id, points=points),
+            view.texts.get(
+                _with_points("referrals.revoked", points), invitee=rec.user_id, points=points
+            ),
         )  # fmt: skip
     plan.reasons.append(f"the reward for {rec.user_id} was taken back: {why}")
 
@@ -332,7 +355,7 @@ def on_leave(ev: MemberLeft, cfg: ReferralsConfig, snap: LeaveSnap, now: datetim
     plan = _Plan()
     _revoke(
         cfg, snap.view, plan, rec, now, snap.inviter_info, snap.inviter_rewarded,
-        f"left after {format_duration(stayed)}",
+        f"left after {format_duration(stayed)}", snap.points,
     )  # fmt: skip
     patches = [Decide(tuple(plan.changes), ev.occurred_at, cancel_steps_of=rec.user_id)]
     if plan.credits:
@@ -358,6 +381,7 @@ class DueSnap:
     rewarded: dict[str, int]  # inviter → rewards so far
     rewarded_today: dict[str, int]
     in_campaign: dict[tuple[str, str], int]  # (campaign, inviter) → rewards so far
+    points: int
 
 
 async def load_due(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> DueSnap | None:
@@ -394,7 +418,9 @@ async def load_due(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> DueS
         if r.campaign:
             key = (r.campaign, r.inviter)
             in_campaign[key] = in_campaign.get(key, 0) + 1
-    return DueSnap(ctx.view, tuple(items), members, rewarded, rewarded_today, in_campaign)
+    return DueSnap(
+        ctx.view, tuple(items), members, rewarded, rewarded_today, in_campaign, _paid(cfg, ctx)
+    )
 
 
 def _verdict(
@@ -435,10 +461,10 @@ def _reward(
             (rec.user_id, rec.joined_at, rec.joined_at + cfg.rewards.revoke_within)
         )
     invitee = _name(snap.members, rec.user_id)
-    if cfg.rewards.points:
+    if snap.points:
         plan.credits.append(
             Credit(
-                inviter, f"referral:{rec.user_id}", SOURCE, cfg.rewards.points, day,
+                inviter, f"referral:{rec.user_id}", SOURCE, snap.points, day,
                 reason=f"invited {rec.user_id}",
             )
         )  # fmt: skip
@@ -450,8 +476,8 @@ def _reward(
     role_text = "".join(view.texts.get("referrals.role", role=role) for role in roles)
     info = snap.members.get(inviter)
     text = say(
-        view, cfg.rewards.text, "referrals.rewarded",
-        member=_name(snap.members, inviter), invitee=invitee, points=cfg.rewards.points,
+        view, cfg.rewards.text, _with_points("referrals.rewarded", snap.points),
+        member=_name(snap.members, inviter), invitee=invitee, points=snap.points,
         count=after, role_text=role_text,
     )  # fmt: skip
     _tell(cfg, view, plan, inviter, info, text)
@@ -468,7 +494,7 @@ def _reward(
         plan.actions.append(
             AddRole(user_id=inviter, role=campaign.role, reason=f"goal of {campaign.name}")
         )
-    if campaign.points:
+    if campaign.points and snap.points:
         plan.credits.append(
             Credit(
                 inviter, f"referral-goal:{campaign.name}:{inviter}", SOURCE, campaign.points, day,
@@ -520,7 +546,7 @@ def on_due(ev: Tick, cfg: ReferralsConfig, snap: DueSnap | None, now: datetime) 
             inviter = rec.inviter
             _revoke(
                 cfg, snap.view, plan, rec, now, snap.members.get(inviter),
-                snap.rewarded.get(inviter, 0), "punished within the window",
+                snap.rewarded.get(inviter, 0), "punished within the window", snap.points,
             )  # fmt: skip
             snap.rewarded[inviter] = snap.rewarded.get(inviter, 1) - 1
     patches = [
@@ -604,7 +630,7 @@ def on_board(ev: CommandInvoked, cfg: ReferralsConfig, snap: Board, now: datetim
                 if asked.casefold() in (c.name.casefold(), c.shown.casefold())
             ),
             None,
-        )  # noqa: E501
+        )
         if campaign is None:
             names = ", ".join(c.name for c in cfg.campaigns) or texts.get("referrals.no_campaigns")
             text = texts.get("referrals.campaign_unknown", name=asked, names=names)
@@ -633,11 +659,7 @@ def on_board(ev: CommandInvoked, cfg: ReferralsConfig, snap: Board, now: datetim
     else:
         lines.append(texts.get("referrals.board_empty"))
     lines.append(texts.get("referrals.board_mine", count=snap.mine[0], pending=snap.mine[1]))
-    running = [
-        c.shown
-        for c in cfg.campaigns
-        if c.window(snap.view.tz)[0] <= now < c.window(snap.view.tz)[1]
-    ]
+    running = [c.shown for c in _running(cfg, snap.view, now)]
     if running and not asked:
         lines.append(texts.get("referrals.campaign_active", campaigns=", ".join(running)))
     return Decision.act([answer(ev, "\n".join(lines), private=False)], why)

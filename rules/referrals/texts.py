@@ -11,6 +11,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "days and write {messages} messages, you earn {points} points.",
         "referrals.rewarded": "🎉 {invitee}, whom you invited, stayed with us: +{points} points "
         "({count} invited so far).{role_text}",
+        "referrals.link_no_points": "🔗 Your personal invite link: {link}\nEveryone who joins "
+        "through it, stays {days} days and writes {messages} messages counts for you. "
+        "So far {count} stayed.",
+        "referrals.joined_no_points": "👋 {invitee} joined through your invite link. They count "
+        "for you once they stay {days} days and write {messages} messages.",
+        "referrals.rewarded_no_points": "🎉 {invitee}, whom you invited, stayed with us — thank "
+        "you! ({count} invited so far).{role_text}",
+        "referrals.revoked_no_points": "{invitee} left soon after joining: they no longer count "
+        "for you.",
         "referrals.role": " New role: {role}.",
         "referrals.revoked": "{invitee} left soon after joining: the {points} points for inviting "
         "them were taken back.",
@@ -59,6 +68,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "{messages} 条后，你将获得 {points} 积分。",
         "referrals.rewarded": "🎉 你邀请的 {invitee} 留下来了：+{points} 积分（累计邀请 {count} "
         "位）。{role_text}",
+        "referrals.link_no_points": "🔗 你的专属邀请链接：{link}\n通过它加入、留满 {days} "
+        "天并发言 {messages} 条的好友都会记在你名下。目前已有 {count} 位留下。",
+        "referrals.joined_no_points": "👋 {invitee} 通过你的邀请链接加入了。TA 留满 {days} "
+        "天并发言 {messages} 条后就会记在你名下。",
+        "referrals.rewarded_no_points": "🎉 你邀请的 {invitee} 留下来了，谢谢你！（累计邀请 "
+        "{count} 位）。{role_text}",
+        "referrals.revoked_no_points": "{invitee} 加入后不久就离开了，不再计入你的邀请。",
         "referrals.role": "获得身份：{role}。",
         "referrals.revoked": "{invitee} 加入后不久就离开了：邀请所得的 {points} 积分已收回。",
         "referrals.goal": "🏅 {member} 完成了「{campaign}」的目标：邀请的 {goal} 位好友都留下来了！"

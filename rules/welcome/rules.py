@@ -30,6 +30,7 @@ from bot.events import (
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.store import MemberInfo, StepInfo
+from bot.texts import plural
 from rules.welcome.config import WelcomeConfig
 from rules.welcome.steps import (
     FOLLOWUP,
@@ -58,6 +59,8 @@ class Arrival:
     recent_joins: int
     batch_due: datetime | None  # when the open batched greeting will be posted
     verify_step: StepInfo | None = None
+    # why a newcomer is not greeted: still muted or banned, or restricted by raid mode
+    held: str = ""
 
 
 async def load_arrival(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival:
@@ -69,7 +72,25 @@ async def load_arrival(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Ar
     if cfg.verification.enabled and not isinstance(event, MemberJoined):
         found = await ctx.store.steps(ctx.community, kind_prefix=VERIFY, user_id=user_id)
         verify = found[0] if found else None
-    return Arrival(ctx.view, member, recent, batch[0].due_at if batch else None, verify)
+    held = await _held(event, ctx) if isinstance(event, MemberJoined) else ""
+    return Arrival(ctx.view, member, recent, batch[0].due_at if batch else None, verify, held)
+
+
+async def _held(event: MemberJoined, ctx: RuleContext) -> str:
+    """A member back while still timed out or banned, or arriving while raid mode restricts
+    newcomers, is not welcomed (the greeting would cheer on the one just muted)."""
+    from rules.antispam.config import AntispamConfig
+    from rules.antispam.rules import raid_state
+    from rules.moderation import store as mod_store
+
+    if await mod_store.restrictions(ctx.store, ctx.community, event.member.user_id, ctx.now):
+        return "is still timed out or banned"
+    antispam = getattr(ctx.playbook, "antispam", None)
+    if isinstance(antispam, AntispamConfig) and antispam.enabled:
+        raid = antispam.raid
+        if raid.enabled and raid.newcomers != "none" and (await raid_state(ctx)).get("active"):
+            return "arrived during raid mode, which restricts newcomers"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +98,24 @@ class DueSteps:
     view: CommunityView
     steps: tuple[StepInfo, ...]
     members: dict[str, MemberInfo]
+    # newcomers of a batched greeting timed out or banned since they joined: not greeted
+    restricted: frozenset[str] = frozenset()
 
 
 async def load_due(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> DueSteps:
+    from rules.moderation import store as mod_store  # the cases say who is muted or banned
+
     steps = await ctx.store.steps(ctx.community, kind_prefix="welcome.", due_before=ctx.now)
     members = {}
     for user_id in {s.user_id for s in steps if s.user_id}:
         info = await ctx.state.member(user_id)
         if info:
             members[user_id] = info
-    return DueSteps(ctx.view, tuple(steps), members)
+    restricted = set()
+    for user_id in {s.user_id for s in steps if s.kind == GREET and s.user_id}:
+        if await mod_store.restrictions(ctx.store, ctx.community, user_id, ctx.now):
+            restricted.add(user_id)
+    return DueSteps(ctx.view, tuple(steps), members, frozenset(restricted))
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -170,6 +199,8 @@ def _greeting_plan(
 def on_join(ev: MemberJoined, cfg: WelcomeConfig, snap: Arrival, now: datetime) -> Decision:
     if ev.member.is_bot and not cfg.greet_bots:
         return Decision.skip(f"{ev.member.display} is a bot")
+    if snap.held:
+        return Decision.skip(f"{ev.member.display} {snap.held}: not greeted")
     verification = cfg.verification
     if verification.enabled:
         view = snap.view
@@ -304,18 +335,34 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
     view = snap.view
     actions: list[Action] = []
     reasons: list[str] = []
-    batch = [s for s in snap.steps if s.kind == GREET]
-    names = [
-        s.payload.get("name") or s.user_id
-        for s in batch
-        if s.user_id in snap.members and snap.members[s.user_id].present
+    batch = [
+        s
+        for s in snap.steps
+        if s.kind == GREET
+        and s.user_id in snap.members
+        and snap.members[s.user_id].present
+        and s.user_id not in snap.restricted
     ]
-    if names:
+    gone = sum(1 for s in snap.steps if s.kind == GREET) - len(batch)
+    if gone:
+        reasons.append(f"{plural(gone, 'newcomer')} left, removed or muted before the greeting")
+    names = [s.payload.get("name") or s.user_id or "" for s in batch]
+    if len(batch) == 1:  # a "burst" of one is an ordinary greeting
+        member = snap.members[batch[0].user_id or ""]
+        actions.append(
+            Post(
+                channel_id=_channel(cfg, view),
+                text=cfg.greeting.render(_values(view, member)),
+                mentions=(member.user_id,),
+            )
+        )
+        reasons.append(f"greeting for {names[0]} (the only newcomer of the burst left)")
+    elif batch:
         actions.append(
             Post(
                 channel_id=_channel(cfg, view),
                 text=cfg.batch_greeting.render(
-                    _values(view, members=", ".join(names), count=len(names))
+                    _values(view, members=view.texts.join(names), count=len(names))
                 ),
                 mentions=tuple(s.user_id for s in batch if s.user_id),
             )

@@ -128,6 +128,30 @@ async def test_deleted_message_loses_its_points(bot):
     assert (await balance(bot, "alice")).xp == 0
 
 
+async def test_deleting_a_message_whose_points_are_still_queued_costs_no_flush(bot):
+    await bot.say("alice", "paid but not yet written")  # m1: +10, queued for the flush
+    store = bot.runtime.store
+    credits = store.flush_parts[points_q.CreditBuffer.NAME]
+    deleted = MessageDeleted(
+        platform=PLATFORM,
+        community_id=COMMUNITY,
+        occurred_at=bot.now,
+        channel_id="general",
+        message_id="m1",
+        author_id="alice",
+    )
+    await bot.emit(deleted)
+    await bot.emit(deleted)  # twice: taken back once
+    assert credits.pending()  # the revocation waits for the flush beside the points it cancels
+    ref = await store.community(PLATFORM, COMMUNITY)
+    state = bot.runtime.states.loaded(ref.id)
+    assert state.memory["points.members"]["alice"].xp == 0  # what the rules see already
+    await bot.restart()  # a clean shutdown flushes both rows together
+    keys = [k for k, _, _ in await points_q.ledger(bot.runtime.store, ref, "alice")]
+    assert keys == ["msg:m1", "revoke:m1:alice"]
+    assert (await balance(bot, "alice")).xp == 0
+
+
 async def test_moderator_grants_with_bounds(bot):
     bot.moderators.add("mod")
     await bot.command(

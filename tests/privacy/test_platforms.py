@@ -57,10 +57,10 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[BotApiDouble, TelegramAdapte
 
 async def test_telegram_mydata_is_a_document_in_the_private_chat(tg):
     api, adapter, runtime = tg
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     await adapter.feed(updates.message(ALICE, "hello all"))
     await adapter.feed(updates.message(ALICE, "/mydata"))
-    (refused,) = api.calls_to("sendMessage")
+    (refused,) = api.delivered("sendMessage")
     assert refused["chat_id"] == GROUP_ID and "open a chat with me" in refused["text"]
     assert api.calls_to("sendDocument") == []
     await adapter.feed(updates.private(ALICE))  # Alice starts the bot
@@ -74,13 +74,13 @@ async def test_telegram_mydata_is_a_document_in_the_private_chat(tg):
     assert name.endswith(".json")
     data = json.loads(content)["data"]
     assert data["member"][0]["message_count"] == 1
-    (sent,) = api.calls_to("sendMessage")
+    (sent,) = api.delivered("sendMessage")
     assert sent["chat_id"] == ALICE["id"] and "privately" in sent["text"]
 
 
 async def test_telegram_forget_is_confirmed_with_the_inline_button(tg):
     api, adapter, runtime = tg
-    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW)
+    updates = UpdateBuilder(chat_id=GROUP_ID, now=NOW, api=api)
     await adapter.feed(updates.private(ALICE))
     await adapter.feed(updates.message(ALICE, "hello all"))
     await adapter.feed(updates.message(ALICE, "/checkin"))
@@ -88,7 +88,7 @@ async def test_telegram_forget_is_confirmed_with_the_inline_button(tg):
 
     await adapter.feed(updates.message(ALICE, "/forget"))
 
-    (ask,) = api.calls_to("sendMessage")
+    (ask,) = api.delivered("sendMessage")
     assert ask["chat_id"] == ALICE["id"]  # the question goes privately
     (button,) = ask["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == "Forget me"
@@ -106,7 +106,7 @@ async def test_telegram_forget_is_confirmed_with_the_inline_button(tg):
         )
     )
 
-    assert "has forgotten you" in api.calls_to("sendMessage")[-1]["text"]
+    assert "has forgotten you" in api.delivered("sendMessage")[-1]["text"]
     await runtime.store.flush()
     assert await places_naming(runtime.store, str(ALICE["id"])) == []
 

@@ -169,3 +169,29 @@ async def test_discord_use_counts_attribute_a_join_and_two_moved_is_unknown(tmp_
     finally:
         await close_harness(h)
         await runtime.store.close()
+
+
+async def test_discord_without_manage_server_joins_are_unknown_and_invites_not_read_again(
+    tmp_path,
+):
+    import discord
+
+    from tests.discord.harness import http_error
+
+    h = await make_harness(commands=[])
+    asked: list[int] = []
+
+    async def refused(guild_id: int) -> None:
+        asked.append(guild_id)
+        raise discord.Forbidden(**http_error(403, 50013, "Missing Permissions"))
+
+    try:
+        h.client.http.invites_from = refused  # type: ignore[method-assign]
+        await h.adapter.invites.prime(h.guild)
+        await h.join("nina")
+        await h.join("omar")
+        joins = h.events_of("join")
+        assert [(e.invite, e.invite_note) for e in joins] == [(None, "unavailable")] * 2
+        assert len(asked) == 1  # refused once: not asked again on every join
+    finally:
+        await close_harness(h)

@@ -20,6 +20,7 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 PLAYBOOK = """
 community: {name: Replay}
+points: {messages: {enabled: false}}
 referrals:
   rewards: {after: 7d, min_messages: 2, points: 25}
 """

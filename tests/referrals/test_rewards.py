@@ -30,6 +30,14 @@ async def bot(tmp_path):
     await harness.close()
 
 
+@pytest.fixture
+async def both_bot(tmp_path, db_url):
+    """On SQLite and on PostgreSQL."""
+    harness = await BotHarness.start(tmp_path, PLAYBOOK, db_url=db_url)
+    yield harness
+    await harness.close()
+
+
 async def _balance(bot: BotHarness, user: str) -> int:
     ref = await bot.runtime.store.community("test", "c1")
     found = (await points_state(bot.runtime.store, ref)).get(user)
@@ -48,7 +56,8 @@ async def _stays_and_posts(bot: BotHarness, user: str, link: str, messages: int 
         await bot.say(user, f"hello everyone, message {i}")
 
 
-async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(bot):
+async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(both_bot):
+    bot = both_bot
     await bot.say("alice", "hi")
     link = await _link(bot, "alice")
     reply = [a for a in bot.actions if a.kind == "create_invite"][-1]
@@ -71,7 +80,8 @@ async def test_an_invitee_who_stays_and_posts_pays_the_inviter_once(bot):
     assert part(state.memory).rows[1].note == "returning"
 
 
-async def test_an_invitee_who_leaves_on_day_two_pays_nothing(bot):
+async def test_an_invitee_who_leaves_on_day_two_pays_nothing(both_bot):
+    bot = both_bot
     await bot.say("alice", "hi")
     link = await _link(bot, "alice")
     await _stays_and_posts(bot, "bob", link)
@@ -238,5 +248,18 @@ async def test_moderators_see_how_a_member_joined(tmp_path):
         assert "Only moderators" in bot.texts()[-1]
         await bot.command("mod", "referral", user="alice")
         assert "alice has no join on record" in bot.texts()[-1]
+    finally:
+        await bot.close()
+
+
+async def test_without_the_points_capability_the_inviter_is_thanked_not_paid(tmp_path):
+    bot = await BotHarness.start(tmp_path, "referrals: {rewards: {after: 1d, min_messages: 1}}\n")
+    try:
+        link = await _link(bot, "alice")
+        assert "points" not in bot.texts("create_invite")[-1]
+        await _stays_and_posts(bot, "bob", link, messages=1)
+        await bot.advance(2 * DAY)
+        assert await _balance(bot, "alice") == 0
+        assert "stayed with us — thank you!" in bot.texts("send_direct")[-1]
     finally:
         await bot.close()

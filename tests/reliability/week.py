@@ -37,7 +37,9 @@ def _at(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-def week_events(seed: int = 7, members: int = 30, days: int = 7) -> list[dict[str, Any]]:
+def week_events(
+    seed: int = 7, members: int = 30, days: int = 7, gap: tuple[int, int] = (20, 420)
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
     names = [f"m{i:02d}" for i in range(members)]
@@ -58,7 +60,7 @@ def week_events(seed: int = 7, members: int = 30, days: int = 7) -> list[dict[st
                 joined.append(name)
         end = START + timedelta(days=day, hours=14)
         while t < end:
-            t += timedelta(seconds=rng.randint(20, 420))
+            t += timedelta(seconds=rng.randint(*gap))
             roll = rng.random()
             if len(joined) < len(names) and roll < 0.05:
                 name = names[len(joined)]

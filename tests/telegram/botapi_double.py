@@ -8,9 +8,12 @@
     api.calls_to("sendMessage")          # [{"chat_id": ..., "text": ...}, ...]
     api.fail_next("banChatMember", ApiFailure.forbidden())
 
-Every call is recorded with its decoded parameters (`api.calls`). Failures are scripted per
-method (optionally only for matching parameters) and used once each. `push_update` serves
-updates through getUpdates for tests that run the real poller.
+Every call is recorded with its decoded parameters (`api.calls`, refused ones too; `api.delivered`
+for what Telegram accepted). Failures are scripted per method (optionally only for matching
+parameters) and used once each. Like Telegram, it refuses a message to a private chat of anyone
+who never pressed Start (403 "bot can't initiate conversation"): `api.start(user)`, or an
+`UpdateBuilder(api=api)` whose `private(...)` updates do it. `push_update` serves updates
+through getUpdates for tests that run the real poller (`botapi_server.py` serves it over HTTP).
 """
 
 from __future__ import annotations

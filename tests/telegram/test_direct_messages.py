@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram.commands import start_payload
 from bot.runtime import Runtime
 from tests.telegram.botapi_double import (
     BOT_USERNAME,
@@ -166,8 +167,6 @@ async def test_the_start_help_and_fallback_speak_the_playbook_language(tmp_path:
 
 
 async def test_a_start_link_can_complete_a_verification(tmp_path: Path):
-    from adapters.telegram.commands import start_payload
-
     bot = await make_bot(tmp_path, verify=True)
     await bot.adapter.feed(bot.updates.chat_member(NINA))
     assert bot.api.calls_to("restrictChatMember")  # muted until verified
@@ -186,8 +185,6 @@ async def test_a_start_link_can_complete_a_verification(tmp_path: Path):
 
 
 async def test_a_start_link_for_a_group_the_bot_does_not_serve_is_only_a_start(bot: Bot):
-    from adapters.telegram.commands import start_payload
-
     payload = start_payload("-1009999999999", "welcome.dm")  # typed by someone, not ours
     await bot.adapter.feed(bot.updates.private(NINA, f"/start {payload}"))
 

@@ -192,3 +192,28 @@ async def test_moderation_calls_go_over_http_with_telegrams_answers(live: LiveBo
     await live.until(lambda: len(live.api.calls_to("restrictChatMember")) == 2, "the refusal")
     live.api.push_update(live.updates.message(SAM, "crypto giveaway"))
     await live.until(lambda: bool(live.api.calls_to("deleteMessage")), "still polling")
+
+
+async def test_webhook_mode_registers_its_url_with_the_configured_server(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a free local port for the webhook listener
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = BotApiDouble(now=NOW)
+    async with BotApiServer(api, TOKEN) as server:
+        adapter = TelegramAdapter(
+            TOKEN,
+            base_url=server.base_url,
+            mode="webhook",
+            webhook_url="https://bot.example.org/telegram",
+            listen="127.0.0.1",
+            port=port,
+            secret_token="s3cret",
+        )
+        await adapter.start(lambda event: asyncio.sleep(0), [])
+        await adapter.stop()
+
+    (hook,) = api.calls_to("setWebhook")
+    assert hook["url"] == "https://bot.example.org/telegram"
+    assert hook["secret_token"] == "s3cret" and "chat_member" in hook["allowed_updates"]

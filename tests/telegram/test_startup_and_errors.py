@@ -50,7 +50,7 @@ async def test_commands_are_registered_with_their_descriptions(
     await tg.start(events, [*COMMANDS, CommandSpec("Bad-Name", "not a Telegram command name")])
     await tg.stop()
 
-    menus = {call["scope"]["type"]: call["commands"] for call in api.calls_to("setMyCommands")}
+    menus = {c["scope"]["type"]: c["commands"] for c in api.calls_to("setMyCommands")}
     listed = [{"command": spec.name, "description": spec.description} for spec in COMMANDS]
     members = [c for c, spec in zip(listed, COMMANDS, strict=True) if spec.permission == "member"]
     # a member's `/` menu (private chats and groups) lists no moderator command; the
@@ -61,6 +61,27 @@ async def test_commands_are_registered_with_their_descriptions(
         "all_chat_administrators": listed,
     }
     assert [c["command"] for c in members] == ["checkin"]
+
+
+async def test_the_command_menu_is_also_registered_in_chinese(
+    api: BotApiDouble, events: Collected
+) -> None:
+    from bot.help import menu_translations
+
+    tg = TelegramAdapter(
+        TOKEN, request=api, rate_limit=False, menu_translations=menu_translations()
+    )
+    await tg.start(events, COMMANDS)
+    await tg.stop()
+
+    chinese = {
+        c["scope"]["type"]: {x["command"]: x["description"] for x in c["commands"]}
+        for c in api.calls_to("setMyCommands")
+        if c.get("language_code") == "zh"
+    }
+    assert chinese["default"] == {"checkin": "今日打卡，延续连续打卡天数"}
+    assert chinese["all_chat_administrators"]["warn"].startswith("警告成员")
+    assert len(api.calls_to("setMyCommands")) == 6  # three scopes, default and Chinese
 
 
 def test_polling_asks_for_member_updates_and_webhook_mode_for_its_url(api: BotApiDouble) -> None:
