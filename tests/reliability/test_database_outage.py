@@ -10,12 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.actions import DeleteMessage, Post, Reply
@@ -24,7 +20,6 @@ from bot.texts import CORE_TEXTS
 from rules.checkin.models import CheckIn
 from rules.moderation.models import ModerationCase
 from rules.points import store as points_q
-from tests.conftest import PG_ADMIN_URL, _pg_available
 from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """
@@ -73,27 +68,6 @@ class Proxy:
             writer.transport.abort()
         self.pipes.clear()
         await self.server.wait_closed()
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    problem = await _pg_available()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
-        pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL} ({problem})")
-    import asyncpg
-
-    name = f"qunbot_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _count(url: str, query) -> int:  # type: ignore[no-untyped-def]
