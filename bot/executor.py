@@ -14,6 +14,7 @@ from bot.actions import Action, AlertModerators, Button, Post, SendDirect
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
 from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView
+from bot.store.db import unreachable
 
 if TYPE_CHECKING:
     from bot.state import CommunityStates
@@ -35,6 +36,22 @@ class ActionOutcome:
     ref: str | None = None
 
 
+@dataclass(slots=True)
+class Waiting:
+    """A decision whose writes met a database that went away: its patches from `patch` on,
+    then its actions, run once the database is back (write before act, as always)."""
+
+    outcome: RuleOutcome
+    apply_ctx: ApplyContext
+    view: CommunityView
+    now: datetime
+    patch: int
+
+
+class DatabaseDown(Exception):
+    """Raised by `Executor.retry` while the database is still unreachable."""
+
+
 @dataclass
 class Executor:
     adapters: dict[str, Adapter]
@@ -46,6 +63,11 @@ class Executor:
     self_recording: frozenset[str] = frozenset()
     # the runtime's community states, kept current with what DMs teach (reachability)
     states: CommunityStates | None = None
+    # decisions and audit rows waiting for the database to come back, oldest first
+    waiting: list[Waiting] = field(default_factory=list)
+    waiting_audit: list[tuple[ApplyContext, list[dict[str, Any]]]] = field(default_factory=list)
+    # called once per outage, with the community that met it (the runtime logs and alerts)
+    on_outage: Callable[[ApplyContext, CommunityView, BaseException], Awaitable[None]] | None = None
     # (community id, action kind) pairs whose missing permission was already reported
     _reported: set[tuple[int, str]] = field(default_factory=set)
 
@@ -71,7 +93,52 @@ class Executor:
             rows = [_audit_row(o) for o in done]
             if apply_ctx.forgotten:  # a member forgotten just now: their rows name only the key
                 rows = [_anonymised(r, apply_ctx.forgotten) for r in rows]
+            await self._audit(apply_ctx, rows)
+        return done
+
+    async def _audit(self, apply_ctx: ApplyContext, rows: list[dict[str, Any]]) -> None:
+        if self.waiting or self.waiting_audit:  # keep the log in order behind what waits
+            if rows:
+                self.waiting_audit.append((apply_ctx, rows))
+            return
+        try:
             await apply_ctx.store.audit(apply_ctx.community, rows)
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            self.waiting_audit.append((apply_ctx, rows))
+
+    @property
+    def held(self) -> int:
+        """Decisions waiting for the database."""
+        return len(self.waiting)
+
+    async def retry(self) -> list[ActionOutcome]:
+        """Run what waited for the database, in order. Raises DatabaseDown (keeping the rest
+        queued) when it is still away."""
+        done: list[ActionOutcome] = []
+        while self.waiting:
+            w = self.waiting.pop(0)
+            before = len(self.waiting)
+            mine = await self._run_decision(
+                w.outcome, w.apply_ctx, w.view, w.now, False, w.patch, retrying=True
+            )
+            if len(self.waiting) > before:  # it met the outage again: back to the front
+                self.waiting.insert(0, self.waiting.pop())
+                raise DatabaseDown("the database is still unreachable")
+            rows = [_audit_row(o) for o in mine]
+            if rows:
+                self.waiting_audit.append((w.apply_ctx, rows))
+            done += mine
+        while self.waiting_audit:
+            apply_ctx, rows = self.waiting_audit[0]
+            try:
+                await apply_ctx.store.audit(apply_ctx.community, rows)
+            except Exception as exc:
+                if unreachable(exc):
+                    raise DatabaseDown(str(exc)) from exc
+                raise
+            self.waiting_audit.pop(0)
         return done
 
     async def _run_decision(
@@ -81,6 +148,9 @@ class Executor:
         view: CommunityView,
         now: datetime,
         shadow: bool,
+        first_patch: int = 0,
+        *,
+        retrying: bool = False,
     ) -> list[ActionOutcome]:
         decision = outcome.decision
         if decision is None or not decision.fired:
@@ -88,11 +158,24 @@ class Executor:
         adapter = self.adapters.get(apply_ctx.community.platform)
         quiet = shadow or decision.shadow
         if not quiet:
+            if self.waiting and not retrying:
+                # the database is away: this decision waits behind the others, in order
+                self.waiting.append(Waiting(outcome, apply_ctx, view, now, 0))
+                return []
+            index = first_patch
             try:
-                for patch in decision.patches:
-                    await patch.apply(apply_ctx)
+                for index in range(first_patch, len(decision.patches)):
+                    await decision.patches[index].apply(apply_ctx)
             except AlreadyDone as exc:
                 log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
+                return []
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                # nothing is lost: the patches from this one on, then the actions, run later
+                self.waiting.append(Waiting(outcome, apply_ctx, view, now, index))
+                if self.on_outage is not None:
+                    await self.on_outage(apply_ctx, view, exc)
                 return []
         mine: list[ActionOutcome] = []
         actions = list(decision.actions)
@@ -132,8 +215,12 @@ class Executor:
             await self._learn_reachability(apply_ctx, mine)
         except Exception:
             log.exception("could not note what the DMs taught")
-        # patches that wait for the outcome (e.g. "sent" only if it was)
-        for patch in decision.patches:
+        # patches that wait for the outcome (e.g. "sent" only if it was), and the case hooks
+        # that recorded cases for another capability's actions
+        settlers = list(decision.patches)
+        if outcome.capability not in self.self_recording:
+            settlers += list(self.case_hooks)
+        for patch in settlers:
             settle = getattr(patch, "settle", None)
             if settle is None:
                 continue

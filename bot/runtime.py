@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.actions import SendDirect
+from bot.actions import AlertModerators, SendDirect
 from bot.adapter import PlatformError
 from bot.commands import CommandSpec, OptionSpec
 from bot.engine import Engine, RuleOutcome, explain_probe, member_standing, standing_of
@@ -30,7 +31,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
-from bot.executor import ActionOutcome, Executor
+from bot.executor import ActionOutcome, DatabaseDown, Executor
 from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
 from bot.privacy import all_member_rows
@@ -38,6 +39,7 @@ from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, Rule
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
+from bot.store.db import unreachable
 from bot.store.processed import digest
 from bot.texts import CORE_TEXTS, Texts, merge_catalogues
 
@@ -114,6 +116,15 @@ class Runtime:
         self.states = CommunityStates(store, self.capabilities, max_members=max_members)
         store.member_rows = all_member_rows(self.capabilities)
         executor.states = self.states
+        executor.on_outage = self._outage
+        # a database that went away: since when (None: reachable), when to try again, and the
+        # write-through calls of the runtime itself that wait for it (joins, leaves, standing)
+        self.down_since: float | None = None
+        self._retry_at = 0.0
+        self._backoff = 0.5
+        self.max_backoff = 30.0
+        self._later: list[Callable[[], Awaitable[Any]]] = []
+        self._told = False  # the moderators heard of the current outage
         self._flushed_at: datetime | None = None
         self.observers: list[Observer] = []
         self._catalogue = merge_catalogues(
@@ -148,6 +159,8 @@ class Runtime:
 
     async def handle(self, event: Event, *, explain: bool = False) -> Handled | None:
         """Process one event. With `explain`, evaluate only: nothing is written or executed."""
+        if self.down_since is not None:
+            await self.recover()
         if isinstance(event, DirectChat):
             await self._direct_chat(event)
             return None
@@ -194,15 +207,112 @@ class Runtime:
                 self.store.processed.note(ref, key, now)
         if key is not None and (done or self.store.sessions.writes != writes):
             # an event that wrote through or acted has that flush now: a crash never keeps its
-            # case or post but loses its counters, and a redelivery finds its key
-            await self.store.flush()
+            # case or post but loses its counters, and a redelivery finds its key (while the
+            # database is away everything waits together, in order)
+            await self.flush(view, ref)
         for outcome in done:
             for observer in self.observers:
                 observer(ref, outcome)
-        if self.store.buffer.events >= self.flush_every:
-            await self.store.flush()
+        due = self.store.buffer.events >= self.flush_every and self.down_since is None
+        if due and await self.flush(view, ref):
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
+
+    # -- a database that goes away ---------------------------------------------------------------
+
+    async def flush(
+        self, view: CommunityView | None = None, ref: CommunityRef | None = None
+    ) -> bool:
+        """Flush the write-behind buffer; when the database is away the batch stays buffered
+        (the store merges it back) and the outage is noted. True when it was written."""
+        if self.down_since is not None:
+            return await self.recover()
+        try:
+            await self.store.flush()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            await self._outage(ref, view, exc)
+            return False
+        return True
+
+    async def _outage(self, ref: Any, view: CommunityView | None, exc: BaseException) -> None:
+        """The database went away: said once in the log and to the moderators of the community
+        that met it; writes wait (decisions in the executor, counters in the buffer) and are
+        retried with backoff."""
+        community = getattr(ref, "community", ref)  # an ApplyContext or a CommunityRef
+        if self.down_since is not None:
+            if not self._told and community is not None and view is not None:
+                await self._tell(community, view)
+            return
+        self.down_since = time.monotonic()
+        self._backoff = 0.5
+        self._retry_at = self.down_since + self._backoff
+        self._told = False
+        log.warning(
+            "database unreachable (%s: %s): serving from memory, writes wait and are retried",
+            type(exc).__name__,
+            str(exc).splitlines()[0][:200] if str(exc) else "",
+        )
+        if community is not None and view is not None:
+            await self._tell(community, view)
+
+    async def _tell(self, community: CommunityRef, view: CommunityView) -> None:
+        """The moderators hear of an outage once (of the first community that meets it with a
+        playbook at hand: a background flush has none)."""
+        self._told = True
+        adapter = self.executor.adapters.get(community.platform)
+        if adapter is None:
+            return
+        alert = self.executor._route(AlertModerators(text=view.texts.get("store.down")), view)
+        try:
+            await adapter.execute(community.external_id, alert)
+        except Exception:
+            log.exception("could not tell the moderators that the database is away")
+
+    async def recover(self, *, force: bool = False) -> bool:
+        """While the database is away: at most once per backoff interval (0.5 s doubling to
+        `max_backoff`), write what waited — the runtime's own writes, the executor's decisions
+        in order, the buffered counters. True when everything is written."""
+        if self.down_since is None:
+            return True
+        now = time.monotonic()
+        if now < self._retry_at and not force:
+            return False
+        try:
+            while self._later:
+                await self._later[0]()
+                self._later.pop(0)
+            await self.executor.retry()
+            await self.store.flush()
+        except Exception as exc:
+            if not (isinstance(exc, DatabaseDown) or unreachable(exc)):
+                raise
+            self._backoff = min(self._backoff * 2, self.max_backoff)
+            self._retry_at = time.monotonic() + self._backoff
+            return False
+        log.warning(
+            "database reachable again after %.1f s: every waiting write is done",
+            time.monotonic() - self.down_since,
+        )
+        self.down_since = None
+        return True
+
+    async def _write_through(
+        self, view: CommunityView, ref: CommunityRef, write: Callable[[], Awaitable[Any]]
+    ) -> None:
+        """A durable write of the runtime itself (a join, a leave, a standing): now, or after
+        what already waits when the database is away."""
+        if self.down_since is not None:
+            self._later.append(write)
+            return
+        try:
+            await write()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            self._later.append(write)
+            await self._outage(ref, view, exc)
 
     async def decide(self, event: Event) -> list[RuleOutcome]:
         """What the rules decide about `event`, the community state kept current in memory only:
@@ -242,11 +352,13 @@ class Runtime:
                 links,
             )
         elif isinstance(event, MemberJoined):
-            await self.store.member_joined(ref, event.member, event.occurred_at)
+            member, at = event.member, event.occurred_at
+            await self._write_through(view, ref, lambda: self.store.member_joined(ref, member, at))
             state.note_join(event.member, event.occurred_at)
             await self._note_standing(ref, state, event.member, view)
         elif isinstance(event, MemberLeft):
-            await self.store.member_left(ref, event.member.user_id, event.occurred_at)
+            user, at = event.member.user_id, event.occurred_at
+            await self._write_through(view, ref, lambda: self.store.member_left(ref, user, at))
             state.note_leave(event.member.user_id, event.occurred_at)
         elif isinstance(event, CommandInvoked):
             await self._note_standing(ref, state, event.actor, view)
@@ -263,7 +375,7 @@ class Runtime:
         if before == standing or (before is None and standing == "member"):
             return
         state.note_standing(actor, standing)
-        await self.store.set_standing(ref, actor, standing)
+        await self._write_through(view, ref, lambda: self.store.set_standing(ref, actor, standing))
 
     def _lookup(
         self, ref: CommunityRef, state: CommunityState, view: CommunityView
@@ -364,7 +476,7 @@ class Runtime:
         """Flush buffered counters before periodic jobs (reports read stored activity), at most
         once per ten minutes of event time."""
         if self._flushed_at is None or when - self._flushed_at >= timedelta(minutes=10):
-            await self.store.flush()
+            await self.flush()
             self._flushed_at = when
 
     async def run_due(self, when: datetime, owned: Owned | None = None) -> None:

@@ -100,7 +100,8 @@ async def _flush_forever(runtime: Runtime, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await runtime.store.flush()
+            # a database that went away is noted once and retried with backoff inside
+            await runtime.flush()
         except Exception:  # the counts stay buffered (the store merges them back)
             log.exception("store: flush failed; will retry")
 

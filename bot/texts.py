@@ -12,6 +12,8 @@ from bot.templates import render
 CORE_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "command.denied": "Only {role}s can use /{command}.",
+        "store.down": "⚠️ The database cannot be reached. I keep moderating and counting from "
+        "memory; cases, points and check-ins are written as soon as it is back.",
         "command.usage": "Usage: {usage}",
         "command.bad_number": "{option} must be a whole number from {minimum} to {maximum} "
         "(not {value}). Usage: {usage}",
@@ -30,6 +32,8 @@ CORE_TEXTS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "command.denied": "只有{role}可以使用 /{command}。",
+        "store.down": "⚠️ 数据库暂时无法连接。我会继续根据内存中的状态管理和计数；"
+        "案件、积分和打卡会在数据库恢复后立即写入。",
         "command.usage": "用法：{usage}",
         "command.bad_number": "{option} 必须是 {minimum} 到 {maximum} 之间的整数"
         "（而不是 {value}）。用法：{usage}",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -20,14 +21,9 @@ async def _pg_available() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
-    """A fresh, empty database: an SQLite file, or a throw-away PostgreSQL database.
-
-    PostgreSQL tests skip on a machine without the server, but fail under CI=true."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
+@contextlib.asynccontextmanager
+async def _fresh_pg() -> AsyncIterator[str]:
+    """A throw-away PostgreSQL database; skips without the server, fails under CI=true."""
     problem = await _pg_available()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
@@ -48,3 +44,22 @@ async def db_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]
         admin = await asyncpg.connect(PG_ADMIN_URL)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database: an SQLite file, or a throw-away PostgreSQL database.
+
+    PostgreSQL tests skip on a machine without the server, but fail under CI=true."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    async with _fresh_pg() as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A throw-away PostgreSQL database only (for what SQLite cannot show)."""
+    async with _fresh_pg() as url:
+        yield url

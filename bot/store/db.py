@@ -18,6 +18,20 @@ class StoreError(RuntimeError):
     """The database cannot be used; the message says what to do."""
 
 
+def unreachable(exc: BaseException) -> bool:
+    """The database went away (connection refused, reset or terminated, a lock that never
+    frees), as opposed to a refused statement (a unique key, a bad value): worth retrying."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, (OSError, TimeoutError))
+
+
 class Taken(Exception):
     """Rolls an all-or-none claim back: some of its rows were already taken by someone else
     (`taken` says which, when the caller wants to know)."""

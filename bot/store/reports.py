@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.privacy import is_anonymous
 from bot.reports.model import (
     HOURS,
     WEEKDAYS,
@@ -511,8 +512,11 @@ async def period_metrics(
         peak_hours=tuple(tuple(row) for row in grid),
         top_contributors=tuple(
             Contributor(names.get(user, user), count, user)
-            for user, count in sorted(per_user.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-            if count > 0
+            for user, count in sorted(
+                # a forgotten member still counts in totals, never by name in a top list
+                ((u, n) for u, n in per_user.items() if n > 0 and not is_anonymous(u)),
+                key=lambda kv: (-kv[1], kv[0]),
+            )[:top]
         ),
         silent_share=silent_shares(members, active_days, end, until),
         moderation=moderation_stats(cases, since, until),

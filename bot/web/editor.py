@@ -7,6 +7,7 @@ browser shows the same problems, at the same lines, as the terminal.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 import os
@@ -51,6 +52,11 @@ def check(manager: PlaybookManager, text: str) -> Checked:
     except PlaybookInvalid as exc:
         return Checked(sorted(exc.problems, key=lambda p: (p.line, p.column)), None)
     return Checked([], playbook)
+
+
+async def check_off_loop(manager: PlaybookManager, text: str) -> Checked:
+    """`check` on a worker thread: the bot keeps serving while a posted playbook is checked."""
+    return await asyncio.to_thread(check, manager, text)
 
 
 def diff(old: str, new: str, name: str) -> list[str]:
@@ -108,7 +114,7 @@ async def save(
             on_disk = ""
         if digest(normalize(on_disk)) != base:
             raise Refused("err.changed")
-        checked = check(manager, text)
+        checked = await check_off_loop(manager, text)
         if not checked.ok:
             raise Refused("err.invalid_save", count=len(checked.problems))
         before = ctx.running_source(manager)

@@ -81,7 +81,7 @@ async def check_json(request: Request) -> Response:
     if not isinstance(text, str):
         return JSONResponse({"error": 'send {"text": "..."}'}, status_code=400)
     text = editor.normalize(text)
-    checked = editor.check(manager, text)
+    checked = await editor.check_off_loop(manager, text)
     summary = (
         t(request, "playbook.valid")
         if checked.ok
@@ -143,7 +143,7 @@ async def playbook_page(request: Request) -> Response:
     if action == "explain":
         probe = str(form.get("probe") or "")
         who = str(form.get("as_user") or "someone")
-        checked = editor.check(manager, text)
+        checked = await editor.check_off_loop(manager, text)
         extra.update(probe=probe, as_user=who)
         if checked.ok:
             extra["explained"] = await editor.explain(ctx, manager, checked.playbook, probe, who)
@@ -161,7 +161,7 @@ async def _page(
     **extra: Any,
 ) -> Response:
     ctx = ctx_of(request)
-    checked = editor.check(manager, text)
+    checked = await editor.check_off_loop(manager, text)
     refs = editor.served_by(ctx, manager, await ctx.store.communities())
     served = [f"{r.platform}:{r.external_id}" for r in refs]
     context: dict[str, Any] = {

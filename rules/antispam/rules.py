@@ -23,6 +23,7 @@ from bot.events import (
 )
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.store.db import unreachable
 from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.normalize import normalized
@@ -195,14 +196,19 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
         firing = [h for h in hits if h.why]
         if firing:
             number = await next_case(ctx)
-            if any(h.rule.actions.warn for h in firing):
-                weight = await mod_store.active_warning_weight(
-                    ctx.store, ctx.community, user, ctx.now
-                )
-            if any(_restricts(h.rule.actions) for h in firing):
-                held = InForce.of(
-                    await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now)
-                )
+            try:
+                if any(h.rule.actions.warn for h in firing):
+                    weight = await mod_store.active_warning_weight(
+                        ctx.store, ctx.community, user, ctx.now
+                    )
+                if any(_restricts(h.rule.actions) for h in firing):
+                    held = InForce.of(
+                        await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now)
+                    )
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                # the database is away: judged without earlier warnings and restrictions
         state = MessageState(ctx.view, moderation, None, hits, number, weight, in_force=held)
     ctx.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state

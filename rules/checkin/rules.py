@@ -24,6 +24,7 @@ from bot.rule import (
     rule,
 )
 from bot.store import MemberInfo
+from bot.store.db import unreachable
 from rules.checkin import store as q
 from rules.checkin.config import CheckinConfig
 from rules.checkin.store import StreakInfo
@@ -72,6 +73,10 @@ class CheckinSnapshot:
     points_cfg: PointsConfig | None
 
 
+STREAKS = "checkin.streaks"  # memory: member → streak as last read or written here
+DAY_COUNTS = "checkin.day_counts"  # memory: check-ins of the latest day read or written here
+
+
 async def load_checkin(
     event: Event, cfg: CheckinConfig, ctx: RuleContext
 ) -> CheckinSnapshot | None:
@@ -83,11 +88,29 @@ async def load_checkin(
         return CheckinSnapshot(ctx.view, local_day(ctx.view, ctx.now), False, None, 0, None, None)
     day = local_day(ctx.view, event.occurred_at)
     claimed: set[tuple[str, date]] = ctx.memory.setdefault(CLAIMED, set())
-    streak = await q.streak_of(ctx.store, ctx.community, actor.user_id)
+    # what this process last read or wrote: used only while the database is away
+    known: dict[str, StreakInfo | None] = ctx.memory.setdefault(STREAKS, {})
+    counted: dict[date, int] = ctx.memory.setdefault(DAY_COUNTS, {})
+    try:
+        streak = known[actor.user_id] = await q.streak_of(ctx.store, ctx.community, actor.user_id)
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        streak = known.get(actor.user_id)
     already = (actor.user_id, day) in claimed or (streak is not None and streak.last_day >= day)
     claimed.discard((actor.user_id, day - timedelta(days=1)))
     claimed.add((actor.user_id, day))  # concurrent copies of this event now see "already"
-    rank = 0 if already else await q.checkins_on(ctx.store, ctx.community, day) + 1
+    rank = 0
+    if not already:
+        try:
+            count = await q.checkins_on(ctx.store, ctx.community, day)
+            counted.clear()
+            counted[day] = count
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            count = counted.get(day, 0)
+        rank = count + 1
     points_cfg = getattr(ctx.playbook, "points", None)
     if not isinstance(points_cfg, PointsConfig) or not points_cfg.enabled:
         points_cfg = None
@@ -141,6 +164,9 @@ class RecordCheckIn(Patch):
         )
         if done:
             note_credits(ctx.memory, self.credits, self.at)
+            ctx.memory.setdefault(STREAKS, {})[self.user_id] = self.state
+            counted = ctx.memory.setdefault(DAY_COUNTS, {})
+            counted[self.state.last_day] = counted.get(self.state.last_day, 0) + 1
 
 
 def _checkin(

@@ -3,12 +3,18 @@ never verified): the executor calls `record_case` before such an action runs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.actions import Action, AlertModerators, Ban, Timeout
 from bot.configmodel import format_duration
 from bot.rule import ApplyContext, CommunityView
-from rules.moderation.store import record_external_case
+from rules.moderation import store as mod_store
+from rules.moderation.store import CaseStep, record_external_case
+
+# memory: (user, action kind) → case number opened for it in the event being executed
+OPENED = "moderation.external_cases"
 
 
 async def record_case(
@@ -37,6 +43,7 @@ async def record_case(
         ends_at=until,
         event_key=ctx.next_case_key(),
     )
+    ctx.memory.setdefault(OPENED, {})[(user_id, action.kind)] = number
     if not view.settings.mod_log_channel:
         return []
     duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""
@@ -47,3 +54,18 @@ async def record_case(
     text = view.texts.get("mod.case_log", **values, evidence="")
     public = view.texts.get("mod.case_log_public", **values)
     return [AlertModerators(text=text, user_id=user_id, public_text=public)]
+
+
+async def settle(ctx: ApplyContext, outcomes: Sequence[Any]) -> None:
+    """After the actions ran: a refused kick or timeout stays recorded as failed, with why."""
+    opened: dict[tuple[str, str], int] = ctx.memory.pop(OPENED, {})
+    for o in outcomes:
+        number = opened.get((o.action.target_user or "", o.action.kind))
+        if number is None:
+            continue
+        status = {"executed": "done"}.get(o.status, o.status)
+        step = CaseStep(o.action.kind, status, o.detail if status != "done" else "")
+        await mod_store.settle_case(ctx.store, ctx.community, number, [step])
+
+
+record_case.settle = settle  # type: ignore[attr-defined]  # the executor calls it afterwards

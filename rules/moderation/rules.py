@@ -11,6 +11,7 @@ from bot.configmodel import format_duration, parse_duration
 from bot.events import CommandInvoked, Event, MessagePosted, Tick
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.store.db import unreachable
 from bot.texts import Texts, plural
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
@@ -36,11 +37,23 @@ REVERSE_COMMANDS = {"untimeout": "timeout", "unban": "ban"}
 COMMANDS = (*PUNISH_COMMANDS, *REVERSE_COMMANDS, "cases", "case", "purge", "report")
 
 
+LAST_CASE = "moderation.last_case"  # memory: the highest case number handed out here
+
+
 async def next_case(ctx: RuleContext) -> int:
     """The next case number, read from the store (one indexed MAX query, and only when a case
     may be opened): other writers — the executor's case hook for the welcome SOP, another
     process — open cases too, so a cached number would be shown in the log and then renumbered."""
-    return await mod_store.next_case_number(ctx.store, ctx.community)
+    try:
+        number = await mod_store.next_case_number(ctx.store, ctx.community)
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        # the database is away: the case waits to be written, under the number after the last
+        # one this process knew (renumbered on writing if another writer took it meanwhile)
+        number = ctx.memory.get(LAST_CASE, 0) + 1
+    ctx.memory[LAST_CASE] = max(number, ctx.memory.get(LAST_CASE, 0))
+    return number
 
 
 def moderation_config(playbook: Any) -> ModerationConfig:

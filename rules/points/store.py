@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.privacy import ANON_PREFIX
 from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
 from rules.points.models import (
@@ -317,7 +318,11 @@ async def points_leaderboard(
     """(user, points earned) for start <= at < end (all time when both are None), best first.
     Spending in the shop does not lower a member's place."""
     await settle_credits(store)
-    conds = [PointsEntry.community_id == ref.id, PointsEntry.source.not_in(SPENDING)]
+    conds = [
+        PointsEntry.community_id == ref.id,
+        PointsEntry.source.not_in(SPENDING),
+        PointsEntry.user_id.not_like(f"{ANON_PREFIX}%"),  # forgotten members are not ranked
+    ]
     if start is not None:
         conds.append(PointsEntry.at >= start)
     if end is not None:

@@ -44,10 +44,11 @@ async def load_export(event: Event, cfg: PrivacyConfig, ctx: RuleContext) -> Exp
 
 
 def export_document(
-    view: CommunityView, platform: str, user_id: str, rows: dict[str, Any], now: datetime
+    community: str, platform: str, user_id: str, rows: dict[str, Any], now: datetime
 ) -> bytes:
+    """The JSON a member gets from /mydata (and an operator from `qunbot member export`)."""
     document = {
-        "community": view.settings.name,
+        "community": community,
         "platform": platform,
         "member": user_id,
         "exported_at": now.isoformat(),
@@ -68,7 +69,7 @@ def mydata(event: CommandInvoked, cfg: PrivacyConfig, snap: Export, now: datetim
             [answer(event, texts.get("privacy.need_dm"))], "cannot send the member a file"
         )
     count = record_count(snap.data)
-    document = export_document(snap.view, event.platform, event.actor.user_id, snap.data, now)
+    document = export_document(name, event.platform, event.actor.user_id, snap.data, now)
     file = SendFile(
         user_id=event.actor.user_id,
         filename=f"mydata-{event.platform}-{now:%Y%m%d-%H%M%S}.json",

@@ -12,6 +12,7 @@ import pytest
 from discord import PermissionOverwrite
 from discord.ext.test import backend
 
+from bot.events import Tick
 from bot.store.dashboard import standings
 from bot.store.reports import case_rows, moderation_stats
 from rules.moderation.patches import LIFT
@@ -209,3 +210,38 @@ async def test_discord_refused_timeout_is_recorded_failed_and_nothing_is_lifted(
     assert await dc.runtime.store.steps(ref, kind_prefix=LIFT) == []
     listing = await dc.h.invoke("cases", "carol", user=dc.h.member("bob"))
     assert "not done" in " ".join(listing.texts)
+
+
+VERIFY = """
+community: {name: Makers}
+moderation: {}
+welcome:
+  greeting: "Welcome {member}!"
+  verification: {enabled: true, mode: button, timeout: 10m, on_timeout: kick}
+"""
+
+
+async def test_telegram_refused_verification_kick_is_a_failed_case(tmp_path):
+    tg = await telegram_rig(tmp_path, VERIFY)
+    try:
+        nina = user(42, "Nina", username="nina")
+        await tg.adapter.feed(tg.updates.chat_member(nina, old="left", new="member"))
+        tg.api.fail_next(
+            "banChatMember", ApiFailure.bad_request("Bad Request: not enough rights to ban")
+        )
+
+        await tg.runtime.handle(
+            Tick(
+                platform="telegram",
+                community_id=str(GROUP_ID),
+                occurred_at=NOW + timedelta(minutes=15),
+                job="due",
+            )
+        )
+
+        muted, kicked = await tg.cases(nina["id"])
+        assert muted.step("timeout").status == "done"
+        assert kicked.action == "kick" and kicked.step("kick").status == "failed"
+        assert "Ban users" in kicked.step("kick").detail
+    finally:
+        await tg.close()

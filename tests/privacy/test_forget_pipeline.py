@@ -134,3 +134,16 @@ async def test_an_admin_forgets_a_member_at_once(bot: BotHarness):
 
     assert await places_naming(bot.runtime.store, MEMBER) == []
     assert await places_naming(bot.runtime.store, OTHER)  # only the one named
+    bot.clear()
+    await bot.command(OTHER, "leaderboard")
+    board = " ".join(bot.texts())
+    assert OTHER in board and "anon:" not in board  # still counted, never ranked by key
+
+
+async def test_ordinary_message_text_is_never_stored(bot: BotHarness):
+    await bot.join(MEMBER)
+    await bot.say(MEMBER, "my zebra-quokka recipe is secret")
+    await bot.say(MEMBER, "checkin zebra-quokka day")
+    await bot.runtime.store.flush()
+
+    assert await places_naming(bot.runtime.store, "zebra-quokka") == []
