@@ -181,7 +181,8 @@ def post_due(event: Tick, cfg: CalendarConfig, snap: CalendarState, now: datetim
         return Decision.skip("no calendar post due")
     skipped = sum(r.status == SKIPPED for r in rows)
     reason = (
-        f"{len(posts)} calendar post(s) due, {skipped} skipped, {len(alerts)} failure(s) reported"
+        f"{plural(len(posts), 'calendar post')} due, {skipped} skipped, "
+        f"{plural(len(alerts), 'failure')} reported"
     )
     return Decision.act([*posts.values(), *alerts], reason, patches)
 

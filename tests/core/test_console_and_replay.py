@@ -256,3 +256,28 @@ async def test_a_mistyped_command_gets_a_did_you_mean(tmp_path):
     assert "did you mean /join?" in out[-2]
     assert "did you mean" not in out[-1] and "unknown command /zzzz" in out[-1]
     await session.runtime.store.close()
+
+
+async def test_the_readme_sample_is_what_the_console_prints(tmp_path):
+    """The README's console sample, typed into a console: the same lines in the same order
+    (calendar posts and the clock depend on the day, so they are left out of the comparison)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("```\nyou@#general> /join alice", 1)[1].split("```", 1)[0]
+    sample = "you@#general> /join alice" + sample
+    typed = [line.split("> ", 1)[1] for line in sample.splitlines() if line.startswith("you@")]
+    assert typed == ["/join alice", "/time +1d"]
+    dated = ("📚", "🔥", "calendar.post", "🕒")
+    expected = [
+        line
+        for line in sample.splitlines()
+        if line.strip() and not line.startswith("you@") and not any(d in line for d in dated)
+    ]
+    session, out = await console(tmp_path)
+    for line in typed:
+        await session.handle_line(line)
+    printed = [p for chunk in out for p in chunk.splitlines() if p.strip()]
+    at = 0
+    for line in expected:
+        assert line in printed[at:], f"README line not printed (in order): {line!r}\n{printed}"
+        at = printed.index(line, at) + 1
+    await session.runtime.store.close()
