@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # no GUI backend, ever: reports are made on servers
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.reports import referrals
 from bot.reports.fonts import FontChoice, chart_fonts, find_cjk_font
 from bot.reports.model import Report
+from bot.reports.mpl import new_figure
 from bot.reports.score import INDICATOR_NAMES, format_indicator_value, pick_text
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -89,7 +87,7 @@ def activity_chart(
     """Messages per day (bars) and daily active members (line); the previous period faint."""
     current, previous = report.current, report.previous
     with chart_fonts(language, font):
-        fig = Figure(figsize=(9, 4.2))
+        fig = new_figure(figsize=(9, 4.2))
         title = _label(language, "activity_title", community=current.community)
         if not (any(current.messages_per_day) or any(current.dau_per_day)):
             _no_data(fig, language, title)
@@ -148,6 +146,8 @@ def activity_chart(
         twin.set_ylabel(_label(language, "dau"))
         twin.set_ylim(bottom=0)
         for axis in (ax.yaxis, twin.yaxis):  # counts of messages and members: no 2.5 members
+            from matplotlib.ticker import MaxNLocator
+
             axis.set_major_locator(MaxNLocator(integer=True))
         handles = ax.get_legend_handles_labels()
         twin_handles = twin.get_legend_handles_labels()
@@ -169,7 +169,7 @@ def heatmap_chart(
     """Messages by weekday (rows, Monday first) and hour (columns)."""
     current = report.current
     with chart_fonts(language, font):
-        fig = Figure(figsize=(10, 3.6))
+        fig = new_figure(figsize=(10, 3.6))
         title = _label(language, "heatmap_title", timezone=current.timezone)
         grid = current.peak_hours
         if grid is None or not any(any(row) for row in grid):
@@ -191,7 +191,7 @@ def tier_pyramid_chart(
     """Tiers as centred horizontal bars, lowest tier at the bottom (widest when healthy)."""
     tiers = report.current.tier_distribution
     with chart_fonts(language, font):
-        fig = Figure(figsize=(7, 0.55 * max(len(tiers), 3) + 1.2))
+        fig = new_figure(figsize=(7, 0.55 * max(len(tiers), 3) + 1.2))
         title = _label(language, "tiers_title")
         if not any(count for _, count in tiers):
             _no_data(fig, language, title)
@@ -230,7 +230,7 @@ def score_chart(
     """Points earned per indicator against the points it could earn."""
     score = report.score
     with chart_fonts(language, font):
-        fig = Figure(figsize=(8, 4.8))
+        fig = new_figure(figsize=(8, 4.8))
         if score.total is None:
             _no_data(fig, language, score.grade_label)
             return _save(fig, path)

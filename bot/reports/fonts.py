@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
-from matplotlib import font_manager
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontEntry
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,9 @@ def covers(path: str | Path, text: str = CJK_SAMPLE, face_index: int = 0) -> boo
     return all(ord(ch) in cmap for ch in text if not ch.isspace())
 
 
-def _installed(family: str) -> font_manager.FontEntry | None:
+def _installed(family: str) -> FontEntry | None:
+    from matplotlib import font_manager  # on first chart (see bot/reports/mpl.py)
+
     entries = [e for e in font_manager.fontManager.ttflist if e.name == family]
     # Prefer the regular weight: it is what labels use and what we check for coverage.
     entries.sort(key=lambda e: abs(int(e.weight) - 400) if str(e.weight).isdigit() else 500)
@@ -95,6 +98,8 @@ def _installed(family: str) -> font_manager.FontEntry | None:
 
 def _register_unknown_system_fonts() -> None:
     """Fonts installed after matplotlib built its cache are invisible until added."""
+    from matplotlib import font_manager
+
     known = {e.fname for e in font_manager.fontManager.ttflist}
     for path in font_manager.findSystemFonts():
         if path not in known:
@@ -120,6 +125,8 @@ def _from_system() -> FontChoice | None:
 
 
 def _from_packages() -> FontChoice | None:
+    from matplotlib import font_manager
+
     for module, filename in PACKAGED_FONTS:
         spec = importlib.util.find_spec(module)
         if spec is None or not spec.submodule_search_locations:
@@ -158,6 +165,8 @@ def chart_fonts(language: str, choice: FontChoice | None = None) -> Iterator[Fon
     Chinese labels put the CJK font first. English labels keep DejaVu Sans first but still fall
     back to the CJK font glyph by glyph, because member and community names can be Chinese.
     """
+    import matplotlib
+
     choice = choice if choice is not None else find_cjk_font()
     cjk = [choice.family] if choice.family else []
     families = [*cjk, _LATIN_FALLBACK] if language != "en" else [_LATIN_FALLBACK, *cjk]

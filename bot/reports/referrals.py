@@ -7,10 +7,9 @@ import html
 from pathlib import Path
 from typing import Any
 
-from matplotlib.figure import Figure
-
 from bot.reports.fonts import FontChoice, chart_fonts
 from bot.reports.model import ReferralStats, Report
+from bot.reports.mpl import new_figure
 
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -148,7 +147,7 @@ def referrals_chart(
 
     r = report.current.referrals
     with chart_fonts(language, font):
-        fig = Figure(figsize=(9, 3.6))
+        fig = new_figure(figsize=(9, 3.6))
         title = _t(language, "title")
         if r is None or not r.total:
             _no_data(fig, language, title)
