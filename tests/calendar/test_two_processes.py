@@ -5,21 +5,15 @@ no lease released by it)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.store import Store
 from rules.calendar import store as calendar_store
-from tests.conftest import PG_ADMIN_URL, _pg_available
 
 REPO = Path(__file__).resolve().parents[2]
 POSTS = 8
@@ -27,27 +21,6 @@ SPACING = 2.0  # seconds between posts
 KILL_AFTER = 3  # posts seen before the owner is killed
 LEAD_TIME = 20  # seconds from "both workers imported" to the first post (they must be ready)
 LATE = 5  # seconds a post may be late (the standby's take-over included)
-
-
-@pytest.fixture
-async def pg_db() -> AsyncIterator[str]:
-    problem = await _pg_available()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
-        pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL} ({problem})")
-    import asyncpg
-
-    name = f"qunbot_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def read_posts(out: Path) -> list[dict]:
@@ -121,13 +94,13 @@ def start_worker(
 
 
 async def test_each_post_goes_out_once_with_two_processes_and_after_the_owner_dies(
-    pg_db: str, tmp_path: Path
+    pg_url: str, tmp_path: Path
 ) -> None:
-    store = await Store.open(pg_db)  # migrate once, before the workers start
+    store = await Store.open(pg_url)  # migrate once, before the workers start
     await store.close()
     playbook, out = tmp_path / "playbook.yaml", tmp_path / "posts.jsonl"
     logs = [tmp_path / f"w{i}.log" for i in range(2)]
-    workers = [start_worker(pg_db, playbook, out, log) for log in logs]
+    workers = [start_worker(pg_url, playbook, out, log) for log in logs]
     try:
         # both workers are past their imports before the post times are set
         assert wait_for_logs(logs, "imported", timeout=120), read_logs(tmp_path)
@@ -161,7 +134,7 @@ async def test_each_post_goes_out_once_with_two_processes_and_after_the_owner_di
     assert all(s >= t.timestamp() - 0.5 for s, t in zip(sent_at, times, strict=True))
     assert all(s - t.timestamp() < LATE for s, t in zip(sent_at, times, strict=True))
 
-    store = await Store.open(pg_db, migrate=False)
+    store = await Store.open(pg_url, migrate=False)
     try:
         ref = await store.community("test", "c1")
         rows = await calendar_store.occurrences_since(store, ref, times[0] - timedelta(days=1))
@@ -179,12 +152,12 @@ async def test_each_post_goes_out_once_with_two_processes_and_after_the_owner_di
 
 
 async def test_processes_serving_different_communities_post_their_own_and_a_standby_takes_over(
-    pg_db: str, tmp_path: Path
+    pg_url: str, tmp_path: Path
 ) -> None:
     """c1 is served by two processes (an owner and a standby: whichever takes the lease first),
     c2 by a third. Each post goes out once, from a process serving its community; after the
     owner of c1 is killed, the standby posts c1's next items once."""
-    store = await Store.open(pg_db)
+    store = await Store.open(pg_url)
     for community in ("c1", "c2"):
         await store.community("test", community)
     await store.close()
@@ -192,7 +165,7 @@ async def test_processes_serving_different_communities_post_their_own_and_a_stan
     serving = ["c1", "c1", "c2"]
     logs = [tmp_path / f"w{i}.log" for i in range(len(serving))]
     workers = [
-        start_worker(pg_db, playbook, out, log, serves)
+        start_worker(pg_url, playbook, out, log, serves)
         for log, serves in zip(logs, serving, strict=True)
     ]
     count = 3

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.store import db
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import _fresh_pg
 from tests.reliability.week import write_week
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,16 +129,5 @@ async def _other_database(url: str, tmp_path: Path) -> AsyncIterator[str]:
     if url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'clean.db'}"
         return
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    clean = f"{name}_clean"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{clean}"')
-    await admin.close()
-    try:
-        yield f"{base}/{clean}"
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{clean}" WITH (FORCE)')
-        await admin.close()
+    async with _fresh_pg() as clean:
+        yield clean
