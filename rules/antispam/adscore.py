@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, NonNegativeInt, PrivateAttr, confloat, model_validator
@@ -48,6 +47,7 @@ DEFAULT_WEIGHTS = {
     "giveaway": 0.5,
     "premium_sms": 0.5,
     "grey_services": 0.6,
+    "phishing": 0.6,
 }
 
 
@@ -205,7 +205,7 @@ class AdScore:
     def fires(self) -> bool:
         return self.total >= self.threshold
 
-    @cached_property
+    @property
     def categories(self) -> tuple[str, ...]:
         return tuple(p.what for p in self.parts if p.what not in _NOT_CATEGORIES)
 

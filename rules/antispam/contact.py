@@ -76,7 +76,8 @@ PHONE_ANY = re.compile(r"(?<!\d)\d{10,13}(?!\d)")
 # UK premium-rate and 08xx lines, and 070 "personal numbers" (they forward at a premium rate)
 PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|8\d{8,9}|70\d{8})(?!\d)")
 SHORT_CODE = re.compile(
-    r" (?:text|txt|send|reply|rply|sms|msg|txting|texting)(?: [a-z0-9]+){0,4} to \d{4,6}(?!\d)"
+    r" (?:text|txt|send|sending|reply|replying|rply|sms|msg|message|txting|texting)"
+    r"(?: [a-z0-9]+){0,6} (?:to (?!7726 )\d{4,6}|on \d{5,6})(?!\d)"  # 7726: where spam is reported
 )
 # a price per message / minute / week: "150p/msg", "£1.50 per min", "3 pounds a week"
 _UNIT = r"(?:msg|msgs|message|txt|text|sms|min|mins|minute|wk|week|call)\b"
@@ -85,6 +86,10 @@ CHARGE = re.compile(
     rf"\s?(?:/|per |a |an |each ){_UNIT}"
     rf"|\d+\.\d{{2}}\s?(?:/|per ){_UNIT}"
     r"|\b\d+\s?ppm\b"
+    # "4 pounds per clip", "£2 per question", "5 pounds charged", "charged at premium rate"
+    r"|(?:[£$€]\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})? ?(?:p|pence|pounds?|gbp)) per (?:go|clip|vid"
+    r"|video|pic|picture|photo|question|entry|alert|download|reading|tone|ringtone)\b"
+    r"|\b\d+(?:\.\d{1,2})? ?(?:pounds?|gbp) charged\b|\bcharged at (?:the )?premium rate"
 )
 # SMS-era prize ads by shape rather than by word (docs/antispam-quality.md, issue 13): a prize
 # value ("£1000", "$350 award", "2,000 pounds"; not "£1.50" or "$20"), an age gate ("18+",
@@ -94,7 +99,10 @@ PRIZE_VALUE = re.compile(
     r"[£$€] ?(?:\d{1,3},\d{3}|\d{3,})(?!\.\d|\d)"
     r"|(?<![\d.,])\d{3,}(?:,\d{3})? ?(?:pounds|quid|gbp)\b"
 )
-AGE_GATE = re.compile(r"(?<![\w+])1[68] ?\+(?!\d)|\bover 1[68]s?\b|\b(?:aged|age) 1[68]\+")
+AGE_GATE = re.compile(
+    r"(?<![\w+])1[68] ?\+(?!\d)|\bover 1[68]s?\b|\b(?:aged|age) 1[68]\+"
+    r"|\bmust be (?:over )?1[68]\b|\b1[68] (?:or|and) over\b"
+)
 BARE_SHORT_CODE = re.compile(r"(?<![\d£$€.,:/#-])[6-8]\d{4}(?![\d.,:/])")
 SHOUTED_PRIZE = re.compile(
     r"\b(?:FREE|WIN|WON|WINNER|PRIZE|CLAIM|CASH|URGENT|AWARDED|CONGRATULATIONS|GUARANTEED)\b"
