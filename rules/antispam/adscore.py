@@ -50,6 +50,7 @@ DEFAULT_WEIGHTS = {
     "giveaway": 0.5,
     "premium_sms": 0.5,
     "grey_services": 0.6,
+    "phishing": 0.6,
 }
 
 
@@ -81,6 +82,12 @@ class ContactWeights(ConfigModel):
     short_code: Weight = 0.8  # type: ignore[valid-type]  # "txt WIN to 87121"
     premium_charge: Weight = 0.5  # type: ignore[valid-type]  # "150p/msg", "£1.50 per min"
     reply_keyword: Weight = 0.4  # type: ignore[valid-type]  # "reply YES", "txt HORO"
+    prize_value: Weight = 0.3  # type: ignore[valid-type]  # "£1000", "$350", "2,000 pounds"
+    age_gate: Weight = 0.3  # type: ignore[valid-type]  # "18+", "over 16s"
+    short_number: Weight = 0.2  # type: ignore[valid-type]  # a bare 5-digit short code: 84484
+    shouted_prize: Weight = 0.2  # type: ignore[valid-type]  # "for FREE", "WIN a" in lower case
+    call_number: Weight = 0.3  # type: ignore[valid-type]  # "call 0800...", not "call me on"
+    pence_price: Weight = 0.2  # type: ignore[valid-type]  # "only 10p", "costing 300p"
     qr_code: Weight = 0.5  # type: ignore[valid-type]  # 扫码进群, scan the QR code
     private_chat: Weight = 0.4  # type: ignore[valid-type]  # 私我, 私聊, DM me
     join_group: Weight = 0.3  # type: ignore[valid-type]  # 进群, 群满了
@@ -207,7 +214,7 @@ class AdScore:
     def fires(self) -> bool:
         return self.total >= self.threshold
 
-    @cached_property
+    @property
     def categories(self) -> tuple[str, ...]:
         return tuple(p.what for p in self.parts if p.what not in _NOT_CATEGORIES)
 

@@ -73,9 +73,11 @@ _NOT_IDS = frozenset({
 
 PHONE_CN = re.compile(r"(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)")
 PHONE_ANY = re.compile(r"(?<!\d)\d{10,13}(?!\d)")
-PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|8\d{8,9})(?!\d)")  # UK premium-rate and 08xx lines
+# UK premium-rate and 08xx lines, and 070 "personal numbers" (they forward at a premium rate)
+PREMIUM = re.compile(r"(?<!\d)0(?:9\d{9}|8\d{8,9}|70\d{8})(?!\d)")
 SHORT_CODE = re.compile(
-    r" (?:text|txt|send|reply|rply|sms|msg|txting|texting)(?: [a-z0-9]+){0,4} to \d{4,6}(?!\d)"
+    r" (?:text|txt|send|sending|reply|replying|rply|sms|msg|message|txting|texting)"
+    r"(?: [a-z0-9]+){0,6} (?:to (?!7726 )\d{4,6}|on \d{5,6})(?!\d)"  # 7726: where spam is reported
 )
 # a price per message / minute / week: "150p/msg", "£1.50 per min", "3 pounds a week"
 _UNIT = r"(?:msg|msgs|message|txt|text|sms|min|mins|minute|wk|week|call)\b"
@@ -84,7 +86,33 @@ CHARGE = re.compile(
     rf"\s?(?:/|per |a |an |each ){_UNIT}"
     rf"|\d+\.\d{{2}}\s?(?:/|per ){_UNIT}"
     r"|\b\d+\s?ppm\b"
+    # "4 pounds per clip", "£2 per question", "5 pounds charged", "charged at premium rate"
+    r"|(?:[£$€]\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})? ?(?:p|pence|pounds?|gbp)) per (?:go|clip|vid"
+    r"|video|pic|picture|photo|question|entry|alert|download|reading|tone|ringtone)\b"
+    r"|\b\d+(?:\.\d{1,2})? ?(?:pounds?|gbp) charged\b|\bcharged at (?:the )?premium rate"
 )
+# SMS-era prize ads by shape rather than by word (docs/antispam-quality.md, issue 13): a prize
+# value ("£1000", "$350 award", "2,000 pounds"; not "£1.50" or "$20"), an age gate ("18+",
+# "over 16s"), a bare 5-digit short code ("ringtoneking 84484"), a prize word shouted inside
+# ordinary text ("for FREE", "WIN a", "URGENT!")
+PRIZE_VALUE = re.compile(
+    r"[£$€] ?(?:\d{1,3},\d{3}|\d{3,})(?!\.\d|\d)"
+    r"|(?<![\d.,])\d{3,}(?:,\d{3})? ?(?:pounds|quid|gbp)\b"
+)
+AGE_GATE = re.compile(
+    r"(?<![\w+])1[68] ?\+(?!\d)|\bover 1[68]s?\b|\b(?:aged|age) 1[68]\+"
+    r"|\bmust be (?:over )?1[68]\b|\b1[68] (?:or|and) over\b"
+)
+BARE_SHORT_CODE = re.compile(r"(?<![\d£$€.,:/#-])[6-8]\d{4}(?![\d.,:/])")
+SHOUTED_PRIZE = re.compile(
+    r"\b(?:FREE|WIN|WON|WINNER|PRIZE|CLAIM|CASH|URGENT|AWARDED|CONGRATULATIONS|GUARANTEED)\b"
+)
+# "call 08000930705 now", "please ring us on 0207 ...", "dial 402": calling a number (not "call
+# me on ...", which friends say); a price in pence ("only 10p", "costing 300p")
+CALL_NUMBER = re.compile(
+    r"\b(?:call|ring|dial|calling|phone)(?: (?!me\b)[a-z]+){0,3}? \+?\d[\d -]{7,}\d"
+)
+PENCE = re.compile(r"(?<![\d.£$€])\d{1,3}p\b")
 # "reply YES", "txt HORO", "text CHAT to", "send STOP": a keyword in capitals to text back
 REPLY_KEYWORD = re.compile(
     r"\b(?:[Rr]eply|REPLY|[Rr]ply|[Tt]xt|TXT|[Tt]ext|TEXT|[Ss]end|SEND)"
@@ -128,7 +156,8 @@ class Signal:
 
     kind: str  # handle_with_id | evasive_handle_with_id | handle | phone | premium_number |
     #            short_code | premium_charge | reply_keyword | qr_code | private_chat |
-    #            join_group | call_to_action | disguise
+    #            join_group | call_to_action | disguise | prize_value | age_gate |
+    #            short_number | shouted_prize | call_number | pence_price
     detail: str
 
 
@@ -227,6 +256,10 @@ _ACTION_NEEDS = (
     "limited slots", "act now", "link in", "check my", "miss out", "click the link", "first come",
 )  # fmt: skip
 _PRIVATE_NEEDS = (" me ", "more info")
+_SHOUTED_NEEDS = (
+    "FREE", "WIN", "WON", "PRIZE", "CLAIM", "CASH", "URGENT", "AWARDED", "CONGRATULATIONS",
+    "GUARANTEED",
+)  # fmt: skip  # in the original text: `SHOUTED_PRIZE` is case-sensitive
 
 
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
@@ -292,14 +325,42 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         charge = CHARGE.search(folded)
         if charge:
             signals.append(Signal("premium_charge", charge.group()))
+        call = CALL_NUMBER.search(folded)
+        if call:
+            signals.append(Signal("call_number", call.group()))
+        if not charge:
+            pence = PENCE.search(folded)
+            if pence:
+                signals.append(Signal("pence_price", pence.group()))
+        prize = PRIZE_VALUE.search(folded)
+        if prize:
+            signals.append(Signal("prize_value", prize.group()))
+        age = AGE_GATE.search(folded)
+        if age:
+            signals.append(Signal("age_gate", age.group().strip()))
+        if not code and not cjk:
+            bare = BARE_SHORT_CODE.search(folded)
+            if bare:
+                signals.append(Signal("short_number", bare.group()))
     original = norm.original
     keyword = (
         next((m for m in REPLY_KEYWORD.finditer(original) if m.group(1) not in _NOT_KEYWORDS), None)
         if _has_any(folded, _REPLY_NEEDS)
         else None
     )
-    if keyword and len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original)):
-        signals.append(Signal("reply_keyword", keyword.group().strip()))  # not a shouted text
+    quiet = None  # is the text mostly lower case? (a shouted text is not an ad by its capitals)
+    if keyword:
+        quiet = len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original))
+        if quiet:
+            signals.append(Signal("reply_keyword", keyword.group().strip()))
+    shouted = (
+        SHOUTED_PRIZE.search(original) if not cjk and _has_any(original, _SHOUTED_NEEDS) else None
+    )
+    if shouted and (
+        quiet if quiet is not None
+        else len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original))
+    ):  # fmt: skip
+        signals.append(Signal("shouted_prize", shouted.group()))
     if cjk:
         kinds: set[str] = set()
         for _, (kind, word) in _phrases().iter(compact):

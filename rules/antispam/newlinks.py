@@ -71,7 +71,7 @@ def suspicious_link(
     hosts: Sequence[str],
     invite: str | None,
     trusted: Sequence[str] = (),
-    evidence: float = 0.1,
+    evidence: float = 0.25,
     ads: Ads | None = None,
 ) -> str | None:
     """Why a newcomer's link looks like an ad, or None. `hosts`: the link domains found in the
