@@ -77,19 +77,73 @@ class Patch:
         return None
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
+    """What a rule decided: whether it fired, why, its actions and state patches.
+
+    Immutable. `reason` may be given as a function of no arguments: a rule that did not fire
+    can then say why (every trigger's miss, for `/automod explain`) without the common path
+    paying for words nobody reads; the text is computed once, on first read."""
+
+    __slots__ = ("fired", "_reason", "actions", "patches", "stop", "shadow")
+
     fired: bool
-    reason: str
-    actions: tuple[Action, ...] = ()
-    patches: tuple[Patch, ...] = ()
+    actions: tuple[Action, ...]
+    patches: tuple[Patch, ...]
     # True: later rules do not see this event (e.g. a message already deleted as spam)
-    stop: bool = False
+    stop: bool
     # True: log what would have been done, change nothing (a rule in `mode: shadow`)
-    shadow: bool = False
+    shadow: bool
+
+    def __init__(
+        self,
+        fired: bool,
+        reason: str | Callable[[], str],
+        actions: tuple[Action, ...] = (),
+        patches: tuple[Patch, ...] = (),
+        stop: bool = False,
+        shadow: bool = False,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "fired", fired)
+        setter(self, "_reason", reason)
+        setter(self, "actions", actions)
+        setter(self, "patches", patches)
+        setter(self, "stop", stop)
+        setter(self, "shadow", shadow)
+
+    @property
+    def reason(self) -> str:
+        reason = self._reason
+        if type(reason) is not str:
+            reason = reason()  # type: ignore[operator]
+            object.__setattr__(self, "_reason", reason)
+        return reason  # type: ignore[return-value]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Decision is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Decision is immutable: cannot delete {name}")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.fired, self.reason, self.actions, self.patches, self.stop, self.shadow)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Decision:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(fired={self.fired!r}, reason={self.reason!r}, actions={self.actions!r}, "
+            f"patches={self.patches!r}, stop={self.stop!r}, shadow={self.shadow!r})"
+        )
 
     @classmethod
-    def skip(cls, reason: str) -> Decision:
+    def skip(cls, reason: str | Callable[[], str]) -> Decision:
         return cls(False, reason)
 
     @classmethod

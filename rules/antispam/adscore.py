@@ -23,7 +23,10 @@ so `/automod explain` and `qunbot playbook explain` show which category and hand
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, NonNegativeInt, PrivateAttr, confloat, model_validator
@@ -144,14 +147,20 @@ class Ads(ConfigModel):
         self._lexicon = Lexicon(entries)
         self._weights = weights
 
-    @property
+    # cached: a pydantic private attribute is slow to read (~1 µs), this is read per message
+    @cached_property
     def lexicon(self) -> Lexicon:
         assert self._lexicon is not None
         return self._lexicon
 
     @property
     def category_weights(self) -> dict[str, float]:
-        return dict(self._weights)
+        return dict(self.weights)
+
+    @cached_property
+    def weights(self) -> Mapping[str, float]:
+        """category → weight, read-only (`category_weights` is a copy)."""
+        return MappingProxyType(dict(self._weights))
 
 
 # --- disguise -----------------------------------------------------------------------------
@@ -253,6 +262,7 @@ def score(
         if weight:
             parts.append(Part("contact", f"{kind.replace('_', ' ')}: {signal.detail}", weight))
     hits = cfg.lexicon.find(norm)
+    category_weights = cfg.weights
     if hits:
         by_category: dict[str, dict[str, list[str]]] = {}
         for hit in hits:
@@ -262,7 +272,7 @@ def score(
         # a weak word inside a strong phrase of any category counts once, with the phrase
         every_strong = [w for found in by_category.values() for w in found["strong"]]
         for category, found in by_category.items():
-            weight = cfg.category_weights.get(category, 0.0)
+            weight = category_weights.get(category, 0.0)
             strong, weak = _outermost(found["strong"]), _outermost(found["weak"])
             weak = [w for w in weak if not any(w in s for s in every_strong)]
             value = min(weight * (1 + 0.5 * (len(strong) - 1)), 2 * weight) if strong else 0.0
@@ -283,7 +293,7 @@ def score(
         # members share contacts and talk about loans; what they say counts less (the scam
         # lexicon's strong phrases too: a compromised account still reads like an ad)
         factor = cfg.established_factor
-        total = sum(p.weight * (1.0 if p.what in cfg.category_weights else factor) for p in parts)
+        total = sum(p.weight * (1.0 if p.what in category_weights else factor) for p in parts)
     return AdScore(round(total, 4), cfg.threshold, tuple(parts), factor)
 
 

@@ -254,7 +254,29 @@ def _id_after(tail: list[str], cjk_context: bool) -> tuple[str, int] | None:
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return not text.isascii() and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# Words each English pattern cannot match without (`in` tests at C speed, so a chat line that
+# has none of them costs no regex search).
+_GLUED_NEEDS = ("vx", "wx", "qq", "tg", "weixin")
+_REPLY_NEEDS = ("reply", "rply", "txt", "text", "send")  # in the folded (lower-case) text
+_QR_NEEDS = ("scan", "qr")
+_ACTION_NEEDS = (
+    "limited slots", "act now", "link in", "check my", "miss out", "click the link", "first come",
+)  # fmt: skip
+_PRIVATE_NEEDS = (" me ", "more info")
+_SHOUTED_NEEDS = (
+    "FREE", "WIN", "WON", "PRIZE", "CLAIM", "CASH", "URGENT", "AWARDED", "CONGRATULATIONS",
+    "GUARANTEED",
+)  # fmt: skip  # in the original text: `SHOUTED_PRIZE` is case-sensitive
+
+
+_PHONE_NEEDS = ("mob", "phone", "fone", "handset")  # `TO_THE_PHONE`, in the folded text
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
 
 
 def find_contacts(norm: Normalized) -> list[Signal]:
@@ -290,13 +312,13 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         signals.append(Signal(kind, f"{shown} → {ident}"))
         if pieces >= 3:
             signals.append(Signal("disguise", f"id {ident} written in {pieces} pieces"))
-    for glued in GLUED.finditer(spaced):
+    for glued in GLUED.finditer(spaced) if _has_any(spaced, _GLUED_NEEDS) else ():
         ident = glued.group(2)
         if _DIGIT.search(ident) and ident not in seen_ids:
             seen_ids.add(ident)
             signals.append(Signal("evasive_handle_with_id", f"{glued.group(1).upper()} → {ident}"))
     folded = norm.folded
-    for emoji, shown in EMOJI_HANDLES.items():
+    for emoji, shown in () if folded.isascii() else EMOJI_HANDLES.items():
         if emoji in folded:
             at = folded.index(emoji) + len(emoji)
             found = _id_after(normalize(folded[at : at + 60]).spaced.split(), True)
@@ -334,21 +356,25 @@ def find_contacts(norm: Normalized) -> list[Signal]:
             if bare:
                 signals.append(Signal("short_number", bare.group()))
     original = norm.original
-    keyword = next(
-        (m for m in REPLY_KEYWORD.finditer(original) if m.group(1) not in _NOT_KEYWORDS), None
+    keyword = (
+        next((m for m in REPLY_KEYWORD.finditer(original) if m.group(1) not in _NOT_KEYWORDS), None)
+        if _has_any(folded, _REPLY_NEEDS)
+        else None
     )
     quiet = None  # is the text mostly lower case? (a shouted text is not an ad by its capitals)
     if keyword:
         quiet = len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original))
         if quiet:
             signals.append(Signal("reply_keyword", keyword.group().strip()))
-    if not cjk:
+    if not cjk and _has_any(folded, _PHONE_NEEDS):
         phone = TO_THE_PHONE.search(folded)
         if phone:
             content = PHONE_CONTENT.search(folded)
             if content:
                 signals.append(Signal("phone_content", f"{content.group()} … {phone.group()}"))
-    shouted = SHOUTED_PRIZE.search(original) if not cjk else None
+    shouted = (
+        SHOUTED_PRIZE.search(original) if not cjk and _has_any(original, _SHOUTED_NEEDS) else None
+    )
     if shouted and (
         quiet if quiet is not None
         else len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original))
@@ -361,13 +387,13 @@ def find_contacts(norm: Normalized) -> list[Signal]:
                 kinds.add(kind)
                 signals.append(Signal(kind, word))
     else:
-        qr = QR_EN.search(spaced)
+        qr = QR_EN.search(spaced) if _has_any(spaced, _QR_NEEDS) else None
         if qr:
             signals.append(Signal("qr_code", qr.group().strip()))
-    action = CALL_TO_ACTION_EN.search(spaced)
+    action = CALL_TO_ACTION_EN.search(spaced) if _has_any(spaced, _ACTION_NEEDS) else None
     if action:
         signals.append(Signal("call_to_action", action.group().strip()))
-    private = PRIVATE_EN.search(spaced)
+    private = PRIVATE_EN.search(spaced) if _has_any(spaced, _PRIVATE_NEEDS) else None
     if private:
         signals.append(Signal("private_chat", private.group().strip()))
     return signals

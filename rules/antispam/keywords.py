@@ -76,7 +76,8 @@ class KeywordMatcher:
         in order of position."""
         norm = norm if norm is not None and norm.original == text else normalized(text)
         hits: list[tuple[Form, int, int, str]] = []
-        if self._anywhere is not None:
+        # keys of `_anywhere` hold a character of an unspaced script: never in ASCII text
+        if self._anywhere is not None and not norm.compact.isascii():
             for end, (key, keyword) in self._anywhere.iter(norm.compact):
                 hits.append(("compact", end + 1 - len(key), end + 1, keyword))
         # word keys carry a space at both ends; the match is the part between them

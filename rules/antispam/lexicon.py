@@ -80,7 +80,11 @@ class Lexicon:
     def find(self, norm: Normalized) -> list[LexiconHit]:
         """Every distinct listed word in the message."""
         found: dict[tuple[str, str], LexiconHit] = {}
-        passes = [(self._anywhere, norm.compact), (self._spaced, norm.spaced)]
+        # the words that match anywhere hold a character of an unspaced script: never in ASCII
+        compact = norm.compact
+        passes = [(self._spaced, norm.spaced)]
+        if not compact.isascii():
+            passes.insert(0, (self._anywhere, compact))
         if norm.has_leet:
             passes.append((self._skeleton, norm.skeleton))
         for automaton, text in passes:

@@ -208,11 +208,30 @@ def skeleton_of(folded: str) -> list[Token]:
     return [Token(_skeleton_word(t.text), t.start, t.end) for t in tokens(with_symbols)]
 
 
+# `_TOKEN` and `_NOT_WORD` for text that is all ASCII and lower case (what `fold` makes of
+# ASCII): the same tokens, found without the Unicode classes (about twice as fast).
+_ASCII_TOKEN = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9]{1,3}[a-z0-9](?![a-z0-9]))+|[a-z0-9]+")
+_ASCII_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def words(folded: str) -> list[str]:
     """The texts of `tokens(folded)`, without spans: the hot path of `normalize`."""
+    if folded.isascii() and not _HAS_UPPER.search(folded):
+        return _ascii_words(folded)
     return [
         _NOT_WORD.sub("", glued) if glued else word or unspaced
         for glued, word, unspaced in _TOKEN.findall(folded)
+    ]
+
+
+_HAS_UPPER = re.compile("[A-Z]")
+
+
+def _ascii_words(folded: str) -> list[str]:
+    """`words` of ASCII text without capitals (a glued run holds separators, a word none)."""
+    return [
+        token if token.isalnum() else _ASCII_NOT_WORD.sub("", token)
+        for token in _ASCII_TOKEN.findall(folded)
     ]
 
 
@@ -264,14 +283,15 @@ def _is_compact_char(ch: str) -> bool:
 def normalize(text: str) -> Normalized:
     """All matching forms of `text` (see the module docstring)."""
     folded = fold(text)
-    parts = words(folded)
+    # `fold` lower-cases ASCII text, which then takes the fast tokenizer
+    parts = _ascii_words(folded) if text.isascii() else words(folded)
     spaced = _join(parts)
     compact = "".join(parts)
     has_leet = bool(_LEET_TRIGGER.search(folded))
     if has_leet:
         skeleton = _join([t.text for t in skeleton_of(folded)])
     else:
-        skeleton = spaced.translate(_I_TO_L)
+        skeleton = spaced.replace("i", "l")  # `_I_TO_L`
     return Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))
 
 

@@ -6,8 +6,10 @@ decide. Memory counters change only in patches, so a dry run never counts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.actions import Action, AlertModerators
@@ -39,7 +41,7 @@ from rules.antispam.patches import (
     SetRaid,
     StartCooldown,
 )
-from rules.antispam.triggers import Context, Recent, check, fingerprint
+from rules.antispam.triggers import Context, Recent, Scan, check, fingerprint
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
@@ -57,6 +59,7 @@ from rules.welcome.config import WelcomeConfig
 
 CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
 EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
+QUIET = "antispam.quiet"  # memory: (config, `quiet_hits(config)`) of the playbook in force
 
 
 # -- tracking -------------------------------------------------------------------------------------
@@ -95,6 +98,11 @@ class MessageState:
     active_weight: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     in_force: InForce = field(default_factory=InForce)
+    # the hits again, each miss in words (see `_Explained`); None: `hits` say it already
+    explained: Callable[[], tuple[Hit, ...]] | None = None
+
+    def worded(self) -> tuple[Hit, ...]:
+        return self.explained() if self.explained is not None else self.hits
 
 
 async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier:
@@ -121,15 +129,15 @@ def _in_scope(
     now: datetime,
 ) -> str:
     """Why the rule does not look at this message, or "" when it does."""
-    if isinstance(event, MessageEdited) and not spam_rule.check_edits:
+    if not spam_rule.check_edits and isinstance(event, MessageEdited):
         return "edits are not checked"
     if spam_rule.channels and event.channel_id not in spam_rule.channels:
         return f"#{event.channel_id} is not one of its channels"
-    if event.channel_id in spam_rule.exclude_channels:
+    if spam_rule.exclude_channels and event.channel_id in spam_rule.exclude_channels:
         return f"#{event.channel_id} is excluded"
-    if event.author.user_id in spam_rule.exempt_members:
+    if spam_rule.exempt_members and event.author.user_id in spam_rule.exempt_members:
         return "member is exempt"
-    if set(event.author.roles) & set(spam_rule.exempt_roles):
+    if spam_rule.exempt_roles and not spam_rule.exempt_role_set.isdisjoint(event.author.roles):
         return "member has an exempt role"
     if spam_rule.newcomers_only and not ctx.newcomer:
         return "only newcomers, and this member is not one"
@@ -142,28 +150,45 @@ def judge(
     cfg: AntispamConfig,
     event: MessagePosted,
     ctx: Context,
-    cooldowns: dict[str, datetime],
+    cooldowns: Mapping[str, datetime],
     now: datetime,
+    *,
+    explain: bool = True,
+    quiet: Sequence[Hit] = (),
 ) -> tuple[Hit, ...]:
-    """Every rule's verdict on the message (pure)."""
+    """Every rule's verdict on the message (pure). Without `explain`, a rule that does not
+    fire says nothing of its triggers (`misses` is empty): the same verdicts, cheaper, and
+    `quiet` (`quiet_hits(cfg)`) stands for each rule that looked and did not fire."""
     text = event.text[: cfg.max_scan_chars]
     norm = normalized(text)
+    scan = Scan(event, text, norm)
     hits = []
-    for spam_rule in cfg.rules:
-        skipped = _in_scope(spam_rule, event, ctx, cooldowns.get(spam_rule.name), now)
+    for n, spam_rule in enumerate(cfg.rules):
+        skipped = _in_scope(
+            spam_rule, event, ctx, cooldowns.get(spam_rule.name) if cooldowns else None, now
+        )
         if skipped:
             hits.append(Hit(spam_rule, None, skipped=skipped))
             continue
-        why, misses = check(spam_rule, event, text, norm, ctx, now)
-        hits.append(Hit(spam_rule, why, tuple(misses)))
+        why, misses = check(spam_rule, event, text, norm, ctx, now, explain=explain, scan=scan)
+        if why is None and not misses and quiet:
+            hits.append(quiet[n])
+        else:
+            hits.append(Hit(spam_rule, why, tuple(misses)))
     return tuple(hits)
+
+
+def quiet_hits(cfg: AntispamConfig) -> tuple[Hit, ...]:
+    """Each rule's verdict when it looked and did not fire, unworded (shared: immutable)."""
+    return tuple(Hit(r, None) for r in cfg.rules)
 
 
 async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> MessageState:
     assert isinstance(event, MessagePosted)
     # shared by the shadow and enforce passes of one event under one playbook version
-    key = (event.kind, event.message_id, event.occurred_at, event.text, id(cfg))
-    cached = ctx.memory.get(EVALUATION)
+    key = (event.message_id, event.occurred_at, event.text, event.kind, cfg)
+    memory = ctx.state.memory
+    cached = memory.get(EVALUATION)
     if cached and cached[0] == key:
         return cached[1]
     moderation = moderation_config(ctx.playbook)
@@ -172,7 +197,9 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
         state = MessageState(ctx.view, moderation, protected)
     else:
         user = event.author.user_id
-        info = await ctx.state.member(user)
+        info = ctx.state.known(user)
+        if info is None:
+            info = await ctx.state.member(user)
         # the state counted this message already (an edit is not counted)
         counted = 1 if type(event) is MessagePosted else 0
         before = max(0, (info.message_count if info else 0) - counted)
@@ -184,14 +211,20 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
         ):
             classifier = await classifier_for(cfg, ctx)
             verdict = classifier.classify(event.text[: cfg.max_scan_chars])
-        recent = tuple(ctx.memory.get(RECENT, {}).get(user, ()))
+        windows = memory.get(RECENT)
+        recent = tuple(windows.get(user, ())) if windows else ()
         context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
-        cooldowns = {
-            name: until
-            for (name, who), until in ctx.memory.get(COOLDOWNS, {}).items()
-            if who == user
-        }
-        hits = judge(cfg, event, context, cooldowns, ctx.now)
+        everyone = memory.get(COOLDOWNS)
+        cooldowns: dict[str, datetime] = {}
+        if everyone:  # this member's, by rule (not a walk over everybody's)
+            for spam_rule in cfg.rules:
+                until = everyone.get((spam_rule.name, user))
+                if until is not None:
+                    cooldowns[spam_rule.name] = until
+        quiet = memory.get(QUIET)
+        if quiet is None or quiet[0] is not cfg:
+            quiet = memory[QUIET] = (cfg, quiet_hits(cfg))  # per playbook version
+        hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, quiet=quiet[1])
         number, weight, held = 1, 0, InForce()
         firing = [h for h in hits if h.why]
         if firing:
@@ -209,9 +242,28 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
                 if not unreachable(exc):
                     raise
                 # the database is away: judged without earlier warnings and restrictions
-        state = MessageState(ctx.view, moderation, None, hits, number, weight, in_force=held)
-    ctx.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
+        explained = _Explained(cfg, event, context, cooldowns, ctx.now)
+        state = MessageState(
+            ctx.view, moderation, None, hits, number, weight, in_force=held, explained=explained
+        )
+    memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state
+
+
+class _Explained:
+    """Every rule's verdict with the misses of its triggers in words, judged again only when
+    a reason is read (`/automod explain`, a dry run), once."""
+
+    __slots__ = ("_args", "_hits")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._hits: tuple[Hit, ...] | None = None
+
+    def __call__(self) -> tuple[Hit, ...]:
+        if self._hits is None:
+            self._hits = judge(*self._args, explain=True)
+        return self._hits
 
 
 def _restricts(actions: Actions) -> bool:
@@ -281,7 +333,7 @@ def _not_fired(snap: MessageState, mode: str) -> str:
         return f"author is a {snap.protected}: never acted against"
     parts = [
         f"{h.rule.name}: {h.skipped or ', '.join(h.misses) or 'nothing matched'}"
-        for h in snap.hits
+        for h in snap.worded()
         if h.rule.mode == mode
     ]
     return "; ".join(parts) or f"no rule in {mode} mode"
@@ -294,7 +346,7 @@ def shadow_rules(
     """Rules in `mode: shadow`: decide and log what they would do, execute nothing."""
     fired = [h for h in snap.hits if h.why and h.rule.mode == "shadow"]
     if not fired:
-        return Decision.skip(_not_fired(snap, "shadow"))
+        return Decision.skip(partial(_not_fired, snap, "shadow"))
     actions: list[Action] = []
     for hit in fired:
         actions += _plan(hit, event, snap, now).actions
@@ -309,7 +361,7 @@ def enforce_rules(
     """The first enforcing rule that fires acts; a deleted message goes no further."""
     hit = next((h for h in snap.hits if h.why and h.rule.mode == "enforce"), None)
     if hit is None:
-        return Decision.skip(_not_fired(snap, "enforce"))
+        return Decision.skip(partial(_not_fired, snap, "enforce"))
     plan = _plan(hit, event, snap, now)
     patches: list[Patch] = list(plan.patches)
     if hit.rule.cooldown > timedelta(0):
