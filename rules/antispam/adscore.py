@@ -48,7 +48,7 @@ DEFAULT_WEIGHTS = {
     "adult": 0.7,
     "crypto": 0.6,
     "giveaway": 0.5,
-    "premium_sms": 0.5,
+    "premium_sms": 0.55,
     "grey_services": 0.6,
     "phishing": 0.6,
 }
@@ -83,11 +83,12 @@ class ContactWeights(ConfigModel):
     premium_charge: Weight = 0.5  # type: ignore[valid-type]  # "150p/msg", "£1.50 per min"
     reply_keyword: Weight = 0.4  # type: ignore[valid-type]  # "reply YES", "txt HORO"
     prize_value: Weight = 0.3  # type: ignore[valid-type]  # "£1000", "$350", "2,000 pounds"
-    age_gate: Weight = 0.3  # type: ignore[valid-type]  # "18+", "over 16s"
-    short_number: Weight = 0.2  # type: ignore[valid-type]  # a bare 5-digit short code: 84484
-    shouted_prize: Weight = 0.2  # type: ignore[valid-type]  # "for FREE", "WIN a" in lower case
-    call_number: Weight = 0.3  # type: ignore[valid-type]  # "call 0800...", not "call me on"
-    pence_price: Weight = 0.2  # type: ignore[valid-type]  # "only 10p", "costing 300p"
+    age_gate: Weight = 0.45  # type: ignore[valid-type]  # "18+", "over 16s"
+    short_number: Weight = 0.3  # type: ignore[valid-type]  # a bare 5-digit short code: 84484
+    shouted_prize: Weight = 0.3  # type: ignore[valid-type]  # "for FREE", "WIN a" in lower case
+    call_number: Weight = 0.45  # type: ignore[valid-type]  # "call 0800...", not "call me on"
+    pence_price: Weight = 0.3  # type: ignore[valid-type]  # "only 10p", "costing 300p"
+    phone_content: Weight = 0.45  # type: ignore[valid-type]  # "new tones straight to ur mobile"
     qr_code: Weight = 0.5  # type: ignore[valid-type]  # 扫码进群, scan the QR code
     private_chat: Weight = 0.4  # type: ignore[valid-type]  # 私我, 私聊, DM me
     join_group: Weight = 0.3  # type: ignore[valid-type]  # 进群, 群满了
@@ -268,10 +269,12 @@ def score(
             by_category.setdefault(hit.category, {"strong": [], "weak": []})[hit.strength].append(
                 hit.word
             )
+        # a weak word inside a strong phrase of any category counts once, with the phrase
+        every_strong = [w for found in by_category.values() for w in found["strong"]]
         for category, found in by_category.items():
             weight = category_weights.get(category, 0.0)
             strong, weak = _outermost(found["strong"]), _outermost(found["weak"])
-            weak = [w for w in weak if not any(w in s for s in strong)]
+            weak = [w for w in weak if not any(w in s for s in every_strong)]
             value = min(weight * (1 + 0.5 * (len(strong) - 1)), 2 * weight) if strong else 0.0
             value += min(0.25 * weight * len(weak), 0.5 * weight)
             if value:

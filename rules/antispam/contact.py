@@ -113,6 +113,14 @@ CALL_NUMBER = re.compile(
     r"\b(?:call|ring|dial|calling|phone)(?: (?!me\b)[a-z]+){0,3}? \+?\d[\d -]{7,}\d"
 )
 PENCE = re.compile(r"(?<![\d.£$€])\d{1,3}p\b")
+# content sold to the handset: "new tones straight to ur mobile", "games for your phone"
+TO_THE_PHONE = re.compile(
+    r"\b(?:to|on|for|from|onto|via) (?:your|ur|yr) (?:mobile|phone|fone|handset|mob)\b"
+)
+PHONE_CONTENT = re.compile(
+    r"\b(?:ring ?tones?|tones|wallpapers?|logos|polys|games|downloads?|animations?|videos?|vids"
+    r"|pics|content|music|screensavers?|chart)\b"
+)
 # "reply YES", "txt HORO", "text CHAT to", "send STOP": a keyword in capitals to text back
 REPLY_KEYWORD = re.compile(
     r"\b(?:[Rr]eply|REPLY|[Rr]ply|[Tt]xt|TXT|[Tt]ext|TEXT|[Ss]end|SEND)"
@@ -134,6 +142,8 @@ PRIVATE_ZH = (
 )  # fmt: skip
 PRIVATE_EN = re.compile(
     r" (?:dm|pm|inbox|message|text|contact|hit) me"
+    # friends say "text me when you're back", "message me if": not an invitation to a DM
+    r"(?! (?:when|whenever|if|once|tonight|later|tomorrow|the|back|after|before|anymore|in)\b)"
     r"(?: (?:now|asap|privately|directly|for|on|via|up))? "
     r"| (?:send|drop) me a (?:dm|pm|message) | for more info (?:dm|pm) "
 )
@@ -157,7 +167,7 @@ class Signal:
     kind: str  # handle_with_id | evasive_handle_with_id | handle | phone | premium_number |
     #            short_code | premium_charge | reply_keyword | qr_code | private_chat |
     #            join_group | call_to_action | disguise | prize_value | age_gate |
-    #            short_number | shouted_prize | call_number | pence_price
+    #            short_number | shouted_prize | call_number | pence_price | phone_content
     detail: str
 
 
@@ -262,6 +272,9 @@ _SHOUTED_NEEDS = (
 )  # fmt: skip  # in the original text: `SHOUTED_PRIZE` is case-sensitive
 
 
+_PHONE_NEEDS = ("mob", "phone", "fone", "handset")  # `TO_THE_PHONE`, in the folded text
+
+
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
     return any(needle in text for needle in needles)
 
@@ -353,6 +366,12 @@ def find_contacts(norm: Normalized) -> list[Signal]:
         quiet = len(_UPPER.findall(original)) * 2 < len(_ASCII_LETTER.findall(original))
         if quiet:
             signals.append(Signal("reply_keyword", keyword.group().strip()))
+    if not cjk and _has_any(folded, _PHONE_NEEDS):
+        phone = TO_THE_PHONE.search(folded)
+        if phone:
+            content = PHONE_CONTENT.search(folded)
+            if content:
+                signals.append(Signal("phone_content", f"{content.group()} … {phone.group()}"))
     shouted = (
         SHOUTED_PRIZE.search(original) if not cjk and _has_any(original, _SHOUTED_NEEDS) else None
     )

@@ -23,7 +23,8 @@ SCAMS = {
     "short_number": ("Ringtone club: ur weekly chart mix is waiting at 68866", "short number"),
     "shouted_prize": ("Upgrade to a camera phone for FREE this month, ask us how", "shouted prize"),
     "call_number": ("Ur parcel could not be delivered, ring 02071234567 to rebook", "call number"),
-    "pence_price": ("New tones every week for ur mobile, only 25p each", "pence price"),
+    "pence_price": ("New tones every week, only 25p each", "pence price"),
+    "phone_content": ("Games and vids straight to your phone, reply YES", "phone content"),
     "premium_number": ("Sorry I missed u, I'm on 07012345678, call me back", "premium number"),
 }  # fmt: skip
 
@@ -61,6 +62,9 @@ ORDINARY = [
     "The meetup is at 80302 Main St, room 4",
     "Plastic bags are 10p now so bring your own",
     "Does anyone have the number for the venue? I'll call them about parking",
+    "Text me when you're back and I'll put the kettle on",
+    "I got a gift card for my birthday, any ideas what to buy?",
+    "the new tones on my phone are so annoying, how do I change them",
 ]
 
 
