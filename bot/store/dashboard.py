@@ -396,7 +396,7 @@ async def member_audit(
 _SIGN_IN_LINK = re.compile(r"(/login/link/)[A-Za-z0-9_\-]+")
 
 
-def _redacted(text: str | None) -> str | None:
+def redacted(text: str | None) -> str | None:
     """Sign-in links sent by /dashboard are never shown again (a moderator reading the log
     must not sign in as the admin who asked for one)."""
     return _SIGN_IN_LINK.sub(r"\1…", text) if text else text
@@ -404,7 +404,7 @@ def _redacted(text: str | None) -> str | None:
 
 def _audit_dict(r: AuditEntry) -> dict[str, Any]:
     row = audit_dict(r)
-    row["text"] = _redacted(row["text"])
+    row["text"] = redacted(row["text"])
     return row
 
 

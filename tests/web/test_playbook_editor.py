@@ -220,3 +220,31 @@ async def test_the_dry_run_uses_the_edited_version_and_changes_nothing(dash):
     assert "✓ <strong>antispam.enforce</strong>: ads: keyword &#39;zorblax&#39;" in r.text
     assert dash.playbook.read_text() == before
     assert dash.bot.runtime.playbooks.default.version == 1
+
+
+async def test_a_save_without_a_playbook_or_with_an_empty_one_writes_nothing(dash):
+    # an empty file passes `playbook check` (every default); a save must not wipe the playbook
+    # because a form arrived truncated or without its text
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    r = await dash.client.post(EDITOR, data={"csrf": csrf, "base": base, "do": "save"})
+    assert r.status_code == 400 and "carried no playbook" in r.text
+    for empty in ("", "\n  \n"):
+        r = await dash.client.post(
+            EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": empty}
+        )
+        assert r.status_code == 422 and "the playbook is empty" in r.text
+    r = await dash.client.post(
+        EDITOR,
+        data={"csrf": csrf, "base": base, "do": "save"},
+        files={"upload": ("empty.yaml", b"", "text/yaml")},
+    )
+    assert r.status_code in (400, 422) and "Nothing was written" in r.text
+    assert dash.playbook.read_text() == before
+    assert dash.bot.runtime.playbooks.default.version == 1
+    # on purpose, one setting is enough
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": "version: 1\n"}
+    )
+    assert r.status_code == 200 and dash.playbook.read_text() == "version: 1\n"
