@@ -75,9 +75,30 @@ async def test_cases_filter_by_member_type_moderator_and_date(dash):
     assert await numbers("type=timeout") == ["#2"]
     assert await numbers("moderator=mod") == ["#2", "#1"]
     assert await numbers("moderator=someone-else") == []
+    assert await numbers("moderator=MO") == ["#2", "#1"]  # part of the moderator's name
     assert await numbers("from=2026-03-12&to=2026-03-12") == ["#2", "#1"]
     assert await numbers("to=2026-03-11") == []
     assert await numbers("member=bob&type=timeout") == []
+
+
+async def test_the_type_filter_finds_every_action_of_an_incident(dash):
+    # bob's second warning reaches the ladder's first step: one case, "warn + timeout"
+    await dash.bot.command("mod", "warn", user="bob", reason="again")
+    await dash.sign_in()
+    page = await dash.client.get(dash.page("cases?type=timeout"))
+    found = rows(page.text, "cases")
+    assert [r.split()[0] for r in found] == ["#3", "#2"]
+    assert "warn + timeout" in found[0]
+    assert [
+        r.split()[0]
+        for r in rows((await dash.client.get(dash.page("cases?type=warn"))).text, "cases")
+    ] == ["#3", "#1"]
+    options = re.findall(r'<option value="([a-z_]+)"', page.text)
+    assert options == ["timeout", "warn"]
+    assert [
+        r.split()[0]
+        for r in rows((await dash.client.get(dash.page("cases?type=ti%25"))).text, "cases")
+    ] == []
 
 
 async def test_a_case_shows_its_actions_and_an_admin_reverses_it(dash):

@@ -175,6 +175,10 @@ async def test_a_valid_upload_is_saved(dash):
         files={"upload": ("mine.yaml", edited.encode(), "text/yaml")},
     )
     assert r.status_code == 200 and dash.playbook.read_text() == edited
+    log = await dash.bot.runtime.store.audit_log(dash.ref, limit=5)
+    assert [e["reason"] for e in log if e["action"] == "playbook_save"] == [
+        "by admin token (admin) from the web dashboard"
+    ]
 
 
 async def test_paths_that_leave_the_playbook_folder_are_refused(dash):
