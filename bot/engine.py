@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from types import CoroutineType
 from typing import Any
 
 from bot.commands import CommandSpec, argument_problem, whole_number
@@ -15,12 +16,46 @@ from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
 class RuleOutcome:
+    """One rule's part in handling an event. Immutable; made for every rule an event reaches,
+    so it is a plain slotted class (a frozen dataclass costs three times as much)."""
+
+    __slots__ = ("rule", "capability", "decision", "note")
+
     rule: str
     capability: str
     decision: Decision | None  # None: the rule was not asked (disabled, other event, error)
-    note: str = ""  # why it was not asked, or the error
+    note: str  # why it was not asked, or the error
+
+    def __init__(
+        self, rule: str, capability: str, decision: Decision | None, note: str = ""
+    ) -> None:
+        _SET_RULE(self, rule)
+        _SET_CAPABILITY(self, capability)
+        _SET_DECISION(self, decision)
+        _SET_NOTE(self, note)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"RuleOutcome is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not RuleOutcome:
+            return NotImplemented
+        return (self.rule, self.capability, self.decision, self.note) == (
+            other.rule,
+            other.capability,
+            other.decision,
+            other.note,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rule, self.capability, self.decision, self.note))
+
+    def __repr__(self) -> str:
+        return (
+            f"RuleOutcome(rule={self.rule!r}, capability={self.capability!r}, "
+            f"decision={self.decision!r}, note={self.note!r})"
+        )
 
     @property
     def fired(self) -> bool:
@@ -31,12 +66,20 @@ class RuleOutcome:
         return self.decision.reason if self.decision else self.note
 
 
+_SET_RULE = RuleOutcome.rule.__set__  # type: ignore[attr-defined]
+_SET_CAPABILITY = RuleOutcome.capability.__set__  # type: ignore[attr-defined]
+_SET_DECISION = RuleOutcome.decision.__set__  # type: ignore[attr-defined]
+_SET_NOTE = RuleOutcome.note.__set__  # type: ignore[attr-defined]
+
+
 def member_standing(actor: Actor, settings: Any) -> str:
     """'admin', 'moderator' or 'member', from the platform's flags and the playbook's roles."""
-    roles = set(actor.roles)
-    if actor.is_admin or roles & set(settings.admin_roles):
+    if actor.is_admin:
         return "admin"
-    if actor.is_moderator or roles & set(settings.moderator_roles):
+    roles = actor.roles
+    if roles and not set(settings.admin_roles).isdisjoint(roles):
+        return "admin"
+    if actor.is_moderator or (roles and not set(settings.moderator_roles).isdisjoint(roles)):
         return "moderator"
     return "member"
 
@@ -69,6 +112,9 @@ def explain_probe(event: CommandInvoked) -> MessagePosted:
 
 _RANK = {"member": 0, "moderator": 1, "admin": 2}
 
+# One rule of an event type's plan: (rule, capability name, section or None, asks `concerns`)
+_Step = tuple[RuleSpec, str, Any, bool]
+
 
 class Engine:
     def __init__(
@@ -81,7 +127,7 @@ class Engine:
                 if spec.name in self.commands:
                     raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
                 self.commands[spec.name] = spec
-        self._plans: dict[tuple[int, type, bool], tuple[Any, list[Any]]] = {}
+        self._plans: dict[tuple[int, type, bool], tuple[Any, list[_Step]]] = {}
 
     def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
         spec = self.commands.get(event.command)
@@ -156,48 +202,53 @@ class Engine:
         """Run every rule the event concerns. With `explain`, also list the rules that were not
         asked and why (the dry-run view)."""
         outcomes: list[RuleOutcome] = []
-        if isinstance(event, CommandInvoked):
-            denied = self.refused(event, ctx)
+        command = type(event) is CommandInvoked
+        if command:
+            denied = self.refused(event, ctx)  # type: ignore[arg-type]
             if denied:
                 return [denied]
-            event = self._whole_numbers(event)
-        for cap, config, spec in self._plan(ctx, type(event), explain):
+            event = self._whole_numbers(event)  # type: ignore[arg-type]
+        plan = self._plan(ctx, type(event), explain)
+        now = ctx.now if plan else None
+        for step in plan:
+            spec, cap_name, config, picky = step
             if config is None:  # only in explain: a disabled section says so
                 if isinstance(event, spec.on):
-                    why = f"section '{cap.name}' is disabled"
-                    outcomes.append(RuleOutcome(spec.name, cap.name, None, why))
+                    why = f"section '{cap_name}' is disabled"
+                    outcomes.append(RuleOutcome(spec.name, cap_name, None, why))
                 continue
-            if (spec.commands or spec.jobs) and not spec.concerns(event):
+            if picky and not spec.concerns(event):
                 continue
             try:
-                snapshot = await spec.load(event, config, ctx)
-                decision = spec.fn(event, config, snapshot, ctx.now)
+                snapshot = spec.load(event, config, ctx)
+                if type(snapshot) is CoroutineType:  # the loader has to wait (see `Loader`)
+                    snapshot = await snapshot
+                decision = spec.fn(event, config, snapshot, now)
             except Exception as exc:  # a bug in one rule must not stop the bot
                 log.exception("rule %s failed on %s", spec.name, event.kind)
                 outcomes.append(
                     RuleOutcome(
-                        spec.name, cap.name, None, f"error: {exc.__class__.__name__}: {exc}"
+                        spec.name, cap_name, None, f"error: {exc.__class__.__name__}: {exc}"
                     )
                 )
                 continue
-            outcomes.append(RuleOutcome(spec.name, cap.name, decision))
-            if decision.fired and decision.stop:
+            outcomes.append(RuleOutcome(spec.name, cap_name, decision))
+            if decision.stop and decision.fired:
                 return outcomes
         if (
-            isinstance(event, CommandInvoked)
-            and event.command in self.commands
+            command
+            and event.command in self.commands  # type: ignore[attr-defined]
             and not any(o.decision for o in outcomes)
         ):
-            return [*outcomes, self._not_enabled(event, ctx)]
+            return [*outcomes, self._not_enabled(event, ctx)]  # type: ignore[arg-type]
         return outcomes
 
-    def _plan(
-        self, ctx: RuleContext, kind: type, explain: bool
-    ) -> list[tuple[Capability, Any, RuleSpec]]:
-        """The (capability, section, rule) triples an event type reaches under the playbook in
-        force, in priority order — computed once per playbook version and event type, so a
-        message does not walk every rule of every capability. With `explain`, disabled sections
-        come too (section None), to say why they did not look."""
+    def _plan(self, ctx: RuleContext, kind: type, explain: bool) -> list[_Step]:
+        """The rules an event type reaches under the playbook in force, in priority order, each
+        as (rule, capability name, section, whether it asks `concerns`) — computed once per
+        playbook version and event type, so a message does not walk every rule of every
+        capability. With `explain`, disabled sections come too (section None), to say why they
+        did not look."""
         if not self.capabilities:
             return []
         playbook = ctx.playbook
@@ -205,14 +256,18 @@ class Engine:
         cached = self._plans.get(key)
         if cached is not None and cached[0] is playbook:
             return cached[1]
-        plan: list[tuple[Capability, Any, RuleSpec]] = []
+        plan: list[_Step] = []
         for cap in self.capabilities:
             config = getattr(playbook, cap.name, None)
             if config is None or not getattr(config, "enabled", True):
                 if explain:
-                    plan += [(cap, None, r) for r in cap.rules]
+                    plan += [(r, cap.name, None, False) for r in cap.rules]
                 continue
-            plan += [(cap, config, r) for r in cap.rules if issubclass(kind, r.on)]
+            plan += [
+                (r, cap.name, config, bool(r.commands or r.jobs))
+                for r in cap.rules
+                if issubclass(kind, r.on)
+            ]
         if len(self._plans) > 256:  # old playbook versions
             self._plans.clear()
         self._plans[key] = (playbook, plan)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from bot.actions import Action, Reply
@@ -103,20 +104,21 @@ class Decision:
         stop: bool = False,
         shadow: bool = False,
     ) -> None:
-        setter = object.__setattr__
-        setter(self, "fired", fired)
-        setter(self, "_reason", reason)
-        setter(self, "actions", actions)
-        setter(self, "patches", patches)
-        setter(self, "stop", stop)
-        setter(self, "shadow", shadow)
+        # the slots' own setters: immutable for everyone else, and cheap (rules decide
+        # several times per message)
+        _SET_FIRED(self, fired)
+        _SET_REASON(self, reason)
+        _SET_ACTIONS(self, actions)
+        _SET_PATCHES(self, patches)
+        _SET_STOP(self, stop)
+        _SET_SHADOW(self, shadow)
 
     @property
     def reason(self) -> str:
         reason = self._reason
         if type(reason) is not str:
             reason = reason()  # type: ignore[operator]
-            object.__setattr__(self, "_reason", reason)
+            _SET_REASON(self, reason)
         return reason  # type: ignore[return-value]
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -176,6 +178,14 @@ class Decision:
         return cls.act([answer(event, text, private=private)], reason, patches)
 
 
+_SET_FIRED = Decision.fired.__set__  # type: ignore[attr-defined]
+_SET_REASON = Decision._reason.__set__  # type: ignore[attr-defined]
+_SET_ACTIONS = Decision.actions.__set__  # type: ignore[attr-defined]
+_SET_PATCHES = Decision.patches.__set__  # type: ignore[attr-defined]
+_SET_STOP = Decision.stop.__set__  # type: ignore[attr-defined]
+_SET_SHADOW = Decision.shadow.__set__  # type: ignore[attr-defined]
+
+
 def answer(event: CommandInvoked, text: str, *, private: bool = True) -> Reply:
     """The reply to a command, for the member who used it (only they see it where the platform
     allows; on Telegram a private answer goes by DM when it can)."""
@@ -222,13 +232,24 @@ class RuleContext:
         return self.state.memory
 
 
-Loader = Callable[[Event, Any, RuleContext], Awaitable[Any]]
+# A loader returns the rule's snapshot, or a coroutine that gives it: what the community state
+# holds is read without a coroutine at all, and only a loader that must wait (for the database,
+# the platform) returns one. An `async def` loader is the second kind every time.
+Loader = Callable[[Event, Any, RuleContext], Any]
 RuleFn = Callable[[Any, Any, Any, datetime], Decision]
 
 
-async def view_only(event: Event, config: Any, ctx: RuleContext) -> CommunityView:
+def view_only(event: Event, config: Any, ctx: RuleContext) -> CommunityView:
     """The default loader: rules that need no stored state still see the community view."""
     return ctx.view
+
+
+async def snapshot_of(load: Loader, event: Event, config: Any, ctx: RuleContext) -> Any:
+    """What `load` gives, waiting for it when it has to (callers outside the engine)."""
+    snapshot = load(event, config, ctx)
+    if type(snapshot) is CoroutineType:
+        snapshot = await snapshot
+    return snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from types import CoroutineType
 from typing import Any
 
 from bot.actions import Action, AlertModerators
@@ -25,8 +26,9 @@ from bot.events import (
 )
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
+from bot.store import MemberInfo
 from bot.store.db import unreachable
-from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, Verdict, load_seed_samples
+from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, load_seed_samples
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.normalize import normalized
 from rules.antispam.patches import (
@@ -103,6 +105,14 @@ class MessageState:
 
     def worded(self) -> tuple[Hit, ...]:
         return self.explained() if self.explained is not None else self.hits
+
+
+def _built_classifier(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier | None:
+    """The classifier `classifier_for` built, while no sample was learned since (or None)."""
+    cached = ctx.memory.get(CLASSIFIER)
+    if cached and cached[0] == (ctx.memory.get(SAMPLES_VERSION, 0), cfg.classifier):
+        return cached[1]
+    return None
 
 
 async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier:
@@ -183,7 +193,11 @@ def quiet_hits(cfg: AntispamConfig) -> tuple[Hit, ...]:
     return tuple(Hit(r, None) for r in cfg.rules)
 
 
-async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> MessageState:
+def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Any:
+    """The message judged by every rule, from the community state: the common message (no
+    rule fires) waits for nothing. It waits (returns a coroutine) for a member the state does
+    not hold, a classifier still to build, and the case number and earlier warnings of a
+    message some rule fires on."""
     assert isinstance(event, MessagePosted)
     # shared by the shadow and enforce passes of one event under one playbook version
     key = (event.message_id, event.occurred_at, event.text, event.kind, cfg)
@@ -191,62 +205,115 @@ async def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> M
     cached = memory.get(EVALUATION)
     if cached and cached[0] == key:
         return cached[1]
-    moderation = moderation_config(ctx.playbook)
     protected = protected_standing(event.author, ctx.view.settings)
     if protected:
-        state = MessageState(ctx.view, moderation, protected)
-    else:
-        user = event.author.user_id
-        info = ctx.state.known(user)
-        if info is None:
-            info = await ctx.state.member(user)
-        # the state counted this message already (an edit is not counted)
-        counted = 1 if type(event) is MessagePosted else 0
-        before = max(0, (info.message_count if info else 0) - counted)
-        welcome = getattr(ctx.playbook, "welcome", None)
-        newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
-        verdict: Verdict | None = None
-        if cfg.uses_classifier and (
-            cfg.classifier.apply_to == "all" or before < cfg.classifier.first_messages
-        ):
-            classifier = await classifier_for(cfg, ctx)
-            verdict = classifier.classify(event.text[: cfg.max_scan_chars])
-        windows = memory.get(RECENT)
-        recent = tuple(windows.get(user, ())) if windows else ()
-        context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
-        everyone = memory.get(COOLDOWNS)
-        cooldowns: dict[str, datetime] = {}
-        if everyone:  # this member's, by rule (not a walk over everybody's)
-            for spam_rule in cfg.rules:
-                until = everyone.get((spam_rule.name, user))
-                if until is not None:
-                    cooldowns[spam_rule.name] = until
-        quiet = memory.get(QUIET)
-        if quiet is None or quiet[0] is not cfg:
-            quiet = memory[QUIET] = (cfg, quiet_hits(cfg))  # per playbook version
-        hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, quiet=quiet[1])
-        number, weight, held = 1, 0, InForce()
-        firing = [h for h in hits if h.why]
-        if firing:
-            number = await next_case(ctx)
-            try:
-                if any(h.rule.actions.warn for h in firing):
-                    weight = await mod_store.active_warning_weight(
-                        ctx.store, ctx.community, user, ctx.now
-                    )
-                if any(_restricts(h.rule.actions) for h in firing):
-                    held = InForce.of(
-                        await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now)
-                    )
-            except Exception as exc:
-                if not unreachable(exc):
-                    raise
-                # the database is away: judged without earlier warnings and restrictions
-        explained = _Explained(cfg, event, context, cooldowns, ctx.now)
-        state = MessageState(
-            ctx.view, moderation, None, hits, number, weight, in_force=held, explained=explained
-        )
+        state = MessageState(ctx.view, moderation_config(ctx.playbook), protected)
+        memory[EVALUATION] = (key, state)
+        return state
+    info = ctx.state.known(event.author.user_id)
+    if info is None and not ctx.state.complete:
+        return _load_message_waiting(event, cfg, ctx, key)
+    before = _messages_before(event, info)
+    classifier = None
+    if _classifies(cfg, before):
+        classifier = _built_classifier(cfg, ctx)
+        if classifier is None:
+            return _load_message_waiting(event, cfg, ctx, key)
+    return _judged(event, cfg, ctx, key, info, before, classifier)
+
+
+async def _load_message_waiting(
+    event: MessagePosted, cfg: AntispamConfig, ctx: RuleContext, key: tuple[Any, ...]
+) -> MessageState:
+    info = await ctx.state.member(event.author.user_id)
+    before = _messages_before(event, info)
+    classifier = await classifier_for(cfg, ctx) if _classifies(cfg, before) else None
+    state = _judged(event, cfg, ctx, key, info, before, classifier)
+    return await state if type(state) is CoroutineType else state
+
+
+def _messages_before(event: MessagePosted, info: MemberInfo | None) -> int:
+    # the state counted this message already (an edit is not counted)
+    counted = 1 if type(event) is MessagePosted else 0
+    return max(0, (info.message_count if info else 0) - counted)
+
+
+def _classifies(cfg: AntispamConfig, before: int) -> bool:
+    """Whether the classifier judges a member's message after `before` others."""
+    return cfg.uses_classifier and (
+        cfg.classifier.apply_to == "all" or before < cfg.classifier.first_messages
+    )
+
+
+def _judged(
+    event: MessagePosted,
+    cfg: AntispamConfig,
+    ctx: RuleContext,
+    key: tuple[Any, ...],
+    info: MemberInfo | None,
+    before: int,
+    classifier: SpamClassifier | None,
+) -> Any:
+    """Every rule's verdict; the snapshot, or (when one fires) a coroutine that adds the case
+    number, earlier warnings and restrictions."""
+    memory = ctx.state.memory
+    user = event.author.user_id
+    welcome = getattr(ctx.playbook, "welcome", None)
+    newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
+    verdict = classifier.classify(event.text[: cfg.max_scan_chars]) if classifier else None
+    windows = memory.get(RECENT)
+    recent = tuple(windows.get(user, ())) if windows else ()
+    context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
+    everyone = memory.get(COOLDOWNS)
+    cooldowns: dict[str, datetime] = {}
+    if everyone:  # this member's, by rule (not a walk over everybody's)
+        for spam_rule in cfg.rules:
+            until = everyone.get((spam_rule.name, user))
+            if until is not None:
+                cooldowns[spam_rule.name] = until
+    quiet = memory.get(QUIET)
+    if quiet is None or quiet[0] is not cfg:
+        quiet = memory[QUIET] = (cfg, quiet_hits(cfg))  # per playbook version
+    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, quiet=quiet[1])
+    explained = _Explained(cfg, event, context, cooldowns, ctx.now)
+    firing = [h for h in hits if h.why]
+    if firing:
+        return _with_cases(event, ctx, key, hits, firing, explained)
+    state = MessageState(ctx.view, moderation_config(ctx.playbook), None, hits, explained=explained)
     memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
+    return state
+
+
+async def _with_cases(
+    event: MessagePosted,
+    ctx: RuleContext,
+    key: tuple[Any, ...],
+    hits: tuple[Hit, ...],
+    firing: list[Hit],
+    explained: _Explained,
+) -> MessageState:
+    user = event.author.user_id
+    number, weight, held = await next_case(ctx), 0, InForce()
+    try:
+        if any(h.rule.actions.warn for h in firing):
+            weight = await mod_store.active_warning_weight(ctx.store, ctx.community, user, ctx.now)
+        if any(_restricts(h.rule.actions) for h in firing):
+            held = InForce.of(await mod_store.restrictions(ctx.store, ctx.community, user, ctx.now))
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        # the database is away: judged without earlier warnings and restrictions
+    state = MessageState(
+        ctx.view,
+        moderation_config(ctx.playbook),
+        None,
+        hits,
+        number,
+        weight,
+        in_force=held,
+        explained=explained,
+    )
+    ctx.state.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state
 
 

@@ -77,11 +77,15 @@ STREAKS = "checkin.streaks"  # memory: member → streak as last read or written
 DAY_COUNTS = "checkin.day_counts"  # memory: check-ins of the latest day read or written here
 
 
-async def load_checkin(
+def load_checkin(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> Any:
+    if type(event) is MessagePosted and not is_checkin_text(event.text, cfg):
+        return None  # the hot path: an ordinary message costs nothing (and waits for nothing)
+    return _load_checkin(event, cfg, ctx)
+
+
+async def _load_checkin(
     event: Event, cfg: CheckinConfig, ctx: RuleContext
 ) -> CheckinSnapshot | None:
-    if type(event) is MessagePosted and not is_checkin_text(event.text, cfg):
-        return None  # the hot path: an ordinary message costs nothing
     assert isinstance(event, MessagePosted | CommandInvoked)
     actor, channel, _ = _where(event)
     if actor.is_bot or (cfg.channels and channel not in cfg.channels):

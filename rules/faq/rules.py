@@ -42,7 +42,7 @@ class Question:
     last_answered: datetime | None
 
 
-async def load_question(event: Event, cfg: FaqConfig, ctx: RuleContext) -> Question | None:
+def load_question(event: Event, cfg: FaqConfig, ctx: RuleContext) -> Question | None:
     if type(event) is not MessagePosted or event.author.is_bot or not cfg.entries:
         return None
     entry = matcher_for(cfg, ctx.memory).entry_for(event.text)

@@ -84,8 +84,9 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
-async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
-    """The member's points, from the community state."""
+def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
+    """The member's points, from the community state; None when the store must be asked (a
+    day the ledger had before this load, a member the state does not hold): `member_points`."""
     cache = _cache(ctx.memory)
     day = local_day(ctx.view, ctx.now)
     entry = cache.get(user_id)
@@ -97,10 +98,31 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
             # a day this state saw begin: the member earned nothing on it, or entry.day would
             # be it (daily caps start again)
             entry.day, entry.today = day, {}
-        else:  # an event of a day the ledger had before this load (a replay, a late delivery)
-            earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
-            entry.day, entry.today = day, earned
-    info = await ctx.state.member(user_id)
+        else:
+            return None
+    info = ctx.state.known(user_id)
+    if info is None and not ctx.state.complete:
+        return None
+    return _snapshot(user_id, entry, day, info)
+
+
+async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
+    """The member's points, from the community state (and the store when it must)."""
+    now = member_points_now(ctx, user_id)
+    if now is not None:
+        return now
+    entry = _cache(ctx.memory)[user_id]
+    day = local_day(ctx.view, ctx.now)
+    if entry.day != day:  # an event of a day the ledger had before this load (a replay, a
+        # late delivery)
+        earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
+        entry.day, entry.today = day, earned
+    return _snapshot(user_id, entry, day, await ctx.state.member(user_id))
+
+
+def _snapshot(
+    user_id: str, entry: MemberPoints, day: date, info: MemberInfo | None
+) -> PointsSnapshot:
     return PointsSnapshot(
         user_id,
         entry.xp,

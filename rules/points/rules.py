@@ -25,6 +25,7 @@ from rules.points.ledger import (
     RevokeMessagePoints,
     fingerprint,
     member_points,
+    member_points_now,
     newcomer_author,
     newcomer_helped,
 )
@@ -158,10 +159,23 @@ def newcomer_bonus(
     return amount, f"+{amount} for the first reply to newcomer {newcomer}"
 
 
-async def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> MessageSnapshot | None:
+def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Any:
+    """From the community state (a coroutine only when the store must be asked)."""
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
-    member = await member_points(ctx, event.author.user_id)
+    member = member_points_now(ctx, event.author.user_id)
+    if member is None:
+        return _load_message_waiting(event, ctx)
+    return _message_snapshot(event, ctx, member)
+
+
+async def _load_message_waiting(event: MessagePosted, ctx: RuleContext) -> MessageSnapshot:
+    return _message_snapshot(event, ctx, await member_points(ctx, event.author.user_id))
+
+
+def _message_snapshot(
+    event: MessagePosted, ctx: RuleContext, member: PointsSnapshot
+) -> MessageSnapshot:
     replied_to = newcomer_author(ctx.memory, event.reply_to)
     # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
     paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)

@@ -216,14 +216,18 @@ class ReturnSnapshot:
     points_cfg: PointsConfig | None
 
 
-async def load_return(
-    event: Event, cfg: ReactivationConfig, ctx: RuleContext
-) -> ReturnSnapshot | None:
+def load_return(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> Any:
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
     nudged_at = ctx.memory.get(OPEN, {}).get(event.author.user_id)
     if nudged_at is None:
-        return None  # the hot path: most messages stop here
+        return None  # the hot path: most messages stop here (and wait for nothing)
+    return _load_return(event, ctx, nudged_at)
+
+
+async def _load_return(
+    event: MessagePosted, ctx: RuleContext, nudged_at: datetime
+) -> ReturnSnapshot:
     points_cfg = getattr(ctx.playbook, "points", None)
     if not isinstance(points_cfg, PointsConfig) or not points_cfg.enabled:
         points_cfg = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.actions import (
     Action,
@@ -286,12 +287,16 @@ def on_dm_link(
     )
 
 
-async def load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival | None:
-    # the hot path: only members with a pending answer check cost a full snapshot
+def load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Any:
+    # the hot path: only members with a pending answer check cost a full snapshot (and wait)
     if not (cfg.verification.enabled and cfg.verification.mode == "answer"):
         return None
     if event.user_id not in awaiting(ctx.state):
         return None
+    return _load_answer(event, cfg, ctx)
+
+
+async def _load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival | None:
     found = await ctx.store.steps(ctx.community, kind_prefix=VERIFY, user_id=event.user_id)
     if not found:
         awaiting(ctx.state).discard(event.user_id or "")
