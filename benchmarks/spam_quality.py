@@ -16,8 +16,8 @@ Speed: `keyword_speed` runs a 1,000-keyword `KeywordMatcher` over the PyPI ``chi
 corpus (258,145 real chat messages).
 
 Run: ``.venv/bin/python -m benchmarks.spam_quality [--json] [--keywords]``; the shipped
-playbook: ``--dev`` (tuning data only), ``--dev-errors``, ``--shipped`` (held-out parts; see
-docs/antispam-quality.md)
+playbook: ``--dev`` (tuning data only), ``--dev-errors``, ``--dev-cv`` (5-fold cross-validation
+over the SMS training split), ``--shipped`` (held-out parts; see docs/antispam-quality.md)
 """
 
 from __future__ import annotations

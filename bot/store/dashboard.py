@@ -6,12 +6,13 @@ The dashboard's pages read through these functions and the capability query modu
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 
 from bot.store.models import AuditEntry, Community, Member
 from bot.store.models_web import WebToken
@@ -185,7 +186,7 @@ async def community_by_id(store: Store, community_id: int) -> CommunityRef | Non
 class CaseFilter:
     member: str | None = None  # a user id, or part of a member's name
     action: str | None = None
-    moderator: str | None = None  # a moderator's id, or an automatic rule's name
+    moderator: str | None = None  # a moderator's id or part of their name, or a rule's name
     start: datetime | None = None
     end: datetime | None = None  # exclusive
 
@@ -200,11 +201,25 @@ async def search_cases(
             Member.community_id == ref.id, Member.name.ilike(f"%{_like(f.member)}%", escape="\\")
         )
         conds.append(or_(ModerationCase.user_id == f.member, ModerationCase.user_id.in_(named)))
-    if f.action:
-        conds.append(ModerationCase.action == f.action)
-    if f.moderator:
+    if f.action:  # any action of the incident: a warning escalated to a timeout is both
+        step = json.dumps({"kind": f.action})[1:-1]  # '"kind": "timeout"', as the JSON is written
         conds.append(
-            or_(ModerationCase.actor_id == f.moderator, ModerationCase.rule == f.moderator)
+            or_(
+                ModerationCase.action == f.action,
+                cast(ModerationCase.actions, Text).contains(step, autoescape=True),
+            )
+        )
+    if f.moderator:  # an id, part of a moderator's name, or an automatic rule's name
+        by_name = select(Member.user_id).where(
+            Member.community_id == ref.id,
+            Member.name.ilike(f"%{_like(f.moderator)}%", escape="\\"),
+        )
+        conds.append(
+            or_(
+                ModerationCase.actor_id == f.moderator,
+                ModerationCase.actor_id.in_(by_name),
+                ModerationCase.rule == f.moderator,
+            )
         )
     if f.start:
         conds.append(ModerationCase.created_at >= f.start)
@@ -229,14 +244,18 @@ async def search_cases(
 
 
 async def case_kinds(store: Store, ref: CommunityRef) -> list[str]:
+    """Every kind of action the community's cases took (a case's escalation included)."""
     async with store.sessions() as s:
         rows = await s.execute(
-            select(ModerationCase.action)
-            .where(ModerationCase.community_id == ref.id)
-            .distinct()
-            .order_by(ModerationCase.action)
+            select(ModerationCase.action, ModerationCase.actions).where(
+                ModerationCase.community_id == ref.id
+            )
         )
-    return [r[0] for r in rows]
+        kinds = set()
+        for action, steps in rows:
+            kinds.add(action)
+            kinds.update(str(a.get("kind")) for a in steps or () if a.get("kind"))
+    return sorted(kinds)
 
 
 # the audit rows written for a case: the action itself runs right after the case is opened
@@ -396,7 +415,7 @@ async def member_audit(
 _SIGN_IN_LINK = re.compile(r"(/login/link/)[A-Za-z0-9_\-]+")
 
 
-def _redacted(text: str | None) -> str | None:
+def redacted(text: str | None) -> str | None:
     """Sign-in links sent by /dashboard are never shown again (a moderator reading the log
     must not sign in as the admin who asked for one)."""
     return _SIGN_IN_LINK.sub(r"\1…", text) if text else text
@@ -404,7 +423,7 @@ def _redacted(text: str | None) -> str | None:
 
 def _audit_dict(r: AuditEntry) -> dict[str, Any]:
     row = audit_dict(r)
-    row["text"] = _redacted(row["text"])
+    row["text"] = redacted(row["text"])
     return row
 
 

@@ -114,6 +114,8 @@ async def save(
             on_disk = ""
         if digest(normalize(on_disk)) != base:
             raise Refused("err.changed")
+        if not text.strip():  # valid for the checker (all defaults), but never by accident
+            raise Refused("err.empty_save")
         checked = await check_off_loop(manager, text)
         if not checked.ok:
             raise Refused("err.invalid_save", count=len(checked.problems))

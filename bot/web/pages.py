@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +14,7 @@ from bot.events import Actor, CommandInvoked
 from bot.reports.render import render_json, render_markdown
 from bot.store import CommunityRef
 from bot.store import dashboard as q
+from bot.store import privacy as privacy_q
 from bot.web import reporting
 from bot.web.editor import audit_entry
 from bot.web.http import Refusal, checked_form, ctx_of, lang_of, refuse, render, t, user_of
@@ -24,6 +23,8 @@ from rules.calendar import store as calendar_store
 from rules.checkin import store as checkin_q
 from rules.moderation import store as mod
 from rules.points import store as points_q
+from rules.privacy.rules import export_document
+from rules.referrals import store as referrals_q
 
 PAGE = 50
 
@@ -262,6 +263,7 @@ async def members_page(request: Request) -> Response:
         ctx.store, ref, query, limit=PAGE, offset=(page - 1) * PAGE
     )
     ids = [m.user_id for m in found]
+    invites = await referrals_q.invite_counts(ctx.store, ref, ids)
     balances = await points_q.all_balances(ctx.store, ref)
     streaks = await checkin_q.all_streaks(ctx.store, ref)
     tiers = await points_q.member_tiers(ctx.store, ref)
@@ -273,6 +275,7 @@ async def members_page(request: Request) -> Response:
             "streak": streaks.get(m.user_id),
             "tier": tiers.get(m.user_id),
             "standing": _standing(request, standing.get(m.user_id)),
+            "invites": invites.get(m.user_id),
         }
         for m in found
     ]
@@ -302,6 +305,9 @@ async def member_page(request: Request) -> Response:
     info = await _member(request, ref)
     uid = info.user_id
     standing = await q.standings(ctx.store, ref, [uid], ctx.now())
+    came, brought = await referrals_q.member_joins(ctx.store, ref, uid)
+    names = await q.member_names(ctx.store, ref, [r.inviter for r in came if r.inviter])
+    names |= await q.member_names(ctx.store, ref, [r.user_id for r in brought])
     row = {
         "balance": await points_q.balance_of(ctx.store, ref, uid),
         "streak": await checkin_q.streak_of(ctx.store, ref, uid),
@@ -317,38 +323,28 @@ async def member_page(request: Request) -> Response:
         cases=await mod.cases_for(ctx.store, ref, uid, limit=100),
         audit=await q.member_audit(ctx.store, ref, uid, limit=100),
         redeemed=await points_q.redemptions(ctx.store, ref, uid),
+        came=came,
+        brought=brought,
+        stayed=sum(1 for r in brought if r.status == "rewarded"),
+        names=names,
         **header,
     )
 
 
 async def member_export(request: Request) -> Response:
-    """Everything stored about one member, as JSON (a data-access request's answer)."""
+    """Everything stored about one member, as JSON: the very document `/mydata` sends them and
+    `qunbot member export` writes (every row each capability declares about members: the
+    member record, joins and leaves, invites, cases, points, streak, the bot's actions...).
+    Sign-in links sent by /dashboard are cut, as everywhere in the dashboard."""
     ctx = ctx_of(request)
-    ref, _, _ = await _community(request)
+    ref, playbook, _ = await _community(request)
     info = await _member(request, ref)
     uid = info.user_id
-    streak = await checkin_q.streak_of(ctx.store, ref, uid)
-    balance = await points_q.balance_of(ctx.store, ref, uid)
-    data = {
-        "schema": "qunbot.member_export/1",
-        "community": {"platform": ref.platform, "id": ref.external_id},
-        "exported_at": ctx.now(),
-        "member": asdict(info),
-        "moderation_cases": [asdict(c) for c in await mod.cases_for(ctx.store, ref, uid, 10_000)],
-        "points": {
-            "xp": balance.xp,
-            "balance": balance.balance,
-            "ledger": [
-                {"key": k, "source": s, "amount": a}
-                for k, s, a in await points_q.ledger(ctx.store, ref, uid)
-            ],
-        },
-        "checkin_streak": asdict(streak) if streak else None,
-        "tier": (await points_q.member_tiers(ctx.store, ref)).get(uid),
-        "redemptions": await points_q.redemptions(ctx.store, ref, uid),
-        "bot_actions": await q.member_audit(ctx.store, ref, uid, limit=10_000),
-    }
-    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    await ctx.store.flush()  # the latest counts are part of it
+    rows = await privacy_q.export_member(ctx.store, ref, uid, ctx.store.member_rows)
+    name = playbook.community.name or ref.external_id
+    document = export_document(name, ref.platform, uid, rows, ctx.now())
+    body = q.redacted(document.decode("utf-8")) or ""
     filename = f"member-{ref.platform}-{ref.external_id}-{uid}.json".replace('"', "")
     return Response(
         body,

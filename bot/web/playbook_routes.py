@@ -117,9 +117,9 @@ async def playbook_page(request: Request) -> Response:
             text = editor.text_of_upload(data, ctx.config.max_upload_bytes)
         else:
             raw = form.get("text")
-            text = editor.text_of_upload(
-                (raw if isinstance(raw, str) else "").encode("utf-8"), ctx.config.max_upload_bytes
-            )
+            if not isinstance(raw, str):  # a truncated or hand-made post: never save "nothing"
+                raise editor.Refused("err.no_text")
+            text = editor.text_of_upload(raw.encode("utf-8"), ctx.config.max_upload_bytes)
     except editor.Refused as exc:
         status = 413 if exc.key == "err.too_big" else 400
         return await _page(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from bot.store import CommunityRef, Store
 from rules.referrals.models import Referral, ReferralLink
@@ -175,3 +175,46 @@ async def rewarded_between(
             )
             or 0
         )
+
+
+async def member_joins(
+    store: Store, ref: CommunityRef, user_id: str
+) -> tuple[list[JoinRecord], list[JoinRecord]]:
+    """How one member came (their joins, oldest first) and whom they brought (joins attributed
+    to them as inviter, oldest first): the dashboard's member page."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Referral)
+                .where(
+                    Referral.community_id == ref.id,
+                    (Referral.user_id == user_id) | (Referral.inviter == user_id),
+                )
+                .order_by(Referral.joined_at, Referral.id)
+            )
+        ).scalars()
+        found = [_record(r) for r in rows]
+    return [r for r in found if r.user_id == user_id], [r for r in found if r.inviter == user_id]
+
+
+@dataclass(frozen=True, slots=True)
+class InviteCount:
+    invited: int  # joins attributed to them
+    stayed: int  # of those, invitees who stayed and earned the reward
+
+
+async def invite_counts(
+    store: Store, ref: CommunityRef, user_ids: Sequence[str]
+) -> dict[str, InviteCount]:
+    """Per inviter among `user_ids`: how many they brought and how many stayed (the members
+    table of the dashboard). Members who invited nobody are absent."""
+    if not user_ids:
+        return {}
+    stayed = func.sum(case((Referral.status == "rewarded", 1), else_=0))
+    async with store.sessions() as s:
+        rows = await s.execute(
+            select(Referral.inviter, func.count(), stayed)
+            .where(Referral.community_id == ref.id, Referral.inviter.in_(list(user_ids)))
+            .group_by(Referral.inviter)
+        )
+        return {inviter: InviteCount(int(n), int(k or 0)) for inviter, n, k in rows}

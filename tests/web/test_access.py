@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from bot.store import dashboard as q
+from rules.moderation import store as mod_store
 from tests.web.conftest import ADMIN_TOKEN, MOD_TOKEN
 
 PAGES = ("report", "cases", "members", "calendar", "cases/1", "members/bob", "report/file.md")
@@ -196,3 +197,105 @@ async def test_pages_carry_security_headers_and_cookies_are_http_only(dash):
     assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "SAMEORIGIN"
     assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def sample_paths(dash) -> dict[str, str]:
+    """A real URL for every route of the app (a route added without one fails the tests below,
+    so every route is checked)."""
+    c = f"/c/{dash.community_id}"
+    return {
+        "/login": "/login",
+        "/login/link": "/login/link",
+        "/login/link/{token}": "/login/link/not-a-real-link",
+        "/logout": "/logout",
+        "/": "/",
+        "/c/{cid:int}": c,
+        "/c/{cid:int}/report": f"{c}/report",
+        "/c/{cid:int}/report/file.{fmt}": f"{c}/report/file.md",
+        "/c/{cid:int}/cases": f"{c}/cases",
+        "/c/{cid:int}/cases/{number:int}": f"{c}/cases/1",
+        "/c/{cid:int}/cases/{number:int}/reverse": f"{c}/cases/1/reverse",
+        "/c/{cid:int}/members": f"{c}/members",
+        "/c/{cid:int}/members/{uid}/export.json": f"{c}/members/bob/export.json",
+        "/c/{cid:int}/members/{uid}": f"{c}/members/bob",
+        "/c/{cid:int}/calendar": f"{c}/calendar",
+        "/c/{cid:int}/playbook": f"{c}/playbook",
+        "/playbook/{name:path}/check": "/playbook/default.yaml/check",
+        "/playbook/{name:path}": "/playbook/default.yaml",
+    }
+
+
+def app_routes(dash) -> list[tuple[str, str, set[str]]]:
+    samples = sample_paths(dash)
+    app = dash.client._transport.app  # the ASGI app under test
+    found = [(r.path, samples.get(r.path, ""), set(r.methods or ())) for r in app.routes]
+    missing = [p for p, url, _ in found if not url]
+    assert not missing, f"add a sample URL for {missing}"
+    return found
+
+
+PUBLIC_ROUTES = {"/login", "/login/link", "/login/link/{token}"}
+
+
+async def state_of(dash) -> tuple[str, int, list, list]:
+    store = dash.bot.runtime.store
+    cases = [c.reversed_at for c in await mod_store.cases_for(store, dash.ref, "bob", 10)]
+    audit = await store.audit_log(dash.ref, limit=1000)
+    return dash.playbook.read_text(), dash.ctx.runtime.playbooks.default.version, cases, audit
+
+
+async def test_every_route_but_sign_in_needs_a_session(dash):
+    before = await state_of(dash)
+    for route, url, methods in app_routes(dash):
+        if route in PUBLIC_ROUTES:
+            continue
+        if "GET" in methods:
+            r = await dash.client.get(url)
+            assert r.status_code == 303, url
+            assert r.headers["location"].startswith("/login?why=signin"), url
+            assert "qunbot demo" not in r.text and "bob" not in r.text, url
+        if "POST" in methods:
+            r = await dash.client.post(url, data={"do": "save", "text": "x: 1\n", "csrf": "x"})
+            assert r.status_code == 401 and "Sign in first" in r.text, url
+            r = await dash.client.post(url, json={"text": "x"})
+            assert r.status_code == 401 and r.json()["error"], url
+    assert await state_of(dash) == before
+
+
+async def test_every_post_route_refuses_a_forged_form(dash):
+    await dash.sign_in()
+    before = await state_of(dash)
+    for _route, url, methods in app_routes(dash):
+        if "POST" not in methods:
+            continue
+        for csrf in (None, "0" * 64):
+            data = {"do": "save", "text": "x: 1\n", "token": ADMIN_TOKEN, "link": "x"}
+            if csrf:
+                data["csrf"] = csrf
+            r = await dash.client.post(url, data=data)
+            assert r.status_code == 403, (url, r.status_code)
+            assert "did not come from your dashboard page" in r.text, url
+    # the live check takes its token in a header
+    r = await dash.client.post("/playbook/default.yaml/check", json={"text": "x"})
+    assert r.status_code == 403
+    assert (await dash.client.get("/")).status_code == 200  # still signed in: logout refused
+    assert await state_of(dash) == before
+
+
+async def test_every_form_on_every_page_carries_its_csrf_token(dash):
+    await dash.sign_in()
+    csrf = await dash.csrf_of("/")
+    pages = [url for _, url, methods in app_routes(dash) if "GET" in methods]
+    pages += ["/login", dash.page("cases/2")]
+    seen = 0
+    for url in pages:
+        page = await dash.client.get(url, follow_redirects=True)
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", page.text, flags=re.S):
+            if 'method="post"' not in form.split(">", 1)[0]:
+                continue
+            seen += 1
+            token = re.search(r'name="csrf" value="([^"]*)"', form)
+            assert token, (url, form[:200])
+            if "/login" not in url:
+                assert token.group(1) == csrf, url
+    assert seen >= 4  # sign out on every page, the editor, a case's reversal, sign in

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.recording import simulated_link
 from bot.web.server import Dashboard
+from tests.harness import PLATFORM
 from tests.web.conftest import ADMIN_TOKEN
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -122,7 +124,7 @@ def drive(base: str, community: int, playbook: Path, shots: Path | None) -> dict
             ("report", f"/c/{community}/report?from=2026-03-02&to=2026-03-08"),
             ("case", f"/c/{community}/cases/2"),
             ("members", f"/c/{community}/members"),
-            ("member", f"/c/{community}/members/bob"),
+            ("member", f"/c/{community}/members/alice"),
             ("calendar", f"/c/{community}/calendar"),
             ("members-zh", f"/c/{community}/members?lang=zh"),
         ):
@@ -139,6 +141,11 @@ def drive(base: str, community: int, playbook: Path, shots: Path | None) -> dict
 
 
 async def test_sign_in_edit_with_an_error_fix_it_and_filter_cases_in_a_browser(dash):
+    # alice brought dave with her invite link: the members pages show it
+    await dash.bot.command("alice", "invite")
+    await dash.bot.join("dave", invite=simulated_link(PLATFORM, "alice"))
+    await dash.bot.say("dave", "thanks for the invite, alice")
+    await dash.bot.runtime.store.flush()
     port = _port()
     dash.ctx.config = dash.ctx.config.model_copy(update={"port": port})
     server = Dashboard(dash.ctx)

@@ -7,8 +7,11 @@ import json
 import re
 from datetime import timedelta
 
+from adapters.recording import simulated_link
 from bot.events import Actor, MemberJoined
+from bot.store import privacy as privacy_q
 from tests.harness import COMMUNITY, PLATFORM
+from tests.web.conftest import MOD_TOKEN
 
 
 def rows(html: str, table: str) -> list[str]:
@@ -72,9 +75,30 @@ async def test_cases_filter_by_member_type_moderator_and_date(dash):
     assert await numbers("type=timeout") == ["#2"]
     assert await numbers("moderator=mod") == ["#2", "#1"]
     assert await numbers("moderator=someone-else") == []
+    assert await numbers("moderator=MO") == ["#2", "#1"]  # part of the moderator's name
     assert await numbers("from=2026-03-12&to=2026-03-12") == ["#2", "#1"]
     assert await numbers("to=2026-03-11") == []
     assert await numbers("member=bob&type=timeout") == []
+
+
+async def test_the_type_filter_finds_every_action_of_an_incident(dash):
+    # bob's second warning reaches the ladder's first step: one case, "warn + timeout"
+    await dash.bot.command("mod", "warn", user="bob", reason="again")
+    await dash.sign_in()
+    page = await dash.client.get(dash.page("cases?type=timeout"))
+    found = rows(page.text, "cases")
+    assert [r.split()[0] for r in found] == ["#3", "#2"]
+    assert "warn + timeout" in found[0]
+    assert [
+        r.split()[0]
+        for r in rows((await dash.client.get(dash.page("cases?type=warn"))).text, "cases")
+    ] == ["#3", "#1"]
+    options = re.findall(r'<option value="([a-z_]+)"', page.text)
+    assert options == ["timeout", "warn"]
+    assert [
+        r.split()[0]
+        for r in rows((await dash.client.get(dash.page("cases?type=ti%25"))).text, "cases")
+    ] == []
 
 
 async def test_a_case_shows_its_actions_and_an_admin_reverses_it(dash):
@@ -118,18 +142,64 @@ async def test_members_search_standing_points_streak_tier_and_joins(dash):
     assert "2026-03-12" in " ".join(rows(carol.text, "member-facts"))  # when she left
 
 
-async def test_a_members_data_export_holds_what_is_stored_about_them(dash):
+async def test_members_show_who_invited_them_and_whom_they_brought(dash):
+    await dash.bot.command("alice", "invite")
+    await dash.bot.join("dave", invite=simulated_link(PLATFORM, "alice"))
+    await dash.bot.say("dave", "hi all, alice sent me")
+    await dash.bot.join("erin")  # no link: organic
+    await dash.bot.runtime.store.flush()
+    await dash.sign_in()
+    page = await dash.client.get(dash.page("members"))
+    head = page.text.split('id="members"', 1)[1].split("</tr>", 1)[0]
+    assert "Invited (stayed)" in head
+    table = {r.split()[0]: r for r in rows(page.text, "members")}
+    assert "1 (0)" in table["alice"]  # brought dave, who has not stayed long enough yet
+    alice = await dash.client.get(dash.page("members/alice"))
+    facts = " ".join(rows(alice.text, "member-facts"))
+    assert "invited 1, 0 stayed" in facts
+    assert [r.split()[0] for r in rows(alice.text, "member-invites")] == ["dave"]
+    dave = await dash.client.get(dash.page("members/dave"))
+    assert "through the invite link of alice" in " ".join(rows(dave.text, "member-facts"))
+    erin = await dash.client.get(dash.page("members/erin"))
+    assert "without an invite link" in " ".join(rows(erin.text, "member-facts"))
+    zh = await dash.client.get(dash.page("members/dave?lang=zh"))
+    assert "通过 alice 的邀请链接" in zh.text
+
+
+async def test_a_members_data_export_is_what_qunbot_member_export_writes(dash):
+    await dash.bot.command("bob", "invite")
+    await dash.bot.join("dave", invite=simulated_link(PLATFORM, "bob"))
     await dash.sign_in()
     r = await dash.client.get(dash.page("members/bob/export.json"))
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     data = json.loads(r.text)
-    assert data["schema"] == "qunbot.member_export/1"
-    assert data["member"]["user_id"] == "bob" and data["member"]["message_count"] == 10
-    assert [c["reason"] for c in data["moderation_cases"]] == ["rude to newcomers"]
-    assert data["points"]["balance"] == sum(e["amount"] for e in data["points"]["ledger"])
-    assert any(a["action"] == "warn" for a in data["bot_actions"])
+    assert data["member"] == "bob" and data["platform"] == PLATFORM
+    rows_of = data["data"]
+    (member,) = rows_of["member"]
+    assert member["message_count"] == 10
+    assert [c["reason"] for c in rows_of["moderation_cases"]] == ["rude to newcomers"]
+    assert any(a["action"] == "warn" for a in rows_of["bot_actions"])
+    assert [j["kind"] for j in rows_of["joins_and_leaves"]] == ["join"]
+    assert any(link["link"].endswith("/bob") for link in rows_of["invite_links"])
+    # the invitee's join names bob as inviter: part of bob's data too
+    assert any(j.get("inviter") == "bob" for j in rows_of["referrals"])
+    # the same rows as the operator's command and the member's own /mydata
+    expected = await privacy_q.export_member(
+        dash.bot.runtime.store, dash.ref, "bob", dash.bot.runtime.store.member_rows
+    )
+    assert rows_of == json.loads(json.dumps(expected, default=str))
     r = await dash.client.get(dash.page("members/nobody/export.json"))
     assert r.status_code == 404
+
+
+async def test_a_sign_in_link_never_shows_in_a_members_export(dash):
+    link = await dash.dashboard_link()
+    await dash.client.get("/")  # not signed in
+    await dash.sign_in(MOD_TOKEN)
+    r = await dash.client.get(dash.page("members/boss/export.json"))
+    assert r.status_code == 200
+    token = link.rsplit("/", 1)[1]
+    assert token not in r.text and "/login/link/…" in r.text
 
 
 async def test_the_calendar_shows_the_next_month_of_posts(dash):

@@ -175,6 +175,10 @@ async def test_a_valid_upload_is_saved(dash):
         files={"upload": ("mine.yaml", edited.encode(), "text/yaml")},
     )
     assert r.status_code == 200 and dash.playbook.read_text() == edited
+    log = await dash.bot.runtime.store.audit_log(dash.ref, limit=5)
+    assert [e["reason"] for e in log if e["action"] == "playbook_save"] == [
+        "by admin token (admin) from the web dashboard"
+    ]
 
 
 async def test_paths_that_leave_the_playbook_folder_are_refused(dash):
@@ -220,3 +224,31 @@ async def test_the_dry_run_uses_the_edited_version_and_changes_nothing(dash):
     assert "✓ <strong>antispam.enforce</strong>: ads: keyword &#39;zorblax&#39;" in r.text
     assert dash.playbook.read_text() == before
     assert dash.bot.runtime.playbooks.default.version == 1
+
+
+async def test_a_save_without_a_playbook_or_with_an_empty_one_writes_nothing(dash):
+    # an empty file passes `playbook check` (every default); a save must not wipe the playbook
+    # because a form arrived truncated or without its text
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+    r = await dash.client.post(EDITOR, data={"csrf": csrf, "base": base, "do": "save"})
+    assert r.status_code == 400 and "carried no playbook" in r.text
+    for empty in ("", "\n  \n"):
+        r = await dash.client.post(
+            EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": empty}
+        )
+        assert r.status_code == 422 and "the playbook is empty" in r.text
+    r = await dash.client.post(
+        EDITOR,
+        data={"csrf": csrf, "base": base, "do": "save"},
+        files={"upload": ("empty.yaml", b"", "text/yaml")},
+    )
+    assert r.status_code in (400, 422) and "Nothing was written" in r.text
+    assert dash.playbook.read_text() == before
+    assert dash.bot.runtime.playbooks.default.version == 1
+    # on purpose, one setting is enough
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": "version: 1\n"}
+    )
+    assert r.status_code == 200 and dash.playbook.read_text() == "version: 1\n"

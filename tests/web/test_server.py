@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import httpx
@@ -143,3 +144,60 @@ def test_a_wrong_web_section_names_the_key(tmp_path):
 def test_the_web_defaults_keep_it_local():
     cfg = load_config(None)
     assert cfg.web.enabled is False and cfg.web.host == "127.0.0.1"
+
+
+async def test_qunbot_web_alone_signs_in_with_the_variables_its_config_names(tmp_path):
+    """`qunbot web` as an operator starts it: its own process, the tokens in the environment
+    variables named by web.token_env / web.moderator_token_env (not the default name)."""
+    port = free_port()
+    path = write_config(
+        tmp_path, "  token_env: SHOP_DASH_TOKEN\n  moderator_token_env: SHOP_DASH_MODS\n"
+    )
+    mods = "moderators-token-for-the-shop-0123"
+    env = {
+        **os.environ,
+        "SHOP_DASH_TOKEN": TOKEN,
+        "SHOP_DASH_MODS": mods,
+        "QUNBOT_WEB_TOKEN": "the-default-variable-is-not-read-0123",
+    }
+    qunbot = Path(sys.executable).with_name("qunbot")
+    proc = await asyncio.create_subprocess_exec(
+        str(qunbot), "web", "--config", str(path), "--port", str(port),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    async def sign_in(client: httpx.AsyncClient, token: str) -> httpx.Response:
+        client.cookies.clear()
+        login = await client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+        return await client.post("/login", data={"csrf": csrf, "token": token, "next": "/"})
+
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            for _ in range(400):  # until the server listens
+                try:
+                    login = await client.get("/login")
+                    break
+                except httpx.ConnectError:
+                    assert proc.returncode is None, await proc.stdout.read()
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"nothing listens on {base}")
+            assert "SHOP_DASH_TOKEN" in login.text  # the page says where the token is
+            r = await sign_in(client, env["QUNBOT_WEB_TOKEN"])
+            assert r.status_code == 401 and "SHOP_DASH_TOKEN" in r.text
+            r = await sign_in(client, mods)
+            assert r.status_code == 303
+            editor = await client.get("/playbook/default.yaml")
+            assert editor.status_code == 200 and "Read-only" in editor.text
+            r = await sign_in(client, TOKEN)
+            assert r.status_code == 303
+            home = await client.get("/")
+            assert home.status_code == 200 and "default.yaml" in home.text
+            assert "admin" in home.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(proc.communicate(), 20)
+    assert b"Traceback" not in out, out.decode()
+    assert b"sign in with $SHOP_DASH_TOKEN" in out
