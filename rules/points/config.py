@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from functools import cached_property
 
 from pydantic import Field, NonNegativeInt, PositiveInt, conint, model_validator
 
@@ -76,7 +77,7 @@ class Levels(ConfigModel):
                     )
         return self
 
-    @property
+    @cached_property  # read for every paid message
     def needed(self) -> tuple[int, ...]:
         table = tuple(self.table) if self.table else None
         return thresholds(self.curve.a, self.curve.b, self.curve.c, table)

@@ -103,7 +103,11 @@ class MessageSnapshot:
 
 
 def message_verdict(
-    ev: MessagePosted, cfg: MessagePoints, member: PointsSnapshot, now: datetime
+    ev: MessagePosted,
+    cfg: MessagePoints,
+    member: PointsSnapshot,
+    now: datetime,
+    mark: str | None = None,
 ) -> tuple[int, str]:
     """How many points this message earns, and why (pure; all state is in the snapshot)."""
     if not cfg.enabled or cfg.points == 0:
@@ -119,7 +123,10 @@ def message_verdict(
     if last is not None and ev.occurred_at < last + cfg.cooldown:
         wait = int((last + cfg.cooldown - ev.occurred_at).total_seconds())
         return 0, f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go"
-    if cfg.duplicate_memory and fingerprint(ev.text) in member.recent[-cfg.duplicate_memory :]:
+    if (
+        cfg.duplicate_memory
+        and (mark or fingerprint(ev.text)) in member.recent[-cfg.duplicate_memory :]
+    ):
         return 0, "repeats one of the member's recent messages"
     amount = cfg.points
     if cfg.daily_cap is not None:
@@ -199,7 +206,8 @@ def on_message(
     day = local_day(snap.view, ev.occurred_at)
     amount, why = message_verdict(ev, cfg.messages, member, now)
     credits: list[Credit] = []
-    if amount:
+    mark = fingerprint(ev.text) if amount else None  # once, for the credit and the payment
+    if amount and mark is not None:
         credits.append(
             Credit(
                 ev.author.user_id,
@@ -209,7 +217,7 @@ def on_message(
                 day,
                 ref=ev.message_id,
                 # durable, so a repeat earns nothing after a restart either
-                reason=reason_for(fingerprint(ev.text)),
+                reason=reason_for(mark),
             )
         )
     reasons.append(why)
@@ -250,7 +258,7 @@ def on_message(
         Pay(
             tuple(credits),
             ev.occurred_at,
-            fingerprint(ev.text) if amount else None,
+            mark if amount else None,
             keep,
             defer=defer,
         ),
