@@ -13,10 +13,11 @@ counters), and is read back when the community is loaded again.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.events import Actor
@@ -37,7 +38,13 @@ StateLoader = Callable[[Store, CommunityRef, "CommunityState"], Awaitable[None]]
 class CommunityState:
     """One community's member directory and every capability's in-memory part."""
 
-    __slots__ = ("ref", "store", "members", "complete", "memory", "dirty", "loaders")
+    __slots__ = (
+        "ref", "store", "members", "complete", "memory", "dirty", "loaders", "joins",
+        "_joins_from",
+    )  # fmt: skip
+
+    # how far back `joins` reaches behind the latest join: a join burst is counted in minutes
+    JOINS_KEPT = timedelta(days=1)
 
     def __init__(
         self,
@@ -57,6 +64,20 @@ class CommunityState:
         self.memory: dict[str, Any] = {}
         # parts changed since the last flush: key → how to dump them (see `persist_later`)
         self.dirty: dict[str, Callable[[], dict[str, Any]]] = {}
+        # recent joins (when, who), in time order: `joins_since` without a query
+        self.joins: list[tuple[datetime, str]] = []
+        self._joins_from: datetime | None = None  # every join since then is in `joins`
+        self._index_joins()
+
+    def _index_joins(self) -> None:
+        joined = sorted((m.joined_at, m.user_id) for m in self.members.values() if m.joined_at)
+        if joined:
+            start = bisect.bisect_left(joined, (joined[-1][0] - self.JOINS_KEPT,))
+            self.joins = joined[start:]
+            self._joins_from = joined[-1][0] - self.JOINS_KEPT
+        else:
+            self.joins = []
+            self._joins_from = None  # no member ever joined: every join is held from now on
 
     async def reload(self) -> None:
         """Read everything again from the database, in place (after `/forget` changed rows
@@ -65,6 +86,7 @@ class CommunityState:
         self.complete = True
         self.memory = {}
         self.dirty = {}
+        self._index_joins()
         for load in self.loaders:
             await load(self.store, self.ref, self)
 
@@ -88,6 +110,21 @@ class CommunityState:
     def standing(self, user_id: str) -> str | None:
         member = self.members.get(user_id)
         return member.standing if member else None
+
+    def joins_since(self, since: datetime) -> int | None:
+        """How many members joined at `since` or later (by their latest join), as the store's
+        `count_joins_since` counts them; None when the state does not reach back that far."""
+        if not self.complete or (self._joins_from is not None and since < self._joins_from):
+            return None
+        count = 0
+        members = self.members
+        for at, user_id in reversed(self.joins):
+            if at < since:
+                break
+            member = members.get(user_id)
+            if member is not None and member.joined_at == at:  # a rejoin counts once
+                count += 1
+        return count
 
     # -- changes (each mirrors a store write made by the caller) --------------------------------
 
@@ -125,6 +162,16 @@ class CommunityState:
         member.verified_at = None
         if actor.name:
             member.name = actor.name
+        joins = self.joins
+        if not joins or joins[-1] <= (at, actor.user_id):
+            joins.append((at, actor.user_id))
+        else:  # a late delivery
+            bisect.insort(joins, (at, actor.user_id))
+        if self._joins_from is None or joins[-1][0] - self.JOINS_KEPT > self._joins_from:
+            cut = joins[-1][0] - self.JOINS_KEPT
+            if joins[0][0] < cut:  # drop what a burst count never reaches back to
+                del joins[: bisect.bisect_left(joins, (cut,))]
+            self._joins_from = max(cut, self._joins_from) if self._joins_from else cut
 
     def note_leave(self, user_id: str, at: datetime) -> None:
         member = self.members.get(user_id)

@@ -11,7 +11,7 @@ from bot.actions import Action, AlertModerators, Ban, Timeout
 from bot.configmodel import format_duration
 from bot.rule import ApplyContext, CommunityView
 from rules.moderation import store as mod_store
-from rules.moderation.store import CaseStep, record_external_case
+from rules.moderation.store import CaseStep, note_case, record_external_case
 
 # memory: (user, action kind) → case number opened for it in the event being executed
 OPENED = "moderation.external_cases"
@@ -44,6 +44,7 @@ async def record_case(
         event_key=ctx.next_case_key(),
     )
     ctx.memory.setdefault(OPENED, {})[(user_id, action.kind)] = number
+    note_case(ctx.memory, number, user_id, action.kind)
     if not view.settings.mod_log_channel:
         return []
     duration = f" · {format_duration(timedelta(seconds=seconds))}" if seconds else ""

@@ -16,7 +16,7 @@ from bot.state import CommunityState
 from bot.store import CommunityRef, Store
 from bot.texts import Texts
 from rules.moderation import store as mod_store
-from rules.moderation.store import CaseDraft, CaseStep
+from rules.moderation.store import RESTRICTED, TOP_CASE, CaseDraft, CaseStep, note_case
 from rules.points.store import revoke_message_points as _revoke_points
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class OpenCases(Patch):
                 ctx.store, ctx.community, draft, self.at, event_key=ctx.next_case_key()
             )
             self.numbers[draft.number] = number
+            note_case(ctx.memory, number, draft.user_id, draft.action)
             if draft.action in LIFTED and draft.ends_at is not None:
                 # the end is a pending step: it fires after a restart too
                 await ctx.store.schedule_step(
@@ -187,7 +188,9 @@ def _dump_reports(state: CommunityState) -> dict[str, Any]:
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
     """Recent message ids (for /purge) and report times (for /report's limit), as persisted
-    by the last flush."""
+    by the last flush; the case numbers and who ever was restricted, from the cases."""
+    state.memory[TOP_CASE] = await mod_store.next_case_number(store, ref) - 1
+    state.memory[RESTRICTED] = await mod_store.restricted_members(store, ref)
     recent = await store.get_state(ref, RECENT) or {}
     state.memory[RECENT] = {
         channel: deque(((str(m), str(u)) for m, u in kept), maxlen=RECENT_PER_CHANNEL)

@@ -29,7 +29,7 @@ from rules.moderation.patches import (
     RevokePoints,
 )
 from rules.moderation.punish import InForce, Offense, Punishment, plan_punishment, quote
-from rules.moderation.store import CaseDraft, CaseInfo
+from rules.moderation.store import TOP_CASE, CaseDraft, CaseInfo
 
 PUNISH_COMMANDS = ("warn", "timeout", "kick", "ban")
 RECENT_CASES = 15  # what /cases without a member lists
@@ -41,9 +41,15 @@ LAST_CASE = "moderation.last_case"  # memory: the highest case number handed out
 
 
 async def next_case(ctx: RuleContext) -> int:
-    """The next case number, read from the store (one indexed MAX query, and only when a case
-    may be opened): other writers — the executor's case hook for the welcome SOP, another
-    process — open cases too, so a cached number would be shown in the log and then renumbered."""
+    """The next case number: after the highest one written, as the community state holds it
+    (the executor's case hook for the welcome SOP and every patch that opens a case raise it;
+    a process owns its communities, so no one else writes their cases). Without that part of
+    the state, from the store (one indexed MAX query)."""
+    written = ctx.memory.get(TOP_CASE)
+    if written is not None:
+        # while the database is away, cases wait under this number too: renumbered (and
+        # their texts amended) if it is taken when they are written
+        return int(written) + 1
     try:
         number = await mod_store.next_case_number(ctx.store, ctx.community)
     except Exception as exc:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -118,6 +119,43 @@ async def next_case_number(store: Store, ref: CommunityRef) -> int:
             select(func.max(ModerationCase.number)).where(ModerationCase.community_id == ref.id)
         )
     return int(top or 0) + 1
+
+
+# community state: the highest case number written (loaded with the community, raised by
+# every case this process writes: the community's owner is its only writer), so a case number
+# needs no query; and everyone who ever had a timeout or ban case (`may_be_restricted`)
+TOP_CASE = "moderation.top_case"
+RESTRICTED = "moderation.restricted"
+
+
+def note_case(memory: dict[str, Any], number: int, user_id: str, action: str) -> None:
+    """A case was written: the next number is after it; a timeout or ban makes its member one
+    whose restrictions are worth asking about."""
+    if number > memory.get(TOP_CASE, 0):
+        memory[TOP_CASE] = number
+    if action in ("timeout", "ban"):
+        memory.setdefault(RESTRICTED, set()).add(user_id)
+
+
+def may_be_restricted(memory: dict[str, Any], user_id: str) -> bool:
+    """False when the member never had a timeout or ban case here (no query needed)."""
+    restricted = memory.get(RESTRICTED)
+    return restricted is None or user_id in restricted
+
+
+async def restricted_members(store: Store, ref: CommunityRef) -> set[str]:
+    """Everyone who ever had a timeout or ban case here (a superset of who is restricted now:
+    the community state asks `restrictions` only for them)."""
+    async with store.sessions() as s:
+        rows = await s.scalars(
+            select(ModerationCase.user_id)
+            .where(
+                ModerationCase.community_id == ref.id,
+                ModerationCase.action.in_(("timeout", "ban")),
+            )
+            .distinct()
+        )
+        return set(rows)
 
 
 async def open_case(

@@ -67,7 +67,10 @@ class Arrival:
 async def load_arrival(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Arrival:
     user_id = event.user_id or ""
     member = await ctx.state.member(user_id)
-    recent = await ctx.store.count_joins_since(ctx.community, ctx.now - cfg.burst.window)
+    since = ctx.now - cfg.burst.window
+    recent = ctx.state.joins_since(since)
+    if recent is None:  # further back than the community state reaches
+        recent = await ctx.store.count_joins_since(ctx.community, since)
     batch = await ctx.store.steps(ctx.community, kind_prefix=GREET)
     verify = None
     if cfg.verification.enabled and not isinstance(event, MemberJoined):
@@ -84,7 +87,10 @@ async def _held(event: MemberJoined, ctx: RuleContext) -> str:
     from rules.antispam.rules import raid_state
     from rules.moderation import store as mod_store
 
-    if await mod_store.restrictions(ctx.store, ctx.community, event.member.user_id, ctx.now):
+    user_id = event.member.user_id
+    if mod_store.may_be_restricted(ctx.memory, user_id) and await mod_store.restrictions(
+        ctx.store, ctx.community, user_id, ctx.now
+    ):
         return "is still timed out or banned"
     antispam = getattr(ctx.playbook, "antispam", None)
     if isinstance(antispam, AntispamConfig) and antispam.enabled:
@@ -114,6 +120,8 @@ async def load_due(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> DueSte
             members[user_id] = info
     restricted = set()
     for user_id in {s.user_id for s in steps if s.kind == GREET and s.user_id}:
+        if not mod_store.may_be_restricted(ctx.memory, user_id):
+            continue  # never had a timeout or ban case: no query
         if await mod_store.restrictions(ctx.store, ctx.community, user_id, ctx.now):
             restricted.add(user_id)
     return DueSteps(ctx.view, tuple(steps), members, frozenset(restricted))

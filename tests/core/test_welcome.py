@@ -96,6 +96,25 @@ async def test_join_burst_is_greeted_in_one_batched_message(bot):
     assert posts[2:] == ["Welcome a3, a4, a5 (3)!"]
 
 
+async def test_a_join_burst_across_a_restart_is_still_a_burst(bot):
+    """The joins of the last minute come from the community state, which a restart loads
+    again from the member rows."""
+    await bot.join("a1")
+    await bot.join("a2", at=timedelta(seconds=5))
+    await bot.restart()
+    bot.clear()
+    await bot.join("a3", at=timedelta(seconds=10))
+    assert bot.texts("post") == []  # the third join in a minute: its greeting waits
+    await bot.advance(timedelta(minutes=2))
+    assert bot.texts("post") == ["Welcome a3 to Makers!"]  # the only one of its batch
+
+
+async def test_joins_a_minute_apart_are_no_burst(bot):
+    for i, name in enumerate(["b1", "b2", "b3"]):
+        await bot.join(name, at=timedelta(seconds=61 * i) if i else None)
+    assert bot.texts("post") == [f"Welcome {n} to Makers!" for n in ("b1", "b2", "b3")]
+
+
 async def test_bots_are_not_greeted(bot):
     await bot.join("helperbot", bot=True)
     assert bot.actions == []
@@ -168,3 +187,31 @@ async def test_every_action_is_in_the_audit_log_with_its_rule_and_reason(bot):
         ("welcome.join", "send_direct", "executed"),
     ]
     assert "alice joined" in log[0]["reason"]
+
+
+MUTED_PLAYBOOK = """
+community: {name: Makers, moderator_roles: [mods]}
+welcome:
+  greeting: "Welcome {member}!"
+  regreet_after: 1m          # a rejoin is greeted again (unless still muted)
+moderation: {}
+"""
+
+
+async def test_a_member_timed_out_before_a_restart_is_not_welcomed_back(tmp_path):
+    """Who ever had a timeout or ban case is part of the community state: loaded again after a
+    restart, so a muted member who leaves and rejoins is still not cheered on."""
+    bot = await BotHarness.start(tmp_path, MUTED_PLAYBOOK)
+    try:
+        await bot.join("alice")
+        bot.moderators.add("mod")
+        await bot.command("mod", "timeout", target_user_id="alice", duration="1h", reason="spam")
+        assert any(isinstance(a, Timeout) and a.user_id == "alice" for a in bot.actions)
+        await bot.restart()
+        await bot.leave("alice", at=timedelta(minutes=5))
+        bot.clear()
+        await bot.join("alice", at=timedelta(minutes=6))
+        await bot.join("bob", at=timedelta(minutes=7))
+        assert bot.texts("post") == ["Welcome bob!"]
+    finally:
+        await bot.close()
