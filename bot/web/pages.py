@@ -28,6 +28,11 @@ from rules.referrals import store as referrals_q
 
 PAGE = 50
 
+# a report is measured and drawn inside the bot's process: a year at most (about 2 s), and
+# days whose previous period and look-back still are dates
+MAX_REPORT_DAYS = 366
+FIRST_DAY, LAST_DAY = date(1971, 1, 1), date(9000, 12, 31)
+
 
 def routes() -> list[Route]:
     return [
@@ -86,9 +91,14 @@ def _day(request: Request, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Refusal(refuse(request, 400, "err.bad_date", field=field, value=value)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # the ends of the calendar overflow day arithmetic
+        raise Refusal(
+            refuse(request, 400, "err.date_range", value=day, first=FIRST_DAY, last=LAST_DAY)
+        )
+    return day
 
 
 def _period(request: Request, playbook: Any) -> tuple[date, date]:
@@ -96,6 +106,11 @@ def _period(request: Request, playbook: Any) -> tuple[date, date]:
     start, end = reporting.period(playbook, ctx_of(request).now(), start, end)
     if end < start:
         raise Refusal(refuse(request, 400, "err.bad_period", start=start, end=end))
+    days = (end - start).days + 1
+    if days > MAX_REPORT_DAYS:
+        raise Refusal(
+            refuse(request, 400, "err.long_period", max=MAX_REPORT_DAYS, days=f"{days:,}")
+        )
     return start, end
 
 

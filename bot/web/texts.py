@@ -176,6 +176,9 @@ EN: dict[str, str] = {
     "err.no_playbook": "{path} is not a playbook this bot runs; pick one on the Communities page.",
     "err.bad_date": "{field}: write a date such as 2026-03-02 (got {value!r}).",
     "err.bad_period": "The period ends ({end}) before it starts ({start}).",
+    "err.long_period": "A report in the dashboard covers at most {max} days ({days} asked): "
+    "choose a shorter period, or run `qunbot report --from … --to …` for a longer one.",
+    "err.date_range": "{value}: choose days between {first} and {last}.",
     "err.wrong_token": "That token is not right: check the variable {env} on the server.",
     "err.link_used": "This sign-in link was already used: ask the bot for a new one with "
     "/dashboard.",
@@ -348,6 +351,8 @@ ZH: dict[str, str] = {
     "err.no_playbook": "{path} 不是本机器人运行的剧本；请在“社群”页面选择。",
     "err.bad_date": "{field}：请写成 2026-03-02 这样的日期（收到 {value!r}）。",
     "err.bad_period": "结束日期（{end}）早于开始日期（{start}）。",
+    "err.long_period": "控制台中的报告最多覆盖 {max} 天（你选了 {days} 天）：请选择更短的时段，或用 `qunbot report --from … --to …` 生成更长时段的报告。",
+    "err.date_range": "{value}：请选择 {first} 到 {last} 之间的日期。",
     "err.wrong_token": "令牌不正确：请检查服务器上的环境变量 {env}。",
     "err.link_used": "此登录链接已被使用：请用 /dashboard 向机器人索取新链接。",
     "err.link_expired": "此登录链接已过期：请用 /dashboard 向机器人索取新链接。",

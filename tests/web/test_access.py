@@ -299,3 +299,13 @@ async def test_every_form_on_every_page_carries_its_csrf_token(dash):
             if "/login" not in url:
                 assert token.group(1) == csrf, url
     assert seen >= 4  # sign out on every page, the editor, a case's reversal, sign in
+
+
+async def test_slash_dashboard_answers_in_the_communitys_language(dash):
+    text = dash.playbook.read_text()
+    dash.playbook.write_text(text.replace("  language: en ", "  language: zh ", 1))
+    assert (await dash.bot.runtime.playbooks.default.reload_async()).ok
+    link = await dash.dashboard_link()
+    (dm,) = [a for a in dash.bot.actions if a.kind == "send_direct"]
+    assert "控制台登录链接（管理员）" in dm.text_shown and link in dm.text_shown
+    assert any("我已通过私信" in t for t in dash.bot.texts())

@@ -57,6 +57,17 @@ async def test_a_bad_period_says_how_to_write_it(dash):
     assert r.status_code == 400 and "write a date such as 2026-03-02" in r.text
     r = await dash.client.get(dash.page("report/file.md?from=2026-03-09&to=2026-03-02"))
     assert r.status_code == 400 and "ends (2026-03-02) before it starts" in r.text
+    # a decade would hold the bot's loop for seconds; the ends of the calendar overflowed
+    r = await dash.client.get(dash.page("report/file.html?from=2016-01-01&to=2026-03-08"))
+    assert r.status_code == 400 and "at most 366 days (3,720 asked)" in r.text
+    assert "qunbot report" in r.text
+    year = await dash.client.get(dash.page("report/file.json?from=2025-03-09&to=2026-03-09"))
+    assert year.status_code == 200 and year.json()["current"]["period"]["days"] == 366
+    for query in ("from=0001-01-01&to=0001-01-05", "from=9999-12-31", "to=0001-01-01"):
+        r = await dash.client.get(dash.page(f"report/file.html?{query}"))
+        assert r.status_code == 400 and "choose days between 1971-01-01" in r.text, query
+    r = await dash.client.get(dash.page("cases?to=9999-12-31"))
+    assert r.status_code == 400 and "choose days between 1971-01-01" in r.text
     r = await dash.client.get("/c/999/cases")
     assert r.status_code == 404 and "no community 999" in r.text
 

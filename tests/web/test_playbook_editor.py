@@ -252,3 +252,20 @@ async def test_a_save_without_a_playbook_or_with_an_empty_one_writes_nothing(das
         EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": "version: 1\n"}
     )
     assert r.status_code == 200 and dash.playbook.read_text() == "version: 1\n"
+
+
+async def test_a_post_of_unknown_size_is_refused_before_it_is_read(dash):
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    before = dash.playbook.read_text()
+
+    async def endless():  # chunked: no Content-Length to check against the limit
+        yield f"csrf={csrf}&base={base}&do=save&text=".encode()
+        for _ in range(64):
+            yield b"x" * 65536
+
+    r = await dash.client.post(
+        EDITOR, content=endless(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 411 and "Content-Length" in r.text
+    assert dash.playbook.read_text() == before
