@@ -8,10 +8,12 @@ browser shows the same problems, at the same lines, as the terminal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import logging
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +98,40 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+@contextlib.asynccontextmanager
+async def file_lock(path: Path, wait_seconds: float = 10.0) -> AsyncIterator[None]:
+    """An exclusive lock on the playbook file itself, which every dashboard shares: the one in
+    `qunbot run` and a `qunbot web` next to it each have their own in-process lock, so without
+    this both could pass the "unchanged since opened" check and the later write would silently
+    replace the earlier one. Held from that check until the reload. The file is read through
+    its path once locked, so a save that replaced it meanwhile (a new inode) is seen.
+    Where flock is missing (not POSIX) or the file cannot be opened, the check alone remains."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None  # type: ignore[assignment]
+    handle = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            handle = open(path, "rb")  # noqa: SIM115 - closed below
+    if handle is None:
+        yield
+        return
+    try:
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if asyncio.get_running_loop().time() > deadline:  # another save is stuck
+                    raise Refused("err.changed") from None
+                await asyncio.sleep(0.02)  # the other save finishes; the loop keeps serving
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
 def served_by(ctx: WebContext, manager: PlaybookManager, refs: list[CommunityRef]) -> list:
     router = ctx.runtime.playbooks
     return [r for r in refs if router.for_community(r.platform, r.external_id) is manager]
@@ -107,7 +143,7 @@ async def save(
     """Write `text` to the playbook and hot-reload it; Refused when the file changed since the
     editor opened it (`base` is the hash of what it opened) or when the text is invalid.
     Returns what was done, for the audit log and the page."""
-    async with ctx.lock(manager):
+    async with ctx.lock(manager), file_lock(manager.path):
         try:
             on_disk = manager.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+import httpx
+
 from bot.playbook import PlaybookInvalid, load_playbook
+from bot.web import WebContext, create_app
+from tests.web.conftest import ADMIN_TOKEN
 
 EDITOR = "/playbook/default.yaml"
 
@@ -123,6 +127,39 @@ async def test_saving_twice_at_once_refuses_the_second(dash):
     assert lost_name in refused.text  # the refused edit is still in the editor, not lost
     assert dash.playbook.read_text() == saved
     assert dash.bot.runtime.playbooks.default.version == 2
+
+
+async def test_two_dashboards_saving_the_same_file_at_once_refuse_the_second(dash):
+    # `qunbot run` and `qunbot web` on the same playbook folder: two dashboards, each with
+    # its own in-process lock; the file itself is the lock they share
+    other_ctx = WebContext(dash.bot.runtime, dash.ctx.config, ADMIN_TOKEN, now=dash.clock)
+    transport = httpx.ASGITransport(app=create_app(other_ctx))
+    async with httpx.AsyncClient(transport=transport, base_url="http://other") as other:
+        await dash.sign_in()
+        login = await other.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+        await other.post("/login", data={"csrf": token, "token": ADMIN_TOKEN, "next": "/"})
+        _, csrf, base = await open_editor(dash)
+        page = await other.get(EDITOR)
+        other_csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        assert re.search(r'name="base" value="([^"]+)"', page.text).group(1) == base
+        before = dash.playbook.read_text()
+        first = before.replace('name: "qunbot demo"', 'name: "First"', 1)
+        second = before.replace('name: "qunbot demo"', 'name: "Second"', 1)
+        results = await asyncio.gather(
+            dash.client.post(
+                EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": first}
+            ),
+            other.post(
+                EDITOR, data={"csrf": other_csrf, "base": base, "do": "save", "text": second}
+            ),
+        )
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 409], [r.status_code for r in results]
+    refused = next(r for r in results if r.status_code == 409)
+    assert "changed since you opened it" in refused.text
+    (saved,) = (t for t, r in zip((first, second), results, strict=True) if r.status_code == 200)
+    assert dash.playbook.read_text() == saved  # the one that was told "saved" is on disk
 
 
 async def test_a_file_edited_outside_since_opening_is_not_overwritten(dash):
