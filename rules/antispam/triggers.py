@@ -180,7 +180,9 @@ def check(
     if t.flood and not edited:
         flood = t.flood
         since = now - flood.window
-        if flood.per_channel:
+        if not ctx.recent:
+            count = 1
+        elif flood.per_channel:
             channel = event.channel_id
             count = 1 + sum(1 for r in ctx.recent if r.at > since and r.channel_id == channel)
         else:
@@ -194,7 +196,10 @@ def check(
         mark = fingerprint(norm)
         if len(mark) >= t.duplicates.min_length:
             since = now - t.duplicates.window
-            count = 1 + sum(1 for r in ctx.recent if r.at > since and r.fingerprint == mark)
+            recent = ctx.recent
+            count = 1 + (
+                sum(1 for r in recent if r.at > since and r.fingerprint == mark) if recent else 0
+            )
             if count >= t.duplicates.count:
                 return (
                     f"duplicates: the same text {count} times in "

@@ -180,7 +180,7 @@ def _checkin(
     now: datetime,
 ) -> Decision:
     if snap is None:
-        return Decision.skip("not a check-in")
+        return _NOT_A_CHECKIN
     actor, channel, message_id = _where(ev)
     view = snap.view
     if actor.is_bot:
@@ -308,6 +308,10 @@ def _checkin(
             why += f"; {level_why}"
     patch = RecordCheckIn(actor.user_id, ev.occurred_at, state, spent, tuple(credits))
     return Decision.act(actions, why, [patch], stop=isinstance(ev, MessagePosted))
+
+
+# the answer to an ordinary message, made once (a Decision is immutable)
+_NOT_A_CHECKIN = Decision.skip("not a check-in")
 
 
 @rule("checkin.keyword", on=MessagePosted, load=load_checkin)

@@ -69,12 +69,16 @@ class CountQuestion(Patch):
             state.persist_later(ANSWERED, lambda: _dump_answered(state))
 
 
+# the answer to an ordinary message, made once (a Decision is immutable)
+_NO_QUESTION = Decision.skip("no FAQ question recognised")
+
+
 @rule("faq.answer", on=MessagePosted, load=load_question)
 def on_question(
     ev: MessagePosted, cfg: FaqConfig, snap: Question | None, now: datetime
 ) -> Decision:
     if snap is None:
-        return Decision.skip("no FAQ question recognised")
+        return _NO_QUESTION
     entry = next(e for e in cfg.entries if e.id == snap.entry)
     day = local_day(snap.view, ev.occurred_at)
     if cfg.ignore_moderators and ev.author.is_moderator:

@@ -192,12 +192,16 @@ def _message_snapshot(
     return MessageSnapshot(ctx.view, member, welcome, replied_to, paid)
 
 
+# the answer to an ordinary message, made once (a Decision is immutable)
+_NO_POINTS = Decision.skip("edits and bots earn no points")
+
+
 @rule("points.message", on=MessagePosted, load=load_message)
 def on_message(
     ev: MessagePosted, cfg: PointsConfig, snap: MessageSnapshot | None, now: datetime
 ) -> Decision:
     if snap is None:
-        return Decision.skip("edits and bots earn no points")
+        return _NO_POINTS
     member = snap.member
     patches: list[Patch] = []
     reasons: list[str] = []

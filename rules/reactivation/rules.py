@@ -128,6 +128,10 @@ class RecordNudges(Patch):
             )
 
 
+# the answer to an ordinary message, made once (a Decision is immutable)
+_NOT_NUDGED = Decision.skip("not a nudged member")
+
+
 @rule("reactivation.sweep", on=Tick, load=load_sweep, jobs=(SWEEP_JOB,))
 def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: datetime) -> Decision:
     view = snap.view
@@ -252,7 +256,7 @@ def on_return(
     ev: MessagePosted, cfg: ReactivationConfig, snap: ReturnSnapshot | None, now: datetime
 ) -> Decision:
     if snap is None:
-        return Decision.skip("not a nudged member")
+        return _NOT_NUDGED
     user = ev.author.user_id
     waited = ev.occurred_at - snap.nudged_at
     if waited < timedelta(0):

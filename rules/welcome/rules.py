@@ -204,6 +204,10 @@ def _greeting_plan(
 # -- rules -------------------------------------------------------------------------------------
 
 
+# the answer to an ordinary message, made once (a Decision is immutable)
+_NOTHING_PENDING = Decision.skip("no verification pending for this member")
+
+
 @rule("welcome.join", on=MemberJoined, load=load_arrival)
 def on_join(ev: MemberJoined, cfg: WelcomeConfig, snap: Arrival, now: datetime) -> Decision:
     if ev.member.is_bot and not cfg.greet_bots:
@@ -316,7 +320,7 @@ def on_answer(
     ev: MessagePosted, cfg: WelcomeConfig, snap: Arrival | None, now: datetime
 ) -> Decision:
     if snap is None or snap.verify_step is None:
-        return Decision.skip("no verification pending for this member")
+        return _NOTHING_PENDING
     expected = (cfg.verification.answer or "").strip().casefold()
     if ev.text.strip().casefold() == expected:
         return _verified(ev.author, cfg, snap, now, "answer")
