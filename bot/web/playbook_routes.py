@@ -103,7 +103,7 @@ async def playbook_page(request: Request) -> Response:
     manager = manager_for(request)
     if request.method == "GET":
         text = editor.normalize(file_text(manager))
-        return await _page(request, manager, text, base=digest(text))
+        return await _page(request, manager, text, base=digest(text), opened=True)
     form = await checked_form(request, admin=False)
     action = form.get("do")
     action = action if action in ("check", "save", "explain") else "check"
@@ -178,6 +178,8 @@ async def _page(
         "probe": "",
         "as_user": "someone",
         "explained": None,
+        "opened": False,  # a plain GET of the file: the page may offer an unsaved edit back
+        "saved": None,
         "nav": "playbook",
     }
     context.update(extra)

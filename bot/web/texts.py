@@ -144,6 +144,9 @@ EN: dict[str, str] = {
     "playbook.explain_button": "Explain",
     "playbook.explain_none": "No enabled rule looks at messages.",
     "playbook.explain_invalid": "Fix the problems first: the dry run uses the edited version.",
+    "playbook.restored": "Restored your unsaved edit from this browser tab (it was not saved: "
+    "the session had expired or the post was refused). Check it and save, or",
+    "playbook.discard": "Discard it",
     "playbook.check_failed": "Could not check (the dashboard is unreachable or you were signed "
     "out): reload the page.",
     "flash.saved": "Saved and reloaded: {summary}.",
@@ -335,6 +338,8 @@ ZH: dict[str, str] = {
     "playbook.explain_button": "解释",
     "playbook.explain_none": "没有启用的规则会处理消息。",
     "playbook.explain_invalid": "请先修正问题：试运行使用的是编辑后的版本。",
+    "playbook.restored": "已恢复此标签页中未保存的修改（没有保存：登录已过期或提交被拒绝）。检查后保存，或",
+    "playbook.discard": "放弃修改",
     "playbook.check_failed": "无法检查（控制台无法访问或已退出登录）：请刷新页面。",
     "flash.saved": "已保存并重新加载：{summary}。",
     "flash.reversed": "案例 #{number} 已撤销。",

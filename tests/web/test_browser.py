@@ -115,6 +115,7 @@ def drive(
         browser.find_element(By.ID, "save").click()
         wait.until(ec.presence_of_element_located((By.ID, "saved")))
         seen["saved"] = browser.find_element(By.ID, "saved").text
+        seen["file_after_fix"] = playbook.read_text(encoding="utf-8")
 
         # the dry run, and the remaining pages for the documentation
         browser.find_element(By.ID, "probe").send_keys("crypto giveaway, double your bitcoin")
@@ -149,6 +150,25 @@ def drive(
         text.send_keys("\n# typed after the session ended")
         wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "session expired"))
         seen["expired"] = browser.find_element(By.ID, "status").text
+        # saving then is refused (nothing written); signed in again, the editor offers the edit
+        browser.find_element(By.ID, "save").click()
+        seen["refused_after_expiry"] = wait.until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, "main .error"))
+        ).text
+        seen["file_after_expiry"] = playbook.read_text(encoding="utf-8")
+        browser.get(f"{base}/login")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(ADMIN_TOKEN)
+        browser.find_element(By.ID, "sign-in").click()
+        wait.until(ec.presence_of_element_located((By.TAG_NAME, "main")))
+        browser.get(f"{base}/playbook/default.yaml?lang=en")
+        wait.until(ec.visibility_of_element_located((By.ID, "restored")))
+        text = browser.find_element(By.ID, "text")
+        seen["restored"] = browser.execute_script("return arguments[0].value", text)
+        browser.find_element(By.ID, "save").click()
+        wait.until(ec.presence_of_element_located((By.ID, "saved")))
+        browser.get(f"{base}/playbook/default.yaml?lang=en")  # saved: nothing to offer back
+        wait.until(ec.presence_of_element_located((By.ID, "text")))
+        seen["offered_after_save"] = browser.find_element(By.ID, "restored").is_displayed()
     finally:
         browser.quit()
     return seen
@@ -187,8 +207,12 @@ async def test_sign_in_edit_with_an_error_fix_it_and_filter_cases_in_a_browser(d
     assert "Not saved" in seen["refused"]
     assert seen["file_after_error"] == before
     assert "Saved and reloaded" in seen["saved"]
-    assert dash.playbook.read_text(encoding="utf-8").endswith("# tuned in the browser")
-    assert dash.bot.runtime.playbooks.default.version == 2
+    assert str(seen["file_after_fix"]).endswith("# tuned in the browser")
     assert "antispam.enforce" in seen["explain"]
     assert "Your session expired" in seen["expired"]
-    assert dash.playbook.read_text(encoding="utf-8").endswith("# tuned in the browser")
+    assert "sign in" in str(seen["refused_after_expiry"]).lower()
+    assert seen["file_after_expiry"].endswith("# tuned in the browser")  # nothing written
+    assert str(seen["restored"]).endswith("# typed after the session ended")
+    assert dash.playbook.read_text(encoding="utf-8").endswith("# typed after the session ended")
+    assert seen["offered_after_save"] is False
+    assert dash.bot.runtime.playbooks.default.version == 3  # the fix, then the restored edit
