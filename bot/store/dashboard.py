@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 
-from bot.store.models import AuditEntry, Community, Member
+from bot.store.models import AuditEntry, Community, Member, MembershipEvent
 from bot.store.models_web import WebToken
 from bot.store.store import CommunityRef, MemberInfo, Store, audit_dict
 from bot.store.store import _member_info as _member_row
@@ -410,6 +410,23 @@ async def member_audit(
             .all()
         )
     return [_audit_dict(r) for r in reversed(rows)]
+
+
+async def membership_history(
+    store: Store, ref: CommunityRef, user_id: str, limit: int = 200
+) -> list[tuple[datetime, str]]:
+    """The member's joins and leaves (`join` | `leave`, with when), oldest first; the latest
+    `limit` of them."""
+    async with store.sessions() as s:
+        rows = (
+            await s.execute(
+                select(MembershipEvent.at, MembershipEvent.kind)
+                .where(MembershipEvent.community_id == ref.id, MembershipEvent.user_id == user_id)
+                .order_by(MembershipEvent.at.desc(), MembershipEvent.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [(at, kind) for at, kind in reversed(rows)]
 
 
 _SIGN_IN_LINK = re.compile(r"(/login/link/)[A-Za-z0-9_\-]+")

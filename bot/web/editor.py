@@ -85,7 +85,9 @@ def normalize(text: str) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Readers (and the file watcher) see the old file or the new one, never half of one."""
+    """Readers (and the file watcher) see the old file or the new one, never half of one.
+    A playbook that is a symbolic link is written at its target: the link stays a link."""
+    path = path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:

@@ -338,6 +338,7 @@ async def member_page(request: Request) -> Response:
         cases=await mod.cases_for(ctx.store, ref, uid, limit=100),
         audit=await q.member_audit(ctx.store, ref, uid, limit=100),
         redeemed=await points_q.redemptions(ctx.store, ref, uid),
+        joins_leaves=await q.membership_history(ctx.store, ref, uid),
         came=came,
         brought=brought,
         stayed=sum(1 for r in brought if r.status == "rewarded"),

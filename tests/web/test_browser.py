@@ -10,6 +10,8 @@ import asyncio
 import os
 import shutil
 import socket
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -45,7 +47,9 @@ def _browser():  # noqa: ANN202 - selenium's WebDriver
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
-def drive(base: str, community: int, playbook: Path, shots: Path | None) -> dict[str, object]:
+def drive(
+    base: str, community: int, playbook: Path, shots: Path | None, expire: Callable[[], None]
+) -> dict[str, object]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -135,6 +139,16 @@ def drive(base: str, community: int, playbook: Path, shots: Path | None) -> dict
                 wait.until(ec.presence_of_element_located((By.TAG_NAME, "img")))
                 browser.switch_to.default_content()
             shot(name)
+
+        # the session expires while the editor is open: the pause-check says so
+        browser.get(f"{base}/playbook/default.yaml?lang=en")
+        text = wait.until(ec.presence_of_element_located((By.ID, "text")))
+        expire()
+        text.click()
+        text.send_keys(Keys.CONTROL, Keys.END)
+        text.send_keys("\n# typed after the session ended")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "session expired"))
+        seen["expired"] = browser.find_element(By.ID, "status").text
     finally:
         browser.quit()
     return seen
@@ -161,6 +175,7 @@ async def test_sign_in_edit_with_an_error_fix_it_and_filter_cases_in_a_browser(d
             dash.community_id,
             dash.playbook,
             Path(shots) if shots else None,
+            lambda: setattr(dash.clock, "shift", timedelta(minutes=481)),
         )
     finally:
         await server.stop()
@@ -175,3 +190,5 @@ async def test_sign_in_edit_with_an_error_fix_it_and_filter_cases_in_a_browser(d
     assert dash.playbook.read_text(encoding="utf-8").endswith("# tuned in the browser")
     assert dash.bot.runtime.playbooks.default.version == 2
     assert "antispam.enforce" in seen["explain"]
+    assert "Your session expired" in seen["expired"]
+    assert dash.playbook.read_text(encoding="utf-8").endswith("# tuned in the browser")

@@ -153,6 +153,24 @@ async def test_members_search_standing_points_streak_tier_and_joins(dash):
     assert "2026-03-12" in " ".join(rows(carol.text, "member-facts"))  # when she left
 
 
+async def test_a_members_page_lists_every_join_and_leave(dash):
+    # carol joined, left; she comes back and leaves again: four rows, oldest first
+    await dash.bot.advance(timedelta(days=1))
+    await dash.bot.join("carol")
+    await dash.bot.advance(timedelta(hours=5))
+    await dash.bot.leave("carol")
+    await dash.bot.runtime.store.flush()
+    await dash.sign_in()
+    page = await dash.client.get(dash.page("members/carol"))
+    history = rows(page.text, "member-joins")
+    assert [r.split()[-1] for r in history] == ["joined", "left", "joined", "left"]
+    assert history[2].startswith("2026-03-13") and history[3].startswith("2026-03-13")
+    assert "2 join(s)" in " ".join(rows(page.text, "member-facts"))
+    zh = await dash.client.get(dash.page("members/carol?lang=zh"))
+    kinds = [r.split()[-1] for r in rows(zh.text, "member-joins")]
+    assert kinds == ["加入", "离开", "加入", "离开"]
+
+
 async def test_members_show_who_invited_them_and_whom_they_brought(dash):
     await dash.bot.command("alice", "invite")
     await dash.bot.join("dave", invite=simulated_link(PLATFORM, "alice"))

@@ -162,6 +162,24 @@ async def test_two_dashboards_saving_the_same_file_at_once_refuse_the_second(das
     assert dash.playbook.read_text() == saved  # the one that was told "saved" is on disk
 
 
+async def test_a_playbook_that_is_a_symlink_stays_one_after_a_save(dash):
+    # deployments often link the playbook from a folder kept elsewhere (config management)
+    real = dash.playbook.parent / "shared" / "default.yaml"
+    real.parent.mkdir()
+    real.write_text(dash.playbook.read_text())
+    dash.playbook.unlink()
+    dash.playbook.symlink_to(real)
+    await dash.sign_in()
+    _, csrf, base = await open_editor(dash)
+    edited = real.read_text().replace('name: "qunbot demo"', 'name: "Linked"', 1)
+    r = await dash.client.post(
+        EDITOR, data={"csrf": csrf, "base": base, "do": "save", "text": edited}
+    )
+    assert r.status_code == 200 and "Saved and reloaded" in r.text
+    assert dash.playbook.is_symlink() and real.read_text() == edited
+    assert dash.bot.runtime.playbooks.default.version == 2
+
+
 async def test_a_file_edited_outside_since_opening_is_not_overwritten(dash):
     await dash.sign_in()
     _, csrf, base = await open_editor(dash)
