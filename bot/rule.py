@@ -116,7 +116,7 @@ class Decision:
     @property
     def reason(self) -> str:
         reason = self._reason
-        if type(reason) is not str:
+        if not isinstance(reason, str):  # deferred: worded now, once
             reason = reason()  # type: ignore[operator]
             _SET_REASON(self, reason)
         return reason  # type: ignore[return-value]

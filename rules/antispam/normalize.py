@@ -202,10 +202,19 @@ def _skeleton_word(word: str) -> str:
     return word.translate(_I_TO_L)
 
 
+def _symbol_letter(match: re.Match[str]) -> str:
+    return "a" if match.group() == "@" else "s"
+
+
 def skeleton_of(folded: str) -> list[Token]:
     """Tokens of `folded` with @/$ read as a/s and digits as letters (same spans as folded)."""
-    with_symbols = _LEET_SYMBOL.sub(lambda m: "a" if m.group() == "@" else "s", folded)
+    with_symbols = _LEET_SYMBOL.sub(_symbol_letter, folded)
     return [Token(_skeleton_word(t.text), t.start, t.end) for t in tokens(with_symbols)]
+
+
+def _skeleton_words(folded: str) -> list[str]:
+    """The texts of `skeleton_of(folded)`, without spans (the hot path of `normalize`)."""
+    return list(map(_skeleton_word, words(_LEET_SYMBOL.sub(_symbol_letter, folded))))
 
 
 # `_TOKEN` and `_NOT_WORD` for text that is all ASCII and lower case (what `fold` makes of
@@ -288,10 +297,8 @@ def normalize(text: str) -> Normalized:
     spaced = _join(parts)
     compact = "".join(parts)
     has_leet = bool(_LEET_TRIGGER.search(folded))
-    if has_leet:
-        skeleton = _join([t.text for t in skeleton_of(folded)])
-    else:
-        skeleton = spaced.replace("i", "l")  # `_I_TO_L`
+    # without leetspeak the skeleton differs from `spaced` only in i/l (`_I_TO_L`)
+    skeleton = _join(_skeleton_words(folded)) if has_leet else spaced.replace("i", "l")
     return Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))
 
 

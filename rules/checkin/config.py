@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, PositiveInt, conint, model_validator
@@ -69,3 +70,7 @@ class CheckinConfig(SectionConfig):
         if any(not k.strip() for k in self.keywords):
             raise ValueError("check-in keywords cannot be empty")
         return self
+
+    @cached_property  # read for every message
+    def folded_keywords(self) -> tuple[str, ...]:
+        return tuple(k.strip().casefold() for k in self.keywords)

@@ -38,10 +38,15 @@ CLAIMED = "checkin.claimed"
 
 
 def is_checkin_text(text: str, cfg: CheckinConfig) -> bool:
-    folded = text.strip().lstrip("#＃").strip().casefold()
-    for keyword in cfg.keywords:
-        k = keyword.strip().casefold()
-        if folded == k:
+    keywords = cfg.folded_keywords
+    text = text.strip().lstrip("#＃").strip()
+    # case folding goes character by character and never shortens: the start of the folded
+    # text comes from the start of the text (one character past the longest keyword decides)
+    longest = max(map(len, keywords))
+    folded = text[: longest + 1].casefold()
+    whole = len(text) <= longest + 1  # a longer text cannot equal a keyword
+    for k in keywords:
+        if whole and folded == k:
             return True
         # latin keywords end at a word boundary ("checking" is no check-in)
         if (

@@ -37,10 +37,12 @@ from rules.welcome.steps import (
     FOLLOWUP,
     GREET,
     VERIFY,
+    BatchPosted,
     CancelMemberSteps,
     MarkMembers,
     ScheduleStep,
     awaiting,
+    batch_due,
 )
 
 VERIFY_BUTTON = "welcome.verify"
@@ -71,13 +73,12 @@ async def load_arrival(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Ar
     recent = ctx.state.joins_since(since)
     if recent is None:  # further back than the community state reaches
         recent = await ctx.store.count_joins_since(ctx.community, since)
-    batch = await ctx.store.steps(ctx.community, kind_prefix=GREET)
     verify = None
     if cfg.verification.enabled and not isinstance(event, MemberJoined):
         found = await ctx.store.steps(ctx.community, kind_prefix=VERIFY, user_id=user_id)
         verify = found[0] if found else None
     held = await _held(event, ctx) if isinstance(event, MemberJoined) else ""
-    return Arrival(ctx.view, member, recent, batch[0].due_at if batch else None, verify, held)
+    return Arrival(ctx.view, member, recent, batch_due(ctx.state), verify, held)
 
 
 async def _held(event: MemberJoined, ctx: RuleContext) -> str:
@@ -423,4 +424,8 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
                 f"{member.name} did not verify within {format_duration(cfg.verification.timeout)}"
             )
     finish = FinishSteps(tuple(s.id for s in snap.steps), now)
-    return Decision.act(actions, "; ".join(reasons) or "due steps no longer apply", [finish])
+    # first: once these steps are done or taken by someone else, the batch is no longer open
+    posted = BatchPosted(tuple(s.key for s in snap.steps if s.kind == GREET))
+    return Decision.act(
+        actions, "; ".join(reasons) or "due steps no longer apply", [posted, finish]
+    )

@@ -15,16 +15,32 @@ GREET = "welcome.greet"  # a batched greeting waiting for the burst window to cl
 VERIFY = "welcome.verify"  # the verification deadline
 FOLLOWUP = "welcome.followup"
 AWAITING = "welcome.awaiting"  # state: members with a verification deadline pending
+# state: the pending batched greetings, step key → (member, due): a join asks no query to know
+# whether a batch is open
+BATCH = "welcome.batch"
 
 
 def awaiting(state: CommunityState) -> set[str]:
     return state.memory.setdefault(AWAITING, set())
 
 
+def batch(state: CommunityState) -> dict[str, tuple[str | None, datetime]]:
+    return state.memory.setdefault(BATCH, {})
+
+
+def batch_due(state: CommunityState) -> datetime | None:
+    """When the open batched greeting is posted (the earliest pending one), or None."""
+    pending = state.memory.get(BATCH)
+    return min(due for _, due in pending.values()) if pending else None
+
+
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
-    """Who still has to pass verification (so an ordinary message costs no query)."""
+    """Who still has to pass verification and the pending batched greetings (so an ordinary
+    message and a join cost no query)."""
     steps = await store.steps(ref, kind_prefix=VERIFY)
     state.memory[AWAITING] = {s.user_id for s in steps if s.user_id}
+    greetings = await store.steps(ref, kind_prefix=GREET)
+    state.memory[BATCH] = {s.key: (s.user_id, s.due_at) for s in greetings}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +64,8 @@ class ScheduleStep(Patch):
         )
         if self.kind == VERIFY and self.user_id:
             awaiting(ctx.state).add(self.user_id)
+        elif self.kind == GREET:
+            batch(ctx.state)[self.key] = (self.user_id, self.due_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +78,22 @@ class CancelMemberSteps(Patch):
             ctx.community, user_id=self.user_id, kind_prefix=PREFIX, at=self.at
         )
         awaiting(ctx.state).discard(self.user_id)
+        pending = batch(ctx.state)
+        for key in [k for k, (user, _) in pending.items() if user == self.user_id]:
+            del pending[key]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPosted(Patch):
+    """The batched greetings of these step keys are carried out now (their steps are finished
+    by the same decision): no longer an open batch for the next newcomer."""
+
+    keys: tuple[str, ...]
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        pending = batch(ctx.state)
+        for key in self.keys:
+            pending.pop(key, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,23 @@ async def test_a_join_burst_across_a_restart_is_still_a_burst(bot):
     assert bot.texts("post") == ["Welcome a3 to Makers!"]  # the only one of its batch
 
 
+async def test_an_open_batch_survives_a_restart_and_takes_the_next_newcomer(bot):
+    """A newcomer arriving while a batched greeting is pending joins it, even when the join
+    count alone would not make a burst; the pending batch is part of the state a restart loads."""
+    start = bot.now
+    for i, name in enumerate(["a1", "a2", "a3"]):
+        await bot.join(name, at=start + timedelta(seconds=5 * i))  # a3: batched, due at 70 s
+    await bot.restart()
+    bot.clear()
+    await bot.join("a4", at=start + timedelta(seconds=66))  # 2 joins in the last minute
+    assert bot.texts("post") == []
+    await bot.advance(timedelta(minutes=2))
+    assert bot.texts("post") == ["Welcome a3, a4 (2)!"]
+    bot.clear()
+    await bot.join("a5", at=start + timedelta(minutes=10))  # batch posted: greeted at once
+    assert bot.texts("post") == ["Welcome a5 to Makers!"]
+
+
 async def test_joins_a_minute_apart_are_no_burst(bot):
     for i, name in enumerate(["b1", "b2", "b3"]):
         await bot.join(name, at=timedelta(seconds=61 * i) if i else None)
