@@ -87,26 +87,26 @@ class Executor:
         done: list[ActionOutcome] = []
         try:
             for outcome in outcomes:
+                decision = outcome.decision
+                if decision is None or not decision.fired:  # the common case: nothing to do
+                    continue
                 done += await self._run_decision(outcome, apply_ctx, view, now, shadow)
         finally:
             # whatever went wrong later, the actions already sent are in the audit log
-            rows = [_audit_row(o) for o in done]
-            if apply_ctx.forgotten:  # a member forgotten just now: their rows name only the key
-                rows = [_anonymised(r, apply_ctx.forgotten) for r in rows]
-            await self._audit(apply_ctx, rows)
+            if done:
+                rows = [_audit_row(o) for o in done]
+                if apply_ctx.forgotten:  # a member forgotten just now: rows name only the key
+                    rows = [_anonymised(r, apply_ctx.forgotten) for r in rows]
+                self._audit(apply_ctx, rows)
         return done
 
-    async def _audit(self, apply_ctx: ApplyContext, rows: list[dict[str, Any]]) -> None:
-        if self.waiting or self.waiting_audit:  # keep the log in order behind what waits
-            if rows:
-                self.waiting_audit.append((apply_ctx, rows))
-            return
-        try:
-            await apply_ctx.store.audit(apply_ctx.community, rows)
-        except Exception as exc:
-            if not unreachable(exc):
-                raise
+    def _audit(self, apply_ctx: ApplyContext, rows: list[dict[str, Any]]) -> None:
+        """Into the store's write-behind audit buffer (written with the counters), or behind
+        the decisions that wait for the database, to keep the log in order."""
+        if self.waiting or self.waiting_audit:
             self.waiting_audit.append((apply_ctx, rows))
+            return
+        apply_ctx.store.log_audit(apply_ctx.community, rows)
 
     @property
     def held(self) -> int:
@@ -130,15 +130,11 @@ class Executor:
             if rows:
                 self.waiting_audit.append((w.apply_ctx, rows))
             done += mine
+        # the rows that waited go to the write-behind buffer, in order; the runtime's
+        # recovery flushes it next
         while self.waiting_audit:
-            apply_ctx, rows = self.waiting_audit[0]
-            try:
-                await apply_ctx.store.audit(apply_ctx.community, rows)
-            except Exception as exc:
-                if unreachable(exc):
-                    raise DatabaseDown(str(exc)) from exc
-                raise
-            self.waiting_audit.pop(0)
+            apply_ctx, rows = self.waiting_audit.pop(0)
+            apply_ctx.store.log_audit(apply_ctx.community, rows)
         return done
 
     async def _run_decision(

@@ -84,3 +84,40 @@ class FlushPart(Protocol):
     def merge_back(self, taken: Any) -> None:
         """The write failed: keep `taken` for the next flush."""
         ...
+
+
+class AuditRows:
+    """The audit log, write-behind: the executor's rows of executed, skipped and failed actions
+    gather here and are written by the store's next flush, in the same transaction as the
+    counters (one executemany instead of one transaction per acting event).
+
+    What a crash may lose: the audit rows since the last flush (at most `flush_every` events,
+    or a couple of seconds of a running bot). An audit row is a log, not money: the facts that
+    protect people or money — cases, ledger rows, check-ins, redemptions, standing, bans,
+    processed-event keys — are written through before anything is acted on, and an event that
+    acted and has a redelivery key flushes at once, its audit rows with it."""
+
+    NAME = "audit"
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, community_id: int, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            row["community_id"] = community_id
+            self.rows.append(row)
+
+    def pending(self) -> bool:
+        return bool(self.rows)
+
+    def take(self) -> list[dict[str, Any]]:
+        taken, self.rows = self.rows, []
+        return taken
+
+    def merge_back(self, taken: list[dict[str, Any]]) -> None:
+        taken.extend(self.rows)
+        self.rows = taken
+
+    async def write(self, session: Any, store: Any, taken: list[dict[str, Any]]) -> None:
+        if taken:
+            await store.write_audit(session, taken)

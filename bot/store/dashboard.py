@@ -268,6 +268,7 @@ async def case_actions(store: Store, ref: CommunityRef, case: CaseInfo) -> list[
     if case.reversed_at:
         windows.append((case.reversed_at - timedelta(seconds=5), case.reversed_at + _CASE_WINDOW))
     near = or_(*(AuditEntry.at.between(a, b) for a, b in windows))
+    await store.settle_audit()
     async with store.sessions() as s:
         rows = (
             (
@@ -396,6 +397,7 @@ async def member_audit(
     store: Store, ref: CommunityRef, user_id: str, limit: int = 500
 ) -> list[dict[str, Any]]:
     """What the bot did to or for the member (audit rows targeting them), oldest first."""
+    await store.settle_audit()
     async with store.sessions() as s:
         rows = (
             (

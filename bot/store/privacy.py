@@ -92,6 +92,7 @@ async def export_member(
 ) -> dict[str, list[dict[str, Any]]]:
     """Every declared row about the member, by heading; other people's ids left out."""
     out: dict[str, list[dict[str, Any]]] = {}
+    await store.settle_audit()  # the audit log is write-behind
     async with store.sessions() as s:
         for spec in specs:
             if spec.how == "scrub":
@@ -142,6 +143,7 @@ async def forget_member(
 ) -> ForgetReport:
     """Delete or anonymise the member's rows in every declared table, then sweep every table
     for the id. One transaction: a failure changes nothing."""
+    await store.settle_audit()  # the audit log is write-behind: its rows are forgotten too
     anon = await anonymous_key(store, ref, user_id)
     pattern = id_pattern(user_id)
     report = ForgetReport(anon, {}, {}, {}, {})
@@ -328,6 +330,8 @@ async def prune(
     in force — an active ban, timeout or warning — are never pruned. Returns rows per kind."""
     from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, MembershipEvent
     from rules.moderation.models import ModerationCase, SpamSample
+
+    await store.settle_audit()  # the audit log is write-behind
 
     def cutoff(kind: str) -> datetime | None:
         period = periods.get(kind)

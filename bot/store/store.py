@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.events import Actor
 from bot.store import db
-from bot.store.buffer import CounterBuffer, FlushPart
+from bot.store.buffer import AuditRows, CounterBuffer, FlushPart
 from bot.store.models import (
     ActivityDaily,
     ActivityHourly,
@@ -35,6 +35,14 @@ from bot.store.processed import ProcessedKeys
 
 log = logging.getLogger(__name__)
 _UNKNOWN = object()
+# every column of an audit row, so rows of different shapes share one executemany
+_AUDIT_DEFAULTS: dict[str, Any] = {
+    "target_user": None,
+    "channel": None,
+    "reason": "",
+    "text": None,
+    "detail": "",
+}
 
 
 class _Sessions:
@@ -156,6 +164,9 @@ class Store:
         # the keys of handled events, flushed with the counters (every event once)
         self.processed = ProcessedKeys()
         self.flush_parts[ProcessedKeys.NAME] = self.processed
+        # the audit log, write-behind (a log, not money: see `AuditRows`)
+        self.audit_rows = AuditRows()
+        self.flush_parts[AuditRows.NAME] = self.audit_rows
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         # earliest pending step, cached so the simulated scheduler need not ask per event;
@@ -578,15 +589,31 @@ class Store:
 
     # -- audit log -----------------------------------------------------------------------------
 
+    def log_audit(self, ref: CommunityRef, entries: list[dict[str, Any]]) -> None:
+        """Audit rows, written by the next flush (write-behind: a crash may lose the rows since
+        the last flush; see `AuditRows`)."""
+        if entries:
+            self.audit_rows.add(ref.id, entries)
+
     async def audit(self, ref: CommunityRef, entries: Sequence[dict[str, Any]]) -> None:
+        """Audit rows written now (an operator's change on the dashboard), after the buffered
+        ones, so the log keeps its order."""
         if not entries:
             return
-        async with self.sessions.begin() as s:
-            await s.execute(
-                self.insert(AuditEntry), [{"community_id": ref.id, **e} for e in entries]
-            )
+        self.audit_rows.add(ref.id, [dict(e) for e in entries])
+        await self.flush(only=AuditRows.NAME)
+
+    async def settle_audit(self) -> None:
+        """Write the buffered audit rows before the audit table is read (or forgotten)."""
+        if self.audit_rows.pending():
+            await self.flush(only=AuditRows.NAME)
+
+    async def write_audit(self, s: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Audit rows in one executemany, inside the flush's transaction."""
+        await s.execute(self.insert(AuditEntry), [{**_AUDIT_DEFAULTS, **r} for r in rows])
 
     async def audit_log(self, ref: CommunityRef, limit: int = 100) -> list[dict[str, Any]]:
+        await self.settle_audit()
         async with self.sessions() as s:
             rows = (
                 (
