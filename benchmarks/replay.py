@@ -47,8 +47,12 @@ sys.path.insert(0, str(ROOT))
 MODES = ("null", "full", "rules")
 
 
-def _translate(m: Any, seen: set[str], n: int, community: str = "bench") -> list[Any]:
-    """Corpus row → events, as an adapter would: a join at a sender's first message."""
+def _translate(
+    m: Any, seen: set[str], n: int, community: str = "bench", *, keys: bool = False
+) -> list[Any]:
+    """Corpus row → events, as an adapter would: a join at a sender's first message. With
+    `keys`, each event carries a redelivery key, as the real adapters give (the shipped path:
+    the key is checked, noted, and an event that wrote or acted flushes at once)."""
     from bot.events import Actor, MemberJoined, MessagePosted
 
     actor = Actor(user_id=m.sender, name=m.sender[:8])
@@ -56,7 +60,13 @@ def _translate(m: Any, seen: set[str], n: int, community: str = "bench") -> list
     if m.sender not in seen:
         seen.add(m.sender)
         events.append(
-            MemberJoined(platform="replay", community_id=community, occurred_at=m.at, member=actor)
+            MemberJoined(
+                platform="replay",
+                community_id=community,
+                occurred_at=m.at,
+                member=actor,
+                key=f"join:{n}" if keys else None,
+            )
         )
     events.append(
         MessagePosted(
@@ -67,6 +77,7 @@ def _translate(m: Any, seen: set[str], n: int, community: str = "bench") -> list
             message_id=f"m{n}",
             author=actor,
             text=m.text,
+            key=f"m{n}" if keys else None,
         )
     )
     return events
@@ -107,7 +118,7 @@ async def database(url: str | None) -> AsyncIterator[str]:
 
 
 async def run_full(
-    messages: list[Any], playbook: Path, db: str | None = None
+    messages: list[Any], playbook: Path, db: str | None = None, *, keys: bool = False
 ) -> tuple[list[float], int, float]:
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
@@ -121,7 +132,7 @@ async def run_full(
         latencies: list[float] = []
         start = time.perf_counter()
         for n, m in enumerate(messages):
-            for event in _translate(m, seen, n):
+            for event in _translate(m, seen, n, keys=keys):
                 t = time.perf_counter()
                 await sim.feed(event)
                 latencies.append(time.perf_counter() - t)
@@ -185,20 +196,24 @@ def _summary(mode: str, n_messages: int, latencies: list[float], elapsed: float)
     }
 
 
-def measure(mode: str, limit: int | None, playbook: Path, db: str | None) -> dict[str, Any]:
+def measure(
+    mode: str, limit: int | None, playbook: Path, db: str | None, *, keys: bool = False
+) -> dict[str, Any]:
     from bot.corpus import load_chat
 
     messages, dropped = load_chat()
     if limit:
         messages = messages[:limit]
     if mode == "full":
-        latencies, actions, elapsed = asyncio.run(run_full(messages, playbook, db))
+        latencies, actions, elapsed = asyncio.run(run_full(messages, playbook, db, keys=keys))
     elif mode == "rules":
         latencies, actions, elapsed = asyncio.run(run_rules(messages, playbook))
     else:
         latencies, actions, elapsed = asyncio.run(run_null(messages))
     row = _summary(mode, len(messages), latencies, elapsed)
     row.update(dropped_bulk=dropped, actions=actions, db=_db_kind(db) if mode == "full" else "-")
+    if keys and mode == "full":
+        row["db"] += "+keys"
     return row
 
 
@@ -331,6 +346,11 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=int, default=None, metavar="MEMBERS")
     parser.add_argument("--communities", type=int, default=100)
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="full pipeline: events carry redelivery keys, as real adapters give",
+    )
     parser.add_argument("--json", action="store_true", help="print each row as JSON too")
     parser.add_argument("--mode", choices=[*MODES, "scale"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -339,7 +359,7 @@ def main() -> None:
         print(json.dumps(row))
         return
     if args.mode:
-        print(json.dumps(measure(args.mode, args.limit, args.playbook, args.db)))
+        print(json.dumps(measure(args.mode, args.limit, args.playbook, args.db, keys=args.keys)))
         return
     playbook = args.playbook
     if args.without:
@@ -355,6 +375,8 @@ def main() -> None:
             cmd += ["--limit", str(args.limit)]
         if args.db:
             cmd += ["--db", args.db]
+        if args.keys:
+            cmd += ["--keys"]
         if args.scale:
             cmd += ["--scale", str(args.scale), "--communities", str(args.communities)]
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
