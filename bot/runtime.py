@@ -479,10 +479,17 @@ class Runtime:
             await self.flush()
             self._flushed_at = when
 
-    async def run_due(self, when: datetime, owned: Owned | None = None) -> None:
+    async def run_due(
+        self, when: datetime, owned: Owned | None = None, *, poll: bool = False
+    ) -> None:
         """Deliver due SOP steps: a `Tick(job="due")` to each community that has some (and that
         this process owns, asked right before each community's work). Due steps read the
-        community state, which already counts unflushed activity: no flush needed first."""
+        community state, which already counts unflushed activity: no flush needed first.
+        Which steps are due comes from the store's in-memory index; with `poll` (a real
+        scheduler, every few seconds) its due part is first checked against the database,
+        which other processes write too."""
+        if poll:
+            await self.store.refresh_due_steps(when)
         for ref in await self.store.communities_with_due_steps(when):
             if owned is not None and not owned(ref):
                 continue
@@ -498,15 +505,17 @@ class Runtime:
             Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
         )
 
-    async def jobs(self, owned: Owned | None = None) -> list[Job]:
+    async def jobs(self, owned: Owned | None = None, *, poll: bool = False) -> list[Job]:
         """Every scheduled job: due steps, and each capability's periodic jobs per community —
         with `owned`, only of the communities it accepts, asked again before each run (a lease
-        lost since the job was installed stops it before it acts)."""
+        lost since the job was installed stops it before it acts). `poll`: the due-step job
+        runs every few seconds on a real clock and checks the database each time (see
+        `run_due`)."""
 
         async def due(when: datetime) -> None:
-            await self.run_due(when, owned)
+            await self.run_due(when, owned, poll=poll)
 
-        jobs = [Job("core.due", due, next_due=self.store.next_due_at)]
+        jobs = [Job("core.due", due, next_due=self.store.next_due)]
         for ref in await self.store.communities():
             if owned is not None and not owned(ref):
                 continue

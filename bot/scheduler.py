@@ -7,6 +7,7 @@ A job has either a fixed APScheduler trigger (cron, interval) or a dynamic `next
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from bot.clock import Clock
 log = logging.getLogger(__name__)
 
 JobRun = Callable[[datetime], Awaitable[None]]
-NextDue = Callable[[], Awaitable[datetime | None]]
+# the next due time, or an awaitable of it (an answer from memory need not be awaited)
+NextDue = Callable[[], Any]
 _TINY = timedelta(microseconds=1)
 _MAX_COUNTED = 100_000  # missed runs counted one by one, at most
 
@@ -85,7 +87,9 @@ class SimulatedScheduler:
 
     async def _next(self, job: Job) -> datetime | None:
         if job.next_due is not None:
-            due = await job.next_due()
+            due = job.next_due()
+            if inspect.isawaitable(due):
+                due = await due
             return max(due, self.cursor) if due is not None else None
         if job.id not in self._upcoming:
             last = self._last.get(job.id)

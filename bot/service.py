@@ -73,7 +73,11 @@ class _Owning:
         state = (held, tuple(m.version for m in self.runtime.playbooks.managers()))
         if state == self._state:
             return
-        wanted = {job.id: job for job in await self.runtime.jobs(self.owns)}
+        if self._state is not None and held - self._state[0]:
+            # communities taken over from another process: their pending steps are read
+            # again (the previous owner scheduled some this process never saw)
+            self.runtime.store.steps_changed()
+        wanted = {job.id: job for job in await self.runtime.jobs(self.owns, poll=True)}
         for job_id in set(self._installed) - set(wanted):
             self.scheduler.remove(job_id)
             del self._installed[job_id]

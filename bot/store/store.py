@@ -7,6 +7,7 @@ to change state. Capability-specific queries live beside it in `bot/store/<capab
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -152,6 +153,10 @@ def _step_info(row: PendingStep) -> StepInfo:
     return StepInfo(row.id, row.user_id, row.kind, row.key, row.due_at, dict(row.payload or {}))
 
 
+def _step_order(step: StepInfo) -> tuple[datetime, int]:
+    return (step.due_at, step.id)
+
+
 class Store:
     """Async access to qunbot's state. Create with `await Store.open(url)`."""
 
@@ -169,8 +174,10 @@ class Store:
         self.flush_parts[AuditRows.NAME] = self.audit_rows
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
-        # earliest pending step, cached so the simulated scheduler need not ask per event;
-        # None = nothing pending, _UNKNOWN = ask the database
+        # the pending steps, by community and id (None: read them first), and each step's
+        # community; the earliest due time (None = nothing pending, _UNKNOWN = compute it)
+        self._pending: dict[int, dict[int, StepInfo]] | None = None
+        self._step_home: dict[int, int] = {}
         self._next_due: datetime | None | object = _UNKNOWN
         # what each capability stores about members (`bot.privacy`), set by the runtime
         self.member_rows: tuple[Any, ...] = ()
@@ -642,7 +649,9 @@ class Store:
         payload: dict[str, Any] | None = None,
         created_at: datetime,
     ) -> bool:
-        """Schedule once: a second call with the same key does nothing. True when new."""
+        """Schedule once: a second call with the same key does nothing. True when new.
+        Written through, and noted in the in-memory index of pending steps."""
+        stored = json.loads(json.dumps(payload or {}))  # what a reload would read back
         stmt = (
             self.insert(PendingStep)
             .values(
@@ -651,23 +660,67 @@ class Store:
                 kind=kind,
                 key=key,
                 due_at=due_at,
-                payload=payload or {},
+                payload=stored,
                 status="pending",
                 created_at=created_at,
             )
             .on_conflict_do_nothing(index_elements=[PendingStep.key])
+            .returning(PendingStep.id)
         )
+        index = await self._step_index()
         async with self.sessions.begin() as s:
-            result = await s.execute(stmt)
-        if not result.rowcount:
-            # the key was taken (a rerun, a redelivery): nothing new is pending, so the cached
-            # earliest due time must not move — moving it made the scheduler loop for ever
-            return False
-        if isinstance(self._next_due, datetime):
-            self._next_due = min(self._next_due, due_at)
-        elif self._next_due is None:
-            self._next_due = due_at
+            step_id = (await s.execute(stmt)).scalar()
+            if step_id is None:
+                # the key was taken (a rerun, a redelivery, another process handling the same
+                # event): nothing new, but the index must know the step if it is still pending
+                row = await s.scalar(select(PendingStep).where(PendingStep.key == key))
+                if row is not None and row.status == "pending" and row.id not in self._step_home:
+                    self._index_add(index, _step_info(row), row.community_id)
+                return False
+        self._index_add(index, StepInfo(int(step_id), user_id, kind, key, due_at, stored), ref.id)
         return True
+
+    def _index_add(
+        self, index: dict[int, dict[int, StepInfo]], step: StepInfo, community_id: int
+    ) -> None:
+        index.setdefault(community_id, {})[step.id] = step
+        self._step_home[step.id] = community_id
+        due = self._next_due
+        if isinstance(due, datetime):
+            self._next_due = min(due, step.due_at)
+        elif due is None:
+            self._next_due = step.due_at
+
+    def _index_drop(self, step_ids: Iterable[int]) -> None:
+        index = self._pending
+        for step_id in step_ids:
+            home = self._step_home.pop(step_id, None)
+            if home is not None and index is not None:
+                steps = index.get(home)
+                if steps is not None:
+                    steps.pop(step_id, None)
+                    if not steps:
+                        del index[home]
+        self._next_due = _UNKNOWN  # recomputed from memory when asked
+
+    async def _step_index(self) -> dict[int, dict[int, StepInfo]]:
+        """Every pending step, by community and id: read from the database once (and again
+        after `steps_changed`), then kept current by the calls that schedule, finish and
+        cancel steps — a tick with nothing due costs no query."""
+        if self._pending is None:
+            async with self.sessions() as s:
+                rows = (
+                    (await s.execute(select(PendingStep).where(PendingStep.status == "pending")))
+                    .scalars()
+                    .all()
+                )
+            index: dict[int, dict[int, StepInfo]] = {}
+            home: dict[int, int] = {}
+            for row in rows:
+                index.setdefault(row.community_id, {})[row.id] = _step_info(row)
+                home[row.id] = row.community_id
+            self._pending, self._step_home, self._next_due = index, home, _UNKNOWN
+        return self._pending
 
     async def claim(self, ref: CommunityRef, kind: str, key: str, at: datetime) -> bool:
         """Take a once-only claim (e.g. "the report for week W"): True for the first caller
@@ -700,6 +753,22 @@ class Store:
         due_before: datetime | None = None,
         status: str = "pending",
     ) -> list[StepInfo]:
+        """Steps of a community, earliest first: pending ones from the in-memory index (no
+        query), others from the database."""
+        if status == "pending":
+            mine = (await self._step_index()).get(ref.id)
+            if not mine:
+                return []
+            found = [
+                st
+                for st in mine.values()
+                if st.kind.startswith(kind_prefix)
+                and (user_id is None or st.user_id == user_id)
+                and (due_before is None or st.due_at <= due_before)
+            ]
+            found.sort(key=_step_order)
+            # a caller may change a payload: never the index's own
+            return [replace(st, payload=dict(st.payload)) for st in found]
         conds = [
             PendingStep.community_id == ref.id,
             PendingStep.status == status,
@@ -725,7 +794,8 @@ class Store:
         self, step_ids: Iterable[int], at: datetime, status: str = "done"
     ) -> int:
         """Move pending steps to `status`; only pending ones change, so two finishers never
-        both win. Returns how many changed."""
+        both win (the claim is the database's changed-row count, never the index). Returns
+        how many changed."""
         ids = list(step_ids)
         if not ids:
             return 0
@@ -735,7 +805,8 @@ class Store:
                 .where(PendingStep.id.in_(ids), PendingStep.status == "pending")
                 .values(status=status, done_at=at)
             )
-        self._next_due = _UNKNOWN
+        # none of them is pending any more, whoever finished it
+        self._index_drop(ids)
         return int(result.rowcount or 0)
 
     async def cancel_steps(
@@ -752,36 +823,84 @@ class Store:
                 )
                 .values(status="cancelled", done_at=at)
             )
-        self._next_due = _UNKNOWN
+        mine = (self._pending or {}).get(ref.id, {})
+        self._index_drop(
+            [
+                i
+                for i, st in list(mine.items())
+                if st.user_id == user_id and st.kind.startswith(kind_prefix)
+            ]
+        )
         return int(result.rowcount or 0)
 
     def steps_changed(self) -> None:
-        """Pending steps were changed behind the cache's back (a forgotten member's)."""
-        self._next_due = _UNKNOWN
+        """Pending steps were changed behind the index's back (a forgotten member's, another
+        process's after a lease changed hands): it is read again from the database."""
+        self._pending, self._step_home, self._next_due = None, {}, _UNKNOWN
+
+    def next_due(self) -> Any:
+        """The earliest pending step's due time (None: nothing pending), from memory; a
+        coroutine when the index must be read first (`await store.next_due_at()`)."""
+        if self._pending is None:
+            return self.next_due_at()
+        if self._next_due is _UNKNOWN:
+            self._next_due = min(
+                (st.due_at for steps in self._pending.values() for st in steps.values()),
+                default=None,
+            )
+        return self._next_due
 
     async def next_due_at(self) -> datetime | None:
-        if self._next_due is _UNKNOWN:
-            async with self.sessions() as s:
-                self._next_due = await s.scalar(
-                    select(func.min(PendingStep.due_at)).where(PendingStep.status == "pending")
-                )
-        return self._next_due  # type: ignore[return-value]
+        await self._step_index()
+        return self.next_due()  # type: ignore[no-any-return]
 
     async def communities_with_due_steps(self, now: datetime) -> list[CommunityRef]:
+        """Communities with a step due by `now`, from the index."""
+        index = await self._step_index()
+        due = [
+            cid for cid, steps in index.items() if any(st.due_at <= now for st in steps.values())
+        ]
+        refs = {r.id: r for r in self._communities.values()}
+        missing = [cid for cid in due if cid not in refs]
+        if missing:
+            async with self.sessions() as s:
+                rows = await s.execute(
+                    select(Community.id, Community.platform, Community.external_id).where(
+                        Community.id.in_(missing)
+                    )
+                )
+                refs.update({r[0]: CommunityRef(r[0], r[1], r[2]) for r in rows})
+        return [refs[cid] for cid in sorted(due) if cid in refs]
+
+    async def refresh_due_steps(self, now: datetime) -> None:
+        """Bring the index's due part in line with the database (a real scheduler's poll, a
+        few seconds apart): steps another process scheduled for a community this one serves
+        appear, steps it finished go. Claims stay with `finish_steps` either way."""
+        index = await self._step_index()
         async with self.sessions() as s:
             rows = (
-                await s.execute(
-                    select(Community.id, Community.platform, Community.external_id)
-                    .join(PendingStep, PendingStep.community_id == Community.id)
-                    .where(PendingStep.status == "pending", PendingStep.due_at <= now)
-                    .distinct()
+                (
+                    await s.execute(
+                        select(PendingStep).where(
+                            PendingStep.status == "pending", PendingStep.due_at <= now
+                        )
+                    )
                 )
-            ).all()
-        if not rows:
-            # nothing is due although the cache said so (another process finished it): ask
-            # the database next time instead of trusting the cache again
-            self._next_due = _UNKNOWN
-        return [CommunityRef(r[0], r[1], r[2]) for r in rows]
+                .scalars()
+                .all()
+            )
+        stored = {row.id for row in rows}
+        gone = [
+            i
+            for steps in index.values()
+            for i, st in steps.items()
+            if st.due_at <= now and i not in stored
+        ]
+        if gone:
+            self._index_drop(gone)
+        for row in rows:
+            if row.id not in self._step_home:
+                self._index_add(index, _step_info(row), row.community_id)
 
     # -- small persistent state ----------------------------------------------------------------
 
