@@ -833,6 +833,23 @@ class Store:
         )
         return int(result.rowcount or 0)
 
+    async def cancel_step_by_key(self, ref: CommunityRef, key: str, at: datetime) -> int:
+        """Cancel one pending step by its unique key (a timeout's lift when the timeout never
+        took effect), in the database and in the in-memory index."""
+        async with self.sessions.begin() as s:
+            result = await s.execute(
+                update(PendingStep)
+                .where(
+                    PendingStep.community_id == ref.id,
+                    PendingStep.key == key,
+                    PendingStep.status == "pending",
+                )
+                .values(status="cancelled", done_at=at)
+            )
+        mine = (self._pending or {}).get(ref.id, {})
+        self._index_drop([i for i, st in list(mine.items()) if st.key == key])
+        return int(result.rowcount or 0)
+
     def steps_changed(self) -> None:
         """Pending steps were changed behind the index's back (a forgotten member's, another
         process's after a lease changed hands): it is read again from the database."""

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.models import PendingStep
 from bot.store.store import CommunityRef, Store
 from rules.moderation.models import ModerationCase, SpamSample
 
@@ -253,16 +252,7 @@ async def settle_case(
 
 async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -> None:
     """Drop a pending step by its key (the lift of a timeout that never took effect)."""
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(PendingStep)
-            .where(
-                PendingStep.community_id == ref.id,
-                PendingStep.key == key,
-                PendingStep.status == "pending",
-            )
-            .values(status="cancelled", done_at=at)
-        )
+    await store.cancel_step_by_key(ref, key, at)
 
 
 async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
