@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -812,42 +812,39 @@ class Store:
     async def cancel_steps(
         self, ref: CommunityRef, *, user_id: str, kind_prefix: str, at: datetime
     ) -> int:
-        async with self.sessions.begin() as s:
-            result = await s.execute(
-                update(PendingStep)
-                .where(
-                    PendingStep.community_id == ref.id,
-                    PendingStep.user_id == user_id,
-                    PendingStep.kind.startswith(kind_prefix),
-                    PendingStep.status == "pending",
-                )
-                .values(status="cancelled", done_at=at)
-            )
-        mine = (self._pending or {}).get(ref.id, {})
-        self._index_drop(
-            [
-                i
-                for i, st in list(mine.items())
-                if st.user_id == user_id and st.kind.startswith(kind_prefix)
-            ]
+        return await self._cancel_pending(
+            ref,
+            and_(PendingStep.user_id == user_id, PendingStep.kind.startswith(kind_prefix)),
+            lambda st: st.user_id == user_id and st.kind.startswith(kind_prefix),
+            at,
         )
-        return int(result.rowcount or 0)
 
     async def cancel_step_by_key(self, ref: CommunityRef, key: str, at: datetime) -> int:
         """Cancel one pending step by its unique key (a timeout's lift when the timeout never
-        took effect), in the database and in the in-memory index."""
+        took effect)."""
+        return await self._cancel_pending(ref, PendingStep.key == key, lambda st: st.key == key, at)
+
+    async def _cancel_pending(
+        self,
+        ref: CommunityRef,
+        condition: ColumnElement[bool],
+        matches: Callable[[StepInfo], bool],
+        at: datetime,
+    ) -> int:
+        """Cancel a community's pending steps that `condition` selects in the database and
+        `matches` in the in-memory index (the same test, said twice: SQL and Python)."""
         async with self.sessions.begin() as s:
             result = await s.execute(
                 update(PendingStep)
                 .where(
                     PendingStep.community_id == ref.id,
-                    PendingStep.key == key,
+                    condition,
                     PendingStep.status == "pending",
                 )
                 .values(status="cancelled", done_at=at)
             )
         mine = (self._pending or {}).get(ref.id, {})
-        self._index_drop([i for i, st in list(mine.items()) if st.key == key])
+        self._index_drop([i for i, st in list(mine.items()) if matches(st)])
         return int(result.rowcount or 0)
 
     def steps_changed(self) -> None:
