@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from bot.events import Actor
 from bot.store import db
 from bot.store.buffer import AuditRows, CounterBuffer, FlushPart
+from bot.store.fence import begin_fenced, open_gate
 from bot.store.models import (
     ActivityDaily,
     ActivityHourly,
@@ -61,7 +62,8 @@ class _Sessions:
 
     def begin(self) -> Any:
         self.writes += 1
-        return self._maker.begin()
+        gate = open_gate()  # a scheduled job's claim: it commits only under the lease
+        return self._maker.begin() if gate is None else begin_fenced(self._maker, gate)
 
     def core(self) -> Any:
         """A write transaction on a plain connection, for Core statements only: the hot paths
