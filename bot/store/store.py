@@ -67,7 +67,11 @@ class _Sessions:
 
     def core(self) -> Any:
         """A write transaction on a plain connection, for Core statements only: the hot paths
-        (flush, joins, ledger credits, scheduled steps) skip the ORM's per-statement work."""
+        (flush, joins, ledger credits, scheduled steps) skip the ORM's per-statement work.
+        Under a job's lease fence it is the fenced session transaction (`begin`): a session
+        runs the same Core statements, and a job's claim must commit only under the lease."""
+        if open_gate() is not None:
+            return self.begin()
         self.writes += 1
         return self._engine.begin()
 
