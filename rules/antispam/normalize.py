@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.frozen import quick_init
 from rules.antispam.traditional import traditional_to_simplified
 
 Form = Literal["spaced", "compact", "skeleton"]
@@ -276,6 +277,7 @@ def _join(parts: list[str]) -> str:
     return " " + " ".join(parts) + " " if parts else " "
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """The matching forms of one text; `original_span` maps a match back to the original."""
@@ -319,13 +321,12 @@ def _is_compact_char(ch: str) -> bool:
 
 def normalize(text: str) -> Normalized:
     """All matching forms of `text` (see the module docstring)."""
-    if text.isascii():  # `fold` lower-cases it; the bytes are split and searched at C speed
-        folded = text.lower()
+    folded = fold(text)
+    if text.isascii():  # `fold` lower-cased it; its bytes are split and searched at C speed
         raw = folded.encode()
         parts = _split_ascii(raw, folded)
         has_leet = bool(raw.translate(None, _NOT_LEET_BYTES))
     else:
-        folded = fold(text)
         parts = words(folded)
         has_leet = bool(_LEET_TRIGGER.search(folded))
     spaced = _join(parts)

@@ -24,6 +24,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
+from bot.frozen import quick_init
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
@@ -90,6 +91,7 @@ def track(
 # -- judging messages -----------------------------------------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Hit:
     rule: SpamRule
@@ -101,6 +103,7 @@ class Hit:
 NOTHING_IN_FORCE = InForce()  # immutable: one serves every message
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class MessageState:
     view: CommunityView

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
+from bot.frozen import quick_init
 from rules.antispam.adscore import Ads
 from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
@@ -35,6 +36,7 @@ _TEXT_MENTION = re.compile(r"(?<![\w@])@\w{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Recent:
     """One earlier message of the member: when, where and its fingerprint."""
@@ -44,6 +46,7 @@ class Recent:
     fingerprint: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a trigger may know beyond the message: gathered by the loader."""
