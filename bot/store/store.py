@@ -304,6 +304,10 @@ class Store:
         """Every member of a community, for its community state (one query)."""
         return {m.user_id: m for m in await self.members(ref, present_only=False)}
 
+    async def load_member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
+        """One member, for a community state that evicted them (one query)."""
+        return await self.member(ref, user_id)
+
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
         """The member row and one history row, together (write-through: reports and the
         welcome SOP depend on it after a restart)."""

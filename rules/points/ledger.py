@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
-from bot.state import CommunityState
+from bot.state import CommunityState, MemberPart
 from bot.store import CommunityRef, MemberInfo, Store
 from rules.points import store as q
 from rules.points.common import local_day
@@ -31,6 +31,8 @@ LOADED_DAY = "points.loaded_day"
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
 NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
+# state: True once members were evicted: a member without an entry may have one in the ledger
+EVICTED = "points.evicted"
 
 
 @dataclass(slots=True)
@@ -84,12 +86,38 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
+def _forget_members(state: CommunityState, user_ids: Collection[str]) -> None:
+    cache = _cache(state.memory)
+    for user_id in user_ids:
+        cache.pop(user_id, None)
+    state.memory[EVICTED] = True
+
+
+async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, user: str) -> None:
+    """An evicted member's entry, as `load_state` would have read it (the latest ledger day
+    is the state's own: every later row was written through it)."""
+    cache = _cache(state.memory)
+    if user in cache:
+        return
+    p = await q.member_points_state(store, ref, user, state.memory.get(LATEST_DAY))
+    if p is not None and user not in cache:
+        recent = (await recent_fingerprints(store, ref, user)).get(user, [])
+        entry = MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent)
+        cache.setdefault(user, entry)
+
+
+MEMBER_PART = MemberPart(_forget_members, _load_member)
+
+
 def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
     """The member's points, from the community state; None when the store must be asked (a
     day the ledger had before this load, a member the state does not hold): `member_points`."""
     cache = _cache(ctx.memory)
     day = local_day(ctx.view, ctx.now)
     entry = cache.get(user_id)
+    info = ctx.state.known(user_id)
+    if info is None and not ctx.state.complete:
+        return None  # perhaps evicted: `member_points` loads them again first
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
     elif entry.day != day:
@@ -100,9 +128,6 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
             entry.day, entry.today = day, {}
         else:
             return None
-    info = ctx.state.known(user_id)
-    if info is None and not ctx.state.complete:
-        return None
     return _snapshot(user_id, entry, day, info)
 
 
@@ -111,13 +136,18 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     now = member_points_now(ctx, user_id)
     if now is not None:
         return now
-    entry = _cache(ctx.memory)[user_id]
+    info = await ctx.state.member(user_id)  # an evicted member comes back with their entry
     day = local_day(ctx.view, ctx.now)
+    entry = _cache(ctx.memory).get(user_id)
+    if entry is None:
+        entry = _cache(ctx.memory)[user_id] = MemberPoints(0, 0, day, {}, None)
+    elif entry.day != day and (ctx.memory.get(LOADED_DAY) is None or day > ctx.memory[LOADED_DAY]):
+        entry.day, entry.today = day, {}  # a day this state saw begin (as `member_points_now`)
     if entry.day != day:  # an event of a day the ledger had before this load (a replay, a
         # late delivery)
         earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
         entry.day, entry.today = day, earned
-    return _snapshot(user_id, entry, day, await ctx.state.member(user_id))
+    return _snapshot(user_id, entry, day, info)
 
 
 def _snapshot(
@@ -144,18 +174,21 @@ def note_credits(
 ) -> None:
     """Bring the cache in line with ledger rows that were just written."""
     cache = _cache(memory)
+    evicted = memory.get(EVICTED, False)
     for c in written:
         entry = cache.get(c.user_id)
+        latest = memory.get(LATEST_DAY)
+        if latest is None or c.day > latest:
+            memory[LATEST_DAY] = c.day
         if entry is None:
+            if evicted:
+                continue  # perhaps an evicted member: their entry is read from the ledger
             entry = cache[c.user_id] = MemberPoints(0, 0, c.day, {}, None)
         if c.source not in q.SPENDING:
             entry.xp += c.amount
         entry.balance += c.amount
         if entry.day is None or c.day > entry.day:
             entry.day, entry.today = c.day, {}
-        latest = memory.get(LATEST_DAY)
-        if latest is None or c.day > latest:
-            memory[LATEST_DAY] = c.day
         if c.day == entry.day:
             entry.today[c.source] = entry.today.get(c.source, 0) + c.amount
         if c.source == "message":

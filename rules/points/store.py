@@ -643,6 +643,37 @@ async def points_state(store: Store, ref: CommunityRef) -> dict[str, PointsState
     }
 
 
+async def member_points_state(
+    store: Store, ref: CommunityRef, user_id: str, day: date | None
+) -> PointsState | None:
+    """One member's `points_state` (earnings of `day`, the state's latest ledger day), for a
+    member evicted from the community state; None when the ledger has nothing of theirs."""
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.user_id == user_id)
+    mine = (PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id)
+    async with store.sessions() as s:
+        row = (
+            await s.execute(
+                select(PointsBalance.xp, PointsBalance.balance).where(
+                    PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None  # no ledger row ever (a balance is written with each)
+        today: dict[str, int] = {}
+        if day is not None:
+            rows = await s.execute(
+                select(PointsEntry.source, func.sum(PointsEntry.amount))
+                .where(*mine, PointsEntry.day == day)
+                .group_by(PointsEntry.source)
+            )
+            today = {source: int(amount or 0) for source, amount in rows}
+        last = await s.scalar(
+            select(func.max(PointsEntry.at)).where(*mine, PointsEntry.source == "message")
+        )
+    return PointsState(int(row[0]), int(row[1]), day, today, _aware(last))
+
+
 def _aware(when: datetime | None) -> datetime | None:
     """MAX() over a UTC column comes back naive on SQLite."""
     if when is None or when.tzinfo is not None:
