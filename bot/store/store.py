@@ -117,6 +117,7 @@ class StepInfo:
 
 
 def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
+    first, last = row.first_message_at, row.last_active_at
     return MemberInfo(
         row.user_id,
         row.name,
@@ -124,8 +125,8 @@ def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
         row.joined_at,
         row.left_at,
         row.join_count,
-        row.first_message_at,
-        row.last_active_at,
+        first,
+        first if last == first else last,  # one object, not two, for a member who posted once
         row.message_count,
         row.greeted_at,
         row.verified_at,

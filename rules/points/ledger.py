@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +33,12 @@ _NEWCOMER_MESSAGES_KEPT = 2000
 NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
 # state: True once members were evicted: a member without an entry may have one in the ledger
 EVICTED = "points.evicted"
+DAYS = "points.days"  # state: the day objects the members' entries share
+
+
+# (source, points) earned on a member's day: a tuple, not a dict, as held for every member
+# (56 bytes for the common one source, none for nothing, against a dict's 184)
+Earned = tuple[tuple[str, int], ...]
 
 
 @dataclass(slots=True)
@@ -40,9 +46,9 @@ class MemberPoints:
     xp: int
     balance: int
     day: date | None
-    today: dict[str, int]
+    today: Earned
     last_paid_at: datetime | None
-    recent: list[str] = field(default_factory=list)
+    recent: tuple[str, ...] = ()  # fingerprints of the last paid messages, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,9 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     loaded = await q.points_state(store, ref)
     recent = await recent_fingerprints(store, ref)
     state.memory[MEMBERS] = {
-        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent.get(user, []))
+        user: MemberPoints(
+            p.xp, p.balance, p.day, _earned(p.today), p.last_paid_at, tuple(recent.get(user, ()))
+        )
         for user, p in loaded.items()
     }
     newcomers = await store.get_state(ref, NEWCOMER_MESSAGES) or {}
@@ -102,11 +110,17 @@ async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, u
     p = await q.member_points_state(store, ref, user, state.memory.get(LATEST_DAY))
     if p is not None and user not in cache:
         recent = (await recent_fingerprints(store, ref, user)).get(user, [])
-        entry = MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent)
+        entry = MemberPoints(
+            p.xp, p.balance, p.day, _earned(p.today), p.last_paid_at, tuple(recent)
+        )
         cache.setdefault(user, entry)
 
 
 MEMBER_PART = MemberPart(_forget_members, _load_member)
+
+
+def _earned(today: dict[str, int]) -> Earned:
+    return tuple(today.items())
 
 
 def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
@@ -119,13 +133,13 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
     if info is None and not ctx.state.complete:
         return None  # perhaps evicted: `member_points` loads them again first
     if entry is None:
-        entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
+        entry = cache[user_id] = MemberPoints(0, 0, day, (), None)
     elif entry.day != day:
         loaded = ctx.memory.get(LOADED_DAY)
         if loaded is None or day > loaded:
             # a day this state saw begin: the member earned nothing on it, or entry.day would
             # be it (daily caps start again)
-            entry.day, entry.today = day, {}
+            entry.day, entry.today = day, ()
         else:
             return None
     return _snapshot(user_id, entry, day, info)
@@ -140,13 +154,13 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     day = local_day(ctx.view, ctx.now)
     entry = _cache(ctx.memory).get(user_id)
     if entry is None:
-        entry = _cache(ctx.memory)[user_id] = MemberPoints(0, 0, day, {}, None)
+        entry = _cache(ctx.memory)[user_id] = MemberPoints(0, 0, day, (), None)
     elif entry.day != day and (ctx.memory.get(LOADED_DAY) is None or day > ctx.memory[LOADED_DAY]):
-        entry.day, entry.today = day, {}  # a day this state saw begin (as `member_points_now`)
+        entry.day, entry.today = day, ()  # a day this state saw begin (as `member_points_now`)
     if entry.day != day:  # an event of a day the ledger had before this load (a replay, a
         # late delivery)
         earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
-        entry.day, entry.today = day, earned
+        entry.day, entry.today = day, _earned(earned)
     return _snapshot(user_id, entry, day, info)
 
 
@@ -160,7 +174,7 @@ def _snapshot(
         day,
         dict(entry.today),
         entry.last_paid_at,
-        tuple(entry.recent),
+        entry.recent,
         info,
     )
 
@@ -175,6 +189,9 @@ def note_credits(
     """Bring the cache in line with ledger rows that were just written."""
     cache = _cache(memory)
     evicted = memory.get(EVICTED, False)
+    days: dict[date, date] = memory.setdefault(DAYS, {})
+    if len(days) > 8:
+        days.clear()
     for c in written:
         entry = cache.get(c.user_id)
         latest = memory.get(LATEST_DAY)
@@ -183,19 +200,27 @@ def note_credits(
         if entry is None:
             if evicted:
                 continue  # perhaps an evicted member: their entry is read from the ledger
-            entry = cache[c.user_id] = MemberPoints(0, 0, c.day, {}, None)
+            entry = cache[c.user_id] = MemberPoints(0, 0, c.day, (), None)
         if c.source not in q.SPENDING:
             entry.xp += c.amount
         entry.balance += c.amount
         if entry.day is None or c.day > entry.day:
-            entry.day, entry.today = c.day, {}
+            # one date object per day for every member (not one per credit)
+            entry.day, entry.today = days.setdefault(c.day, c.day), ()
         if c.day == entry.day:
-            entry.today[c.source] = entry.today.get(c.source, 0) + c.amount
+            entry.today = _add(entry.today, c.source, c.amount)
         if c.source == "message":
             entry.last_paid_at = at
             if fingerprint and keep:
-                entry.recent.append(fingerprint)
-                del entry.recent[:-keep]
+                entry.recent = (*entry.recent, fingerprint)[-keep:]
+
+
+def _add(today: Earned, source: str, amount: int) -> Earned:
+    if not today:
+        return ((source, amount),)
+    earned = dict(today)
+    earned[source] = earned.get(source, 0) + amount
+    return tuple(earned.items())
 
 
 def note_revoked(state: CommunityState, taken: dict[str, int]) -> None:
