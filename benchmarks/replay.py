@@ -247,17 +247,27 @@ def _scale_events(members: int, communities: int, texts: list[str]) -> Iterator[
         )
 
 
+def _corpus_texts(n: int) -> list[str]:
+    """The first `n` texts of the corpus, read in a child process: loading the whole corpus
+    here would count in the scale run's own peak RSS."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from bot.corpus import load_chat; "
+        "print(json.dumps([m.text for m in load_chat()[0][: int(sys.argv[2])]]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT), str(n)], check=True, capture_output=True
+    ).stdout
+    return list(json.loads(out))
+
+
 async def run_scale(
     members: int, communities: int, playbook: Path, db: str | None, max_members: int | None
 ) -> dict[str, Any]:
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
-    from bot.corpus import load_chat
     from bot.simulation import Simulation
 
-    corpus, _ = load_chat()
-    texts = [m.text for m in corpus[:5000]]
-    del corpus
+    texts = _corpus_texts(5000)
     gc.collect()
     async with database(db) as url:
         adapter = RecordingAdapter()

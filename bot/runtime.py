@@ -113,7 +113,7 @@ class Runtime:
         playbooks: PlaybookRouter,
         executor: Executor,
         flush_every: int = 2000,
-        max_members: int = 2_000_000,
+        max_members: int = 100_000,
     ) -> None:
         self.store = store
         self.capabilities = list(capabilities)

@@ -16,6 +16,7 @@ import asyncio
 import bisect
 import heapq
 import logging
+from array import array
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,33 @@ STANDINGS = ("member", "moderator", "admin", "bot")
 StateLoader = Callable[[Store, CommunityRef, "CommunityState"], Awaitable[None]]
 
 
+class _Evicted:
+    """Which members were evicted, as sorted runs of 8-byte hashes of their ids (the
+    process's own `hash`: held in memory only): a member not in it was never evicted, so a
+    miss is answered without a query. Runs of like size are merged, so there are few. Ids are
+    never removed (asking about a member loaded again costs one query more)."""
+
+    __slots__ = ("_runs",)
+
+    def __init__(self) -> None:
+        self._runs: list[array[int]] = []
+
+    def add(self, user_ids: Iterable[str]) -> None:
+        runs = self._runs
+        runs.append(array("q", sorted(hash(u) for u in user_ids)))
+        while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
+            last = runs.pop()
+            runs[-1] = array("q", heapq.merge(runs[-1], last))
+
+    def __contains__(self, user_id: str) -> bool:
+        h = hash(user_id)
+        for run in self._runs:
+            at = bisect.bisect_left(run, h)
+            if at < len(run) and run[at] == h:
+                return True
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class MemberPart:
     """The per-member entries of a capability's part (balances, open nudges): `forget` drops
@@ -52,7 +80,7 @@ class CommunityState:
 
     __slots__ = (
         "ref", "store", "members", "complete", "memory", "dirty", "loaders", "parts", "joins",
-        "_joins_from", "evicted",
+        "_joins_from", "evicted", "_evicted",
     )  # fmt: skip
 
     # how far back `joins` reaches behind the latest join: a join burst is counted in minutes
@@ -75,6 +103,7 @@ class CommunityState:
         # answered without a query; False after an eviction (a miss asks the store)
         self.complete = True
         self.evicted = 0  # members evicted from this state so far
+        self._evicted = _Evicted()
         # capability parts, each under its capability's keys (windows, balances, cooldowns)
         self.memory: dict[str, Any] = {}
         # parts changed since the last flush: key → how to dump them (see `persist_later`)
@@ -99,6 +128,7 @@ class CommunityState:
         behind the state's back). Flush first: unflushed windows are dropped."""
         self.members = await self.store.load_members(self.ref)
         self.complete = True
+        self.evicted, self._evicted = 0, _Evicted()
         self.memory = {}
         self.dirty = {}
         self._index_joins()
@@ -110,12 +140,16 @@ class CommunityState:
     def known(self, user_id: str) -> MemberInfo | None:
         return self.members.get(user_id)
 
+    def gone(self, user_id: str) -> bool:
+        """The member is not held but may have been evicted (so the store is asked)."""
+        return not self.complete and user_id not in self.members and user_id in self._evicted
+
     async def member(self, user_id: str) -> MemberInfo | None:
         """The member as held; after an eviction, a member not held is loaded again (their
         directory row in one query, then each capability's entries)."""
         found = self.members.get(user_id)
-        if found is not None or self.complete:
-            return found
+        if found is not None or self.complete or user_id not in self._evicted:
+            return found  # (not evicted, so never stored: as for a complete directory)
         return await self.restore(user_id)
 
     async def restore(self, user_id: str) -> MemberInfo | None:
@@ -131,7 +165,7 @@ class CommunityState:
         """Before an event is noted: the people it concerns, loaded again if evicted."""
         members = self.members
         for user_id in user_ids:
-            if user_id not in members:
+            if user_id not in members and user_id in self._evicted:
                 await self.restore(user_id)
 
     def present(self) -> list[MemberInfo]:
@@ -262,6 +296,7 @@ class CommunityState:
             del members[user_id]
         for part in self.parts:
             part.forget(self, user_ids)
+        self._evicted.add(user_ids)
         self.evicted += len(user_ids)
         self.complete = False
 
@@ -280,7 +315,7 @@ class CommunityStates:
         store: Store,
         capabilities: Sequence[Capability],
         *,
-        max_members: int = 2_000_000,
+        max_members: int = 100_000,
         low_water: float = 0.9,
     ) -> None:
         self.store = store

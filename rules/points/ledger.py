@@ -130,7 +130,7 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
     day = local_day(ctx.view, ctx.now)
     entry = cache.get(user_id)
     info = ctx.state.known(user_id)
-    if info is None and not ctx.state.complete:
+    if info is None and ctx.state.gone(user_id):
         return None  # perhaps evicted: `member_points` loads them again first
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, (), None)
