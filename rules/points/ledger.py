@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.frozen import quick_init
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
 from bot.state import CommunityState, MemberPart
 from bot.store import CommunityRef, MemberInfo, Store
@@ -51,6 +52,7 @@ class MemberPoints:
     recent: tuple[str, ...] = ()  # fingerprints of the last paid messages, oldest first
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class PointsSnapshot:
     user_id: str
@@ -248,6 +250,7 @@ def newcomer_author(memory: dict[str, Any], message_id: str | None) -> str | Non
 # -- patches -----------------------------------------------------------------------------------
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class Pay(Patch):
     """Write ledger rows (and balances) in one transaction; keys already present are skipped."""
@@ -282,6 +285,7 @@ class RevokeMessagePoints(Patch):
         note_revoked(ctx.state, taken)
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class RememberNewcomerMessage(Patch):
     """Remember that a newcomer wrote this message, so the first member who replies to it can
