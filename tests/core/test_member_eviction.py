@@ -138,3 +138,63 @@ async def test_an_evicted_members_points_and_streak_continue_as_without_eviction
     assert texts == texts_held
     ranks = [t for t in texts if t.startswith("alice · level")]
     assert [r.rsplit(" · ", 1)[-1] for r in ranks] == ["40 points to spend", "50 points to spend"]
+
+
+REACTIVATION = """
+community: {name: Makers, timezone: UTC}
+welcome: {newcomer_window: 3d, greeting: "hi {member}"}
+points: {}
+reactivation:
+  tiers: [7d]
+  steps:
+    - {after: 7d, via: auto}
+  at: "10:00"
+  comeback: {within: 7d, points: 30}
+"""
+
+
+async def _reactivation_script(bot: BotHarness, evict: bool) -> list[str]:
+    """Alice goes silent and cold; the daily sweep nudges her (read from the database while
+    she is evicted); her message back is a comeback, paid once."""
+    if evict:
+        tiny_budget(bot)
+    await bot.join("alice")
+    await bot.say("alice", "hello, I am alice")
+    await bot.join("late", at=timedelta(days=2))  # the join index no longer reaches alice
+    for _ in range(6):
+        await chatter(bot, 4)
+        await bot.advance(timedelta(days=1))
+    if evict:
+        assert "alice" not in (await state(bot)).members
+    await bot.advance(timedelta(days=1, hours=2))  # day 8, past the 10:00 sweep
+    await bot.react("alice", "m1")  # a reaction loads her again (and is no activity) ...
+    if evict:
+        assert "alice" in (await state(bot)).members
+    await chatter(bot, 4, prefix="y")  # ... so she is evicted again, with her open nudge
+    if evict:
+        assert "alice" not in (await state(bot)).members
+    await bot.say("alice", "I'm back!")
+    await bot.say("alice", "and again, back", at=timedelta(minutes=5))
+    return [f"{a.kind} {getattr(a, 'user_id', '')}: {a.text_shown}" for a in bot.actions]
+
+
+async def test_an_evicted_member_is_nudged_and_welcomed_back_as_without_eviction(
+    tmp_path, db_url
+) -> None:
+    runs = []
+    for evict in (True, False):
+        folder = tmp_path / ("evicted" if evict else "held")
+        folder.mkdir()
+        bot = await BotHarness.start(folder, REACTIVATION, db_url=db_url if evict else None)
+        try:
+            actions = await _reactivation_script(bot, evict)
+            ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
+            balance = await points_q.balance_of(bot.runtime.store, ref, "alice")
+        finally:
+            await bot.close()
+        runs.append((actions, balance))
+    (actions, balance), (actions_held, balance_held) = runs
+    assert any(a.startswith("send_direct alice:") for a in actions), actions
+    assert actions.count("reply alice: 🎉 Welcome back, alice! +30 points.") == 1, actions
+    assert actions == actions_held
+    assert balance == balance_held
