@@ -283,10 +283,18 @@ async def run_scale(
         latencies = array.array("d")
         clock = time.perf_counter
         start = clock()
-        for event in events:
+        for n, event in enumerate(events, 2):
             t = clock()
             await sim.feed(event)
             latencies.append(clock() - t)
+            if n % 50_000 == 0:  # progress, on stderr: a long run says where it is
+                print(
+                    f"{n:,} members, {n / (clock() - start):,.0f} msgs/s, RSS {_rss_mb():,.0f} MB,"
+                    f" {runtime.states.members_held:,} held, "
+                    f"{runtime.states.members_evicted:,} evicted",
+                    file=sys.stderr,
+                    flush=True,
+                )
         await runtime.store.flush()
         elapsed = time.perf_counter() - start
         gc.collect()
@@ -411,7 +419,7 @@ def main() -> None:
             if args.max_members is not None:
                 cmd += ["--max-members", str(args.max_members)]
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     if playbook != args.playbook:
         playbook.unlink()
