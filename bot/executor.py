@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from bot.actions import Action, AlertModerators, Button, Post, SendDirect
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
-from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView
+from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView, Patch
 from bot.store.db import unreachable
+from bot.store.fence import Gate, LeaseLost, fenced
 
 if TYPE_CHECKING:
     from bot.state import CommunityStates
@@ -159,11 +160,27 @@ class Executor:
                 self.waiting.append(Waiting(outcome, apply_ctx, view, now, 0))
                 return []
             index = first_patch
+            patches = decision.patches
+            # a scheduled job: its claims commit, and it acts, only while it owns the community
+            gate = None if apply_ctx.fence is None else Gate(apply_ctx.fence)
+            fence_at = -1 if gate is None else _fence_point(patches)
             try:
-                for index in range(first_patch, len(decision.patches)):
-                    await decision.patches[index].apply(apply_ctx)
+                for index in range(first_patch, len(patches)):
+                    patch = patches[index]
+                    if gate is not None and index == fence_at:
+                        await gate.confirm()
+                    if gate is not None and index < fence_at and patch.claims:
+                        with fenced(gate):
+                            await patch.apply(apply_ctx)
+                    else:
+                        await patch.apply(apply_ctx)
+                if gate is not None and first_patch <= fence_at == len(patches):
+                    await gate.confirm()
             except AlreadyDone as exc:
                 log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
+                return []
+            except LeaseLost:  # said once per job run by the fence; the new owner does it
+                log.info("%s: its claim rolled back and its actions dropped", outcome.rule)
                 return []
             except Exception as exc:
                 if not unreachable(exc):
@@ -411,6 +428,18 @@ def _anonymised(row: dict[str, Any], forgotten: dict[str, str]) -> dict[str, Any
     # a private chat's id is the member's id (Telegram)
     channel = anon if row["channel"] in forgotten else row["channel"]
     return {**row, "target_user": anon, "channel": channel, "text": None}
+
+
+def _fence_point(patches: Sequence[Patch]) -> int:
+    """Where a job's decision passes the lease fence: right after its claims (from its first
+    claim on, one after the other; patches before that change memory only), or before
+    anything when it claims nothing."""
+    end = next((i for i, p in enumerate(patches) if p.claims), None)
+    if end is None:
+        return 0
+    while end < len(patches) and patches[end].claims:
+        end += 1
+    return end
 
 
 def _audit_row(o: ActionOutcome) -> dict[str, Any]:

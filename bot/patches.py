@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from bot.rule import AlreadyDone, ApplyContext, Patch
 
@@ -12,6 +13,8 @@ from bot.rule import AlreadyDone, ApplyContext, Patch
 class Claim(Patch):
     """Put first in a decision that must happen once ever (a weekly report, a reminder): when
     the claim was already taken — by a restart or a second process — the decision is dropped."""
+
+    claims: ClassVar[bool] = True
 
     kind: str
     key: str
@@ -27,6 +30,8 @@ class FinishSteps(Patch):
     """Move pending steps on (done by default) before the actions that carry them out. When
     none of them was still pending, someone else (another process, an earlier run) carried
     them out: `AlreadyDone` drops this decision's actions."""
+
+    claims: ClassVar[bool] = True
 
     step_ids: tuple[int, ...]
     at: datetime

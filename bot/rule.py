@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.actions import Action, Reply
 from bot.commands import CommandSpec
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.privacy import MemberRows
     from bot.state import CommunityState, StateLoader
     from bot.store import CommunityRef, Store
+    from bot.store.fence import Check
 
 # Asks the platform about a member the bot has never seen: an Actor with their standing, None
 # when they are not in the community; raises when the platform cannot say.
@@ -43,6 +44,9 @@ class ApplyContext:
     # members forgotten by this decision's patches → their anonymous key: the audit rows of
     # the event name only the key
     forgotten: dict[str, str] = field(default_factory=dict)
+    # a scheduled job's lease check (None: not a job, or no lease): its claims commit, and it
+    # acts, only while this process owns the community (`bot/store/fence.py`)
+    fence: Check | None = None
     _cases: int = 0
 
     @property
@@ -68,6 +72,10 @@ class AlreadyDone(Exception):
 class Patch:
     """A state change, applied by the executor before the decision's actions run (so a crash
     after the write never pays or posts twice). Patches are skipped in dry runs."""
+
+    # a claim (its first write takes the work once, by a unique key or a changed-row count): in
+    # a scheduled job, claims are fenced by the community's lease (`bot/store/fence.py`)
+    claims: ClassVar[bool] = False
 
     async def apply(self, ctx: ApplyContext) -> None:
         raise NotImplementedError

@@ -40,6 +40,7 @@ from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
 from bot.store.db import unreachable
+from bot.store.fence import Check, Confirm, job_fence
 from bot.store.processed import digest
 from bot.texts import CORE_TEXTS, Texts, merge_catalogues
 
@@ -157,8 +158,11 @@ class Runtime:
         self._views[id(playbook)] = (playbook, view)
         return view
 
-    async def handle(self, event: Event, *, explain: bool = False) -> Handled | None:
-        """Process one event. With `explain`, evaluate only: nothing is written or executed."""
+    async def handle(
+        self, event: Event, *, explain: bool = False, fence: Check | None = None
+    ) -> Handled | None:
+        """Process one event. With `explain`, evaluate only: nothing is written or executed.
+        `fence`: a scheduled job's lease check (its claims commit and it acts only under it)."""
         if self.down_since is not None:
             await self.recover()
         if isinstance(event, DirectChat):
@@ -192,7 +196,7 @@ class Runtime:
         try:
             done = await self.executor.run(
                 outcomes,
-                ApplyContext(self.store, ref, state, key),
+                ApplyContext(self.store, ref, state, key, fence=fence),
                 view,
                 now,
                 shadow=view.settings.mode == "shadow",
@@ -480,40 +484,53 @@ class Runtime:
             self._flushed_at = when
 
     async def run_due(
-        self, when: datetime, owned: Owned | None = None, *, poll: bool = False
+        self,
+        when: datetime,
+        owned: Owned | None = None,
+        *,
+        poll: bool = False,
+        confirm: Confirm | None = None,
     ) -> None:
         """Deliver due SOP steps: a `Tick(job="due")` to each community that has some (and that
         this process owns, asked right before each community's work). Due steps read the
         community state, which already counts unflushed activity: no flush needed first.
         Which steps are due comes from the store's in-memory index; with `poll` (a real
         scheduler, every few seconds) its due part is first checked against the database,
-        which other processes write too."""
+        which other processes write too. `confirm`: see `jobs`."""
         if poll:
             await self.store.refresh_due_steps(when)
         for ref in await self.store.communities_with_due_steps(when):
             if owned is not None and not owned(ref):
                 continue
-            await self.handle(
-                Tick(
-                    platform=ref.platform, community_id=ref.external_id, occurred_at=when, job="due"
-                )
-            )
+            await self._tick(ref, "due", when, confirm)
 
-    async def run_job(self, ref: CommunityRef, job: str, when: datetime) -> None:
+    async def run_job(
+        self, ref: CommunityRef, job: str, when: datetime, confirm: Confirm | None = None
+    ) -> None:
         await self._fresh_enough(when)
-        await self.handle(
-            Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
-        )
+        await self._tick(ref, job, when, confirm)
 
-    async def jobs(self, owned: Owned | None = None, *, poll: bool = False) -> list[Job]:
+    async def _tick(
+        self, ref: CommunityRef, job: str, when: datetime, confirm: Confirm | None
+    ) -> None:
+        tick = Tick(platform=ref.platform, community_id=ref.external_id, occurred_at=when, job=job)
+        label = f"{ref.platform}:{ref.external_id}"
+        fence = None if confirm is None else job_fence(confirm, ref.id, label, job)
+        await self.handle(tick, fence=fence)
+
+    async def jobs(
+        self, owned: Owned | None = None, *, poll: bool = False, confirm: Confirm | None = None
+    ) -> list[Job]:
         """Every scheduled job: due steps, and each capability's periodic jobs per community —
         with `owned`, only of the communities it accepts, asked again before each run (a lease
         lost since the job was installed stops it before it acts). `poll`: the due-step job
         runs every few seconds on a real clock and checks the database each time (see
-        `run_due`)."""
+        `run_due`). `confirm` (the leases' live check): each job's claims commit, and it acts,
+        only while the lease is still ours — one lost in the middle leaves the work to the new
+        owner (`bot/store/fence.py`)."""
 
         async def due(when: datetime) -> None:
-            await self.run_due(when, owned, poll=poll)
+            await self.run_due(when, owned, poll=poll, confirm=confirm)
 
         jobs = [Job("core.due", due, next_due=self.store.next_due)]
         for ref in await self.store.communities():
@@ -534,7 +551,7 @@ class Runtime:
                         when: datetime, ref: CommunityRef = ref, name: str = spec.name
                     ) -> None:
                         if owned is None or owned(ref):
-                            await self.run_job(ref, name, when)
+                            await self.run_job(ref, name, when, confirm)
 
                     jobs.append(
                         Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)

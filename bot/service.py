@@ -9,10 +9,13 @@
   for the same shards or bots takes the leases over when the owner dies. On SQLite the one
   process owns every community it serves.
 
-The leases are the first fence; a job asks `leases.holds` (no I/O) right before it acts, so a
+The leases are the first fence; a job asks `leases.holds` (no I/O) right before it starts, so a
 lease lost since the job was installed stops it. The second fence is in the jobs themselves: a
 calendar post is recorded under a unique key before it is sent, and steps, reminders and nudges
 are claims whose changed-row count is checked, so even two overlapping owners never act twice.
+Each claim commits only if the server says, inside its transaction, that our lease session still
+holds the lock (`leases.confirm`, `bot/store/fence.py`): a lease lost in the middle of a job
+rolls its claim back and leaves the work to the new owner.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ class _Owning:
             # communities taken over from another process: their pending steps are read
             # again (the previous owner scheduled some this process never saw)
             self.runtime.store.steps_changed()
-        wanted = {job.id: job for job in await self.runtime.jobs(self.owns, poll=True)}
+        jobs = await self.runtime.jobs(self.owns, poll=True, confirm=self.leases.confirm)
+        wanted = {job.id: job for job in jobs}
         for job_id in set(self._installed) - set(wanted):
             self.scheduler.remove(job_id)
             del self._installed[job_id]

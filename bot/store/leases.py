@@ -15,7 +15,10 @@ every community it serves; nothing is locked.
 
 The leases are the first fence; the second is in the jobs: a calendar post is claimed under a
 unique key before it is sent, and steps, reminders and nudges are claims whose changed-row count is
-checked, so even two overlapping owners cannot act twice.
+checked, so even two overlapping owners cannot act twice. Between the two, `confirm` asks the
+server — inside the claim's transaction, before it commits (`bot/store/fence.py`) — whether our
+lease session still holds the lock, so a lease lost in the middle of a job leaves the work (and
+the claim, rolled back) to the new owner.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.store.db import create_engine
 
@@ -44,6 +47,13 @@ _HELD = text(
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND pid = pg_backend_pid() AND objsubid = 1 AND classid = :namespace"
 )
+# one community's lease, held by one backend (ours): asked on the lease session itself, or by
+# `confirm` inside a claim's transaction on another connection
+_HOLDS = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = :pid AND classid = :namespace AND objid = :id AND objsubid = 1)"
+)
+_PID = text("SELECT pg_backend_pid()")
 _TRY_LOCK = text("SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_lock(k)")
 _UNLOCK = text(
     "SELECT count(*) FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_advisory_unlock(k)"
@@ -82,6 +92,7 @@ class CommunityLeases:
         self.check_timeout = check_timeout
         self._single_process = dialect == "sqlite"
         self._conn: AsyncConnection | None = None
+        self._pid: int | None = None  # the lease session's backend
         self._held: frozenset[int] = frozenset()
         self._lost = False  # the connection failed and that was logged
         self._lock = asyncio.Lock()
@@ -99,6 +110,53 @@ class CommunityLeases:
         """Whether the last `sync` found this process owning the community (no I/O)."""
         return community_id in self._held
 
+    async def confirm(self, community_id: int, session: AsyncSession | None = None) -> bool:
+        """Whether this process still holds the community's lease, asked of the server: our
+        lease session's backend holds its advisory lock (a dead session holds nothing). With
+        `session` — a claim's open transaction on another connection — asked inside it, so
+        the claim commits only while the lease is ours (`bot/store/fence.py`); without, on
+        the lease session. One query; none for a community the last sync did not find ours,
+        and none on SQLite (one process owns all it serves). A lease found lost is dropped
+        from `held` at once."""
+        if community_id not in self._held:
+            return False
+        if self._single_process:
+            return True
+        pid = self._pid
+        if pid is None:
+            return False
+        params = {"pid": pid, "namespace": NAMESPACE, "id": community_id}
+        if session is not None:
+            # errors are the claim's own: a database gone away holds it, as any write
+            held = bool(await session.scalar(_HOLDS, params))
+        else:
+            async with self._lock:
+                held = await self._ask(params)
+        if not held:
+            self._held = self._held - {community_id}
+        return held
+
+    async def _ask(self, params: dict[str, int]) -> bool:
+        conn = self._conn
+        if conn is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(conn.scalar(_HOLDS, params), self.check_timeout))
+        except _DB_ERRORS as exc:
+            await self._drop_connection()
+            self._held = frozenset()
+            self._note_lost(exc)
+            return False
+
+    def _note_lost(self, exc: BaseException) -> None:
+        if not self._lost:
+            self._lost = True
+            log.warning(
+                "community leases: lost the database (%s); this process owns no "
+                "community until it reconnects",
+                exc or exc.__class__.__name__,
+            )
+
     async def sync(self, wanted: Iterable[int]) -> set[int]:
         """Own exactly what is wanted and free: confirm what is still granted, release what is
         no longer wanted, try to take the rest. Returns (and `holds` then answers) what is held."""
@@ -112,13 +170,7 @@ class CommunityLeases:
             except _DB_ERRORS as exc:
                 held = set()
                 await self._drop_connection()
-                if not self._lost:
-                    self._lost = True
-                    log.warning(
-                        "community leases: lost the database (%s); this process owns no "
-                        "community until it reconnects",
-                        exc or exc.__class__.__name__,
-                    )
+                self._note_lost(exc)
             else:
                 if self._lost:
                     self._lost = False
@@ -140,10 +192,11 @@ class CommunityLeases:
             try:
                 # autocommit: locks held for hours must not hold a transaction open with them
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                pid = int(await conn.scalar(_PID))  # who holds our locks, for `confirm`
             except BaseException:
                 await self._discard(conn)
                 raise
-            self._conn = conn
+            self._conn, self._pid = conn, pid
         granted = {int(i) for i in (await conn.scalars(_HELD, {"namespace": NAMESPACE}))}
         unwanted = granted - want
         if unwanted:
@@ -159,7 +212,7 @@ class CommunityLeases:
         """Release every lease (closing the connection releases them even if the unlock fails)."""
         async with self._lock:
             self._held = frozenset()
-            conn, self._conn = self._conn, None
+            conn, self._conn, self._pid = self._conn, None, None
             if conn is not None:
                 with contextlib.suppress(*_DB_ERRORS):
                     await asyncio.wait_for(conn.scalar(_UNLOCK_ALL), self.check_timeout)
@@ -179,7 +232,7 @@ class CommunityLeases:
         await self.close()
 
     async def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._pid = self._conn, None, None
         if conn is not None:
             await self._discard(conn)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.events import Actor
 from bot.store import db
 from bot.store.buffer import AuditRows, CounterBuffer, FlushPart
+from bot.store.fence import begin_fenced, open_gate
 from bot.store.models import (
     ActivityDaily,
     ActivityHourly,
@@ -59,7 +60,8 @@ class _Sessions:
 
     def begin(self) -> Any:
         self.writes += 1
-        return self._maker.begin()
+        gate = open_gate()  # a scheduled job's claim: it commits only under the lease
+        return self._maker.begin() if gate is None else begin_fenced(self._maker, gate)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._maker, name)

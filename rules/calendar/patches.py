@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.actions import Action
 from bot.rule import AlreadyDone, ApplyContext, Patch
@@ -22,6 +22,8 @@ PAUSED_STATE = "calendar.paused"  # community_state key: {"entries": [entry ids]
 class RecordOccurrences(Patch):
     """Claim the posts (and record the skipped ones) BEFORE anything is sent; after the posts
     ran, mark each claimed one sent — or failed, so a failed post never counts as posted."""
+
+    claims: ClassVar[bool] = True
 
     rows: tuple[NewOccurrence, ...]
     at: datetime

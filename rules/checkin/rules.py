@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.actions import Action, AddRole, Post, Reply, SendDirect
 from bot.events import Actor, CommandInvoked, Event, MessagePosted, Tick
@@ -399,6 +399,7 @@ def on_streaks(
 
 @dataclass(frozen=True, slots=True)
 class MarkReminded(Patch):
+    claims: ClassVar[bool] = True
     user_ids: tuple[str, ...]
     day: date
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.actions import Action, Post, Reply, SendDirect
 from bot.configmodel import format_duration
@@ -108,6 +108,7 @@ def silence_tier(silence: timedelta, tiers: list[timedelta]) -> timedelta | None
 
 @dataclass(frozen=True, slots=True)
 class RecordNudges(Patch):
+    claims: ClassVar[bool] = True
     nudges: tuple[NewNudge, ...]
     at: datetime
     digest_posted: bool

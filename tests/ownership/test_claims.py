@@ -4,68 +4,15 @@ lease was lost): the claim's changed-row count lets only one of them act."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-from adapters.recording import RecordingAdapter
 from bot.actions import Post, RemoveTimeout, SendDirect
-from bot.app import build_runtime
 from bot.events import Actor, CommandInvoked, MemberJoined, MessagePosted
-from bot.runtime import Runtime
 from rules.checkin import store as checkin_q
 from rules.reactivation import store as reactivation_q
+from tests.ownership.processes import COMMUNITY, PLATFORM, first_the_other
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-PLATFORM, COMMUNITY = "test", "c1"
-
-
-class Process:
-    def __init__(self, runtime: Runtime, adapter: RecordingAdapter) -> None:
-        self.runtime, self.adapter = runtime, adapter
-
-    def did(self, kind: type) -> list[Any]:
-        return [a for _, a in self.adapter.performed if isinstance(a, kind)]
-
-
-@pytest.fixture
-async def two(db_url: str, tmp_path: Path, request: pytest.FixtureRequest):
-    """`await two(playbook_yaml)` → two processes (runtimes) on one database."""
-    made: list[Process] = []
-
-    async def start(playbook_yaml: str) -> tuple[Process, Process]:
-        playbook = tmp_path / "playbook.yaml"
-        playbook.write_text(playbook_yaml, encoding="utf-8")
-        for _ in range(2):
-            adapter = RecordingAdapter(platform=PLATFORM)
-            runtime = await build_runtime(
-                db_url=db_url, playbook=playbook, adapters={PLATFORM: adapter}
-            )
-            made.append(Process(runtime, adapter))
-        return made[0], made[1]
-
-    yield start
-    for process in made:
-        await process.runtime.store.close()
-
-
-def first_the_other(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, other: Callable[[], Awaitable[None]]
-) -> None:
-    """Make the first call of `owner.name` (the late process's claim) wait until the other
-    process has done the whole job; later calls (the other's own claim) go straight through."""
-    real = getattr(owner, name)
-    pending = [other]
-
-    async def late(*args: Any, **kwargs: Any) -> Any:
-        if pending:
-            await pending.pop()()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, late)
 
 
 def message(user: str, text: str, at: datetime, n: int) -> MessagePosted:

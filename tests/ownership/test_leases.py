@@ -3,14 +3,14 @@ communities go to the standby that asks next; a process cut off from the databas
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import create_engine
-from bot.store.leases import NAMESPACE, CommunityLeases, lease_key
+from bot.store.leases import CommunityLeases, lease_key
+from tests.ownership.processes import kill_owner, owner_pid
 
 on_postgresql = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -25,18 +25,6 @@ async def processes(db_url: str):
         await lease.close()
     for engine in engines:
         await engine.dispose()
-
-
-async def owner_pid(admin, community_id: int) -> int | None:
-    """The backend holding a community's lease, as an operator would find it in pg_locks."""
-    async with admin.connect() as conn:
-        return await conn.scalar(
-            text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND classid = :ns AND objid = :id AND objsubid = 1"
-            ),
-            {"ns": NAMESPACE, "id": community_id},
-        )
 
 
 @on_postgresql
@@ -61,16 +49,7 @@ async def test_a_dead_owner_connection_hands_its_communities_to_the_standby(proc
     assert await a.sync({7, 8}) == {7, 8}
     assert await b.sync({7, 8}) == set()
 
-    # the owner's session dies (kill -9, network cut): PostgreSQL frees its locks
-    async with admin.connect() as conn:
-        await conn.execute(
-            text("SELECT pg_terminate_backend(:p)"), {"p": await owner_pid(admin, 7)}
-        )
-    # the backend exits (and frees its locks) a moment after pg_terminate_backend returns
-    for _ in range(100):
-        if await owner_pid(admin, 7) is None:
-            break
-        await asyncio.sleep(0.05)
+    await kill_owner(admin, 7)  # the owner's session dies: PostgreSQL frees its locks
     assert await b.sync({7, 8}) == {7, 8}
     assert a.holds(7)  # a has not asked yet: `holds` is memory only
 
@@ -104,3 +83,23 @@ def test_lease_keys_are_namespaced_and_distinct() -> None:
     keys = {lease_key(i) for i in (0, 1, 2, 2**31, 2**32 - 1)}
     assert len(keys) == 5 and all(-(2**63) <= k < 2**63 for k in keys)
     assert all(k & 0xFFFF_FFFF_0000_0000 for k in keys)  # never the bare id
+
+
+@on_postgresql
+async def test_confirm_asks_the_server_and_a_dead_lease_session_holds_nothing(processes):
+    (a, b), admin = processes
+    assert await a.sync({4, 5}) == {4, 5}
+    assert await a.confirm(4) and not await a.confirm(6)  # 6 was never ours
+    async with admin.connect() as conn, conn.begin():  # inside another session's transaction
+        session = AsyncSession(bind=conn)
+        assert await a.confirm(5, session)
+        assert not await b.confirm(5, session)
+
+    await kill_owner(admin, 4)
+    async with admin.connect() as conn, conn.begin():
+        assert not await a.confirm(5, AsyncSession(bind=conn))  # the lock is gone with it
+    assert not a.holds(5) and a.holds(4)  # what was found lost is dropped at once
+    assert not await a.confirm(4)  # on the dead session itself: not held
+    assert a.held == frozenset()
+    assert await b.sync({4, 5}) == {4, 5}
+    assert await b.confirm(4) and await b.confirm(5)
