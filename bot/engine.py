@@ -114,6 +114,7 @@ _RANK = {"member": 0, "moderator": 1, "admin": 2}
 
 # One rule of an event type's plan: (rule, capability name, section or None, asks `concerns`)
 _Step = tuple[RuleSpec, str, Any, bool]
+_NO_PLAN: tuple[list[_Step], list[RuleOutcome | None]] = ([], [])
 
 
 class Engine:
@@ -127,7 +128,9 @@ class Engine:
                 if spec.name in self.commands:
                     raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
                 self.commands[spec.name] = spec
-        self._plans: dict[tuple[int, type, bool], tuple[Any, list[_Step]]] = {}
+        self._plans: dict[
+            tuple[int, type, bool], tuple[Any, list[_Step], list[RuleOutcome | None]]
+        ] = {}
 
     def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
         spec = self.commands.get(event.command)
@@ -208,10 +211,9 @@ class Engine:
             if denied:
                 return [denied]
             event = self._whole_numbers(event)  # type: ignore[arg-type]
-        plan = self._plan(ctx, type(event), explain)
+        plan, last = self._plan(ctx, type(event), explain)
         now = ctx.now if plan else None
-        for step in plan:
-            spec, cap_name, config, picky = step
+        for i, (spec, cap_name, config, picky) in enumerate(plan):
             if config is None:  # only in explain: a disabled section says so
                 if isinstance(event, spec.on):
                     why = f"section '{cap_name}' is disabled"
@@ -232,7 +234,12 @@ class Engine:
                     )
                 )
                 continue
-            outcomes.append(RuleOutcome(spec.name, cap_name, decision))
+            # a rule answering most events with one made-once decision ("not a check-in")
+            # gets the outcome it had last time: no object per rule per message
+            outcome = last[i]
+            if outcome is None or outcome.decision is not decision:
+                outcome = last[i] = RuleOutcome(spec.name, cap_name, decision)
+            outcomes.append(outcome)
             if decision.stop and decision.fired:
                 return outcomes
         if (
@@ -243,19 +250,21 @@ class Engine:
             return [*outcomes, self._not_enabled(event, ctx)]  # type: ignore[arg-type]
         return outcomes
 
-    def _plan(self, ctx: RuleContext, kind: type, explain: bool) -> list[_Step]:
+    def _plan(
+        self, ctx: RuleContext, kind: type, explain: bool
+    ) -> tuple[list[_Step], list[RuleOutcome | None]]:
         """The rules an event type reaches under the playbook in force, in priority order, each
         as (rule, capability name, section, whether it asks `concerns`) — computed once per
         playbook version and event type, so a message does not walk every rule of every
         capability. With `explain`, disabled sections come too (section None), to say why they
-        did not look."""
+        did not look. Beside it, each rule's latest outcome (see `evaluate`)."""
         if not self.capabilities:
-            return []
+            return _NO_PLAN
         playbook = ctx.playbook
         key = (id(playbook), kind, explain)
         cached = self._plans.get(key)
         if cached is not None and cached[0] is playbook:
-            return cached[1]
+            return cached[1], cached[2]
         plan: list[_Step] = []
         for cap in self.capabilities:
             config = getattr(playbook, cap.name, None)
@@ -270,8 +279,9 @@ class Engine:
             ]
         if len(self._plans) > 256:  # old playbook versions
             self._plans.clear()
-        self._plans[key] = (playbook, plan)
-        return plan
+        last: list[RuleOutcome | None] = [None] * len(plan)
+        self._plans[key] = (playbook, plan, last)
+        return plan, last
 
     def _not_enabled(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome:
         """A known command whose capability is off in this playbook: say so, not silence."""

@@ -4,8 +4,10 @@ Two opinions are combined:
 
 - **similarity**: cosine of token counts between the message and every known spam sample; a
   message that is a near-copy of spam already seen (spammers repeat themselves) is spam;
-- **naive Bayes**: a multinomial model over the same tokens (Laplace smoothing, log
-  probabilities), for spam that is new but worded like spam.
+- **naive Bayes**: over the *presence* of tokens and of adjacent word pairs (``call now``,
+  ``txt win``, ``ur mobile``), for spam that is new but worded like spam. Presence rather than
+  counts, and pairs beside words, measured best on the SMS training split with the shipped seed
+  samples only (docs/antispam-quality.md, fourth round).
 
 A message nearly identical to one moderators marked as *not* spam is never flagged, whatever the
 two opinions say: `/notspam` must fix a false positive for good.
@@ -56,11 +58,23 @@ def _number_shape(match: re.Match[str]) -> str:
 
 def features(text: str) -> Counter[str]:
     """Token counts of `text`: normalized words, CJK bigrams, number shapes, and a few flags."""
+    return _tokens(text)[0]
+
+
+def bayes_features(text: str) -> frozenset[str]:
+    """What naive Bayes reads: the tokens of `features` and each pair of adjacent words."""
+    return _tokens(text)[1]
+
+
+def _tokens(text: str) -> tuple[Counter[str], frozenset[str]]:
     counts: Counter[str] = Counter()
+    pairs: list[str] = []
+    previous = ""  # the last spaced word, for pairs (CJK runs have their bigrams already)
     run: list[str] = []  # consecutive characters of an unspaced script
     for word in [*normalized(text).words, ""]:
         if len(word) == 1 and not word.isascii() and unicodedata.category(word) == "Lo":
             run.append(word)
+            previous = ""
             continue
         if run:  # bigrams of the run, or the character itself when it stands alone
             counts.update(a + b for a, b in zip(run, run[1:], strict=False))
@@ -68,13 +82,17 @@ def features(text: str) -> Counter[str]:
                 counts[run[0]] += 1
             run = []
         if word:
-            counts[_DIGITS.sub(_number_shape, word) if _DIGITS.search(word) else word] += 1
+            token = _DIGITS.sub(_number_shape, word) if _DIGITS.search(word) else word
+            counts[token] += 1
+            if previous:
+                pairs.append(f"{previous} {token}")
+            previous = token
     if _CURRENCY.search(text):
         counts["<currency>"] += 1
     letters = len(_LETTERS.findall(text))
     if letters >= 8 and len(_UPPER.findall(text)) * 2 >= letters:
         counts["<shouting>"] += 1
-    return counts
+    return counts, frozenset([*counts, *pairs])
 
 
 # --- verdict --------------------------------------------------------------------------------
@@ -100,7 +118,7 @@ class Verdict:
     is_spam: bool
     score: float  # the strongest evidence, 0..1
     probability: float  # naive Bayes probability of spam
-    similarity: float  # highest cosine similarity to a known spam sample
+    similarity: float  # highest cosine to a known spam sample (0.0 below the threshold)
     reasons: str
 
 
@@ -109,6 +127,7 @@ class _SampleIndex:
 
     def __init__(self) -> None:
         self._norms: list[float] = []
+        self._counts: list[Counter[str]] = []
         self._postings: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
 
     def __len__(self) -> int:
@@ -117,6 +136,7 @@ class _SampleIndex:
     def add(self, counts: Counter[str]) -> None:
         sample_id = len(self._norms)
         self._norms.append(_norm(counts))
+        self._counts.append(counts)
         for token, count in counts.items():
             self._postings[token].append((sample_id, count))
 
@@ -141,12 +161,17 @@ class _SampleIndex:
                 remaining -= counts[token] ** 2
             if not candidates:
                 return 0.0
-        dots: defaultdict[int, int] = defaultdict(int)
-        for token in by_rarity:
-            count = counts[token]
-            for sample_id, sample_count in self._postings.get(token, ()):
-                if candidates is None or sample_id in candidates:
+        dots: dict[int, int]
+        if candidates is None:
+            dots = defaultdict(int)
+            for token in by_rarity:
+                count = counts[token]
+                for sample_id, sample_count in self._postings.get(token, ()):
                     dots[sample_id] += count * sample_count
+        else:  # few candidates: their own counts, not the long postings of common words
+            dots = {
+                i: sum(c * self._counts[i].get(t, 0) for t, c in counts.items()) for i in candidates
+            }
         best = max((dot / self._norms[i] for i, dot in dots.items()), default=0.0) / norm
         return best if best >= at_least else 0.0
 
@@ -161,10 +186,11 @@ class SpamClassifier:
     def __init__(self, settings: ClassifierSettings | None = None) -> None:
         self.settings = settings or ClassifierSettings()
         self._documents: Counter[Label] = Counter()
+        # in how many samples of each label a naive Bayes token occurs
         self._token_counts: dict[Label, Counter[str]] = {"spam": Counter(), "ham": Counter()}
         self._token_totals: Counter[Label] = Counter()
-        self._vocabulary: set[str] = set()
         self._samples: dict[Label, _SampleIndex] = {"spam": _SampleIndex(), "ham": _SampleIndex()}
+        self._weights: dict[str, float] | None = None  # log-odds per token, built on demand
 
     @classmethod
     def from_samples(
@@ -183,14 +209,14 @@ class SpamClassifier:
     def learn(self, label: Label, text: str) -> None:
         if label not in ("spam", "ham"):
             raise ValueError(f"label must be 'spam' or 'ham', not {label!r}")
-        counts = features(text)
+        counts, tokens = _tokens(text)
         if not counts:
             return
         self._documents[label] += 1
-        self._token_counts[label].update(counts)
-        self._token_totals[label] += sum(counts.values())
-        self._vocabulary.update(counts)
+        self._token_counts[label].update(tokens)
+        self._token_totals[label] += len(tokens)
         self._samples[label].add(counts)
+        self._weights = None
 
     def learn_spam(self, text: str) -> None:
         """A moderator confirmed `text` is spam (/spam)."""
@@ -200,37 +226,49 @@ class SpamClassifier:
         """A moderator confirmed `text` is not spam (/notspam, unban)."""
         self.learn("ham", text)
 
-    def spam_probability(self, counts: Counter[str]) -> float:
-        """Naive Bayes P(spam | tokens) with even priors; tokens never seen in training are
-        ignored."""
+    def _log_odds_by_token(self) -> dict[str, float]:
+        """What each token's presence adds to the log-odds of spam (smoothed counts), computed
+        once per set of samples so that judging a message is one lookup per token."""
+        if self._weights is None:
+            alpha = self.settings.smoothing
+            spam_counts, ham_counts = self._token_counts["spam"], self._token_counts["ham"]
+            vocabulary = len(spam_counts.keys() | ham_counts.keys())
+            spam_denominator = math.log(self._token_totals["spam"] + alpha * vocabulary)
+            ham_denominator = math.log(self._token_totals["ham"] + alpha * vocabulary)
+            bias = ham_denominator - spam_denominator
+            self._weights = {
+                token: math.log(spam_counts.get(token, 0) + alpha)
+                - math.log(ham_counts.get(token, 0) + alpha)
+                + bias
+                for token in spam_counts.keys() | ham_counts.keys()
+            }
+        return self._weights
+
+    def spam_probability(self, tokens: Iterable[str]) -> float:
+        """Naive Bayes P(spam | tokens present) with even priors; tokens never seen in training
+        are ignored."""
         if not self._documents["spam"] or not self._documents["ham"]:
             return 0.0
-        alpha = self.settings.smoothing
-        spam_counts, ham_counts = self._token_counts["spam"], self._token_counts["ham"]
-        vocabulary = len(self._vocabulary)
-        spam_denominator = math.log(self._token_totals["spam"] + alpha * vocabulary)
-        ham_denominator = math.log(self._token_totals["ham"] + alpha * vocabulary)
         # A fixed, even prior: how many samples each class has says what moderators happened
         # to label, not how likely spam is (100 /spam and no /notspam made every SMS-style
         # message look like spam under the sample-ratio prior, docs/antispam-quality.md).
-        log_odds = 0.0
-        for token, count in counts.items():
-            in_spam, in_ham = spam_counts.get(token, 0), ham_counts.get(token, 0)
-            if in_spam or in_ham:
-                log_odds += count * (
-                    math.log(in_spam + alpha) - spam_denominator
-                    - math.log(in_ham + alpha) + ham_denominator
-                )  # fmt: skip
+        weights = self._log_odds_by_token()
+        log_odds = sum(weights.get(token, 0.0) for token in set(tokens))
         if log_odds > 700:
             return 1.0
         return 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
 
-    def evidence(self, text: str) -> Evidence:
-        """The raw measurements behind a verdict (reusable with other settings by `decide`)."""
-        counts = features(text)
+    def evidence(self, text: str, similarity_floor: float | None = None) -> Evidence:
+        """The raw measurements behind a verdict (reusable with other settings by `decide`).
+
+        A similarity below `similarity_floor` (default: the similarity threshold) is reported
+        as 0.0: it cannot decide, and the floor lets the index skip most samples."""
+        counts, tokens = _tokens(text)
+        if similarity_floor is None:
+            similarity_floor = min(self.settings.similarity_threshold, 1.0)
         return Evidence(
-            probability=self.spam_probability(counts),
-            spam_similarity=self._samples["spam"].most_similar(counts),
+            probability=self.spam_probability(tokens),
+            spam_similarity=self._samples["spam"].most_similar(counts, at_least=similarity_floor),
             ham_similarity=self._samples["ham"].most_similar(
                 counts, at_least=self.settings.ham_veto_similarity
             ),
@@ -244,7 +282,7 @@ class SpamClassifier:
 @dataclass(frozen=True, slots=True)
 class Evidence:
     probability: float  # naive Bayes P(spam)
-    spam_similarity: float  # highest cosine to a spam sample
+    spam_similarity: float  # highest cosine to a spam sample, 0.0 below the floor asked for
     ham_similarity: float  # highest cosine to a ham sample, 0.0 below the veto threshold
     token_count: int
 
@@ -356,6 +394,7 @@ __all__ = [
     "count_links",
     "count_mentions",
     "decide",
+    "bayes_features",
     "features",
     "load_seed_samples",
     "mixed_script_words",

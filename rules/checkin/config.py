@@ -74,3 +74,12 @@ class CheckinConfig(SectionConfig):
     @cached_property  # read for every message
     def folded_keywords(self) -> tuple[str, ...]:
         return tuple(k.strip().casefold() for k in self.keywords)
+
+    @cached_property
+    def keyword_starts(self) -> frozenset[str]:
+        """The first characters of the folded keywords: a text starting otherwise is none."""
+        return frozenset(k[0] for k in self.folded_keywords)
+
+    @cached_property
+    def longest_keyword(self) -> int:
+        return max(map(len, self.folded_keywords))

@@ -38,11 +38,26 @@ CLAIMED = "checkin.claimed"
 
 
 def is_checkin_text(text: str, cfg: CheckinConfig) -> bool:
+    head = text[:1]
+    if (
+        head
+        and head.casefold()[0] not in cfg.keyword_starts
+        and head not in "#＃"
+        and not head.isspace()
+    ):
+        # the hot path: the text starts with a character no keyword starts with, and nothing
+        # is stripped before it (hash signs, spaces), so its folded start is no keyword
+        return False
+    return starts_with_keyword(text, cfg)
+
+
+def starts_with_keyword(text: str, cfg: CheckinConfig) -> bool:
+    """`is_checkin_text` without its first-character test: the whole comparison."""
     keywords = cfg.folded_keywords
     text = text.strip().lstrip("#＃").strip()
     # case folding goes character by character and never shortens: the start of the folded
     # text comes from the start of the text (one character past the longest keyword decides)
-    longest = max(map(len, keywords))
+    longest = cfg.longest_keyword
     folded = text[: longest + 1].casefold()
     whole = len(text) <= longest + 1  # a longer text cannot equal a keyword
     for k in keywords:

@@ -5,6 +5,8 @@ a sentence, latin ones whole words only, width and case folded); patterns run on
 
 from __future__ import annotations
 
+import re._constants as _sre
+import re._parser as _parser
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,8 @@ class FaqMatcher:
     keywords: KeywordMatcher | None
     owner: dict[str, str]  # keyword → entry id (the first entry that lists it)
     order: dict[str, int]  # entry id → position in the playbook
-    patterns: tuple[tuple[str, OperatorRegex], ...]
+    # each pattern with the texts every match contains (case-folded; empty: none known)
+    patterns: tuple[tuple[str, OperatorRegex, tuple[str, ...]], ...]
 
     @classmethod
     def build(cls, cfg: FaqConfig) -> FaqMatcher:
@@ -28,7 +31,11 @@ class FaqMatcher:
         for entry in cfg.entries:
             for keyword in entry.keywords:
                 owner.setdefault(keyword, entry.id)
-        patterns = tuple((e.id, compile_operator_regex(p)) for e in cfg.entries for p in e.patterns)
+        patterns = tuple(
+            (e.id, compile_operator_regex(p), required_literals(p))
+            for e in cfg.entries
+            for p in e.patterns
+        )
         return cls(
             KeywordMatcher(owner) if owner else None,
             owner,
@@ -41,10 +48,37 @@ class FaqMatcher:
         found: set[str] = set()
         if self.keywords is not None:
             found.update(self.owner[m.keyword] for m in self.keywords.matches(text))
-        for entry_id, regex in self.patterns:
-            if entry_id not in found and regex.search(text):
+        folded = text.casefold() if self.patterns else ""
+        for entry_id, regex, needs in self.patterns:
+            # most messages lack a word the pattern needs: no regex run for them
+            if entry_id in found or not all(n in folded for n in needs):
+                continue
+            if regex.search(text):
                 found.add(entry_id)
         return min(found, key=self.order.__getitem__) if found else None
+
+
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Runs of printable ASCII characters that every match of the (RE2, case-insensitive)
+    pattern contains, case-folded, longest first; () when none is known. Read from the
+    top-level sequence of the pattern as Python parses it: a pattern Python cannot parse, or
+    anything but a plain character (a class, a repeat, a group, an anchor), ends a run.
+    Sound under case-insensitive matching: every character RE2 matches to a printable ASCII
+    one case-folds to that character's fold (tests/engagement/test_faq_prefilter.py)."""
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:  # RE2 syntax Python does not know: no prefilter
+        return ()
+    runs: list[str] = []
+    run: list[str] = []
+    for op, value in parsed:
+        if op is _sre.LITERAL and 0x20 <= value < 0x7F:
+            run.append(chr(value))
+            continue
+        runs.append("".join(run))
+        run = []
+    runs.append("".join(run))
+    return tuple(sorted({r.casefold() for r in runs if len(r) >= 2}, key=len, reverse=True))
 
 
 def matcher_for(cfg: FaqConfig, memory: dict[str, Any]) -> FaqMatcher:

@@ -10,6 +10,7 @@ from typing import Any
 from bot.actions import Reply
 from bot.engine import member_standing
 from bot.events import CommandInvoked, Event, MessagePosted
+from bot.frozen import quick_init
 from bot.rule import ApplyContext, CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
@@ -35,6 +36,7 @@ def _dump_answered(state: CommunityState) -> dict[str, Any]:
     return {"answered": [[c, e, at.isoformat()] for (c, e), at in answered.items()]}
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class Question:
     view: CommunityView
@@ -52,6 +54,7 @@ def load_question(event: Event, cfg: FaqConfig, ctx: RuleContext) -> Question | 
     return Question(ctx.view, entry, answered.get((event.channel_id, entry)))
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class CountQuestion(Patch):
     entry: str

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.actions import Action, AlertModerators, Post, Reply
+from bot.frozen import quick_init
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
@@ -203,6 +204,7 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     }
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class NoteRecentMessage(Patch):
     """The channel's recent message ids and authors, for /purge (bounded per channel)."""

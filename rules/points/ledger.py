@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.frozen import quick_init
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
 from bot.state import CommunityState
 from bot.store import CommunityRef, MemberInfo, Store
@@ -43,6 +44,7 @@ class MemberPoints:
     recent: list[str] = field(default_factory=list)
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class PointsSnapshot:
     user_id: str
@@ -190,6 +192,7 @@ def newcomer_author(memory: dict[str, Any], message_id: str | None) -> str | Non
 # -- patches -----------------------------------------------------------------------------------
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class Pay(Patch):
     """Write ledger rows (and balances) in one transaction; keys already present are skipped."""
@@ -224,6 +227,7 @@ class RevokeMessagePoints(Patch):
         note_revoked(ctx.state, taken)
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class RememberNewcomerMessage(Patch):
     """Remember that a newcomer wrote this message, so the first member who replies to it can

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 
 MAX_LEVEL = 1000
@@ -21,15 +22,9 @@ def thresholds(a: int, b: int, c: int, table: tuple[int, ...] | None) -> tuple[i
 
 
 def level_of(xp: int, needed: tuple[int, ...]) -> int:
-    """The highest level whose threshold `xp` has reached (binary search)."""
-    lo, hi = 0, len(needed)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if needed[mid] <= xp:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    """The highest level whose threshold `xp` has reached: how many thresholds are ≤ xp
+    (the thresholds increase strictly)."""
+    return bisect_right(needed, xp)
 
 
 def progress(xp: int, needed: tuple[int, ...]) -> tuple[int, int, int]:

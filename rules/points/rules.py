@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole
 from bot.events import CommandInvoked, Event, MessageDeleted, MessagePosted, ReactionAdded, Tick
+from bot.frozen import quick_init
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
 from bot.texts import plural
@@ -93,6 +94,7 @@ def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) ->
 # -- earning from messages -----------------------------------------------------------------------
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class MessageSnapshot:
     view: CommunityView
@@ -110,31 +112,44 @@ def message_verdict(
     mark: str | None = None,
 ) -> tuple[int, str]:
     """How many points this message earns, and why (pure; all state is in the snapshot)."""
+    amount, why, _ = _verdict(ev, cfg, member, now, mark)
+    return amount, why
+
+
+def _verdict(
+    ev: MessagePosted,
+    cfg: MessagePoints,
+    member: PointsSnapshot,
+    now: datetime,
+    mark: str | None = None,
+) -> tuple[int, str, str | None]:
+    """`message_verdict`, with the message's fingerprint when it was taken (a member with no
+    recent paid messages has nothing to repeat: no fingerprint is needed to say so)."""
     if not cfg.enabled or cfg.points == 0:
-        return 0, "message points are off"
+        return 0, "message points are off", mark
     if cfg.channels and ev.channel_id not in cfg.channels:
-        return 0, f"#{ev.channel_id} earns no points"
+        return 0, f"#{ev.channel_id} earns no points", mark
     if ev.channel_id in cfg.ignore_channels:
-        return 0, f"#{ev.channel_id} earns no points"
+        return 0, f"#{ev.channel_id} earns no points", mark
     length = len(ev.text.strip())
     if length < cfg.min_length:
-        return 0, f"{length} characters, fewer than {cfg.min_length}"
+        return 0, f"{length} characters, fewer than {cfg.min_length}", mark
     last = member.last_paid_at
     if last is not None and ev.occurred_at < last + cfg.cooldown:
         wait = int((last + cfg.cooldown - ev.occurred_at).total_seconds())
-        return 0, f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go"
-    if (
-        cfg.duplicate_memory
-        and (mark or fingerprint(ev.text)) in member.recent[-cfg.duplicate_memory :]
-    ):
-        return 0, "repeats one of the member's recent messages"
+        return 0, f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go", mark
+    keep = cfg.duplicate_memory
+    if keep and member.recent:
+        mark = mark or fingerprint(ev.text)
+        if mark in member.recent[-keep:]:
+            return 0, "repeats one of the member's recent messages", mark
     amount = cfg.points
     if cfg.daily_cap is not None:
         left = cfg.daily_cap - member.earned_today("message")
         if left <= 0:
-            return 0, f"daily cap of {cfg.daily_cap} message points reached"
+            return 0, f"daily cap of {cfg.daily_cap} message points reached", mark
         amount = min(amount, left)
-    return amount, f"+{amount} for a message"
+    return amount, f"+{amount} for a message", mark
 
 
 def newcomer_reply_key(newcomer: str, helper: str) -> str:
@@ -188,8 +203,12 @@ def _message_snapshot(
     paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
-        welcome = WelcomeConfig()
+        welcome = _NO_WELCOME
     return MessageSnapshot(ctx.view, member, welcome, replied_to, paid)
+
+
+# a playbook without a welcome section: its defaults (the newcomer window), made once
+_NO_WELCOME = WelcomeConfig()
 
 
 # the answer to an ordinary message, made once (a Decision is immutable)
@@ -204,17 +223,26 @@ def on_message(
         return _NO_POINTS
     member = snap.member
     patches: list[Patch] = []
-    reasons: list[str] = []
     if is_newcomer(member.info, snap.welcome, now):
         patches.append(RememberNewcomerMessage(ev.message_id, ev.author.user_id))
-    day = local_day(snap.view, ev.occurred_at)
-    amount, why = message_verdict(ev, cfg.messages, member, now)
+    amount, why, mark = _verdict(ev, cfg.messages, member, now)
+    newcomer = snap.newcomer_replied_to
+    bonus, bonus_why = (
+        newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid) if newcomer else (0, "")
+    )
+    if not amount and not (bonus and ev.reply_to):
+        # the common case in a busy chat (cooldown): nothing is paid, nothing is worded twice
+        return Decision.update(patches, why) if patches else Decision.skip(why)
+    author = ev.author.user_id
+    # the snapshot's day is the local day of `now`, which is the message's time
+    day = member.day if ev.occurred_at == now else local_day(snap.view, ev.occurred_at)
     credits: list[Credit] = []
-    mark = fingerprint(ev.text) if amount else None  # once, for the credit and the payment
-    if amount and mark is not None:
+    reasons = [why]
+    if amount:
+        mark = mark or fingerprint(ev.text)  # once, for the credit and the payment
         credits.append(
             Credit(
-                ev.author.user_id,
+                author,
                 f"msg:{ev.message_id}",
                 "message",
                 amount,
@@ -224,14 +252,11 @@ def on_message(
                 reason=reason_for(mark),
             )
         )
-    reasons.append(why)
-    newcomer = snap.newcomer_replied_to
-    bonus, bonus_why = newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid)
     if bonus and newcomer and ev.reply_to:
         credits.append(
             Credit(
-                ev.author.user_id,
-                newcomer_reply_key(newcomer, ev.author.user_id),
+                author,
+                newcomer_reply_key(newcomer, author),
                 "newcomer_reply",
                 bonus,
                 day,
@@ -239,31 +264,25 @@ def on_message(
                 reason=f"first reply to newcomer {newcomer}",
             )
         )
-        patches.append(ForgetNewcomerMessage(ev.reply_to, (newcomer, ev.author.user_id)))
+        patches.append(ForgetNewcomerMessage(ev.reply_to, (newcomer, author)))
     if bonus_why:
         reasons.append(bonus_why)
-    if not credits:
-        return Decision.update(patches, why) if patches else Decision.skip(why)
-    keep = cfg.messages.duplicate_memory
-    gained = sum(c.amount for c in credits)
-    actions, levelled = level_up_actions(
-        cfg,
-        snap.view,
-        ev.author.user_id,
-        ev.author.display,
-        member.xp,
-        member.xp + gained,
-        ev.channel_id,
-    )
+    xp, needed = member.xp, cfg.levels.needed
+    if level_of(xp + amount + bonus, needed) > level_of(xp, needed):  # a new level
+        actions, levelled = level_up_actions(
+            cfg, snap.view, author, ev.author.display, xp, xp + amount + bonus, ev.channel_id
+        )
+    else:
+        actions, levelled = [], ""
     # plain chat points ride on the next batched flush; a level-up is written before it is told
-    defer = not actions and all(c.source == "message" for c in credits)
+    defer = not actions and not bonus
     patches.insert(
         0,
         Pay(
             tuple(credits),
             ev.occurred_at,
             mark if amount else None,
-            keep,
+            cfg.messages.duplicate_memory,
             defer=defer,
         ),
     )

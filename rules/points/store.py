@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.frozen import quick_init
 from bot.privacy import ANON_PREFIX
 from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
@@ -31,6 +32,7 @@ from rules.points.models import (
 SPENDING = frozenset({"redeem"})
 
 
+@quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
 class Credit:
     """One ledger row to write. `key` is unique per community: the same key never pays twice."""
