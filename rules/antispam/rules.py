@@ -267,7 +267,7 @@ def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Any:
         memory[EVALUATION] = (key, state)
         return state
     info = ctx.state.known(event.author.user_id)
-    if info is None and not ctx.state.complete:
+    if info is None and ctx.state.gone(event.author.user_id):
         return _load_message_waiting(event, cfg, ctx, key)
     before = _messages_before(event, info)
     classifier = None
