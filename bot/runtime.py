@@ -96,6 +96,15 @@ class PlaybookRouter:
         return list(seen.values())
 
 
+def _people(event: Event) -> tuple[str, ...]:
+    """Whom an event is by or about (its author, actor, member or reacting user)."""
+    for name in ("author", "actor", "member", "user"):
+        who = getattr(event, name, None)
+        if isinstance(who, Actor):
+            return (who.user_id,)
+    return ()
+
+
 class Runtime:
     def __init__(
         self,
@@ -105,7 +114,7 @@ class Runtime:
         playbooks: PlaybookRouter,
         executor: Executor,
         flush_every: int = 2000,
-        max_members: int = 2_000_000,
+        max_members: int = 100_000,
     ) -> None:
         self.store = store
         self.capabilities = list(capabilities)
@@ -178,6 +187,8 @@ class Runtime:
         if key is not None and await self.store.processed.seen(self.store, ref, key, now):
             log.info("%s %s in %s was handled before: ignored", event.kind, key, ref.external_id)
             return Handled(ref, [], [], redelivered=True)
+        if not state.complete:  # members were evicted: the event's own people come back
+            await state.hold(_people(event))
         writes = self.store.sessions.writes
         count = None if explain else await self._record(ref, state, event, view)
         ctx = RuleContext(
@@ -218,7 +229,7 @@ class Runtime:
             for observer in self.observers:
                 observer(ref, outcome)
         due = self.store.buffer.events >= self.flush_every and self.down_since is None
-        if due and await self.flush(view, ref):
+        if due and await self.flush(view, ref) and not self._later:
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
 
@@ -325,6 +336,8 @@ class Runtime:
         playbook = self.playbooks.for_community(event.platform, event.community_id).current
         view = self.view(playbook)
         state = await self.states.get(ref)
+        if not state.complete:
+            await state.hold(_people(event))
         if type(event) is MessagePosted:
             state.note_message(event.author, event.occurred_at)
         elif isinstance(event, MemberJoined):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +74,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _skip_when_idle(end: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A dialect's commit or rollback that does nothing when the SQLite connection holds no
+    transaction (a read, a connection going back to the pool after its commit): each call is
+    a hop to aiosqlite's thread, and one in nine of them had nothing to end."""
+
+    def maybe(dbapi_connection: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and not getattr(driver, "in_transaction", True):
+            return
+        end(dbapi_connection)
+
+    return maybe
+
+
 def create_engine(url: str) -> AsyncEngine:
     full = normalize_url(url)
     engine = create_async_engine(full, pool_pre_ping=not full.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        dialect: Any = engine.dialect  # this engine's own dialect instance
+        dialect.do_rollback = _skip_when_idle(dialect.do_rollback)
+        dialect.do_commit = _skip_when_idle(dialect.do_commit)
     return engine
 
 

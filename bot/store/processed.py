@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 from bot.store.models_processed import ProcessedEvent
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.store.store import CommunityRef, Store
 
@@ -108,19 +108,19 @@ class ProcessedKeys:
         self.rows = taken
 
     async def write(
-        self, s: AsyncSession, store: Store, taken: dict[tuple[int, str], datetime]
+        self, s: AsyncConnection, store: Store, taken: dict[tuple[int, str], datetime]
     ) -> None:
         if not taken:
             return
-        stmt = store.insert(ProcessedEvent).on_conflict_do_nothing(
-            index_elements=[ProcessedEvent.community_id, ProcessedEvent.key]
+        stmt = store.insert_new(
+            "processed_event", ProcessedEvent, [ProcessedEvent.community_id, ProcessedEvent.key]
         )
         await s.execute(
             stmt, [{"community_id": c, "key": k, "at": at} for (c, k), at in taken.items()]
         )
         await self._prune(s, max(taken.values()))
 
-    async def _prune(self, s: AsyncSession, newest: datetime) -> None:
+    async def _prune(self, s: AsyncConnection, newest: datetime) -> None:
         """Keys older than the retention period go, at most once an hour of event time (a time
         far in the future does not count: it would prune everything)."""
         if self.retention is None:

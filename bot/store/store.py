@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.events import Actor
 from bot.store import db
@@ -48,11 +48,13 @@ _AUDIT_DEFAULTS: dict[str, Any] = {
 
 
 class _Sessions:
-    """The session factory, counting write transactions (`begin()`): the runtime learns from
-    the count whether an event wrote through, so that its key must be made durable at once."""
+    """The session factory, counting write transactions (`begin()`, `core()`): the runtime
+    learns from the count whether an event wrote through, so that its key must be made durable
+    at once."""
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, maker: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
         self._maker = maker
+        self._engine = engine
         self.writes = 0
 
     def __call__(self, **kw: Any) -> AsyncSession:
@@ -62,6 +64,16 @@ class _Sessions:
         self.writes += 1
         gate = open_gate()  # a scheduled job's claim: it commits only under the lease
         return self._maker.begin() if gate is None else begin_fenced(self._maker, gate)
+
+    def core(self) -> Any:
+        """A write transaction on a plain connection, for Core statements only: the hot paths
+        (flush, joins, ledger credits, scheduled steps) skip the ORM's per-statement work.
+        Under a job's lease fence it is the fenced session transaction (`begin`): a session
+        runs the same Core statements, and a job's claim must commit only under the lease."""
+        if open_gate() is not None:
+            return self.begin()
+        self.writes += 1
+        return self._engine.begin()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._maker, name)
@@ -119,6 +131,7 @@ class StepInfo:
 
 
 def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
+    first, last = row.first_message_at, row.last_active_at
     return MemberInfo(
         row.user_id,
         row.name,
@@ -126,8 +139,8 @@ def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
         row.joined_at,
         row.left_at,
         row.join_count,
-        row.first_message_at,
-        row.last_active_at,
+        first,
+        first if last == first else last,  # one object, not two, for a member who posted once
         row.message_count,
         row.greeted_at,
         row.verified_at,
@@ -151,7 +164,20 @@ def audit_dict(r: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _step_info(row: PendingStep) -> StepInfo:
+# what a step's index entry is read from (an ORM row or a Core row of these columns)
+_STEP_COLUMNS = (
+    PendingStep.id,
+    PendingStep.community_id,
+    PendingStep.user_id,
+    PendingStep.kind,
+    PendingStep.key,
+    PendingStep.due_at,
+    PendingStep.payload,
+    PendingStep.status,
+)
+
+
+def _step_info(row: Any) -> StepInfo:
     return StepInfo(row.id, row.user_id, row.kind, row.key, row.due_at, dict(row.payload or {}))
 
 
@@ -164,7 +190,10 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = _Sessions(async_sessionmaker(engine, expire_on_commit=False))
+        self.sessions = _Sessions(async_sessionmaker(engine, expire_on_commit=False), engine)
+        # hot statements, built once (building an upsert and its `excluded` columns costs more
+        # than running it): name → statement, see `statement`
+        self._statements: dict[str, Any] = {}
         self.buffer = CounterBuffer()
         # capability write-behind state flushed with the counters, by name
         self.flush_parts: dict[str, FlushPart] = {}
@@ -214,6 +243,32 @@ class Store:
     def insert(self, table: Any) -> Any:
         """A dialect insert that supports `on_conflict_do_update/nothing`."""
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    def statement(self, name: str, build: Callable[[], Any]) -> Any:
+        """The statement `name`, built by `build` on first use and reused after (a reused
+        statement also reuses SQLAlchemy's cache key and compiled form). Statements take
+        their values as parameters, never as literals."""
+        stmt = self._statements.get(name)
+        if stmt is None:
+            stmt = self._statements[name] = build()
+        return stmt
+
+    def upsert(
+        self, name: str, table: Any, keys: Sequence[Any], set_: Callable[[Any], dict[str, Any]]
+    ) -> Any:
+        """A cached `INSERT ... ON CONFLICT (keys) DO UPDATE SET set_(excluded)`."""
+
+        def build() -> Any:
+            stmt = self.insert(table)
+            return stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
+
+        return self.statement(name, build)
+
+    def insert_new(self, name: str, table: Any, keys: Sequence[Any] | None = None) -> Any:
+        """A cached `INSERT ... ON CONFLICT (keys) DO NOTHING` (any unique key without)."""
+        return self.statement(
+            name, lambda: self.insert(table).on_conflict_do_nothing(index_elements=keys)
+        )
 
     def greatest(self, a: Any, b: Any) -> Any:
         return func.greatest(a, b) if self.dialect == "postgresql" else func.max(a, b)
@@ -306,49 +361,59 @@ class Store:
         """Every member of a community, for its community state (one query)."""
         return {m.user_id: m for m in await self.members(ref, present_only=False)}
 
+    async def load_member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
+        """One member, for a community state that evicted them (one query)."""
+        return await self.member(ref, user_id)
+
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
         """The member row and one history row, together (write-through: reports and the
         welcome SOP depend on it after a restart)."""
-        stmt = self.insert(Member).values(
-            community_id=ref.id,
-            user_id=actor.user_id,
-            name=actor.name,
-            is_bot=actor.is_bot,
-            can_dm=actor.can_dm,
-            joined_at=at,
-            join_count=1,
-            message_count=0,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Member.community_id, Member.user_id],
-            set_={
-                "joined_at": at,
-                "name": actor.name or Member.name,
+        member = self.upsert(
+            "member_joined",
+            Member,
+            [Member.community_id, Member.user_id],
+            lambda new: {
+                "joined_at": new.joined_at,
+                # a join without a name keeps the one known
+                "name": func.coalesce(func.nullif(new.name, ""), Member.name),
                 "join_count": Member.join_count + 1,
                 "verified_at": None,
             },
         )
-        async with self.sessions.begin() as s:
+        async with self.sessions.core() as conn:
             # the history row first: a join already recorded (an event handled again after a
             # crash) must not count twice
-            if (await s.execute(self._history(ref, actor.user_id, "join", at))).rowcount:
-                await s.execute(stmt)
+            history = _event(ref, actor.user_id, "join", at)
+            if (await conn.execute(self._history(), history)).rowcount:
+                await conn.execute(
+                    member,
+                    {
+                        "community_id": ref.id,
+                        "user_id": actor.user_id,
+                        "name": actor.name,
+                        "is_bot": actor.is_bot,
+                        "can_dm": actor.can_dm,
+                        "joined_at": at,
+                        "join_count": 1,
+                        "message_count": 0,
+                    },
+                )
 
     async def member_left(self, ref: CommunityRef, user_id: str, at: datetime) -> None:
-        async with self.sessions.begin() as s:
-            await s.execute(
+        left = self.statement(
+            "member_left",
+            lambda: (
                 update(Member)
-                .where(Member.community_id == ref.id, Member.user_id == user_id)
-                .values(left_at=at)
-            )
-            await s.execute(self._history(ref, user_id, "leave", at))
-
-    def _history(self, ref: CommunityRef, user_id: str, kind: str, at: datetime) -> Any:
-        return (
-            self.insert(MembershipEvent)
-            .values(community_id=ref.id, user_id=user_id, kind=kind, at=at)
-            .on_conflict_do_nothing()
+                .where(Member.community_id == bindparam("cid"), Member.user_id == bindparam("uid"))
+                .values(left_at=bindparam("at"))
+            ),
         )
+        async with self.sessions.core() as conn:
+            await conn.execute(left, {"cid": ref.id, "uid": user_id, "at": at})
+            await conn.execute(self._history(), _event(ref, user_id, "leave", at))
+
+    def _history(self) -> Any:
+        return self.insert_new("membership_event", MembershipEvent)
 
     async def membership_history(
         self, ref: CommunityRef, since: datetime, until: datetime
@@ -368,22 +433,26 @@ class Store:
 
     async def set_standing(self, ref: CommunityRef, actor: Actor, standing: str) -> None:
         """Who is staff survives a restart: written through when it changes."""
-        stmt = self.insert(Member).values(
-            community_id=ref.id,
-            user_id=actor.user_id,
-            name=actor.name,
-            is_bot=actor.is_bot,
-            can_dm=actor.can_dm,
-            join_count=0,
-            message_count=0,
-            standing=standing,
+        stmt = self.upsert(
+            "set_standing",
+            Member,
+            [Member.community_id, Member.user_id],
+            lambda new: {"standing": new.standing, "is_bot": new.is_bot},
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Member.community_id, Member.user_id],
-            set_={"standing": standing, "is_bot": actor.is_bot},
-        )
-        async with self.sessions.begin() as s:
-            await s.execute(stmt)
+        async with self.sessions.core() as conn:
+            await conn.execute(
+                stmt,
+                {
+                    "community_id": ref.id,
+                    "user_id": actor.user_id,
+                    "name": actor.name,
+                    "is_bot": actor.is_bot,
+                    "can_dm": actor.can_dm,
+                    "join_count": 0,
+                    "message_count": 0,
+                    "standing": standing,
+                },
+            )
 
     async def set_dm_reachable(
         self, platform: str, user_id: str, reachable: bool, why: str, at: datetime
@@ -471,11 +540,12 @@ class Store:
                 return 0
             batch = self.buffer.take() if only is None else CounterBuffer()
             try:
-                async with self.sessions.begin() as s:
+                # a plain connection: every part writes Core statements (executemany)
+                async with self.sessions.core() as conn:
                     if batch:
-                        await self._flush_batch(s, batch)
+                        await self._flush_batch(conn, batch)
                     for part, taken in parts:
-                        await part.write(s, self, taken)
+                        await part.write(conn, self, taken)
             except Exception:
                 # put everything back so a transient failure loses nothing
                 self._merge_back(batch)
@@ -502,24 +572,25 @@ class Store:
                 mine.last_at = max(mine.last_at, delta.last_at)
         self.buffer.events += batch.events
 
-    async def _flush_batch(self, s: AsyncSession, batch: CounterBuffer) -> None:
+    async def _flush_batch(self, conn: AsyncConnection, batch: CounterBuffer) -> None:
         if batch.members:
-            stmt = self.insert(Member)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[Member.community_id, Member.user_id],
-                set_={
-                    "name": stmt.excluded.name,
-                    "message_count": Member.message_count + stmt.excluded.message_count,
+            stmt = self.upsert(
+                "flush.members",
+                Member,
+                [Member.community_id, Member.user_id],
+                lambda new: {
+                    "name": new.name,
+                    "message_count": Member.message_count + new.message_count,
                     "first_message_at": func.coalesce(
-                        Member.first_message_at, stmt.excluded.first_message_at
+                        Member.first_message_at, new.first_message_at
                     ),
                     "last_active_at": self.greatest(
-                        func.coalesce(Member.last_active_at, stmt.excluded.last_active_at),
-                        stmt.excluded.last_active_at,
+                        func.coalesce(Member.last_active_at, new.last_active_at),
+                        new.last_active_at,
                     ),
                 },
             )
-            await s.execute(
+            await conn.execute(
                 stmt,
                 [
                     {
@@ -537,20 +608,17 @@ class Store:
                 ],
             )
         if batch.daily:
-            stmt = self.insert(ActivityDaily)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[
-                    ActivityDaily.community_id,
-                    ActivityDaily.user_id,
-                    ActivityDaily.day,
-                ],
-                set_={
-                    "messages": ActivityDaily.messages + stmt.excluded.messages,
-                    "chars": ActivityDaily.chars + stmt.excluded.chars,
-                    "links": ActivityDaily.links + stmt.excluded.links,
+            stmt = self.upsert(
+                "flush.daily",
+                ActivityDaily,
+                [ActivityDaily.community_id, ActivityDaily.user_id, ActivityDaily.day],
+                lambda new: {
+                    "messages": ActivityDaily.messages + new.messages,
+                    "chars": ActivityDaily.chars + new.chars,
+                    "links": ActivityDaily.links + new.links,
                 },
             )
-            await s.execute(
+            await conn.execute(
                 stmt,
                 [
                     {
@@ -565,16 +633,13 @@ class Store:
                 ],
             )
         if batch.hourly:
-            stmt = self.insert(ActivityHourly)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[
-                    ActivityHourly.community_id,
-                    ActivityHourly.day,
-                    ActivityHourly.hour,
-                ],
-                set_={"messages": ActivityHourly.messages + stmt.excluded.messages},
+            stmt = self.upsert(
+                "flush.hourly",
+                ActivityHourly,
+                [ActivityHourly.community_id, ActivityHourly.day, ActivityHourly.hour],
+                lambda new: {"messages": ActivityHourly.messages + new.messages},
             )
-            await s.execute(
+            await conn.execute(
                 stmt,
                 [
                     {"community_id": c, "day": d, "hour": h, "messages": n}
@@ -617,9 +682,10 @@ class Store:
         if self.audit_rows.pending():
             await self.flush(only=AuditRows.NAME)
 
-    async def write_audit(self, s: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    async def write_audit(self, conn: Any, rows: list[dict[str, Any]]) -> None:
         """Audit rows in one executemany, inside the flush's transaction."""
-        await s.execute(self.insert(AuditEntry), [{**_AUDIT_DEFAULTS, **r} for r in rows])
+        stmt = self.statement("audit", lambda: self.insert(AuditEntry))
+        await conn.execute(stmt, [{**_AUDIT_DEFAULTS, **r} for r in rows])
 
     async def audit_log(self, ref: CommunityRef, limit: int = 100) -> list[dict[str, Any]]:
         await self.settle_audit()
@@ -654,28 +720,37 @@ class Store:
         """Schedule once: a second call with the same key does nothing. True when new.
         Written through, and noted in the in-memory index of pending steps."""
         stored = json.loads(json.dumps(payload or {}))  # what a reload would read back
-        stmt = (
-            self.insert(PendingStep)
-            .values(
-                community_id=ref.id,
-                user_id=user_id,
-                kind=kind,
-                key=key,
-                due_at=due_at,
-                payload=stored,
-                status="pending",
-                created_at=created_at,
-            )
-            .on_conflict_do_nothing(index_elements=[PendingStep.key])
-            .returning(PendingStep.id)
+        stmt = self.statement(
+            "schedule_step",
+            lambda: (
+                self.insert(PendingStep)
+                .on_conflict_do_nothing(index_elements=[PendingStep.key])
+                .returning(PendingStep.id)
+            ),
         )
         index = await self._step_index()
-        async with self.sessions.begin() as s:
-            step_id = (await s.execute(stmt)).scalar()
+        async with self.sessions.core() as conn:
+            step_id = (
+                await conn.execute(
+                    stmt,
+                    {
+                        "community_id": ref.id,
+                        "user_id": user_id,
+                        "kind": kind,
+                        "key": key,
+                        "due_at": due_at,
+                        "payload": stored,
+                        "status": "pending",
+                        "created_at": created_at,
+                    },
+                )
+            ).scalar()
             if step_id is None:
                 # the key was taken (a rerun, a redelivery, another process handling the same
                 # event): nothing new, but the index must know the step if it is still pending
-                row = await s.scalar(select(PendingStep).where(PendingStep.key == key))
+                row = (
+                    await conn.execute(select(*_STEP_COLUMNS).where(PendingStep.key == key))
+                ).first()
                 if row is not None and row.status == "pending" and row.id not in self._step_home:
                     self._index_add(index, _step_info(row), row.community_id)
                 return False
@@ -926,20 +1001,16 @@ class Store:
             return dict(row.value) if row else None
 
     async def write_states(
-        self, s: AsyncSession, rows: Sequence[tuple[int, str, dict[str, Any]]]
+        self, conn: Any, rows: Sequence[tuple[int, str, dict[str, Any]]]
     ) -> None:
         """Community values in one executemany, inside the flush's transaction (the last
         value per key wins)."""
         latest = {(cid, key): value for cid, key, value in rows}
         if not latest:
             return
-        stmt = self.insert(CommunityState)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CommunityState.community_id, CommunityState.key],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
+        stmt = self._state_upsert()
         now = _utcnow()
-        await s.execute(
+        await conn.execute(
             stmt,
             [
                 {"community_id": cid, "key": key, "value": value, "updated_at": now}
@@ -947,18 +1018,26 @@ class Store:
             ],
         )
 
+    def _state_upsert(self) -> Any:
+        return self.upsert(
+            "community_state",
+            CommunityState,
+            [CommunityState.community_id, CommunityState.key],
+            lambda new: {"value": new.value, "updated_at": new.updated_at},
+        )
+
     async def set_state(
         self, ref: CommunityRef, key: str, value: dict[str, Any], at: datetime
     ) -> None:
-        stmt = self.insert(CommunityState).values(
-            community_id=ref.id, key=key, value=value, updated_at=at
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CommunityState.community_id, CommunityState.key],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
-        async with self.sessions.begin() as s:
-            await s.execute(stmt)
+        async with self.sessions.core() as conn:
+            await conn.execute(
+                self._state_upsert(),
+                {"community_id": ref.id, "key": key, "value": value, "updated_at": at},
+            )
+
+
+def _event(ref: CommunityRef, user_id: str, kind: str, at: datetime) -> dict[str, Any]:
+    return {"community_id": ref.id, "user_id": user_id, "kind": kind, "at": at}
 
 
 def _utcnow() -> datetime:

@@ -29,10 +29,17 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
+import ahocorasick
 from pydantic import AfterValidator, Field, NonNegativeInt, PrivateAttr, confloat, model_validator
 
 from bot.configmodel import ConfigModel
-from rules.antispam.contact import Signal, find_contacts
+from rules.antispam.contact import (
+    EMOJI_HANDLES,
+    Signal,
+    find_contacts,
+    may_have_contacts,
+    needle_words,
+)
 from rules.antispam.lexicon import LANGUAGES, Lexicon, Strength, builtin, builtin_categories
 from rules.antispam.normalize import Normalized, normalize
 
@@ -153,6 +160,33 @@ class Ads(ConfigModel):
         assert self._lexicon is not None
         return self._lexicon
 
+    @cached_property
+    def _evidence_words(self) -> ahocorasick.Automaton:
+        automaton = ahocorasick.Automaton()
+        for word in self.lexicon.spaced_keys | needle_words():
+            automaton.add_word(word, word)
+        automaton.make_automaton()
+        return automaton
+
+    @cached_property
+    def nothing(self) -> tuple[AdScore, AdScore]:
+        """The score of a message without evidence: (by most members, by a long-standing one)."""
+        established = self.established_factor
+        return AdScore(0, self.threshold, (), 1.0), AdScore(0, self.threshold, (), established)
+
+    def without_evidence(self, norm: Normalized) -> bool:
+        """True only when the message holds no lexicon word and no contact signal, decided by
+        one automaton pass for the common chat line (latin letters, no digits, no leetspeak:
+        the lexicon then looks only in the spaced form, where every word a contact signal
+        needs is found too); False: look the long way."""
+        compact = norm.compact
+        if not compact.isascii() or not (compact.isalpha() or not compact) or norm.has_leet:
+            return False
+        folded = norm.folded
+        if not folded.isascii() and any(emoji in folded for emoji in EMOJI_HANDLES):
+            return False
+        return next(self._evidence_words.iter(norm.spaced), None) is None
+
     @property
     def category_weights(self) -> dict[str, float]:
         return dict(self.weights)
@@ -250,7 +284,12 @@ def score(
     weights = cfg.contact
     by_kind: dict[str, Signal] = {}
     disguise = disguises(norm)
-    for signal in find_contacts(norm):
+    early = messages_before < cfg.first_messages
+    if not disguise and not (early and is_forward) and cfg.without_evidence(norm):
+        # most chat lines: what the long way below comes to without a single part
+        return cfg.nothing[messages_before > cfg.established_after]
+    hits = cfg.lexicon.find(norm)
+    for signal in find_contacts(norm) if may_have_contacts(norm) else ():
         if signal.kind == "disguise":
             disguise.append(signal.detail)
             continue
@@ -261,7 +300,6 @@ def score(
         weight = getattr(weights, kind)
         if weight:
             parts.append(Part("contact", f"{kind.replace('_', ' ')}: {signal.detail}", weight))
-    hits = cfg.lexicon.find(norm)
     category_weights = cfg.weights
     if hits:
         by_category: dict[str, dict[str, list[str]]] = {}
@@ -281,7 +319,6 @@ def score(
                 parts.append(Part(category, "'" + "', '".join(strong + weak) + "'", value))
     if disguise and weights.disguise and (parts or len(disguise) >= 2):
         parts.append(Part("disguise", "; ".join(dict.fromkeys(disguise)), weights.disguise))
-    early = messages_before < cfg.first_messages
     if early and is_forward and weights.forward and forwarded_from not in cfg.trusted_channels:
         source = f" from {forwarded_from}" if forwarded_from else ""
         parts.append(Part("forward", f"in a first message{source}", weights.forward))

@@ -73,6 +73,7 @@ class Lexicon:
                 if norm.spaced.count(" ") > 2:  # "f r e e  e n t r y" is glued into one word
                     spaced.setdefault(f" {norm.compact} ", []).append(hit)
         self.size = sum(map(len, (anywhere, spaced)))
+        self.spaced_keys = frozenset(spaced)  # what `find` looks for in the spaced form
         self._anywhere = _automaton(anywhere)
         self._spaced = _automaton(spaced)
         self._skeleton = _automaton(skeleton)

@@ -6,7 +6,7 @@ decide. Memory counters change only in patches, so a dry run never counts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -43,7 +43,16 @@ from rules.antispam.patches import (
     SetRaid,
     StartCooldown,
 )
-from rules.antispam.triggers import Context, Recent, Scan, check, fingerprint
+from rules.antispam.triggers import (
+    Check,
+    Context,
+    Recent,
+    Scan,
+    check,
+    checks,
+    fingerprint,
+    first_firing,
+)
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
@@ -61,7 +70,7 @@ from rules.welcome.config import WelcomeConfig
 
 CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
 EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
-QUIET = "antispam.quiet"  # memory: (config, `quiet_hits(config)`) of the playbook in force
+PLAN = "antispam.plan"  # memory: (config, `Compiled.of(config)`) of the playbook in force
 
 
 # -- tracking -------------------------------------------------------------------------------------
@@ -156,6 +165,33 @@ def _in_scope(
     return ""
 
 
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """The playbook's rules compiled for the common message, once per playbook version: each
+    rule with whether it has a scope to test at all and its triggers as checks
+    (`triggers.checks`), and the verdicts when every rule looked and none fired (shared)."""
+
+    rules: tuple[tuple[SpamRule, bool, tuple[Check, ...]], ...]
+    quiet: tuple[Hit, ...]
+
+    @classmethod
+    def of(cls, cfg: AntispamConfig) -> Compiled:
+        compiled = tuple((r, _scoped(r), checks(r)) for r in cfg.rules)
+        return cls(compiled, tuple(Hit(r, None) for r in cfg.rules))
+
+
+def _scoped(spam_rule: SpamRule) -> bool:
+    """Whether `_in_scope` may rule the rule out for some message (cooldowns aside)."""
+    return bool(
+        not spam_rule.check_edits
+        or spam_rule.channels
+        or spam_rule.exclude_channels
+        or spam_rule.exempt_members
+        or spam_rule.exempt_roles
+        or spam_rule.newcomers_only
+    )
+
+
 def judge(
     cfg: AntispamConfig,
     event: MessagePosted,
@@ -164,33 +200,53 @@ def judge(
     now: datetime,
     *,
     explain: bool = True,
-    quiet: Sequence[Hit] = (),
+    plan: Compiled | None = None,
 ) -> tuple[Hit, ...]:
     """Every rule's verdict on the message (pure). Without `explain`, a rule that does not
-    fire says nothing of its triggers (`misses` is empty): the same verdicts, cheaper, and
-    `quiet` (`quiet_hits(cfg)`) stands for each rule that looked and did not fire."""
+    fire says nothing of its triggers (`misses` is empty): the same verdicts, cheaper, from
+    the compiled `plan` (`Compiled.of(cfg)`)."""
     text = event.text[: cfg.max_scan_chars]
     norm = normalized(text)
     scan = Scan(event, text, norm)
+    if not explain:
+        return _judged_quickly(plan or Compiled.of(cfg), event, scan, ctx, cooldowns, now)
     hits = []
-    for n, spam_rule in enumerate(cfg.rules):
+    for spam_rule in cfg.rules:
         skipped = _in_scope(
             spam_rule, event, ctx, cooldowns.get(spam_rule.name) if cooldowns else None, now
         )
         if skipped:
             hits.append(Hit(spam_rule, None, skipped=skipped))
             continue
-        why, misses = check(spam_rule, event, text, norm, ctx, now, explain=explain, scan=scan)
-        if why is None and not misses and quiet:
-            hits.append(quiet[n])
-        else:
-            hits.append(Hit(spam_rule, why, tuple(misses)))
+        why, misses = check(spam_rule, event, text, norm, ctx, now, scan=scan)
+        hits.append(Hit(spam_rule, why, tuple(misses)))
     return tuple(hits)
 
 
-def quiet_hits(cfg: AntispamConfig) -> tuple[Hit, ...]:
-    """Each rule's verdict when it looked and did not fire, unworded (shared: immutable)."""
-    return tuple(Hit(r, None) for r in cfg.rules)
+def _judged_quickly(
+    plan: Compiled,
+    event: MessagePosted,
+    scan: Scan,
+    ctx: Context,
+    cooldowns: Mapping[str, datetime],
+    now: datetime,
+) -> tuple[Hit, ...]:
+    """`judge` without words: the plan's shared verdicts unless some rule fires or is out of
+    scope, so the common message allocates no verdict."""
+    hits: list[Hit] | None = None
+    for n, (spam_rule, scoped, compiled) in enumerate(plan.rules):
+        if scoped or cooldowns:
+            until = cooldowns.get(spam_rule.name) if cooldowns else None
+            skipped = _in_scope(spam_rule, event, ctx, until, now)
+            if skipped:
+                hits = hits or list(plan.quiet)
+                hits[n] = Hit(spam_rule, None, skipped=skipped)
+                continue
+        why = first_firing(compiled, scan, ctx, now)
+        if why is not None:
+            hits = hits or list(plan.quiet)
+            hits[n] = Hit(spam_rule, why)
+    return plan.quiet if hits is None else tuple(hits)
 
 
 def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Any:
@@ -211,7 +267,7 @@ def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Any:
         memory[EVALUATION] = (key, state)
         return state
     info = ctx.state.known(event.author.user_id)
-    if info is None and not ctx.state.complete:
+    if info is None and ctx.state.gone(event.author.user_id):
         return _load_message_waiting(event, cfg, ctx, key)
     before = _messages_before(event, info)
     classifier = None
@@ -271,12 +327,12 @@ def _judged(
             until = everyone.get((spam_rule.name, user))
             if until is not None:
                 cooldowns[spam_rule.name] = until
-    quiet = memory.get(QUIET)
-    if quiet is None or quiet[0] is not cfg:
-        quiet = memory[QUIET] = (cfg, quiet_hits(cfg))  # per playbook version
-    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, quiet=quiet[1])
+    plan = memory.get(PLAN)
+    if plan is None or plan[0] is not cfg:
+        plan = memory[PLAN] = (cfg, Compiled.of(cfg))  # per playbook version
+    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, plan=plan[1])
     explained = _Explained(cfg, event, context, cooldowns, ctx.now)
-    firing = [h for h in hits if h.why]
+    firing = [] if hits is plan[1].quiet else [h for h in hits if h.why]
     if firing:
         return _with_cases(event, ctx, key, hits, firing, explained)
     state = MessageState(ctx.view, moderation_config(ctx.playbook), None, hits, explained=explained)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,9 +15,11 @@ from bot.events import MessageEdited, MessagePosted
 from rules.antispam.adscore import Ads
 from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
-from rules.antispam.config import Newcomer, SpamRule
+from rules.antispam.config import Duplicates, Flood, Links, Newcomer, SpamRule
+from rules.antispam.keywords import KeywordMatcher
 from rules.antispam.newlinks import suspicious_link
 from rules.antispam.normalize import Normalized
+from rules.antispam.safe_regex import OperatorRegex
 
 _URL = re.compile(
     r"(?:https?://|www\.)([^\s/<>\"'?#]+)"
@@ -28,7 +30,7 @@ _URL = re.compile(
 _INVITE = re.compile(
     r"(?:discord(?:app)?\.(?:gg|com/invite|io)|t\.me|telegram\.(?:me|dog))/\+?[\w-]+",
     re.IGNORECASE,
-)
+)  # every match holds "discord", "t.me" or "telegram" (folded text has no capitals)
 _TEXT_MENTION = re.compile(r"(?<![\w@])@\w{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -58,12 +60,15 @@ def fingerprint(norm: Normalized) -> str:
 
 
 # What every match of `_URL` holds: a scheme, "www." or a dot before a letter (a domain's
-# ending). A sentence's full stop is not one: most messages need no `_URL` search.
-_URL_NEEDS = re.compile(r"://|www\.|\.[a-z]", re.IGNORECASE)
+# ending; folded text has no capitals). A sentence's full stop is not one: most messages need
+# no `_URL` search.
+_URL_NEEDS = re.compile(r"\.[a-z]")
 
 
 def domains(folded: str) -> list[str]:
-    if "://" not in folded and ("." not in folded or not _URL_NEEDS.search(folded)):
+    if "://" not in folded and (
+        "." not in folded or not ("www." in folded or _URL_NEEDS.search(folded))
+    ):
         return []
     found = []
     for match in _URL.finditer(folded):
@@ -103,6 +108,8 @@ def _run_of(length: int) -> re.Pattern[str]:
     return re.compile(r"(\S)\1{" + str(length) + "}")
 
 
+_PAIR = re.compile(r"(\S)\1")  # two equal characters in a row, not spaces
+
 _ASCII_LETTERS = string.ascii_letters.encode()
 _ASCII_UPPER = string.ascii_uppercase.encode()
 
@@ -124,12 +131,13 @@ class Scan:
     (the links of the folded text, the invite, the mentions): several rules look at the same
     message, and a plain chat line never needs most of it."""
 
-    __slots__ = ("event", "text", "norm", "_domains", "_invite", "_mentions")
+    __slots__ = ("event", "text", "norm", "edited", "_domains", "_invite", "_mentions")
 
     def __init__(self, event: MessagePosted, text: str, norm: Normalized) -> None:
         self.event = event
         self.text = text
         self.norm = norm
+        self.edited = isinstance(event, MessageEdited)  # edits are not new messages
         self._domains: list[str] | None = None
         self._invite: re.Match[str] | None | bool = False
         self._mentions = -1
@@ -144,7 +152,8 @@ class Scan:
     def invite(self) -> re.Match[str] | None:
         if self._invite is False:
             folded = self.norm.folded
-            self._invite = _INVITE.search(folded) if "." in folded else None
+            needed = "t.me" in folded or "discord" in folded or "telegram" in folded
+            self._invite = _INVITE.search(folded) if needed else None
         return self._invite  # type: ignore[return-value]
 
     @property
@@ -170,19 +179,19 @@ def check(
     scan: Scan | None = None,
 ) -> tuple[str | None, list[str]]:
     """(why it fires, or None; and why each trigger did not). Without `explain` the misses are
-    not worded (empty) and triggers that cannot fire are ruled out by cheap pre-checks; the
-    verdict is the same."""
-    t = rule.triggers
+    not worded (empty): the verdict of `checks(rule)`, which rule out triggers that cannot
+    fire by cheap pre-checks; the verdict is the same."""
     if scan is None:
         scan = Scan(event, text, norm)
-    edited = isinstance(event, MessageEdited)
+    if not explain:
+        return first_firing(checks(rule), scan, ctx, now), []
+    t = rule.triggers
+    edited = scan.edited
     misses: list[str] = []
     if t.flood and not edited:
         flood = t.flood
         since = now - flood.window
-        if not ctx.recent:
-            count = 1
-        elif flood.per_channel:
+        if flood.per_channel:
             channel = event.channel_id
             count = 1 + sum(1 for r in ctx.recent if r.at > since and r.channel_id == channel)
         else:
@@ -190,29 +199,23 @@ def check(
         where = " in this channel" if flood.per_channel else ""
         if count >= flood.messages:
             return f"flood: {count} messages in {format_duration(flood.window)}{where}", []
-        if explain:
-            misses.append(f"flood {count}/{flood.messages}")
+        misses.append(f"flood {count}/{flood.messages}")
     if t.duplicates and not edited:
         mark = fingerprint(norm)
         if len(mark) >= t.duplicates.min_length:
             since = now - t.duplicates.window
-            recent = ctx.recent
-            count = 1 + (
-                sum(1 for r in recent if r.at > since and r.fingerprint == mark) if recent else 0
-            )
+            count = 1 + sum(1 for r in ctx.recent if r.at > since and r.fingerprint == mark)
             if count >= t.duplicates.count:
                 return (
                     f"duplicates: the same text {count} times in "
                     f"{format_duration(t.duplicates.window)}"
                 ), []
-            if explain:
-                misses.append(f"duplicates {count}/{t.duplicates.count}")
+            misses.append(f"duplicates {count}/{t.duplicates.count}")
     if t.mentions:
         count = scan.mentions
         if count > t.mentions.max:
             return f"mention spam: {count} mentions (limit {t.mentions.max})", []
-        if explain:
-            misses.append(f"mentions {count}/{t.mentions.max}")
+        misses.append(f"mentions {count}/{t.mentions.max}")
     if t.links:
         for domain in scan.domains:
             if _listed(domain, t.links.allow_domains):
@@ -225,25 +228,21 @@ def check(
             invite = scan.invite
             if invite:
                 return f"invite link: {invite.group()}", []
-        if explain:
-            misses.append("no forbidden link")
-    # the compiled matchers are pydantic private attributes (slow to read): only when used
+        misses.append("no forbidden link")
     matcher = rule.keyword_matcher if t.keywords else None
     if matcher is not None:
         found = matcher.first(text, norm)
         if found:
             how = "" if found.text == found.keyword else f" (written {_short(found.text)!r})"
             return f"keyword {found.keyword!r}{how}", []
-        if explain:
-            misses.append("no keyword")
+        misses.append("no keyword")
     if t.regex:
         for regex in rule.regexes:
             span = regex.search(norm.folded)
             if span:
                 found_text = _short(norm.folded[span[0] : span[1]])
                 return f"regex {regex.pattern!r} matched {found_text!r}", []
-        if explain:
-            misses.append("no regex match")
+        misses.append("no regex match")
     if t.ads:
         scored = ad_score(
             t.ads,
@@ -254,41 +253,247 @@ def check(
         )
         if scored.fires:
             return scored.explain(), []
-        if explain:
-            misses.append(scored.explain())
-    if t.caps and (explain or len(text) >= t.caps.min_letters):
+        misses.append(scored.explain())
+    if t.caps:
         upper, cased = capitals(text)
         if cased >= t.caps.min_letters and upper / cased >= t.caps.ratio:
             return f"caps: {upper} of {cased} letters are capitals", []
-        if explain:
-            misses.append("not shouting")
-    if t.emoji and (explain or not text.isascii()):  # every emoji is outside ASCII
+        misses.append("not shouting")
+    if t.emoji:
         count = count_emoji(text)
         if count > t.emoji.max:
             return f"emoji spam: {count} emoji (limit {t.emoji.max})", []
-        if explain:
-            misses.append(f"emoji {count}/{t.emoji.max}")
-    if t.repeated_chars and (explain or _run_of(t.repeated_chars.max_run).search(text)):
+        misses.append(f"emoji {count}/{t.emoji.max}")
+    if t.repeated_chars:
         run, ch = longest_run(text)
         if run > t.repeated_chars.max_run:
             return f"repeated characters: {ch!r} {run} times in a row", []
-        if explain:
-            misses.append(f"longest run {run}")
+        misses.append(f"longest run {run}")
     if t.newcomer:
         why = _newcomer_breach(t.newcomer, event, norm, ctx, now, t.ads, scan)
         if why:
             return why, []
-        if explain:
-            misses.append("no newcomer restriction broken")
+        misses.append("no newcomer restriction broken")
     if t.classifier:
         if ctx.verdict is None:
-            if explain:
-                misses.append("classifier not applied (member past their first messages)")
+            misses.append("classifier not applied (member past their first messages)")
         elif ctx.verdict.is_spam:
             return f"classifier: {ctx.verdict.reasons}", []
-        elif explain:
+        else:
             misses.append(f"classifier: {ctx.verdict.reasons}")
     return None, misses
+
+
+# -- the fast path: a rule's triggers compiled into checks ----------------------------------------
+
+# Why one trigger fires on the message, or None. `checks(rule)` builds them once per playbook
+# version with the trigger's settings bound, in the order `check` tries the triggers (the first
+# that fires gives the reason), so a message runs only the triggers the rule has.
+Check = Callable[[Scan, Context, datetime], str | None]
+
+
+def checks(rule: SpamRule) -> tuple[Check, ...]:
+    """The rule's triggers as `Check`s: the verdicts of `check` without the misses in words."""
+    t = rule.triggers
+    made: list[Check] = []
+    if t.flood:
+        made.append(_flood_check(t.flood))
+    if t.duplicates:
+        made.append(_duplicates_check(t.duplicates))
+    if t.mentions:
+        made.append(_mentions_check(t.mentions.max))
+    if t.links:
+        made.append(_links_check(t.links))
+    if t.keywords and rule.keyword_matcher is not None:
+        made.append(_keywords_check(rule.keyword_matcher))
+    if t.regex:
+        made.append(_regex_check(rule.regexes))
+    if t.ads:
+        made.append(_ads_check(t.ads))
+    if t.caps:
+        made.append(_caps_check(t.caps.min_letters, t.caps.ratio))
+    if t.emoji:
+        made.append(_emoji_check(t.emoji.max))
+    if t.repeated_chars:
+        made.append(_repeated_check(t.repeated_chars.max_run))
+    if t.newcomer:
+        made.append(_newcomer_check(t.newcomer, t.ads))
+    if t.classifier:
+        made.append(_classifier_check)
+    return tuple(made)
+
+
+def first_firing(compiled: Sequence[Check], scan: Scan, ctx: Context, now: datetime) -> str | None:
+    """Why the first of the rule's checks fires, or None."""
+    for one in compiled:
+        why = one(scan, ctx, now)
+        if why is not None:
+            return why
+    return None
+
+
+def _flood_check(flood: Flood) -> Check:
+    window, needed, per_channel = flood.window, flood.messages, flood.per_channel
+    where = " in this channel" if per_channel else ""
+
+    def flood_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        recent = ctx.recent
+        if len(recent) + 1 < needed or scan.edited:  # too few messages to count
+            return None
+        since = now - window
+        if per_channel:
+            channel = scan.event.channel_id
+            count = 1 + sum(1 for r in recent if r.at > since and r.channel_id == channel)
+        else:
+            count = 1 + sum(1 for r in recent if r.at > since)
+        if count >= needed:
+            return f"flood: {count} messages in {format_duration(window)}{where}"
+        return None
+
+    return flood_check
+
+
+def _duplicates_check(duplicates: Duplicates) -> Check:
+    window, needed, min_length = duplicates.window, duplicates.count, duplicates.min_length
+
+    def duplicates_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        recent = ctx.recent
+        if len(recent) + 1 < needed or scan.edited:
+            return None
+        mark = fingerprint(scan.norm)
+        if len(mark) < min_length:
+            return None
+        since = now - window
+        count = 1 + sum(1 for r in recent if r.at > since and r.fingerprint == mark)
+        if count >= needed:
+            return f"duplicates: the same text {count} times in {format_duration(window)}"
+        return None
+
+    return duplicates_check
+
+
+def _mentions_check(limit: int) -> Check:
+    def mentions_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        count = scan.mentions
+        return f"mention spam: {count} mentions (limit {limit})" if count > limit else None
+
+    return mentions_check
+
+
+def _links_check(links: Links) -> Check:
+    allow, deny, every, invites = links.allow_domains, links.deny_domains, links.any, links.invites
+
+    def links_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        for domain in scan.domains:
+            if _listed(domain, allow):
+                continue
+            if _listed(domain, deny):
+                return f"link to a denied domain: {domain}"
+            if every:
+                return f"link to {domain}, which is not on the allow list"
+        if invites:
+            invite = scan.invite
+            if invite:
+                return f"invite link: {invite.group()}"
+        return None
+
+    return links_check
+
+
+def _keywords_check(matcher: KeywordMatcher) -> Check:
+    def keywords_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        found = matcher.first(scan.text, scan.norm)
+        if found:
+            how = "" if found.text == found.keyword else f" (written {_short(found.text)!r})"
+            return f"keyword {found.keyword!r}{how}"
+        return None
+
+    return keywords_check
+
+
+def _regex_check(regexes: Sequence[OperatorRegex]) -> Check:
+    def regex_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        folded = scan.norm.folded
+        for regex in regexes:
+            span = regex.search(folded)
+            if span:
+                return f"regex {regex.pattern!r} matched {_short(folded[span[0] : span[1]])!r}"
+        return None
+
+    return regex_check
+
+
+def _ads_check(ads: Ads) -> Check:
+    def ads_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        event = scan.event
+        scored = ad_score(
+            ads,
+            scan.norm,
+            messages_before=ctx.messages_before,
+            is_forward=event.is_forward,
+            forwarded_from=event.forwarded_from,
+        )
+        return scored.explain() if scored.fires else None
+
+    return ads_check
+
+
+def _caps_check(min_letters: int, ratio: float) -> Check:
+    def caps_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        text = scan.text
+        if len(text) < min_letters:  # fewer characters than the letters it needs
+            return None
+        upper, cased = capitals(text)
+        if cased >= min_letters and upper / cased >= ratio:
+            return f"caps: {upper} of {cased} letters are capitals"
+        return None
+
+    return caps_check
+
+
+def _emoji_check(limit: int) -> Check:
+    def emoji_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        text = scan.text
+        if text.isascii():  # every emoji is outside ASCII
+            return None
+        count = count_emoji(text)
+        return f"emoji spam: {count} emoji (limit {limit})" if count > limit else None
+
+    return emoji_check
+
+
+def _repeated_check(max_run: int) -> Check:
+    run_of = _run_of(max_run)
+    # A run longer than `max_run` covers two characters `step` apart at multiples of `step`:
+    # every `step`-th character, a far shorter text, shows two equal ones in a row first.
+    step = (max_run + 1) // 2
+
+    def repeated_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        text = scan.text
+        if len(text) <= max_run or not _PAIR.search(text[::step]) or not run_of.search(text):
+            return None
+        run, ch = longest_run(text)
+        return f"repeated characters: {ch!r} {run} times in a row" if run > max_run else None
+
+    return repeated_check
+
+
+def _newcomer_check(newcomer: Newcomer, ads: Ads | None) -> Check:
+    first_messages, first_hours = newcomer.first_messages, timedelta(hours=newcomer.first_hours)
+
+    def newcomer_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+        joined = ctx.joined_at
+        late = joined is None or now - joined >= first_hours
+        if late and ctx.messages_before >= first_messages:
+            return None  # neither early nor recently joined: no restriction applies
+        return _newcomer_breach(newcomer, scan.event, scan.norm, ctx, now, ads, scan)
+
+    return newcomer_check
+
+
+def _classifier_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
+    verdict = ctx.verdict
+    return f"classifier: {verdict.reasons}" if verdict is not None and verdict.is_spam else None
 
 
 def _newcomer_breach(

@@ -203,8 +203,12 @@ def _message_snapshot(
     paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
-        welcome = WelcomeConfig()
+        welcome = _NO_WELCOME
     return MessageSnapshot(ctx.view, member, welcome, replied_to, paid)
+
+
+# a playbook without a welcome section: its defaults (the newcomer window), made once
+_NO_WELCOME = WelcomeConfig()
 
 
 # the answer to an ordinary message, made once (a Decision is immutable)
@@ -263,15 +267,13 @@ def on_message(
         patches.append(ForgetNewcomerMessage(ev.reply_to, (newcomer, author)))
     if bonus_why:
         reasons.append(bonus_why)
-    actions, levelled = level_up_actions(
-        cfg,
-        snap.view,
-        author,
-        ev.author.display,
-        member.xp,
-        member.xp + amount + bonus,
-        ev.channel_id,
-    )
+    xp, needed = member.xp, cfg.levels.needed
+    if level_of(xp + amount + bonus, needed) > level_of(xp, needed):  # a new level
+        actions, levelled = level_up_actions(
+            cfg, snap.view, author, ev.author.display, xp, xp + amount + bonus, ev.channel_id
+        )
+    else:
+        actions, levelled = [], ""
     # plain chat points ride on the next batched flush; a level-up is written before it is told
     defer = not actions and not bonus
     patches.insert(
@@ -701,7 +703,7 @@ class TierSnapshot:
 async def load_tiers(event: Event, cfg: PointsConfig, ctx: RuleContext) -> TierSnapshot:
     today = local_day(ctx.view, ctx.now)
     window = max(1, cfg.tiers.active_window.days)
-    members = [m for m in ctx.state.present() if not m.is_bot]
+    members = [m for m in await ctx.state.present_members() if not m.is_bot]
     return TierSnapshot(
         ctx.view,
         members,

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.frozen import quick_init
 from bot.privacy import ANON_PREFIX
@@ -53,43 +53,78 @@ class Balance:
 
 
 async def credit_in(
-    s: AsyncSession, store: Store, ref: CommunityRef, credits: Iterable[Credit], at: datetime
+    s: AsyncSession | AsyncConnection,
+    store: Store,
+    ref: CommunityRef,
+    credits: Iterable[Credit],
+    at: datetime,
 ) -> list[Credit]:
     """Write ledger rows and their balance changes inside an open transaction; rows whose key
     is already in the ledger are skipped. Returns the rows actually written."""
-    written: list[Credit] = []
-    for c in credits:
-        row = (
+    return await _write_credits(s, store, [_Deferred(ref.id, c, at) for c in credits])
+
+
+async def _write_credits(
+    s: AsyncSession | AsyncConnection, store: Store, taken: Sequence[_Deferred]
+) -> list[Credit]:
+    """Ledger rows in one executemany (a key already in the ledger, or twice in `taken`, pays
+    once), then one balance upsert per member for the rows that were new. Statements built
+    once (`Store.statement`), values as parameters."""
+    by_key: dict[tuple[int, str], _Deferred] = {}
+    for d in taken:
+        by_key.setdefault((d.community_id, d.credit.key[:200]), d)
+    if not by_key:
+        return []
+    stmt = store.statement(
+        "points.ledger",
+        lambda: (
             store.insert(PointsEntry)
-            .values(
-                community_id=ref.id,
-                user_id=c.user_id,
-                key=c.key[:200],
-                source=c.source,
-                amount=c.amount,
-                at=at,
-                day=c.day,
-                ref=c.ref,
-                reason=c.reason[:300],
-            )
             .on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
-        )
-        if not (await s.execute(row)).rowcount:
+            .returning(PointsEntry.community_id, PointsEntry.key)
+        ),
+    )
+    rows = [
+        {
+            "community_id": d.community_id,
+            "user_id": d.credit.user_id,
+            "key": key,
+            "source": d.credit.source,
+            "amount": d.credit.amount,
+            "at": d.at,
+            "day": d.credit.day,
+            "ref": d.credit.ref,
+            "reason": d.credit.reason[:300],
+        }  # fmt: skip
+        for (_, key), d in by_key.items()
+    ]
+    result = await s.execute(stmt, rows[0] if len(rows) == 1 else rows)
+    new = {(community_id, key) for community_id, key in result.all()}
+    written: list[Credit] = []
+    totals: dict[tuple[int, str], list[Any]] = {}
+    for k, d in by_key.items():  # in the order given
+        if k not in new:
             continue
-        written.append(c)
-        xp = 0 if c.source in SPENDING else c.amount
-        upsert = store.insert(PointsBalance).values(
-            community_id=ref.id, user_id=c.user_id, xp=xp, balance=c.amount, updated_at=at
-        )
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[PointsBalance.community_id, PointsBalance.user_id],
-            set_={
-                "xp": PointsBalance.xp + upsert.excluded.xp,
-                "balance": PointsBalance.balance + upsert.excluded.balance,
-                "updated_at": upsert.excluded.updated_at,
+        written.append(d.credit)
+        entry = totals.setdefault((d.community_id, d.credit.user_id), [0, 0, d.at])
+        entry[0] += 0 if d.credit.source in SPENDING else d.credit.amount
+        entry[1] += d.credit.amount
+        entry[2] = max(entry[2], d.at)
+    if totals:
+        upsert = store.upsert(
+            "points.balance",
+            PointsBalance,
+            [PointsBalance.community_id, PointsBalance.user_id],
+            lambda new: {
+                "xp": PointsBalance.xp + new.xp,
+                "balance": PointsBalance.balance + new.balance,
+                "updated_at": new.updated_at,
             },
         )
-        await s.execute(upsert)
+        params = [
+            {"community_id": c, "user_id": u, "xp": xp, "balance": bal, "updated_at": when}
+            for (c, u), (xp, bal, when) in totals.items()
+        ]
+        await s.execute(upsert, params[0] if len(params) == 1 else params)
     return written
 
 
@@ -100,8 +135,8 @@ async def credit(
     chat points need not be written first: keys differ and balance changes add up."""
     if not credits:
         return []
-    async with store.sessions.begin() as s:
-        return await credit_in(s, store, ref, credits, at)
+    async with store.sessions.core() as conn:
+        return await credit_in(conn, store, ref, credits, at)
 
 
 @dataclass(slots=True)
@@ -135,53 +170,8 @@ class CreditBuffer:
     def merge_back(self, taken: list[_Deferred]) -> None:
         self.rows = taken + self.rows
 
-    async def write(self, s: AsyncSession, store: Store, taken: list[_Deferred]) -> None:
-        by_key = {(d.community_id, d.credit.key[:200]): d for d in taken}
-        stmt = (
-            store.insert(PointsEntry)
-            .on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
-            .returning(PointsEntry.community_id, PointsEntry.key)
-        )
-        rows = [
-            {
-                "community_id": d.community_id,
-                "user_id": d.credit.user_id,
-                "key": d.credit.key[:200],
-                "source": d.credit.source,
-                "amount": d.credit.amount,
-                "at": d.at,
-                "day": d.credit.day,
-                "ref": d.credit.ref,
-                "reason": d.credit.reason[:300],
-            }  # fmt: skip
-            for d in by_key.values()
-        ]
-        written = (await s.execute(stmt, rows)).all()
-        totals: dict[tuple[int, str], list[Any]] = {}
-        for community_id, key in written:
-            d = by_key[(community_id, key)]
-            entry = totals.setdefault((community_id, d.credit.user_id), [0, 0, d.at])
-            entry[0] += 0 if d.credit.source in SPENDING else d.credit.amount
-            entry[1] += d.credit.amount
-            entry[2] = max(entry[2], d.at)
-        if not totals:
-            return
-        upsert = store.insert(PointsBalance)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[PointsBalance.community_id, PointsBalance.user_id],
-            set_={
-                "xp": PointsBalance.xp + upsert.excluded.xp,
-                "balance": PointsBalance.balance + upsert.excluded.balance,
-                "updated_at": upsert.excluded.updated_at,
-            },
-        )
-        await s.execute(
-            upsert,
-            [
-                {"community_id": c, "user_id": u, "xp": xp, "balance": bal, "updated_at": at}
-                for (c, u), (xp, bal, at) in totals.items()
-            ],
-        )
+    async def write(self, s: AsyncConnection, store: Store, taken: list[_Deferred]) -> None:
+        await _write_credits(s, store, taken)
 
 
 async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | None = None) -> None:
@@ -643,6 +633,37 @@ async def points_state(store: Store, ref: CommunityRef) -> dict[str, PointsState
         u: PointsState(*balances.get(u, (0, 0)), latest, today.get(u, {}), _aware(last.get(u)))
         for u in users
     }
+
+
+async def member_points_state(
+    store: Store, ref: CommunityRef, user_id: str, day: date | None
+) -> PointsState | None:
+    """One member's `points_state` (earnings of `day`, the state's latest ledger day), for a
+    member evicted from the community state; None when the ledger has nothing of theirs."""
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.user_id == user_id)
+    mine = (PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id)
+    async with store.sessions() as s:
+        row = (
+            await s.execute(
+                select(PointsBalance.xp, PointsBalance.balance).where(
+                    PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None  # no ledger row ever (a balance is written with each)
+        today: dict[str, int] = {}
+        if day is not None:
+            rows = await s.execute(
+                select(PointsEntry.source, func.sum(PointsEntry.amount))
+                .where(*mine, PointsEntry.day == day)
+                .group_by(PointsEntry.source)
+            )
+            today = {source: int(amount or 0) for source, amount in rows}
+        last = await s.scalar(
+            select(func.max(PointsEntry.at)).where(*mine, PointsEntry.source == "message")
+        )
+    return PointsState(int(row[0]), int(row[1]), day, today, _aware(last))
 
 
 def _aware(when: datetime | None) -> datetime | None:

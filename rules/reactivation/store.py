@@ -190,12 +190,16 @@ async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> 
         return [_nudge_info(r) for r in rows]
 
 
-async def open_nudges(store: Store, ref: CommunityRef) -> dict[str, datetime]:
-    """Member → when they were last nudged, for members who have not posted since."""
+async def open_nudges(
+    store: Store, ref: CommunityRef, user_id: str | None = None
+) -> dict[str, datetime]:
+    """Member → when they were last nudged, for members who have not posted since (with
+    `user_id`, that member only)."""
+    mine = () if user_id is None else (Nudge.user_id == user_id,)
     async with store.sessions() as s:
         rows = await s.execute(
             select(Nudge.user_id, func.max(Nudge.nudged_at))
-            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None))
+            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None), *mine)
             .group_by(Nudge.user_id)
         )
         return {r[0]: r[1] for r in rows}
