@@ -290,6 +290,10 @@ TriggerFactory = Callable[[Any, tzinfo], Any]
 class JobSpec:
     name: str
     trigger: TriggerFactory
+    # the job reads write-behind data (activity counters, ledger rows, audit rows) from the
+    # database: the buffer is flushed before it runs. A job that reads only write-through rows
+    # and the community state (which counts unflushed activity) says False and skips it
+    reads_buffered: bool = True
 
 
 # Called by the executor before a moderation action (kick, ban, timeout, ...) decided by a

@@ -35,7 +35,15 @@ from bot.executor import ActionOutcome, DatabaseDown, Executor
 from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
 from bot.privacy import all_member_rows
-from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
+from bot.rule import (
+    ApplyContext,
+    Capability,
+    CommunityView,
+    JobSpec,
+    MemberLookup,
+    RuleContext,
+    answer,
+)
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
@@ -518,9 +526,18 @@ class Runtime:
             await self._tick(ref, "due", when, confirm)
 
     async def run_job(
-        self, ref: CommunityRef, job: str, when: datetime, confirm: Confirm | None = None
+        self,
+        ref: CommunityRef,
+        job: str,
+        when: datetime,
+        confirm: Confirm | None = None,
+        *,
+        reads_buffered: bool = True,
     ) -> None:
-        await self._fresh_enough(when)
+        """A periodic job's tick; `reads_buffered` (its `JobSpec`'s): flush the write-behind
+        buffer first (a job that reads only write-through rows has no flush to wait for)."""
+        if reads_buffered:
+            await self._fresh_enough(when)
         await self._tick(ref, job, when, confirm)
 
     async def _tick(
@@ -561,10 +578,12 @@ class Runtime:
                         continue
 
                     async def run(
-                        when: datetime, ref: CommunityRef = ref, name: str = spec.name
+                        when: datetime, ref: CommunityRef = ref, spec: JobSpec = spec
                     ) -> None:
                         if owned is None or owned(ref):
-                            await self.run_job(ref, name, when, confirm)
+                            await self.run_job(
+                                ref, spec.name, when, confirm, reads_buffered=spec.reads_buffered
+                            )
 
                     jobs.append(
                         Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)

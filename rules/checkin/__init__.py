@@ -31,7 +31,7 @@ CAPABILITY = Capability(
     texts=TEXTS,
     member_data=MEMBER_DATA,
     member_part=MEMBER_PART,
-    jobs=(JobSpec(REMINDER_JOB, _reminder_trigger),),
+    jobs=(JobSpec(REMINDER_JOB, _reminder_trigger, reads_buffered=False),),
     priority=50,  # before points: a check-in message is not also paid as a chat message
     description="Daily check-ins with streaks",
 )

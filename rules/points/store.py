@@ -398,17 +398,20 @@ async def apply_tier_moves(
 ) -> None:
     if not moves:
         return
+    upsert = store.insert(MemberTier)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[MemberTier.community_id, MemberTier.user_id],
+        set_={"tier": upsert.excluded.tier, "since": upsert.excluded.since},
+    )
     async with store.sessions.begin() as s:
-        for move in moves:
-            upsert = store.insert(MemberTier).values(
-                community_id=ref.id, user_id=move.user_id, tier=move.to_tier, since=at
-            )
-            await s.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[MemberTier.community_id, MemberTier.user_id],
-                    set_={"tier": move.to_tier, "since": at},
-                )
-            )
+        # one executemany: the first daily run places every member at once
+        await s.execute(
+            upsert,
+            [
+                {"community_id": ref.id, "user_id": m.user_id, "tier": m.to_tier, "since": at}
+                for m in moves
+            ],
+        )
         await s.execute(
             store.insert(TierChange),
             [

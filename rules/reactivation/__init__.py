@@ -46,7 +46,7 @@ CAPABILITY = Capability(
     ),
     texts=TEXTS,
     member_data=MEMBER_DATA,
-    jobs=(JobSpec(SWEEP_JOB, _sweep_trigger),),
+    jobs=(JobSpec(SWEEP_JOB, _sweep_trigger, reads_buffered=False),),
     priority=40,  # before check-ins, which stop the event: a returning check-in counts
     description="Silent-member reactivation campaigns",
 )
