@@ -135,12 +135,21 @@ async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifie
     cached = ctx.memory.get(CLASSIFIER)
     if cached and cached[0] == key:
         return cached[1]
-    seeds = load_seed_samples(cfg.classifier.samples_dir or SAMPLES_DIR)
+    directory = cfg.classifier.samples_dir or SAMPLES_DIR
     learned = await mod_store.samples(ctx.store, ctx.community)
-    classifier = SpamClassifier.from_samples(
-        [*seeds, *learned],
-        cfg.classifier.settings,  # type: ignore[list-item]
-    )
+    settings = cfg.classifier.settings
+    shared = ("antispam.seed_classifier", str(directory), settings)
+    # a community that learned nothing shares the seed-only classifier (never changed once
+    # built: learning builds a new one), so 100 communities do not hold 100 copies
+    classifier = None if learned else ctx.store.shared.get(shared)
+    if classifier is None:
+        seeds = load_seed_samples(directory)
+        classifier = SpamClassifier.from_samples(
+            [*seeds, *learned],
+            settings,  # type: ignore[list-item]
+        )
+        if not learned:
+            ctx.store.shared[shared] = classifier
     ctx.memory[CLASSIFIER] = (key, classifier)  # a cache of stored state, not a counter
     return classifier
 
