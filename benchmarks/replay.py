@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/replay.py [--limit N] [--db URL] [--modes null,full,rules]
                                           [--playbook P] [--without SECTION ...]
     .venv/bin/python benchmarks/replay.py --scale 1000000 --communities 100 [--db URL]
+                                          [--max-members N]
 
 Modes:
 - `null`: translate + dispatch to an engine with no rules and no store: the floor.
@@ -15,8 +16,10 @@ Modes:
   is applied, no action executed and nothing is written to the store: what deciding costs.
 
 `--scale N` runs a synthetic load instead of the corpus: N distinct members posting once each,
-spread over `--communities` communities, through the full pipeline; it reports msgs/s, peak RSS
-and the memory per member held in the community state.
+spread over `--communities` communities, through the full pipeline; it reports msgs/s, peak RSS,
+the members held and evicted (under the runtime's budget, `--max-members` to change it) and the
+memory per member held. Its events are generated as they are fed (nothing is built up front),
+and its latencies are kept as 8-byte floats, so the run's own memory stays small.
 
 Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table (and
 `--json` lines) and writes nothing but its temporary database.
@@ -25,6 +28,7 @@ Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints 
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import contextlib
 import gc
@@ -243,45 +247,78 @@ def _scale_events(members: int, communities: int, texts: list[str]) -> Iterator[
         )
 
 
+def _corpus_texts(n: int) -> list[str]:
+    """The first `n` texts of the corpus, read in a child process: loading the whole corpus
+    here would count in the scale run's own peak RSS."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from bot.corpus import load_chat; "
+        "print(json.dumps([m.text for m in load_chat()[0][: int(sys.argv[2])]]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT), str(n)], check=True, capture_output=True
+    ).stdout
+    return list(json.loads(out))
+
+
 async def run_scale(
-    members: int, communities: int, playbook: Path, db: str | None
+    members: int, communities: int, playbook: Path, db: str | None, max_members: int | None
 ) -> dict[str, Any]:
     from adapters.recording import RecordingAdapter
     from bot.app import build_runtime
-    from bot.corpus import load_chat
     from bot.simulation import Simulation
 
-    corpus, _ = load_chat()
-    texts = [m.text for m in corpus[:5000]]
-    del corpus
+    texts = _corpus_texts(5000)
     gc.collect()
+    at_start = _rss_mb()  # the runtime is built after this
     async with database(db) as url:
         adapter = RecordingAdapter()
         runtime = await build_runtime(db_url=url, playbook=playbook, adapters={"replay": adapter})
+        if max_members is not None:
+            runtime.states.max_members = max_members
         events = _scale_events(members, communities, texts)
         first = next(events)
         sim = Simulation(runtime, first.occurred_at)
         await sim.feed(first)
+        for _ in range(communities - 1):  # every community loaded (and its classifier built)
+            await sim.feed(next(events))
         gc.collect()
+        # the growth from here on is the members': what a community costs is apart
         base_rss = _rss_mb()
-        latencies: list[float] = []
-        start = time.perf_counter()
-        for event in events:
-            t = time.perf_counter()
+        fixed = base_rss - at_start
+        latencies = array.array("d")
+        clock = time.perf_counter
+        start = clock()
+        for n, event in enumerate(events, communities + 1):
+            t = clock()
             await sim.feed(event)
-            latencies.append(time.perf_counter() - t)
+            latencies.append(clock() - t)
+            if n % 50_000 == 0:  # progress, on stderr: a long run says where it is
+                print(
+                    f"{n:,} members, {n / (clock() - start):,.0f} msgs/s, RSS {_rss_mb():,.0f} MB,"
+                    f" {runtime.states.members_held:,} held, "
+                    f"{runtime.states.members_evicted:,} evicted",
+                    file=sys.stderr,
+                    flush=True,
+                )
         await runtime.store.flush()
         elapsed = time.perf_counter() - start
         gc.collect()
         held = runtime.states.members_held
+        evicted = getattr(runtime.states, "members_evicted", 0)
+        budget = runtime.states.max_members
         grown = _rss_mb() - base_rss
         await runtime.store.close()
-    row = _summary("scale", members - 1, latencies, elapsed)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before sorting a copy
+    row = _summary("scale", members - communities, sorted(latencies), elapsed)
     row.update(
+        peak_rss_mb=round(peak, 1),
         communities=communities,
         members_held=held,
+        members_evicted=evicted,
+        max_members=budget,
         db=_db_kind(db),
         rss_growth_mb=round(grown, 1),
+        communities_mb=round(fixed, 1),
         bytes_per_member=round(grown * 2**20 / max(1, held)),
         actions=len(adapter.performed),
     )
@@ -320,8 +357,10 @@ def _print(rows: list[dict[str, Any]]) -> None:
         )
         if r["mode"] == "scale":
             print(
-                f"         {r['communities']} communities, {r['members_held']:,} members held, "
-                f"RSS +{r['rss_growth_mb']} MB = {r['bytes_per_member']} bytes per member"
+                f"         {r['communities']} communities, {r['members_held']:,} members held "
+                f"(budget {r['max_members']:,}, {r['members_evicted']:,} evicted), "
+                f"RSS +{r['rss_growth_mb']} MB = {r['bytes_per_member']} bytes per member held "
+                f"(the communities themselves: {r['communities_mb']} MB before their members)"
             )
 
 
@@ -347,6 +386,9 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=None, metavar="MEMBERS")
     parser.add_argument("--communities", type=int, default=100)
     parser.add_argument(
+        "--max-members", type=int, default=None, help="scale run: the runtime's member budget"
+    )
+    parser.add_argument(
         "--keys",
         action="store_true",
         help="full pipeline: events carry redelivery keys, as real adapters give",
@@ -355,7 +397,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=[*MODES, "scale"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "scale":
-        row = asyncio.run(run_scale(args.scale, args.communities, args.playbook, args.db))
+        row = asyncio.run(
+            run_scale(args.scale, args.communities, args.playbook, args.db, args.max_members)
+        )
         print(json.dumps(row))
         return
     if args.mode:
@@ -379,8 +423,10 @@ def main() -> None:
             cmd += ["--keys"]
         if args.scale:
             cmd += ["--scale", str(args.scale), "--communities", str(args.communities)]
+            if args.max_members is not None:
+                cmd += ["--max-members", str(args.max_members)]
         print(f"running {mode} pipeline…", file=sys.stderr, flush=True)
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     if playbook != args.playbook:
         playbook.unlink()

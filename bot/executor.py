@@ -215,7 +215,7 @@ class Executor:
                         action = amend(action, mine)
                 action = self._route(action, view)
                 mine.append(await self._execute(adapter, apply_ctx, view, outcome, action, now))
-                fallback = _dm_fallback(mine[-1], apply_ctx, view)
+                fallback = await _dm_fallback(mine[-1], apply_ctx, view)
                 if fallback is not None:
                     action = fallback
                     mine.append(await self._execute(adapter, apply_ctx, view, outcome, action, now))
@@ -392,7 +392,9 @@ def _unreachable(o: ActionOutcome) -> bool:
     return o.status == "skipped" and o.detail.startswith(PlatformError.UNREACHABLE)
 
 
-def _dm_fallback(o: ActionOutcome, apply_ctx: ApplyContext, view: CommunityView) -> Post | None:
+async def _dm_fallback(
+    o: ActionOutcome, apply_ctx: ApplyContext, view: CommunityView
+) -> Post | None:
     """What the playbook does instead of a DM the member cannot receive
     (`community.dm_fallback`): a public note naming them, with an "open a chat with me" link
     (button) or without (mention), or nothing (none)."""
@@ -400,7 +402,7 @@ def _dm_fallback(o: ActionOutcome, apply_ctx: ApplyContext, view: CommunityView)
     mode = view.settings.dm_fallback
     if not isinstance(action, SendDirect) or not _unreachable(o) or mode == "none":
         return None
-    member = apply_ctx.state.known(action.user_id)
+    member = await apply_ctx.state.member(action.user_id)  # (perhaps evicted: loaded again)
     name = (member.name if member else "") or action.user_id
     text = view.texts.get("dm.fallback", member=name, community=view.settings.name)
     buttons: tuple[Button, ...] = ()

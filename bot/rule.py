@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bot.events import Actor
     from bot.playbook.schema import CommunitySettings
     from bot.privacy import MemberRows
-    from bot.state import CommunityState, StateLoader
+    from bot.state import CommunityState, MemberPart, StateLoader
     from bot.store import CommunityRef, Store
     from bot.store.fence import Check
 
@@ -290,6 +290,10 @@ TriggerFactory = Callable[[Any, tzinfo], Any]
 class JobSpec:
     name: str
     trigger: TriggerFactory
+    # the job reads write-behind data (activity counters, ledger rows, audit rows) from the
+    # database: the buffer is flushed before it runs. A job that reads only write-through rows
+    # and the community state (which counts unflushed activity) says False and skips it
+    reads_buffered: bool = True
 
 
 # Called by the executor before a moderation action (kick, ban, timeout, ...) decided by a
@@ -316,6 +320,9 @@ class Capability:
     case_hook: CaseHook | None = None
     # loads this capability's part of the community state when a community is first served
     load_state: StateLoader | None = None
+    # the members' entries of that part: dropped when a member is evicted from the community
+    # state, loaded again when they next act (`bot.state.MemberPart`)
+    member_part: MemberPart | None = None
     # the tables where it keeps members' data, and how /forget treats them (`bot.privacy`)
     member_data: tuple[MemberRows, ...] = ()
     # True: on when the playbook leaves its section out (members' data rights)

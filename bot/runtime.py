@@ -35,7 +35,15 @@ from bot.executor import ActionOutcome, DatabaseDown, Executor
 from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
 from bot.privacy import all_member_rows
-from bot.rule import ApplyContext, Capability, CommunityView, MemberLookup, RuleContext, answer
+from bot.rule import (
+    ApplyContext,
+    Capability,
+    CommunityView,
+    JobSpec,
+    MemberLookup,
+    RuleContext,
+    answer,
+)
 from bot.scheduler import Job
 from bot.state import CommunityState, CommunityStates
 from bot.store import CommunityRef, Store
@@ -96,6 +104,15 @@ class PlaybookRouter:
         return list(seen.values())
 
 
+def _people(event: Event) -> tuple[str, ...]:
+    """Whom an event is by or about (its author, actor, member or reacting user)."""
+    for name in ("author", "actor", "member", "user"):
+        who = getattr(event, name, None)
+        if isinstance(who, Actor):
+            return (who.user_id,)
+    return ()
+
+
 class Runtime:
     def __init__(
         self,
@@ -105,7 +122,7 @@ class Runtime:
         playbooks: PlaybookRouter,
         executor: Executor,
         flush_every: int = 2000,
-        max_members: int = 2_000_000,
+        max_members: int = 100_000,
     ) -> None:
         self.store = store
         self.capabilities = list(capabilities)
@@ -178,6 +195,8 @@ class Runtime:
         if key is not None and await self.store.processed.seen(self.store, ref, key, now):
             log.info("%s %s in %s was handled before: ignored", event.kind, key, ref.external_id)
             return Handled(ref, [], [], redelivered=True)
+        if not state.complete:  # members were evicted: the event's own people come back
+            await state.hold(_people(event))
         writes = self.store.sessions.writes
         count = None if explain else await self._record(ref, state, event, view)
         ctx = RuleContext(
@@ -218,7 +237,7 @@ class Runtime:
             for observer in self.observers:
                 observer(ref, outcome)
         due = self.store.buffer.events >= self.flush_every and self.down_since is None
-        if due and await self.flush(view, ref):
+        if due and await self.flush(view, ref) and not self._later:
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
 
@@ -325,6 +344,8 @@ class Runtime:
         playbook = self.playbooks.for_community(event.platform, event.community_id).current
         view = self.view(playbook)
         state = await self.states.get(ref)
+        if not state.complete:
+            await state.hold(_people(event))
         if type(event) is MessagePosted:
             state.note_message(event.author, event.occurred_at)
         elif isinstance(event, MemberJoined):
@@ -505,9 +526,18 @@ class Runtime:
             await self._tick(ref, "due", when, confirm)
 
     async def run_job(
-        self, ref: CommunityRef, job: str, when: datetime, confirm: Confirm | None = None
+        self,
+        ref: CommunityRef,
+        job: str,
+        when: datetime,
+        confirm: Confirm | None = None,
+        *,
+        reads_buffered: bool = True,
     ) -> None:
-        await self._fresh_enough(when)
+        """A periodic job's tick; `reads_buffered` (its `JobSpec`'s): flush the write-behind
+        buffer first (a job that reads only write-through rows has no flush to wait for)."""
+        if reads_buffered:
+            await self._fresh_enough(when)
         await self._tick(ref, job, when, confirm)
 
     async def _tick(
@@ -548,10 +578,12 @@ class Runtime:
                         continue
 
                     async def run(
-                        when: datetime, ref: CommunityRef = ref, name: str = spec.name
+                        when: datetime, ref: CommunityRef = ref, spec: JobSpec = spec
                     ) -> None:
                         if owned is None or owned(ref):
-                            await self.run_job(ref, name, when, confirm)
+                            await self.run_job(
+                                ref, spec.name, when, confirm, reads_buffered=spec.reads_buffered
+                            )
 
                     jobs.append(
                         Job(f"{ref.platform}:{ref.external_id}:{spec.name}", run, trigger=trigger)

@@ -7,6 +7,7 @@ A job has either a fixed APScheduler trigger (cron, interval) or a dynamic `next
 
 from __future__ import annotations
 
+import heapq
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -49,6 +50,10 @@ def trigger_shape(trigger: Any) -> str:
 class SimulatedScheduler:
     """Runs due jobs, in time order, whenever the simulated clock is moved forward.
 
+    Trigger jobs wait in a heap of their next fire times, so an advance that finds nothing due
+    looks at the heap's top and the dynamic jobs' `next_due` only (it runs before every event
+    of a replay); ties go to the job added first, as a walk over all jobs in order would.
+
     Two guards keep an advance finite whatever the jobs do: a job that runs again and again
     at the same time without its next due time moving (no progress for `stuck_after` runs) is
     logged and parked until the next advance; and a jump of the clock longer than `catch_up`
@@ -64,38 +69,103 @@ class SimulatedScheduler:
     ) -> None:
         self.cursor = start
         self._jobs: dict[str, Job] = {}
+        self._rank: dict[str, int] = {}  # job id → order of addition (a tie's winner)
+        self._added = 0
         self._last: dict[str, datetime] = {}
         # next fire time of each trigger job, computed once per firing (cron maths is costly)
         self._upcoming: dict[str, datetime | None] = {}
+        # (next fire time, rank, job id) of trigger jobs; an entry that no longer matches
+        # `_upcoming` (the job fired, was replaced or removed) is stale and dropped when met
+        self._heap: list[tuple[datetime, int, str]] = []
+        self._unplanned: set[str] = set()  # trigger jobs whose next fire time is not computed
+        self._dynamic: dict[str, Job] = {}  # jobs with `next_due`, asked on every advance
         self._max_runs = max_runs_per_advance
         self._stuck_after = stuck_after
         # job id → periodic runs skipped as missed (the clock jumped past them)
         self.skipped: dict[str, int] = {}
 
     def add(self, job: Job) -> None:
+        if job.id not in self._jobs:  # a replaced job keeps its place, as in a dict
+            self._added += 1
+            self._rank[job.id] = self._added
         self._jobs[job.id] = job
         self._last.pop(job.id, None)
         self._upcoming.pop(job.id, None)
+        if job.next_due is not None:
+            self._dynamic[job.id] = job
+            self._unplanned.discard(job.id)
+        else:
+            self._dynamic.pop(job.id, None)
+            self._unplanned.add(job.id)
 
     def remove(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
+        self._rank.pop(job_id, None)
         self._last.pop(job_id, None)
         self._upcoming.pop(job_id, None)
+        self._dynamic.pop(job_id, None)
+        self._unplanned.discard(job_id)
 
     def job_ids(self) -> set[str]:
         return set(self._jobs)
 
-    async def _next(self, job: Job) -> datetime | None:
-        if job.next_due is not None:
-            due = job.next_due()
-            if inspect.isawaitable(due):
-                due = await due
-            return max(due, self.cursor) if due is not None else None
-        if job.id not in self._upcoming:
-            last = self._last.get(job.id)
+    def _plan(self, job_id: str, when: datetime | None) -> None:
+        self._upcoming[job_id] = when
+        if when is not None:
+            heapq.heappush(self._heap, (when, self._rank[job_id], job_id))
+
+    def _plan_unplanned(self) -> None:
+        for job_id in self._unplanned:
+            job = self._jobs[job_id]
+            last = self._last.get(job_id)
             after = last + _TINY if last else self.cursor
-            self._upcoming[job.id] = job.trigger.get_next_fire_time(last, after)
-        return self._upcoming[job.id]
+            self._plan(job_id, job.trigger.get_next_fire_time(last, after))
+        self._unplanned.clear()
+
+    def _trigger_top(self, parked: set[str]) -> tuple[datetime, int, str] | None:
+        """The earliest planned trigger job not parked (stale heap entries are dropped)."""
+        heap, upcoming = self._heap, self._upcoming
+        set_aside: list[tuple[datetime, int, str]] = []
+        top = None
+        while heap:
+            entry = heap[0]
+            when, rank, job_id = entry
+            if upcoming.get(job_id) != when or self._rank.get(job_id) != rank:
+                heapq.heappop(heap)
+                continue
+            if job_id in parked:
+                set_aside.append(heapq.heappop(heap))
+                continue
+            top = entry
+            break
+        for entry in set_aside:
+            heapq.heappush(heap, entry)
+        return top
+
+    async def _next_dynamic(self, job: Job) -> datetime | None:
+        due = job.next_due()  # type: ignore[misc]
+        if inspect.isawaitable(due):
+            due = await due
+        return max(due, self.cursor) if due is not None else None
+
+    async def _earliest(self, target: datetime, parked: set[str]) -> tuple[datetime, str] | None:
+        """The earliest job due by `target` (ties: the first added), or None."""
+        if self._unplanned:
+            self._plan_unplanned()
+        best: tuple[datetime, int, str] | None = None
+        top = self._trigger_top(parked)
+        if top is not None and top[0] <= target:
+            best = top
+        for job_id, job in list(self._dynamic.items()):
+            if job_id in parked:
+                continue
+            when = await self._next_dynamic(job)
+            if when is None or when > target:
+                continue
+            rank = self._rank[job_id]
+            if best is None or (when, rank) < best[:2]:
+                best = (when, rank, job_id)
+        return None if best is None else (best[0], best[2])
 
     def _skip_missed(self, job: Job, when: datetime, cutoff: datetime) -> None:
         """Count the runs of a periodic job between `when` and `cutoff` and move past them."""
@@ -106,7 +176,7 @@ class SimulatedScheduler:
             at = job.trigger.get_next_fire_time(at, at + _TINY)
         if at is not None and at < cutoff:  # too many to count one by one: jump
             at = job.trigger.get_next_fire_time(None, cutoff)
-        self._upcoming[job.id] = at
+        self._plan(job.id, at)
         self.skipped[job.id] = self.skipped.get(job.id, 0) + count
         log.warning(
             "%s: skipped %s%d missed runs from %s to %s (the clock jumped; misfire grace %s)",
@@ -126,13 +196,7 @@ class SimulatedScheduler:
         parked: set[str] = set()  # made no progress: not run again in this advance
         repeats: dict[str, tuple[datetime, int]] = {}
         while runs < self._max_runs:
-            best: tuple[datetime, str] | None = None
-            for job_id, job in list(self._jobs.items()):
-                if job_id in parked:
-                    continue
-                when = await self._next(job)
-                if when is not None and when <= target and (best is None or when < best[0]):
-                    best = (when, job_id)
+            best = await self._earliest(target, parked)
             if best is None:
                 break
             when, job_id = best
@@ -155,7 +219,9 @@ class SimulatedScheduler:
                 continue
             self.cursor = max(self.cursor, when)
             self._last[job_id] = when
-            self._upcoming.pop(job_id, None)
+            if job.next_due is None:
+                self._upcoming.pop(job_id, None)
+                self._unplanned.add(job_id)
             await job.run(when)
             runs += 1
         else:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
 import logging
+from array import array
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +38,49 @@ STANDINGS = ("member", "moderator", "admin", "bot")
 StateLoader = Callable[[Store, CommunityRef, "CommunityState"], Awaitable[None]]
 
 
+class _Evicted:
+    """Which members were evicted, as sorted runs of 8-byte hashes of their ids (the
+    process's own `hash`: held in memory only): a member not in it was never evicted, so a
+    miss is answered without a query. Runs of like size are merged, so there are few. Ids are
+    never removed (asking about a member loaded again costs one query more)."""
+
+    __slots__ = ("_runs",)
+
+    def __init__(self) -> None:
+        self._runs: list[array[int]] = []
+
+    def add(self, user_ids: Iterable[str]) -> None:
+        runs = self._runs
+        runs.append(array("q", sorted(hash(u) for u in user_ids)))
+        while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
+            last = runs.pop()
+            runs[-1] = array("q", heapq.merge(runs[-1], last))
+
+    def __contains__(self, user_id: str) -> bool:
+        h = hash(user_id)
+        for run in self._runs:
+            at = bisect.bisect_left(run, h)
+            if at < len(run) and run[at] == h:
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPart:
+    """The per-member entries of a capability's part (balances, open nudges): `forget` drops
+    evicted members' entries; `load` (store, ref, state, user) fills one member's entries from
+    the database when they are absent — it runs only for a member the database holds."""
+
+    forget: Callable[[CommunityState, Collection[str]], None]
+    load: Callable[[Store, CommunityRef, CommunityState, str], Awaitable[None]]
+
+
 class CommunityState:
     """One community's member directory and every capability's in-memory part."""
 
     __slots__ = (
-        "ref", "store", "members", "complete", "memory", "dirty", "loaders", "joins",
-        "_joins_from",
+        "ref", "store", "members", "complete", "memory", "dirty", "loaders", "parts", "joins",
+        "_joins_from", "evicted", "_evicted",
     )  # fmt: skip
 
     # how far back `joins` reaches behind the latest join: a join burst is counted in minutes
@@ -52,14 +92,18 @@ class CommunityState:
         store: Store,
         members: dict[str, MemberInfo],
         loaders: Sequence[StateLoader] = (),
+        parts: Sequence[MemberPart] = (),
     ) -> None:
         self.ref = ref
         self.store = store
         self.loaders = tuple(loaders)
+        self.parts = tuple(parts)
         self.members = members
         # True while every stored member is in `members`: a miss then means "never seen",
-        # answered without a query
+        # answered without a query; False after an eviction (a miss asks the store)
         self.complete = True
+        self.evicted = 0  # members evicted from this state so far
+        self._evicted = _Evicted()
         # capability parts, each under its capability's keys (windows, balances, cooldowns)
         self.memory: dict[str, Any] = {}
         # parts changed since the last flush: key → how to dump them (see `persist_later`)
@@ -84,6 +128,7 @@ class CommunityState:
         behind the state's back). Flush first: unflushed windows are dropped."""
         self.members = await self.store.load_members(self.ref)
         self.complete = True
+        self.evicted, self._evicted = 0, _Evicted()
         self.memory = {}
         self.dirty = {}
         self._index_joins()
@@ -95,17 +140,46 @@ class CommunityState:
     def known(self, user_id: str) -> MemberInfo | None:
         return self.members.get(user_id)
 
+    def gone(self, user_id: str) -> bool:
+        """The member is not held but may have been evicted (so the store is asked)."""
+        return not self.complete and user_id not in self.members and user_id in self._evicted
+
     async def member(self, user_id: str) -> MemberInfo | None:
+        """The member as held; after an eviction, a member not held is loaded again (their
+        directory row in one query, then each capability's entries)."""
         found = self.members.get(user_id)
-        if found is not None or self.complete:
-            return found
-        found = await self.store.member(self.ref, user_id)
-        if found is not None:
-            self.members[user_id] = found
-        return found
+        if found is not None or self.complete or user_id not in self._evicted:
+            return found  # (not evicted, so never stored: as for a complete directory)
+        return await self.restore(user_id)
+
+    async def restore(self, user_id: str) -> MemberInfo | None:
+        found = await self.store.load_member(self.ref, user_id)
+        if found is None:
+            return None  # never stored, so never evicted: nothing of theirs to load
+        if user_id not in self.members:  # (not restored by a concurrent event meanwhile)
+            for part in self.parts:
+                await part.load(self.store, self.ref, self, user_id)
+        return self.members.setdefault(user_id, found)
+
+    async def hold(self, user_ids: Iterable[str]) -> None:
+        """Before an event is noted: the people it concerns, loaded again if evicted."""
+        members = self.members
+        for user_id in user_ids:
+            if user_id not in members and user_id in self._evicted:
+                await self.restore(user_id)
 
     def present(self) -> list[MemberInfo]:
+        """The present members held (after an eviction not all: see `present_members`)."""
         return [m for m in self.members.values() if m.present]
+
+    async def present_members(self) -> list[MemberInfo]:
+        """Every present member: those held, and after an eviction the stored ones not held
+        (read for the caller, not held again)."""
+        held = self.present()
+        if self.complete:
+            return held
+        members = self.members
+        return held + [m for m in await self.store.members(self.ref) if m.user_id not in members]
 
     def standing(self, user_id: str) -> str | None:
         member = self.members.get(user_id)
@@ -114,7 +188,8 @@ class CommunityState:
     def joins_since(self, since: datetime) -> int | None:
         """How many members joined at `since` or later (by their latest join), as the store's
         `count_joins_since` counts them; None when the state does not reach back that far."""
-        if not self.complete or (self._joins_from is not None and since < self._joins_from):
+        # (a member in `joins` is never evicted, so this holds after an eviction too)
+        if self._joins_from is not None and since < self._joins_from:
             return None
         count = 0
         members = self.members
@@ -199,21 +274,59 @@ class CommunityState:
         if member is not None:
             member.can_dm = reachable
 
+    # -- eviction --------------------------------------------------------------------------------
+
+    def evictable(self) -> Iterable[tuple[float, str]]:
+        """(last activity, member) of the members that may be evicted: not those in the join
+        index (a join burst is counted from it) nor any with counters not yet written."""
+        recent = {user_id for _, user_id in self.joins}
+        pending = self.store.buffer.members
+        community = self.ref.id
+        for user_id, m in self.members.items():
+            if user_id not in recent and (community, user_id) not in pending:
+                at = m.last_active_at or m.joined_at
+                # (a timestamp: a database may give naive times; never active goes first)
+                yield (at.timestamp() if at else 0.0, user_id)
+
+    def evict(self, user_ids: Collection[str]) -> None:
+        """Drop members (their directory entries and each capability's entries); call only
+        when everything written behind is flushed, so the database holds what is dropped."""
+        members = self.members
+        for user_id in user_ids:
+            del members[user_id]
+        for part in self.parts:
+            part.forget(self, user_ids)
+        self._evicted.add(user_ids)
+        self.evicted += len(user_ids)
+        self.complete = False
+
 
 class CommunityStates:
-    """The community states of this process, least recently used first; a community is
-    evicted whole when the members held pass `max_members` (after the store has flushed, so
-    nothing held only here is dropped)."""
+    """The community states of this process, least recently used first. When the members held
+    pass `max_members` (after the store has flushed, so nothing held only here is dropped),
+    cold communities (none of their events since the previous check) are evicted whole, then
+    the least recently active members of the rest until `low_water` of the budget is held;
+    each is loaded again when next needed."""
 
     NAME = "state.snapshots"
 
     def __init__(
-        self, store: Store, capabilities: Sequence[Capability], *, max_members: int = 2_000_000
+        self,
+        store: Store,
+        capabilities: Sequence[Capability],
+        *,
+        max_members: int = 100_000,
+        low_water: float = 0.9,
     ) -> None:
         self.store = store
         self.loaders = [c.load_state for c in capabilities if c.load_state is not None]
+        self.parts = [c.member_part for c in capabilities if c.member_part is not None]
         self.max_members = max_members
+        # an eviction goes down to this share of the budget, so it does not run at every flush
+        self.low_water = low_water
+        self.members_evicted = 0  # members evicted one by one, so far
         self._states: OrderedDict[int, CommunityState] = OrderedDict()
+        self._served: set[int] = set()  # communities served since the last `evict_cold`
         self._retry: list[tuple[int, str, dict[str, Any]]] = []
         self._loading: dict[int, asyncio.Future[CommunityState]] = {}
         store.flush_parts[self.NAME] = self  # dumps of changed windows ride the flush
@@ -248,6 +361,7 @@ class CommunityStates:
 
     async def get(self, ref: CommunityRef) -> CommunityState:
         state = self._states.get(ref.id)
+        self._served.add(ref.id)
         if state is not None:
             self._states.move_to_end(ref.id)
             return state
@@ -262,7 +376,8 @@ class CommunityStates:
                 self._loading.pop(ref.id, None)
 
     async def _load(self, ref: CommunityRef) -> CommunityState:
-        state = CommunityState(ref, self.store, await self.store.load_members(ref), self.loaders)
+        members = await self.store.load_members(ref)
+        state = CommunityState(ref, self.store, members, self.loaders, self.parts)
         for load in self.loaders:
             await load(self.store, ref, state)
         self._states[ref.id] = state
@@ -272,26 +387,64 @@ class CommunityStates:
     def members_held(self) -> int:
         return sum(len(s.members) for s in self._states.values())
 
+    def _written(self) -> bool:
+        """Nothing waits to be written behind (counters, ledger rows, windows, keys)."""
+        store = self.store
+        if store.buffer or store.flushing:
+            return False
+        return not any(p.pending() for p in store.flush_parts.values())
+
     async def evict_cold(self, keep: int | None = None) -> int:
-        """Drop least recently used communities until under the budget; flushes first. The
-        community being served (`keep`) stays. Returns how many were evicted."""
+        """Drop least recently used communities until under the budget, then the least
+        recently active members; flushes first (and evicts nothing when something was written
+        behind meanwhile). The community being served (`keep`) stays whole. Returns how many
+        communities were evicted."""
+        served, self._served = self._served, set()
         if self.members_held <= self.max_members:
             return 0
         await self.store.flush()
+        if not self._written():
+            return 0
         evicted = 0
         held = self.members_held
         for community_id in list(self._states):
             if held <= self.max_members:
                 break
-            if community_id == keep:
-                continue
+            if community_id == keep or community_id in served:
+                continue  # (a warm community loses its coldest members instead)
             held -= len(self._states.pop(community_id).members)
             evicted += 1
         if evicted:
             log.info(
                 "community state: evicted %d cold communities (%d members held)", evicted, held
             )
+        if held > self.max_members:
+            self._evict_members(held - int(self.max_members * self.low_water))
         return evicted
+
+    def _evict_members(self, count: int) -> None:
+        """The `count` least recently active members of every state held (no await: the
+        flush just written stays the truth while they go)."""
+        states = self._states
+        coldest = heapq.nsmallest(
+            count,
+            (
+                (at, community_id, user_id)
+                for community_id, state in states.items()
+                for at, user_id in state.evictable()
+            ),
+        )
+        chosen: dict[int, list[str]] = {}
+        for _, community_id, user_id in coldest:
+            chosen.setdefault(community_id, []).append(user_id)
+        for community_id, user_ids in chosen.items():
+            states[community_id].evict(user_ids)
+        self.members_evicted += len(coldest)
+        log.info(
+            "community state: evicted %d least recently active members (%d held)",
+            len(coldest),
+            self.members_held,
+        )
 
     def forget(self, community_id: int) -> None:
         self._states.pop(community_id, None)

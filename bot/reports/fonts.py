@@ -9,6 +9,7 @@ with fontTools for real coverage of a few Chinese characters before it is chosen
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import struct
@@ -65,8 +66,18 @@ class FontChoice:
 
 
 def covers(path: str | Path, text: str = CJK_SAMPLE, face_index: int = 0) -> bool:
-    """True if the font file maps every character of `text` to a glyph."""
+    """True if the font file maps every character of `text` to a glyph. Remembered per file
+    version: reading a CJK font's character map takes ~0.2 s, and every report asks again."""
     path = str(path)
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return False
+    return _covers(path, text, face_index, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _covers(path: str, text: str, face_index: int, _mtime_ns: int, _size: int) -> bool:
     try:
         if path.lower().endswith((".ttc", ".otc")):
             font = TTCollection(path, lazy=True).fonts[face_index]

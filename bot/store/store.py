@@ -131,6 +131,7 @@ class StepInfo:
 
 
 def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
+    first, last = row.first_message_at, row.last_active_at
     return MemberInfo(
         row.user_id,
         row.name,
@@ -138,8 +139,8 @@ def _member_info(row: Member, reachable: bool | None = None) -> MemberInfo:
         row.joined_at,
         row.left_at,
         row.join_count,
-        row.first_message_at,
-        row.last_active_at,
+        first,
+        first if last == first else last,  # one object, not two, for a member who posted once
         row.message_count,
         row.greeted_at,
         row.verified_at,
@@ -196,6 +197,9 @@ class Store:
         self.buffer = CounterBuffer()
         # capability write-behind state flushed with the counters, by name
         self.flush_parts: dict[str, FlushPart] = {}
+        # what capabilities build once per process and every community may share (a classifier
+        # built from the seed samples alone: megabytes, the same for each community)
+        self.shared: dict[Any, Any] = {}
         # the keys of handled events, flushed with the counters (every event once)
         self.processed = ProcessedKeys()
         self.flush_parts[ProcessedKeys.NAME] = self.processed
@@ -359,6 +363,10 @@ class Store:
     async def load_members(self, ref: CommunityRef) -> dict[str, MemberInfo]:
         """Every member of a community, for its community state (one query)."""
         return {m.user_id: m for m in await self.members(ref, present_only=False)}
+
+    async def load_member(self, ref: CommunityRef, user_id: str) -> MemberInfo | None:
+        """One member, for a community state that evicted them (one query)."""
+        return await self.member(ref, user_id)
 
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
         """The member row and one history row, together (write-through: reports and the

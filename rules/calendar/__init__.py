@@ -41,7 +41,7 @@ CAPABILITY = Capability(
         ),
     ),
     texts=TEXTS,
-    jobs=(JobSpec(_rules.TICK_JOB, calendar_trigger),),
+    jobs=(JobSpec(_rules.TICK_JOB, calendar_trigger, reads_buffered=False),),
     priority=80,
     description="Content calendar: scheduled posts, topic pools, images and polls",
 )

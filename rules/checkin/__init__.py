@@ -11,7 +11,7 @@ from bot.rule import Capability, JobSpec
 from rules.checkin import rules as _rules
 from rules.checkin.config import CheckinConfig
 from rules.checkin.privacy import MEMBER_DATA
-from rules.checkin.rules import REMINDER_JOB, alive, is_checkin_text, next_streak
+from rules.checkin.rules import MEMBER_PART, REMINDER_JOB, alive, is_checkin_text, next_streak
 from rules.checkin.texts import TEXTS
 from rules.points.common import daily_at
 
@@ -30,7 +30,8 @@ CAPABILITY = Capability(
     ),
     texts=TEXTS,
     member_data=MEMBER_DATA,
-    jobs=(JobSpec(REMINDER_JOB, _reminder_trigger),),
+    member_part=MEMBER_PART,
+    jobs=(JobSpec(REMINDER_JOB, _reminder_trigger, reads_buffered=False),),
     priority=50,  # before points: a check-in message is not also paid as a chat message
     description="Daily check-ins with streaks",
 )

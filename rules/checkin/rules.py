@@ -7,6 +7,7 @@ even two concurrent copies of one check-in get one "checked in" and one "already
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -23,7 +24,8 @@ from bot.rule import (
     answer,
     rule,
 )
-from bot.store import MemberInfo
+from bot.state import CommunityState, MemberPart
+from bot.store import CommunityRef, MemberInfo, Store
 from bot.store.db import unreachable
 from rules.checkin import store as q
 from rules.checkin.config import CheckinConfig
@@ -95,6 +97,22 @@ class CheckinSnapshot:
 
 STREAKS = "checkin.streaks"  # memory: member → streak as last read or written here
 DAY_COUNTS = "checkin.day_counts"  # memory: check-ins of the latest day read or written here
+
+
+def _forget_members(state: CommunityState, user_ids: Collection[str]) -> None:
+    known = state.memory.get(STREAKS, {})
+    for user_id in user_ids:
+        known.pop(user_id, None)
+
+
+async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, user: str) -> None:
+    """An evicted member's streak comes back with them (read while the database is away)."""
+    streak = await q.streak_of(store, ref, user)
+    if streak is not None:
+        state.memory.setdefault(STREAKS, {}).setdefault(user, streak)
+
+
+MEMBER_PART = MemberPart(_forget_members, _load_member)
 
 
 def load_checkin(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> Any:
@@ -362,7 +380,7 @@ class StreakBoard:
 
 
 async def load_board(event: Event, cfg: CheckinConfig, ctx: RuleContext) -> StreakBoard:
-    members = {m.user_id: m for m in ctx.state.present()}
+    members = {m.user_id: m for m in await ctx.state.present_members()}
     return StreakBoard(
         ctx.view,
         local_day(ctx.view, ctx.now),

@@ -9,7 +9,14 @@ from bot.rule import Capability, JobSpec
 from rules.points import rules as _rules
 from rules.points.common import daily_at
 from rules.points.config import PointsConfig
-from rules.points.ledger import Pay, RevokeMessagePoints, load_state, member_points, note_credits
+from rules.points.ledger import (
+    MEMBER_PART,
+    Pay,
+    RevokeMessagePoints,
+    load_state,
+    member_points,
+    note_credits,
+)
 from rules.points.privacy import MEMBER_DATA
 from rules.points.rules import TIERS_JOB, level_up_actions, points_config
 from rules.points.texts import TEXTS
@@ -75,6 +82,7 @@ CAPABILITY = Capability(
     priority=60,
     description="Points, levels, tiers and the points shop",
     load_state=load_state,
+    member_part=MEMBER_PART,
 )
 
 __all__ = [

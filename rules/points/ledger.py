@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.frozen import quick_init
 from bot.rule import AlreadyDone, ApplyContext, Patch, RuleContext
-from bot.state import CommunityState
+from bot.state import CommunityState, MemberPart
 from bot.store import CommunityRef, MemberInfo, Store
 from rules.points import store as q
 from rules.points.common import local_day
@@ -32,6 +32,14 @@ LOADED_DAY = "points.loaded_day"
 NEWCOMER_MESSAGES = "points.newcomer_messages"
 _NEWCOMER_MESSAGES_KEPT = 2000
 NEWCOMER_HELPED = "points.newcomer_helped"  # (newcomer, helper) pairs already rewarded
+# state: True once members were evicted: a member without an entry may have one in the ledger
+EVICTED = "points.evicted"
+DAYS = "points.days"  # state: the day objects the members' entries share
+
+
+# (source, points) earned on a member's day: a tuple, not a dict, as held for every member
+# (56 bytes for the common one source, none for nothing, against a dict's 184)
+Earned = tuple[tuple[str, int], ...]
 
 
 @dataclass(slots=True)
@@ -39,9 +47,9 @@ class MemberPoints:
     xp: int
     balance: int
     day: date | None
-    today: dict[str, int]
+    today: Earned
     last_paid_at: datetime | None
-    recent: list[str] = field(default_factory=list)
+    recent: tuple[str, ...] = ()  # fingerprints of the last paid messages, oldest first
 
 
 @quick_init  # made for every message
@@ -70,7 +78,9 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     loaded = await q.points_state(store, ref)
     recent = await recent_fingerprints(store, ref)
     state.memory[MEMBERS] = {
-        user: MemberPoints(p.xp, p.balance, p.day, p.today, p.last_paid_at, recent.get(user, []))
+        user: MemberPoints(
+            p.xp, p.balance, p.day, _earned(p.today), p.last_paid_at, tuple(recent.get(user, ()))
+        )
         for user, p in loaded.items()
     }
     newcomers = await store.get_state(ref, NEWCOMER_MESSAGES) or {}
@@ -86,25 +96,54 @@ async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> 
     state.memory[LOADED_DAY] = state.memory[LATEST_DAY]
 
 
+def _forget_members(state: CommunityState, user_ids: Collection[str]) -> None:
+    cache = _cache(state.memory)
+    for user_id in user_ids:
+        cache.pop(user_id, None)
+    state.memory[EVICTED] = True
+
+
+async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, user: str) -> None:
+    """An evicted member's entry, as `load_state` would have read it (the latest ledger day
+    is the state's own: every later row was written through it)."""
+    cache = _cache(state.memory)
+    if user in cache:
+        return
+    p = await q.member_points_state(store, ref, user, state.memory.get(LATEST_DAY))
+    if p is not None and user not in cache:
+        recent = (await recent_fingerprints(store, ref, user)).get(user, [])
+        entry = MemberPoints(
+            p.xp, p.balance, p.day, _earned(p.today), p.last_paid_at, tuple(recent)
+        )
+        cache.setdefault(user, entry)
+
+
+MEMBER_PART = MemberPart(_forget_members, _load_member)
+
+
+def _earned(today: dict[str, int]) -> Earned:
+    return tuple(today.items())
+
+
 def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
     """The member's points, from the community state; None when the store must be asked (a
     day the ledger had before this load, a member the state does not hold): `member_points`."""
     cache = _cache(ctx.memory)
     day = local_day(ctx.view, ctx.now)
     entry = cache.get(user_id)
+    info = ctx.state.known(user_id)
+    if info is None and ctx.state.gone(user_id):
+        return None  # perhaps evicted: `member_points` loads them again first
     if entry is None:
-        entry = cache[user_id] = MemberPoints(0, 0, day, {}, None)
+        entry = cache[user_id] = MemberPoints(0, 0, day, (), None)
     elif entry.day != day:
         loaded = ctx.memory.get(LOADED_DAY)
         if loaded is None or day > loaded:
             # a day this state saw begin: the member earned nothing on it, or entry.day would
             # be it (daily caps start again)
-            entry.day, entry.today = day, {}
+            entry.day, entry.today = day, ()
         else:
             return None
-    info = ctx.state.known(user_id)
-    if info is None and not ctx.state.complete:
-        return None
     return _snapshot(user_id, entry, day, info)
 
 
@@ -113,13 +152,18 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
     now = member_points_now(ctx, user_id)
     if now is not None:
         return now
-    entry = _cache(ctx.memory)[user_id]
+    info = await ctx.state.member(user_id)  # an evicted member comes back with their entry
     day = local_day(ctx.view, ctx.now)
+    entry = _cache(ctx.memory).get(user_id)
+    if entry is None:
+        entry = _cache(ctx.memory)[user_id] = MemberPoints(0, 0, day, (), None)
+    elif entry.day != day and (ctx.memory.get(LOADED_DAY) is None or day > ctx.memory[LOADED_DAY]):
+        entry.day, entry.today = day, ()  # a day this state saw begin (as `member_points_now`)
     if entry.day != day:  # an event of a day the ledger had before this load (a replay, a
         # late delivery)
         earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
-        entry.day, entry.today = day, earned
-    return _snapshot(user_id, entry, day, await ctx.state.member(user_id))
+        entry.day, entry.today = day, _earned(earned)
+    return _snapshot(user_id, entry, day, info)
 
 
 def _snapshot(
@@ -132,7 +176,7 @@ def _snapshot(
         day,
         dict(entry.today),
         entry.last_paid_at,
-        tuple(entry.recent),
+        entry.recent,
         info,
     )
 
@@ -146,25 +190,39 @@ def note_credits(
 ) -> None:
     """Bring the cache in line with ledger rows that were just written."""
     cache = _cache(memory)
+    evicted = memory.get(EVICTED, False)
+    days: dict[date, date] = memory.setdefault(DAYS, {})
+    if len(days) > 8:
+        days.clear()
     for c in written:
         entry = cache.get(c.user_id)
+        latest = memory.get(LATEST_DAY)
+        if latest is None or c.day > latest:
+            memory[LATEST_DAY] = c.day
         if entry is None:
-            entry = cache[c.user_id] = MemberPoints(0, 0, c.day, {}, None)
+            if evicted:
+                continue  # perhaps an evicted member: their entry is read from the ledger
+            entry = cache[c.user_id] = MemberPoints(0, 0, c.day, (), None)
         if c.source not in q.SPENDING:
             entry.xp += c.amount
         entry.balance += c.amount
         if entry.day is None or c.day > entry.day:
-            entry.day, entry.today = c.day, {}
-        latest = memory.get(LATEST_DAY)
-        if latest is None or c.day > latest:
-            memory[LATEST_DAY] = c.day
+            # one date object per day for every member (not one per credit)
+            entry.day, entry.today = days.setdefault(c.day, c.day), ()
         if c.day == entry.day:
-            entry.today[c.source] = entry.today.get(c.source, 0) + c.amount
+            entry.today = _add(entry.today, c.source, c.amount)
         if c.source == "message":
             entry.last_paid_at = at
             if fingerprint and keep:
-                entry.recent.append(fingerprint)
-                del entry.recent[:-keep]
+                entry.recent = (*entry.recent, fingerprint)[-keep:]
+
+
+def _add(today: Earned, source: str, amount: int) -> Earned:
+    if not today:
+        return ((source, amount),)
+    earned = dict(today)
+    earned[source] = earned.get(source, 0) + amount
+    return tuple(earned.items())
 
 
 def note_revoked(state: CommunityState, taken: dict[str, int]) -> None:

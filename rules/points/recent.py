@@ -16,8 +16,11 @@ def reason_for(fingerprint: str) -> str:
     return PREFIX + fingerprint
 
 
-async def recent_fingerprints(store: Store, ref: CommunityRef) -> dict[str, list[str]]:
-    """user → fingerprints of their last paid messages, oldest first (one query)."""
+async def recent_fingerprints(
+    store: Store, ref: CommunityRef, user_id: str | None = None
+) -> dict[str, list[str]]:
+    """user → fingerprints of their last paid messages, oldest first (one query; with
+    `user_id`, that member's only)."""
     newest = (
         func.row_number()
         .over(partition_by=PointsEntry.user_id, order_by=PointsEntry.id.desc())
@@ -29,6 +32,7 @@ async def recent_fingerprints(store: Store, ref: CommunityRef) -> dict[str, list
             PointsEntry.community_id == ref.id,
             PointsEntry.source == "message",
             PointsEntry.reason.startswith(PREFIX),
+            *(() if user_id is None else (PointsEntry.user_id == user_id,)),
         )
         .subquery()
     )

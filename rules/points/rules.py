@@ -703,7 +703,7 @@ class TierSnapshot:
 async def load_tiers(event: Event, cfg: PointsConfig, ctx: RuleContext) -> TierSnapshot:
     today = local_day(ctx.view, ctx.now)
     window = max(1, cfg.tiers.active_window.days)
-    members = [m for m in ctx.state.present() if not m.is_bot]
+    members = [m for m in await ctx.state.present_members() if not m.is_bot]
     return TierSnapshot(
         ctx.view,
         members,

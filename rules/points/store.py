@@ -398,17 +398,20 @@ async def apply_tier_moves(
 ) -> None:
     if not moves:
         return
+    upsert = store.insert(MemberTier)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[MemberTier.community_id, MemberTier.user_id],
+        set_={"tier": upsert.excluded.tier, "since": upsert.excluded.since},
+    )
     async with store.sessions.begin() as s:
-        for move in moves:
-            upsert = store.insert(MemberTier).values(
-                community_id=ref.id, user_id=move.user_id, tier=move.to_tier, since=at
-            )
-            await s.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[MemberTier.community_id, MemberTier.user_id],
-                    set_={"tier": move.to_tier, "since": at},
-                )
-            )
+        # one executemany: the first daily run places every member at once
+        await s.execute(
+            upsert,
+            [
+                {"community_id": ref.id, "user_id": m.user_id, "tier": m.to_tier, "since": at}
+                for m in moves
+            ],
+        )
         await s.execute(
             store.insert(TierChange),
             [
@@ -633,6 +636,37 @@ async def points_state(store: Store, ref: CommunityRef) -> dict[str, PointsState
         u: PointsState(*balances.get(u, (0, 0)), latest, today.get(u, {}), _aware(last.get(u)))
         for u in users
     }
+
+
+async def member_points_state(
+    store: Store, ref: CommunityRef, user_id: str, day: date | None
+) -> PointsState | None:
+    """One member's `points_state` (earnings of `day`, the state's latest ledger day), for a
+    member evicted from the community state; None when the ledger has nothing of theirs."""
+    await settle_credits(store, lambda d: d.community_id == ref.id and d.credit.user_id == user_id)
+    mine = (PointsEntry.community_id == ref.id, PointsEntry.user_id == user_id)
+    async with store.sessions() as s:
+        row = (
+            await s.execute(
+                select(PointsBalance.xp, PointsBalance.balance).where(
+                    PointsBalance.community_id == ref.id, PointsBalance.user_id == user_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None  # no ledger row ever (a balance is written with each)
+        today: dict[str, int] = {}
+        if day is not None:
+            rows = await s.execute(
+                select(PointsEntry.source, func.sum(PointsEntry.amount))
+                .where(*mine, PointsEntry.day == day)
+                .group_by(PointsEntry.source)
+            )
+            today = {source: int(amount or 0) for source, amount in rows}
+        last = await s.scalar(
+            select(func.max(PointsEntry.at)).where(*mine, PointsEntry.source == "message")
+        )
+    return PointsState(int(row[0]), int(row[1]), day, today, _aware(last))
 
 
 def _aware(when: datetime | None) -> datetime | None:

@@ -40,7 +40,7 @@ CAPABILITY = Capability(
     rules=(_rules.mydata, _rules.forget, _rules.forget_pressed, _rules.prune),
     commands=COMMANDS,
     texts=TEXTS,
-    jobs=(JobSpec(PRUNE_JOB, _prune_trigger),),
+    jobs=(JobSpec(PRUNE_JOB, _prune_trigger, reads_buffered=False),),
     priority=5,  # a forget button is nobody else's business
     description="Member data export and forget, retention periods",
     enabled_by_default=True,

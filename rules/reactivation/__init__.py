@@ -12,7 +12,7 @@ from rules.points.common import daily_at
 from rules.reactivation import rules as _rules
 from rules.reactivation.config import ReactivationConfig
 from rules.reactivation.privacy import MEMBER_DATA
-from rules.reactivation.rules import SWEEP_JOB, load_state
+from rules.reactivation.rules import MEMBER_PART, SWEEP_JOB, load_state
 from rules.reactivation.texts import TEXTS
 
 
@@ -23,6 +23,7 @@ def _sweep_trigger(cfg: ReactivationConfig, tz: tzinfo) -> Any:
 CAPABILITY = Capability(
     name="reactivation",
     load_state=load_state,
+    member_part=MEMBER_PART,
     config=ReactivationConfig,
     rules=(_rules.on_sweep, _rules.on_return, _rules.on_quiet, _rules.on_silent),
     commands=(
@@ -45,7 +46,7 @@ CAPABILITY = Capability(
     ),
     texts=TEXTS,
     member_data=MEMBER_DATA,
-    jobs=(JobSpec(SWEEP_JOB, _sweep_trigger),),
+    jobs=(JobSpec(SWEEP_JOB, _sweep_trigger, reads_buffered=False),),
     priority=40,  # before check-ins, which stop the event: a returning check-in counts
     description="Silent-member reactivation campaigns",
 )

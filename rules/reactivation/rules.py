@@ -4,6 +4,7 @@ post again, /quiet to opt out, and /silent for moderators."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -21,7 +22,7 @@ from bot.rule import (
     answer,
     rule,
 )
-from bot.state import CommunityState
+from bot.state import CommunityState, MemberPart
 from bot.store import CommunityRef, MemberInfo, Store
 from rules.points import PointsConfig, level_up_actions, member_points, note_credits
 from rules.points.common import in_window, local_day, say
@@ -39,6 +40,22 @@ OPEN = "reactivation.open"  # state: member → when last nudged, while they sta
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
     """Who has an open nudge (so their next message is a comeback), from the nudges table."""
     state.memory[OPEN] = await q.open_nudges(store, ref)
+
+
+def _forget_members(state: CommunityState, user_ids: Collection[str]) -> None:
+    opened = state.memory.get(OPEN, {})
+    for user_id in user_ids:
+        opened.pop(user_id, None)
+
+
+async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, user: str) -> None:
+    if user not in state.memory.get(OPEN, {}):
+        for user_id, at in (await q.open_nudges(store, ref, user)).items():
+            state.memory.setdefault(OPEN, {}).setdefault(user_id, at)
+
+
+# an evicted member's open nudge comes back with them (their next message is a comeback)
+MEMBER_PART = MemberPart(_forget_members, _load_member)
 
 
 DIGEST_STATE = "reactivation.digest"
@@ -80,7 +97,7 @@ def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> lis
 async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> SweepSnapshot:
     state = await ctx.store.get_state(ctx.community, DIGEST_STATE) or {}
     last = datetime.fromisoformat(state["at"]) if state.get("at") else None
-    members = [m for m in ctx.state.present() if not m.is_bot]
+    members = [m for m in await ctx.state.present_members() if not m.is_bot]
     rates: dict[int, q.StepRate] = {}
     if isinstance(event, CommandInvoked):
         rates = await q.reactivation_rate(

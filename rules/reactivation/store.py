@@ -31,6 +31,19 @@ def _nudge_info(r: Nudge) -> NudgeInfo:
     return NudgeInfo(r.id, r.user_id, r.step, r.via, r.silent_since, r.nudged_at, r.returned_at)
 
 
+# NudgeInfo's fields, in order
+_NUDGE_COLUMNS = (
+    Nudge.id,
+    Nudge.user_id,
+    Nudge.step,
+    Nudge.via,
+    Nudge.silent_since,
+    Nudge.nudged_at,
+    Nudge.returned_at,
+)
+_NUDGES_PER_STATEMENT = 500  # rows of one multi-row INSERT (SQLite's bound-parameter limit)
+
+
 async def quiet_members(store: Store, ref: CommunityRef) -> set[str]:
     async with store.sessions() as s:
         rows = await s.execute(
@@ -87,9 +100,9 @@ async def record_nudges(
     taken: list[NewNudge] = []
     try:
         async with store.sessions.begin() as s:
-            for n in nudges:
-                if not await _record_nudge(store, s, ref, n, at):
-                    taken.append(n)
+            step = _NUDGES_PER_STATEMENT
+            for i in range(0, len(nudges), step):
+                taken += await _record_some(store, s, ref, nudges[i : i + step], at)
             if taken:
                 raise Taken(taken)
     except Taken:
@@ -97,25 +110,39 @@ async def record_nudges(
     return []
 
 
-async def _record_nudge(
-    store: Store, s: AsyncSession, ref: CommunityRef, n: NewNudge, at: datetime
-) -> bool:
-    """One contact claimed; False when that member's step of that silence is already taken."""
+async def _record_some(
+    store: Store, s: AsyncSession, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
+) -> list[NewNudge]:
+    """Contacts claimed in one statement; returns those whose member's step of that silence
+    was already taken (the rows the insert did not return)."""
     result = await s.execute(
         store.insert(Nudge)
         .values(
-            community_id=ref.id,
-            user_id=n.user_id,
-            step=n.step,
-            via=n.via,
-            silent_since=n.silent_since,
-            nudged_at=at,
+            [
+                {
+                    "community_id": ref.id,
+                    "user_id": n.user_id,
+                    "step": n.step,
+                    "via": n.via,
+                    "silent_since": n.silent_since,
+                    "nudged_at": at,
+                }
+                for n in nudges
+            ]
         )
         .on_conflict_do_nothing(
             index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
         )
+        .returning(Nudge.user_id, Nudge.step)
     )
-    return bool(result.rowcount)
+    inserted = Counter((r[0], r[1]) for r in result)
+    taken = []
+    for n in nudges:
+        if inserted[(n.user_id, n.step)] > 0:
+            inserted[(n.user_id, n.step)] -= 1
+        else:
+            taken.append(n)
+    return taken
 
 
 async def mark_returned(
@@ -177,25 +204,29 @@ async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> 
     """Nudges a sweep must know about: those within the contact-cap period, and every one whose
     member has not come back yet (their silence may be older)."""
     async with store.sessions() as s:
-        rows = (
-            await s.execute(
-                select(Nudge)
-                .where(
-                    Nudge.community_id == ref.id,
-                    (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
-                )
-                .order_by(Nudge.id)
+        # plain rows, not ORM objects: nudges of members who never came back pile up, and
+        # every daily sweep reads them all
+        rows = await s.execute(
+            select(*_NUDGE_COLUMNS)
+            .where(
+                Nudge.community_id == ref.id,
+                (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
             )
-        ).scalars()
-        return [_nudge_info(r) for r in rows]
+            .order_by(Nudge.id)
+        )
+        return [NudgeInfo(*r) for r in rows]
 
 
-async def open_nudges(store: Store, ref: CommunityRef) -> dict[str, datetime]:
-    """Member → when they were last nudged, for members who have not posted since."""
+async def open_nudges(
+    store: Store, ref: CommunityRef, user_id: str | None = None
+) -> dict[str, datetime]:
+    """Member → when they were last nudged, for members who have not posted since (with
+    `user_id`, that member only)."""
+    mine = () if user_id is None else (Nudge.user_id == user_id,)
     async with store.sessions() as s:
         rows = await s.execute(
             select(Nudge.user_id, func.max(Nudge.nudged_at))
-            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None))
+            .where(Nudge.community_id == ref.id, Nudge.returned_at.is_(None), *mine)
             .group_by(Nudge.user_id)
         )
         return {r[0]: r[1] for r in rows}

@@ -58,7 +58,7 @@ CAPABILITY = Capability(
     ),
     commands=COMMANDS,
     texts=TEXTS,
-    jobs=(JobSpec(CAMPAIGN_JOB, _campaign_trigger),),
+    jobs=(JobSpec(CAMPAIGN_JOB, _campaign_trigger, reads_buffered=False),),
     priority=70,
     description="Invite links, attribution, rewards for invitees who stay, campaigns",
     load_state=load_state,

@@ -576,10 +576,10 @@ class Board:
 
 async def load_board(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> Board:
     mine = part(ctx.memory)
-    members = {m.user_id: m for m in ctx.state.present()}
+    members = {m.user_id: m for m in await ctx.state.present_members()}
     users = {r.inviter for r in mine.rows if r.inviter} | {r.user_id for r in mine.rows}
     for user in users - set(members):
-        members[user] = ctx.state.known(user)  # type: ignore[assignment]
+        members[user] = await ctx.state.member(user)  # type: ignore[assignment]
     asker = getattr(event, "actor", None)
     counts = (0, 0)
     if asker is not None:
@@ -592,7 +592,8 @@ async def load_board(event: Event, cfg: ReferralsConfig, ctx: RuleContext) -> Bo
             subject = mine.latest.get(target)
             link = mine.current.get(target)
             subject_counts = (len(mine.rewarded(target)), len(mine.pending(target)))
-            members.setdefault(target, ctx.state.known(target))
+            if target not in members:
+                members[target] = await ctx.state.member(target)
     return Board(ctx.view, tuple(mine.rows), members, counts, subject, link, subject_counts)
 
 

@@ -139,3 +139,31 @@ async def test_moderators_list_silent_members_by_tier(bot):
     ]
     await bot.command("alice", "silent")
     assert "moderator" in bot.texts("reply")[-1]
+
+
+async def test_a_sweep_records_its_nudges_all_or_none_on_each_database(tmp_path, db_url):
+    # the nudges of one sweep are claimed in one statement: one already taken (by another
+    # process's sweep) leaves every other one unrecorded, so the next sweep contacts them
+    bot = await BotHarness.start(tmp_path, PLAYBOOK, db_url=db_url)
+    try:
+        store = bot.runtime.store
+        ref = await store.community(PLATFORM, COMMUNITY)
+        since, at = T0, T0 + timedelta(days=8)
+
+        def nudge(user: str) -> reactivation_q.NewNudge:
+            return reactivation_q.NewNudge(user, 0, "direct", since)
+
+        assert (
+            await reactivation_q.record_nudges(store, ref, [nudge("alice"), nudge("bob")], at) == []
+        )
+        taken = await reactivation_q.record_nudges(store, ref, [nudge("bob"), nudge("carol")], at)
+        assert taken == [nudge("bob")]
+        recorded = await reactivation_q.nudges_for_sweep(store, ref, since)
+        assert sorted(n.user_id for n in recorded) == ["alice", "bob"]
+        assert all(n.silent_since == since and n.nudged_at == at for n in recorded)
+        assert await reactivation_q.record_nudges(store, ref, [nudge("carol")], at) == []
+        many = [nudge(f"member{i}") for i in range(1200)]  # more than one statement's rows
+        assert await reactivation_q.record_nudges(store, ref, many, at) == []
+        assert len(await reactivation_q.nudges_for_sweep(store, ref, since)) == 1203
+    finally:
+        await bot.close()

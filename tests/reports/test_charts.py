@@ -136,3 +136,16 @@ def test_a_font_shipped_in_a_python_package_is_used_when_the_system_has_none(
 
     assert choice.source == "package"
     assert font_has_glyphs(choice.path, CHINESE)
+
+
+def test_a_font_file_replaced_since_it_was_checked_is_checked_again(cjk_font, tmp_path):
+    # each report asks which font to use; the answer about a file is remembered only while
+    # the file is the same (a font swapped for one without Hanzi is no longer chosen)
+    font = tmp_path / "font.otf"
+    font.write_bytes(Path(cjk_font.path).read_bytes())
+    assert fonts.covers(font)
+    assert fonts.covers(font)
+    font.write_bytes(b"not a font any more")
+    assert not fonts.covers(font)
+    font.unlink()
+    assert not fonts.covers(font)

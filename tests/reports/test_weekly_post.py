@@ -182,3 +182,32 @@ async def test_two_overlapping_schedulers_post_a_week_once(tmp_path):
     assert len(summaries) == 1
     await second.store.close()
     await first.close()
+
+
+async def test_a_calendar_post_leaves_the_activity_buffered_and_the_report_still_counts_it(
+    tmp_path,
+):
+    # the calendar reads only rows it wrote through, so it runs without flushing first (a cost
+    # paid before every job before); the report reads stored activity, so it still flushes
+    calendar = """
+calendar:
+  entries:
+    morning: {cron: "0 9 * * *", channel: general, text: "早安！"}
+privacy: {prune_at: "09:45"}  # the pruning run flushes too: after the report here
+"""
+    bot = await BotHarness.start(tmp_path, playbook(tmp_path / "out", calendar), start=START)
+    try:
+        await bot.say("alice", "早上好", at=START + timedelta(days=6, hours=5))
+        await bot.say("bob", "hello", at=START + timedelta(days=6, hours=5, minutes=1))
+        assert bot.runtime.store.buffer.events == 2
+        # 09:00 local on Monday: the calendar post; the two messages are still only buffered
+        await bot.sim.advance_to(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
+        assert [a.text for a in bot.actions if isinstance(a, Post)][-1] == "早安！"
+        assert bot.runtime.store.buffer.events == 2
+        await bot.sim.advance_to(datetime(2026, 3, 9, 1, 31, tzinfo=UTC))
+        assert bot.runtime.store.buffer.events == 0
+        text = report_posts(bot)[0].text
+        assert "2026-03-02 至 2026-03-08" in text
+        assert "暂无数据" not in text and "2" in text  # two members spoke that week
+    finally:
+        await bot.close()
