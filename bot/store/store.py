@@ -197,6 +197,9 @@ class Store:
         self.buffer = CounterBuffer()
         # capability write-behind state flushed with the counters, by name
         self.flush_parts: dict[str, FlushPart] = {}
+        # what capabilities build once per process and every community may share (a classifier
+        # built from the seed samples alone: megabytes, the same for each community)
+        self.shared: dict[Any, Any] = {}
         # the keys of handled events, flushed with the counters (every event once)
         self.processed = ProcessedKeys()
         self.flush_parts[ProcessedKeys.NAME] = self.processed
