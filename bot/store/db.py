@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.shipped import shipped_dir
+from bot.store import onehop
 
 MIGRATIONS_DIR = shipped_dir("migrations")  # a checkout's migrations/, or the installed copy
 
@@ -65,6 +66,7 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    onehop.install(dbapi_connection)  # one aiosqlite hop per statement, not three or four
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; NORMAL sync is safe with WAL and ~2x faster
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -33,6 +33,7 @@ import ahocorasick
 from pydantic import AfterValidator, Field, NonNegativeInt, PrivateAttr, confloat, model_validator
 
 from bot.configmodel import ConfigModel
+from bot.frozen import quick_init
 from rules.antispam.contact import (
     EMOJI_HANDLES,
     Signal,
@@ -238,6 +239,7 @@ class Part:
     weight: float
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AdScore:
     total: float

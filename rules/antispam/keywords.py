@@ -91,6 +91,12 @@ class KeywordMatcher:
 
     def first(self, text: str, norm: Normalized | None = None) -> Match | None:
         """The earliest match, or None: what a rule needs to decide and explain itself."""
+        norm = norm if norm is not None and norm.original == text else normalized(text)
+        if norm.compact.isascii() and not norm.has_leet:
+            # `matches` then looks in the spaced form only: nothing there, nothing at all
+            words = self._words
+            if words is None or next(words.iter(norm.spaced), None) is None:
+                return None
         found = self.matches(text, norm)
         return found[0] if found else None
 

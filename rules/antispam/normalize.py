@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.frozen import quick_init
 from rules.antispam.traditional import traditional_to_simplified
 
 Form = Literal["spaced", "compact", "skeleton"]
@@ -240,7 +241,12 @@ def _ascii_words(folded: str) -> list[str]:
     """`words` of ASCII text without capitals. Without two one-character words in a row
     there is no glued run, and the words are the runs of letters and digits: split at C
     speed (twice as fast as the tokenizer, which only the rest takes)."""
-    parts = folded.encode().translate(_ASCII_WORD_BYTES).decode().split()
+    return _split_ascii(folded.encode(), folded)
+
+
+def _split_ascii(raw: bytes, folded: str) -> list[str]:
+    """`_ascii_words(folded)`, `raw` being its bytes."""
+    parts = raw.translate(_ASCII_WORD_BYTES).decode().split()
     if 1 in map(len, parts):
         previous = False
         for part in parts:
@@ -255,6 +261,8 @@ def _ascii_words(folded: str) -> list[str]:
 _ASCII_WORD_BYTES = bytes(
     b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for b in range(256)
 )
+# every byte but those `_LEET_TRIGGER` looks for: what is left of ASCII text is its leetspeak
+_NOT_LEET_BYTES = bytes(b for b in range(256) if chr(b) not in "013457@$")
 
 
 def _ascii_tokens(folded: str) -> list[str]:
@@ -269,6 +277,7 @@ def _join(parts: list[str]) -> str:
     return " " + " ".join(parts) + " " if parts else " "
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """The matching forms of one text; `original_span` maps a match back to the original."""
@@ -313,11 +322,15 @@ def _is_compact_char(ch: str) -> bool:
 def normalize(text: str) -> Normalized:
     """All matching forms of `text` (see the module docstring)."""
     folded = fold(text)
-    # `fold` lower-cases ASCII text, which then takes the fast tokenizer
-    parts = _ascii_words(folded) if text.isascii() else words(folded)
+    if text.isascii():  # `fold` lower-cased it; its bytes are split and searched at C speed
+        raw = folded.encode()
+        parts = _split_ascii(raw, folded)
+        has_leet = bool(raw.translate(None, _NOT_LEET_BYTES))
+    else:
+        parts = words(folded)
+        has_leet = bool(_LEET_TRIGGER.search(folded))
     spaced = _join(parts)
     compact = "".join(parts)
-    has_leet = bool(_LEET_TRIGGER.search(folded))
     # without leetspeak the skeleton differs from `spaced` only in i/l (`_I_TO_L`)
     skeleton = _join(_skeleton_words(folded)) if has_leet else spaced.replace("i", "l")
     return Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.frozen import quick_init
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
@@ -75,6 +76,7 @@ def _changed(ctx: ApplyContext) -> None:
     state.persist_later(WINDOWS_KEY, lambda: _dump_windows(state))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NoteMessage(Patch):
     user_id: str

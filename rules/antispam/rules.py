@@ -24,6 +24,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
+from bot.frozen import quick_init
 from bot.patches import FinishSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, answer, rule
 from bot.store import MemberInfo
@@ -51,7 +52,6 @@ from rules.antispam.triggers import (
     check,
     checks,
     fingerprint,
-    first_firing,
 )
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
@@ -85,12 +85,13 @@ def track(
         return Decision.skip("an edit is not a new message")
     norm = normalized(event.text[: cfg.max_scan_chars])
     recent = Recent(now, event.channel_id, fingerprint(norm))
-    return Decision.update([NoteMessage(event.author.user_id, recent)], "counted")
+    return Decision.update((NoteMessage(event.author.user_id, recent),), "counted")
 
 
 # -- judging messages -----------------------------------------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Hit:
     rule: SpamRule
@@ -99,6 +100,10 @@ class Hit:
     skipped: str = ""  # out of scope: why the rule did not look
 
 
+NOTHING_IN_FORCE = InForce()  # immutable: one serves every message
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class MessageState:
     view: CommunityView
@@ -107,10 +112,10 @@ class MessageState:
     hits: tuple[Hit, ...] = ()
     next_case: int = 1
     active_weight: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    in_force: InForce = field(default_factory=InForce)
+    in_force: InForce = NOTHING_IN_FORCE
     # the hits again, each miss in words (see `_Explained`); None: `hits` say it already
     explained: Callable[[], tuple[Hit, ...]] | None = None
+    fired: tuple[Hit, ...] = ()  # the hits of the rules that fire (most messages: none)
 
     def worded(self) -> tuple[Hit, ...]:
         return self.explained() if self.explained is not None else self.hits
@@ -251,10 +256,12 @@ def _judged_quickly(
                 hits = hits or list(plan.quiet)
                 hits[n] = Hit(spam_rule, None, skipped=skipped)
                 continue
-        why = first_firing(compiled, scan, ctx, now)
-        if why is not None:
-            hits = hits or list(plan.quiet)
-            hits[n] = Hit(spam_rule, why)
+        for one in compiled:  # `first_firing`, inline: it runs for every rule
+            why = one(scan, ctx, now)
+            if why is not None:
+                hits = hits or list(plan.quiet)
+                hits[n] = Hit(spam_rule, why)
+                break
     return plan.quiet if hits is None else tuple(hits)
 
 
@@ -341,7 +348,7 @@ def _judged(
         plan = memory[PLAN] = (cfg, Compiled.of(cfg))  # per playbook version
     hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, plan=plan[1])
     explained = _Explained(cfg, event, context, cooldowns, ctx.now)
-    firing = [] if hits is plan[1].quiet else [h for h in hits if h.why]
+    firing = () if hits is plan[1].quiet else tuple(h for h in hits if h.why)
     if firing:
         return _with_cases(event, ctx, key, hits, firing, explained)
     state = MessageState(ctx.view, moderation_config(ctx.playbook), None, hits, explained=explained)
@@ -354,7 +361,7 @@ async def _with_cases(
     ctx: RuleContext,
     key: tuple[Any, ...],
     hits: tuple[Hit, ...],
-    firing: list[Hit],
+    firing: tuple[Hit, ...],
     explained: _Explained,
 ) -> MessageState:
     user = event.author.user_id
@@ -377,6 +384,7 @@ async def _with_cases(
         weight,
         in_force=held,
         explained=explained,
+        fired=firing,
     )
     ctx.state.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
     return state
@@ -476,7 +484,7 @@ def shadow_rules(
     event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
 ) -> Decision:
     """Rules in `mode: shadow`: decide and log what they would do, execute nothing."""
-    fired = [h for h in snap.hits if h.why and h.rule.mode == "shadow"]
+    fired = [h for h in snap.fired if h.rule.mode == "shadow"]
     if not fired:
         return Decision.skip(partial(_not_fired, snap, "shadow"))
     actions: list[Action] = []
@@ -491,7 +499,7 @@ def enforce_rules(
     event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
 ) -> Decision:
     """The first enforcing rule that fires acts; a deleted message goes no further."""
-    hit = next((h for h in snap.hits if h.why and h.rule.mode == "enforce"), None)
+    hit = next((h for h in snap.fired if h.rule.mode == "enforce"), None)
     if hit is None:
         return Decision.skip(partial(_not_fired, snap, "enforce"))
     plan = _plan(hit, event, snap, now)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
+from bot.frozen import quick_init
 from rules.antispam.adscore import Ads
 from rules.antispam.adscore import score as ad_score
 from rules.antispam.classifier import Verdict, count_emoji
@@ -35,6 +36,7 @@ _TEXT_MENTION = re.compile(r"(?<![\w@])@\w{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Recent:
     """One earlier message of the member: when, where and its fingerprint."""
@@ -44,6 +46,7 @@ class Recent:
     fingerprint: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a trigger may know beyond the message: gathered by the loader."""
@@ -441,7 +444,7 @@ def _ads_check(ads: Ads) -> Check:
 def _caps_check(min_letters: int, ratio: float) -> Check:
     def caps_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
         text = scan.text
-        if len(text) < min_letters:  # fewer characters than the letters it needs
+        if len(text) < min_letters or text.islower():  # too short, or not one capital
             return None
         upper, cased = capitals(text)
         if cased >= min_letters and upper / cased >= ratio:
@@ -511,17 +514,27 @@ def _newcomer_breach(
     )
     if not (early or recent_join):
         return None
+    breach = _breach(cfg, event, norm, ads, scan)
+    if breach is None:
+        return None
     when = (
         f"message {ctx.messages_before + 1} of their first {cfg.first_messages}"
         if early
         else f"within {cfg.first_hours}h of joining"
     )
+    return f"{breach[0]}{when}{breach[1]}"
+
+
+def _breach(
+    cfg: Newcomer, event: MessagePosted, norm: Normalized, ads: Ads | None, scan: Scan | None
+) -> tuple[str, str] | None:
+    """The restriction a newcomer's message breaks, as the words before and after when."""
     if cfg.links != "off":
         if scan is None:
             scan = Scan(event, event.text, norm)
         hosts, invite = scan.domains, scan.invite
         if cfg.links == "any" and (hosts or invite):
-            return f"newcomer link ({when})"
+            return "newcomer link (", ")"
         if cfg.links == "suspicious" and (hosts or invite):
             why = suspicious_link(
                 norm,
@@ -532,17 +545,17 @@ def _newcomer_breach(
                 ads,
             )
             if why:
-                return f"newcomer link ({when}): {why}"
+                return "newcomer link (", f"): {why}"
     if cfg.media and event.attachments:
-        return f"newcomer media ({when})"
+        return "newcomer media (", ")"
     if cfg.media_only and event.attachments and not event.text.strip():
-        return f"newcomer media-only message ({when})"
+        return "newcomer media-only message (", ")"
     if cfg.mentions and (scan.mentions if scan is not None else mention_count(event)):
-        return f"newcomer mention ({when})"
+        return "newcomer mention (", ")"
     if cfg.forwards and event.is_forward:
         source = event.forwarded_from
         if source is None or source not in cfg.trusted_channels:
-            return f"newcomer forward from {source or 'an unknown source'} ({when})"
+            return f"newcomer forward from {source or 'an unknown source'} (", ")"
     if cfg.as_channel and event.sender_chat:
-        return f"newcomer posting as a channel ({event.sender_chat}, {when})"
+        return f"newcomer posting as a channel ({event.sender_chat}, ", ")"
     return None

@@ -18,6 +18,7 @@ from bot.playbook.loader import load_playbook, parse_playbook
 from rules.antispam import adscore, contact, triggers
 from rules.antispam import normalize as norm_module
 from rules.antispam.adscore import Ads, score
+from rules.antispam.keywords import KeywordMatcher
 from rules.antispam.normalize import normalize
 from rules.antispam.rules import Compiled, judge
 from rules.antispam.triggers import Context, Recent, fingerprint
@@ -207,3 +208,33 @@ def test_repeated_characters_are_found_through_the_sampled_text() -> None:
         for text in [*SAMPLE, *TRICKY]:
             if run_of.search(text):
                 assert triggers._PAIR.search(text[::step]), (max_run, text)
+
+
+def _normalized_the_long_way(text: str) -> norm_module.Normalized:
+    folded = norm_module.fold(text)
+    parts = [
+        norm_module._NOT_WORD.sub("", glued) if glued else word or unspaced
+        for glued, word, unspaced in norm_module._TOKEN.findall(folded)
+    ]
+    spaced = norm_module._join(parts)
+    has_leet = bool(norm_module._LEET_TRIGGER.search(folded))
+    skeleton = norm_module._join([t.text for t in norm_module.skeleton_of(folded)])
+    compact = "".join(parts)
+    return norm_module.Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))
+
+
+def test_normalized_forms_are_the_tokenizers() -> None:
+    for text in [*SAMPLE, *TRICKY, "fr33 m0n3y", "p@ypal $ale", "W1N @ prize 4 u"]:
+        assert normalize(text) == _normalized_the_long_way(text), text
+
+
+def test_the_first_keyword_is_the_first_of_all_matches() -> None:
+    matchers = [
+        KeywordMatcher(["free money", "加微信", "double your bitcoin", "f r e e"]),
+        KeywordMatcher(["代开发票", "刷单"]),  # only keywords that match anywhere
+        KeywordMatcher(["win", "fr33", "p@ypal"]),
+    ]
+    for text in [*SAMPLE, *TRICKY, "fr33 m0n3y", "p@ypal $ale", "W1N @ prize 4 u"]:
+        for matcher in matchers:
+            found = matcher.matches(text)
+            assert matcher.first(text) == (found[0] if found else None), text
