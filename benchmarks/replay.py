@@ -22,7 +22,8 @@ memory per member held. Its events are generated as they are fed (nothing is bui
 and its latencies are kept as 8-byte floats, so the run's own memory stays small.
 
 Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table (and
-`--json` lines) and writes nothing but its temporary database.
+`--json` lines) and writes its temporary database and, in `full` mode, the weekly report's
+charts where the playbook's `report.output_dir` says (`playbooks/reports/`, git-ignored).
 """
 
 from __future__ import annotations
