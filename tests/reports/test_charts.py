@@ -141,7 +141,7 @@ def test_a_font_shipped_in_a_python_package_is_used_when_the_system_has_none(
 def test_a_font_file_replaced_since_it_was_checked_is_checked_again(cjk_font, tmp_path):
     # each report asks which font to use; the answer about a file is remembered only while
     # the file is the same (a font swapped for one without Hanzi is no longer chosen)
-    font = tmp_path / "font.otf"
+    font = tmp_path / f"font{Path(cjk_font.path).suffix}"  # a system font may be a .ttc
     font.write_bytes(Path(cjk_font.path).read_bytes())
     assert fonts.covers(font)
     assert fonts.covers(font)

@@ -157,8 +157,12 @@ def drive(
         ).text
         seen["file_after_expiry"] = playbook.read_text(encoding="utf-8")
         browser.get(f"{base}/login")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(ADMIN_TOKEN)
+        token = wait.until(ec.presence_of_element_located((By.ID, "token")))
+        token.send_keys(ADMIN_TOKEN)
         browser.find_element(By.ID, "sign-in").click()
+        # every page has a <main>, the sign-in page too: wait until it is gone, or the next
+        # GET can race the sign-in's cookie and find no editor
+        wait.until(ec.staleness_of(token))
         wait.until(ec.presence_of_element_located((By.TAG_NAME, "main")))
         browser.get(f"{base}/playbook/default.yaml?lang=en")
         wait.until(ec.visibility_of_element_located((By.ID, "restored")))
