@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.harness import BotHarness
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PLAYBOOK = """
 community: {name: Makers, mod_log_channel: mod-log, moderator_roles: [mods]}
@@ -55,6 +59,15 @@ antispam:
 @pytest.fixture
 async def bot(tmp_path):
     harness = await BotHarness.start(tmp_path, PLAYBOOK)
+    harness.moderators.add("mod")
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def shipped(tmp_path):
+    """The bot on playbooks/default.yaml exactly as shipped, with one moderator, `mod`."""
+    harness = await BotHarness.start(tmp_path, playbook=ROOT / "playbooks" / "default.yaml")
     harness.moderators.add("mod")
     yield harness
     await harness.close()

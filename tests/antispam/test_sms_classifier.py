@@ -4,8 +4,6 @@ shipped playbook; and its naive Bayes reads adjacent word pairs, not only words.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rules.antispam.classifier import (
@@ -15,9 +13,7 @@ from rules.antispam.classifier import (
     load_seed_samples,
 )
 from tests.antispam.helpers import enforce_reason, removed
-from tests.harness import BotHarness
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ClassifierSettings(probability_threshold=0.9999996838)  # playbooks/default.yaml
 
 # written for this test, not in the seed samples: scams worded like a text from a person or a
@@ -38,14 +34,6 @@ CHAT = [
     "my mobile died, call me on the landline if u need me tonight",
     "hi its Becky from the netball team, can u txt me the time for training tomorrow",
 ]
-
-
-@pytest.fixture
-async def shipped(tmp_path):
-    harness = await BotHarness.start(tmp_path, playbook=ROOT / "playbooks" / "default.yaml")
-    harness.moderators.add("mod")
-    yield harness
-    await harness.close()
 
 
 @pytest.mark.parametrize("text", CLASSIFIER_ONLY)

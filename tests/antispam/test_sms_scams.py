@@ -4,24 +4,10 @@ shipped playbook; and the seed corpus is written, not copied from the evaluation
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rules.antispam.classifier import SpamClassifier, features, load_seed_samples
 from tests.antispam.helpers import enforce_reason, removed
-from tests.harness import BotHarness
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def shipped(tmp_path):
-    harness = await BotHarness.start(tmp_path, playbook=ROOT / "playbooks" / "default.yaml")
-    harness.moderators.add("mod")
-    yield harness
-    await harness.close()
-
 
 # each: a scam a newcomer posts, and the part of the reason that must name what caught it
 SCAMS = {
