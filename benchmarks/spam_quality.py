@@ -336,8 +336,9 @@ class ShippedBot:
             update={"rules": [r for r in self.config.rules if r.name not in exclude]}
         )
         self.classifier = SpamClassifier.from_samples(
-            [*load_seed_samples(self.config.classifier.samples_dir or SAMPLES), *learned],
+            load_seed_samples(self.config.classifier.samples_dir or SAMPLES),
             self.config.classifier.settings,
+            learned,
         )
         self.fired_by: Counter[str] = Counter()
 

@@ -146,10 +146,7 @@ async def classifier_for(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifie
     classifier = None if learned else ctx.store.shared.get(shared)
     if classifier is None:
         seeds = load_seed_samples(directory)
-        classifier = SpamClassifier.from_samples(
-            [*seeds, *learned],
-            settings,  # type: ignore[list-item]
-        )
+        classifier = SpamClassifier.from_samples(seeds, settings, learned)  # type: ignore[arg-type]
         if not learned:
             ctx.store.shared[shared] = classifier
     ctx.memory[CLASSIFIER] = (key, classifier)  # a cache of stored state, not a counter

@@ -61,3 +61,39 @@ def test_the_seeded_classifier_alone_catches_them_and_only_them():
     classifier = SpamClassifier.from_samples(load_seed_samples(), SHIPPED)
     assert all(classifier.classify(text).is_spam for text in CLASSIFIER_ONLY)
     assert not any(classifier.classify(text).is_spam for text in CHAT)
+
+
+# written for this test: chat-line scams in a friend's words (the moderators' /spam feedback),
+# and a member's text in the same words without the premium number
+FED_SCAMS = [
+    "hey babe its me, r u free tonight? call me later on 09058091854 xx",
+    "hi hun, miss u loads, wanna chat tonight? call me later 09064011000",
+    "hey sexy, r u home tonight? text me back, im so lonely xx 09061743811",
+    "hi its sarah, u free later? call me tonight on 09095350301 luv xx",
+    "hey u, been thinking bout u all day, call me tonight 09066362231",
+    "r u bored tonight? me too, call me later babe 09050000327 xx",
+    "hiya, its jess again, call me tonight if ur home alone 09058094565",
+    "hey hun r u free later? im home alone tonight, call me xx 09061790121",
+    "missed u babe, call me later tonight, i wanna chat 09065171142",
+    "hi u, its me again, free tonight? ring me later 09063458130 xx",
+]
+FRIENDS_TEXTS = ["r u home tonight? call me later xx", "hey babe miss u, call me later tonight xx"]
+
+
+async def test_spam_feedback_does_not_make_a_friends_words_spam(shipped):
+    """Ten /spam on chat-line scams teach the classifier their style, but words the seeds know
+    from ham ("call me later", "tonight", "xx") stay no spammier than the seeds made them:
+    without that cap both texts below are deleted."""
+    for i, text in enumerate(FED_SCAMS):
+        await shipped.command("mod", "spam", target_message_id=f"s{i}", target_user_id=f"x{i}",
+                              target_message_text=text)  # fmt: skip
+    shipped.clear()
+    for n, text in enumerate(FRIENDS_TEXTS):
+        handled = await shipped.say(f"friend{n}", text)
+        assert not removed(shipped, f"friend{n}"), enforce_reason(handled)
+    # what the feedback taught still works: the seeds alone miss this one
+    scam = "hi hun its jess again, home alone n bored, call me later babe xx"
+    assert not SpamClassifier.from_samples(load_seed_samples(), SHIPPED).classify(scam).is_spam
+    handled = await shipped.say("spammer", scam)
+    assert removed(shipped, "spammer"), [o.reason for o in handled.outcomes]
+    assert "classifier" in enforce_reason(handled)
