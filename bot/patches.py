@@ -41,3 +41,17 @@ class FinishSteps(Patch):
         changed = await ctx.store.finish_steps(self.step_ids, self.at, self.status)
         if self.step_ids and not changed:
             raise AlreadyDone(f"steps {list(self.step_ids)} are no longer pending")
+
+
+@dataclass(frozen=True, slots=True)
+class SettleSteps(FinishSteps):
+    """Due steps whose decision carries nothing out (every one of them skipped): done without
+    a transaction of their own — out of the due index now, written with the next flush. No
+    action hangs on them, so nothing is done twice; under a lease they are claimed as
+    `FinishSteps` claims them (a new owner's claim must never meet a row finished outside it)."""
+
+    async def apply(self, ctx: ApplyContext) -> None:
+        if ctx.fence is not None:
+            await FinishSteps.apply(self, ctx)
+        elif self.step_ids:
+            ctx.store.settle_steps(self.step_ids, self.at)

@@ -34,6 +34,7 @@ from bot.store.models import (
     PendingStep,
 )
 from bot.store.processed import ProcessedKeys
+from bot.store.settled import SettledSteps
 
 log = logging.getLogger(__name__)
 _UNKNOWN = object()
@@ -206,6 +207,9 @@ class Store:
         # the audit log, write-behind (a log, not money: see `AuditRows`)
         self.audit_rows = AuditRows()
         self.flush_parts[AuditRows.NAME] = self.audit_rows
+        # due steps that carried nothing out, marked done with the next flush (see `settle_steps`)
+        self.settled = SettledSteps()
+        self.flush_parts[SettledSteps.NAME] = self.settled
         self._flush_lock = asyncio.Lock()
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         # the pending steps, by community and id (None: read them first), and each step's
@@ -797,6 +801,8 @@ class Store:
             index: dict[int, dict[int, StepInfo]] = {}
             home: dict[int, int] = {}
             for row in rows:
+                if row.id in self.settled:  # done, written with the next flush
+                    continue
                 index.setdefault(row.community_id, {})[row.id] = _step_info(row)
                 home[row.id] = row.community_id
             self._pending, self._step_home, self._next_due = index, home, _UNKNOWN
@@ -888,6 +894,14 @@ class Store:
         # none of them is pending any more, whoever finished it
         self._index_drop(ids)
         return int(result.rowcount or 0)
+
+    def settle_steps(self, step_ids: Iterable[int], at: datetime) -> None:
+        """Due steps that carried nothing out: out of the due index now, marked done with the
+        next flush (`bot/store/settled.py`). Not a claim: only for a decision that acts on
+        nobody and runs under no lease."""
+        ids = tuple(step_ids)
+        self.settled.add(ids, at)
+        self._index_drop(ids)
 
     async def cancel_steps(
         self, ref: CommunityRef, *, user_id: str, kind_prefix: str, at: datetime
@@ -993,7 +1007,7 @@ class Store:
         if gone:
             self._index_drop(gone)
         for row in rows:
-            if row.id not in self._step_home:
+            if row.id not in self._step_home and row.id not in self.settled:
                 self._index_add(index, _step_info(row), row.community_id)
 
     # -- small persistent state ----------------------------------------------------------------

@@ -28,7 +28,7 @@ from bot.events import (
     MessagePosted,
     Tick,
 )
-from bot.patches import FinishSteps
+from bot.patches import FinishSteps, SettleSteps
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from bot.store import MemberInfo, StepInfo
 from bot.texts import plural
@@ -423,7 +423,9 @@ def on_due(ev: Tick, cfg: WelcomeConfig, snap: DueSteps, now: datetime) -> Decis
             reasons.append(
                 f"{member.name} did not verify within {format_duration(cfg.verification.timeout)}"
             )
-    finish = FinishSteps(tuple(s.id for s in snap.steps), now)
+    ids = tuple(s.id for s in snap.steps)
+    # nothing to carry out (a follow-up for a newcomer who spoke): no claim transaction
+    finish = FinishSteps(ids, now) if actions else SettleSteps(ids, now)
     # first: once these steps are done or taken by someone else, the batch is no longer open
     posted = BatchPosted(tuple(s.key for s in snap.steps if s.kind == GREET))
     return Decision.act(

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot.actions import Kick, Post, RemoveTimeout, SendDirect, Timeout
-from tests.harness import BotHarness
+from bot.app import build_runtime
+from bot.simulation import Simulation
+from tests.harness import COMMUNITY, PLATFORM, BotHarness
 
 PLAYBOOK = """
 community: {name: Makers, timezone: Asia/Shanghai}
@@ -53,6 +55,35 @@ async def test_newcomer_who_posted_is_not_nudged(bot):
     bot.clear()
     await bot.advance(timedelta(days=2))
     assert bot.actions == []
+
+
+async def _crash(bot: BotHarness) -> None:
+    """The process dies: nothing written behind is flushed; a new one starts on the database."""
+    now = bot.sim.now
+    await bot.runtime.store.engine.dispose()
+    runtime = await build_runtime(
+        db_url=bot.db_url, playbook=bot.playbook, adapters={PLATFORM: bot.adapter}
+    )
+    bot.runtime, bot.sim = runtime, Simulation(runtime, now)
+
+
+async def test_a_skipped_follow_up_stays_skipped_after_a_crash_and_is_done_once_flushed(bot):
+    """A follow-up for a newcomer who spoke acts on nobody: it is settled with the next flush,
+    not claimed in a transaction of its own — and is never sent, whatever happens between."""
+    await bot.join("alice")
+    await bot.say("alice", "hello everyone", at=timedelta(hours=3))
+    await bot.runtime.flush()  # her message is in the database
+    bot.clear()
+    await bot.advance(timedelta(days=1))
+    await _crash(bot)  # before the settled step was written: due again, skipped again
+    await bot.advance(timedelta(days=1))
+    await bot.restart()
+    await bot.advance(timedelta(days=2))
+    assert bot.actions == []
+    ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
+    assert await bot.runtime.store.steps(ref, kind_prefix="welcome.followup") == []
+    done = await bot.runtime.store.steps(ref, kind_prefix="welcome.followup", status="done")
+    assert [s.user_id for s in done] == ["alice"]
 
 
 async def test_member_who_leaves_stops_the_sequence(bot):
