@@ -72,7 +72,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={onehop.BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -92,7 +92,11 @@ def _skip_when_idle(end: Callable[[Any], None]) -> Callable[[Any], None]:
 
 def create_engine(url: str) -> AsyncEngine:
     full = normalize_url(url)
-    engine = create_async_engine(full, pool_pre_ping=not full.startswith("sqlite"))
+    if full.startswith("sqlite"):
+        # writes run on the loop's thread, reads on aiosqlite's (`onehop`): never both at once
+        engine = create_async_engine(full, connect_args={"check_same_thread": False})
+    else:
+        engine = create_async_engine(full, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         dialect: Any = engine.dialect  # this engine's own dialect instance

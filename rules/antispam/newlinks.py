@@ -10,13 +10,20 @@ suspicious when
   .click, .loan, …);
 - the message is nothing but the link;
 - the message around it carries ad evidence: the `ads` score (contact signals, scam lexicon,
-  disguise, without the newcomer bonus) reaches `link_evidence`, so "free ringtones at
-  www.example.co.uk" or "贷款 看这里 example.com" is an ad, "I blog at example.blogspot.com now"
-  is not.
+  disguise, without the newcomer bonus) of the message without the links' paths reaches
+  `link_evidence`, so "free ringtones at www.example.co.uk" or "贷款 看这里 example.com" is an
+  ad, "I blog at example.blogspot.com now" is not, and neither is the ISBN in a book's link.
 
 Links to well-known sites (code hosting, documentation, encyclopedias, video, shared documents)
 and to the playbook's `trusted_domains` are never suspicious; the other triggers still judge the
-rest of the message.
+rest of the message. Two things that read as a domain are not links to anything on offer:
+
+- two sentences typed without a space, where a top-level domain that is also an English word
+  starts the second one (``got ur message.Me and Sam are on the way``, ``Pub Quiz.Win a …``);
+  a domain written in capitals (``INDYAROCKS.COM``) or camel case (``QuickCash.Loan``) is still
+  a link;
+- the texting service a message was sent with (``Sent via fullonsms.com``): a signature, not
+  an offer.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from rules.antispam.adscore import Ads, score
-from rules.antispam.normalize import Normalized, words
+from rules.antispam.normalize import Normalized, normalize, words
 
 # Sites members link to for ordinary reasons; subdomains included (docs.python.org).
 WELL_KNOWN = (
@@ -54,6 +61,15 @@ _ANY_LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:/\S*)?", re.IGNORECASE
 )
 _NOT_CATEGORY = frozenset({"newcomer", "forward"})
+_PATH = re.compile(r"((?:https?://|www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,})/\S*", re.IGNORECASE)
+# top-level domains that are English words, so "word.Word" may be a missing space after a full stop
+WORD_TLDS = frozenset({
+    "me", "top", "live", "online", "store", "club", "shop", "app", "site", "link", "click", "win",
+    "bid", "loan", "info",
+})  # fmt: skip
+_SENT_WITH = (
+    r"\b(?:sent|texted|posted|sending) (?:via|through|from|using|with|by) (?:https?://)?(?:www\.)?"
+)
 
 
 @cache
@@ -64,6 +80,27 @@ def shipped_ads() -> Ads:
 
 def _listed(domain: str, listed: Sequence[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in listed)
+
+
+def _sentence_break(host: str, original: str) -> bool:
+    """`host` is two words joined by a full stop without a space, the second one capitalised
+    as a sentence starts (``message.Me``), wherever the message writes it."""
+    label, _, tld = host.partition(".")
+    if tld not in WORD_TLDS or not label.isalpha():
+        return False
+    written = re.findall(
+        rf"(?<![\w./:@-])({re.escape(label)})\.({re.escape(tld)})(?![\w/-])",
+        original,
+        re.IGNORECASE,
+    )
+    return bool(written) and all(
+        t[0].isupper() and t[1:].islower() and w[1:] == w[1:].lower() for w, t in written
+    )
+
+
+def _signature(host: str, folded: str) -> bool:
+    """The message ends with the service it was sent with: ``Sent via fullonsms.com``."""
+    return re.search(_SENT_WITH + re.escape(host), folded) is not None
 
 
 def suspicious_link(
@@ -81,7 +118,11 @@ def suspicious_link(
     unknown = [
         h
         for h in (host.strip(".,;:!?()[]'\"") for host in hosts)
-        if h and not _listed(h, WELL_KNOWN) and not _listed(h, trusted)
+        if h
+        and not _listed(h, WELL_KNOWN)
+        and not _listed(h, trusted)
+        and not _sentence_break(h, norm.original)
+        and not _signature(h, norm.folded)
     ]
     if not unknown:
         return None
@@ -92,7 +133,11 @@ def suspicious_link(
             return f"{host} has a throwaway domain ending"
     if not words(_ANY_LINK.sub(" ", norm.folded)):
         return f"a message that is only a link ({unknown[0]})"
-    scored = score(ads or shipped_ads(), norm, messages_before=0)
+    # the link's path is not evidence beside it: an ISBN or an article id reads as a phone number
+    bare = _PATH.sub(r"\1", norm.original)
+    scored = score(
+        ads or shipped_ads(), norm if bare == norm.original else normalize(bare), messages_before=0
+    )
     parts = [p for p in scored.parts if p.what not in _NOT_CATEGORY]
     total = sum(p.weight for p in parts)
     if total >= evidence:

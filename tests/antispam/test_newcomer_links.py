@@ -48,11 +48,28 @@ LEGITIMATE = [
     "共享文档 https://docs.qq.com/doc/DVk 请大家编辑",
 ]
 
+# texting, written for this test: a full stop without a space before a word that is also a
+# top-level domain, and the texting service's signature; each beside a phone number, which is
+# ad evidence beside a real link
+NOT_LINKS = [
+    "Got ur message.Me and Sam are on the way, call 07123456789 if the plan changes",
+    "Bus is late again.Live traffic says 20 min, ring me on 07123456789",
+    "Can u call me on 07123456789 after class? Sent via quicktexts.com",
+    # a number in the link's path is not a phone number beside it
+    "The book I mentioned: https://www.bookfinder.example.com/isbn/0241453623 chapter 3",
+]
+
 
 @pytest.mark.parametrize("text", LEGITIMATE)
 async def test_a_newcomers_ordinary_link_stays(bot, text):
     await bot.say("newbie", text)
     assert bot.actions == []
+
+
+@pytest.mark.parametrize("text", NOT_LINKS)
+async def test_a_newcomers_texting_is_not_taken_for_a_link(bot, text):
+    handled = await bot.say("newbie", text)
+    assert not removed(bot, "newbie"), enforce_reason(handled)
 
 
 SUSPICIOUS = {
@@ -63,6 +80,13 @@ SUSPICIOUS = {
     "scam words": ("free ringtones every week at www.tunes4u.example.co.uk", "ad evidence"),
     "a number beside it": ("visit tunes4u.example.co.uk or call 07123456789", "phone"),
     "Chinese loan ad": ("无抵押贷款，详情看 daikuan.example.com", "finance"),
+    # a domain ending in a word, written as a domain (camel case, capitals, sent with an offer)
+    "camel-case domain": ("Cheap loans at QuickCash.Loan today", "throwaway domain"),
+    "capitals": ("FREE ringtones at TUNEZONE.CLUB every week", "ad evidence"),
+    "beside a signature": (
+        "free ringtones every week at tunezone.club, sent via quicktexts.com",
+        "link to tunezone.club with ad evidence",
+    ),
 }
 
 
