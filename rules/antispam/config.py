@@ -284,3 +284,11 @@ class AntispamConfig(SectionConfig):
     @cached_property
     def uses_classifier(self) -> bool:
         return any(r.triggers.classifier for r in self.rules)
+
+    @cached_property
+    def window_horizon(self) -> timedelta:
+        """How far back the rules' flood and duplicates windows look: the members' windows
+        keep nothing older (zero: no rule counts messages)."""
+        spans = [t.flood.window for r in self.rules if (t := r.triggers).flood]
+        spans += [t.duplicates.window for r in self.rules if (t := r.triggers).duplicates]
+        return max(spans, default=timedelta(0))

@@ -33,12 +33,10 @@ from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, load_seed_sam
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.normalize import normalized
 from rules.antispam.patches import (
-    COOLDOWNS,
     JOINS,
     RAID,
     RAID_CHECK_STEP,
     RAID_KEY,
-    RECENT,
     NoteJoin,
     NoteMessage,
     SetRaid,
@@ -53,6 +51,7 @@ from rules.antispam.triggers import (
     checks,
     fingerprint,
 )
+from rules.antispam.windows import RECENT, Windows
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
@@ -83,9 +82,12 @@ def track(
     """Count the message into the member's short windows (edits are not new messages)."""
     if type(event) is not MessagePosted:
         return Decision.skip("an edit is not a new message")
+    horizon = cfg.window_horizon
+    if not horizon:
+        return Decision.skip("no rule counts messages")
     norm = normalized(event.text[: cfg.max_scan_chars])
     recent = Recent(now, event.channel_id, fingerprint(norm))
-    return Decision.update((NoteMessage(event.author.user_id, recent),), "counted")
+    return Decision.update((NoteMessage(event.author.user_id, recent, horizon),), "counted")
 
 
 # -- judging messages -----------------------------------------------------------------------------
@@ -330,16 +332,12 @@ def _judged(
     welcome = getattr(ctx.playbook, "welcome", None)
     newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
     verdict = classifier.classify(event.text[: cfg.max_scan_chars]) if classifier else None
-    windows = memory.get(RECENT)
-    recent = tuple(windows.get(user, ())) if windows else ()
+    windows: Windows | None = memory.get(RECENT)
+    window = windows.members.get(user) if windows else None
+    recent = window.since(ctx.now - cfg.window_horizon) if window else ()
     context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
-    everyone = memory.get(COOLDOWNS)
-    cooldowns: dict[str, datetime] = {}
-    if everyone:  # this member's, by rule (not a walk over everybody's)
-        for spam_rule in cfg.rules:
-            until = everyone.get((spam_rule.name, user))
-            if until is not None:
-                cooldowns[spam_rule.name] = until
+    # this member's cooldowns, by rule (a copy: a later patch may start another)
+    cooldowns = dict(window.cooldowns) if window and window.cooldowns else {}
     plan = memory.get(PLAN)
     if plan is None or plan[0] is not cfg:
         plan = memory[PLAN] = (cfg, Compiled.of(cfg))  # per playbook version
@@ -563,7 +561,7 @@ def raid_on_join(
     event: MemberJoined, cfg: AntispamConfig, snap: RaidState, now: datetime
 ) -> Decision:
     """J joins within T start raid mode; members joining during a raid are restricted."""
-    patches: list[Patch] = [NoteJoin(event.member.user_id, now)]
+    patches: list[Patch] = [NoteJoin(event.member.user_id, now, cfg.raid.window)]
     if not cfg.raid.enabled:
         return Decision.update(patches, "raid detection is off")
     raid = cfg.raid
