@@ -17,9 +17,10 @@ Modes:
 
 `--scale N` runs a synthetic load instead of the corpus: N distinct members posting once each,
 spread over `--communities` communities, through the full pipeline; it reports msgs/s, peak RSS,
-the members held and evicted (under the runtime's budget, `--max-members` to change it) and the
-memory per member held. Its events are generated as they are fed (nothing is built up front),
-and its latencies are kept as 8-byte floats, so the run's own memory stays small.
+the members held and evicted (under the runtime's budget, `--max-members` to change it), the
+memory per member held and the CPU seconds (per message: what a loaded machine stretches less).
+Its events are generated as they are fed (nothing is built up front), and its latencies are
+kept as 8-byte floats, so the run's own memory stays small.
 
 Each mode runs in its own process so peak memory (ru_maxrss) is its own. Prints a table (and
 `--json` lines) and writes its temporary database and, in `full` mode, the weekly report's
@@ -86,6 +87,12 @@ def _translate(
         )
     )
     return events
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process so far (user + system, every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_mb() -> float:
@@ -289,20 +296,27 @@ async def run_scale(
         latencies = array.array("d")
         clock = time.perf_counter
         start = clock()
+        cpu_start = _cpu_s()
+        last, last_at, last_cpu = communities, start, cpu_start
         for n, event in enumerate(events, communities + 1):
             t = clock()
             await sim.feed(event)
             latencies.append(clock() - t)
             if n % 50_000 == 0:  # progress, on stderr: a long run says where it is
+                now, cpu_now = clock(), _cpu_s()
                 print(
-                    f"{n:,} members, {n / (clock() - start):,.0f} msgs/s, RSS {_rss_mb():,.0f} MB,"
-                    f" {runtime.states.members_held:,} held, "
+                    f"{n:,} members, {n / (now - start):,.0f} msgs/s so far; the last "
+                    f"{n - last:,}: {(n - last) / (now - last_at):,.0f} msgs/s, "
+                    f"{(cpu_now - last_cpu) * 1000 / (n - last):.3f} ms CPU each; "
+                    f"RSS {_rss_mb():,.0f} MB, {runtime.states.members_held:,} held, "
                     f"{runtime.states.members_evicted:,} evicted",
                     file=sys.stderr,
                     flush=True,
                 )
+                last, last_at, last_cpu = n, now, cpu_now
         await runtime.store.flush()
         elapsed = time.perf_counter() - start
+        cpu = _cpu_s() - cpu_start
         gc.collect()
         held = runtime.states.members_held
         evicted = getattr(runtime.states, "members_evicted", 0)
@@ -322,6 +336,10 @@ async def run_scale(
         communities_mb=round(fixed, 1),
         bytes_per_member=round(grown * 2**20 / max(1, held)),
         actions=len(adapter.performed),
+        # the process's CPU (both threads: the event loop and the database's), which a loaded
+        # machine does not stretch as it does wall-clock time
+        cpu_s=round(cpu, 1),
+        cpu_ms_per_msg=round(cpu * 1000 / max(1, members - communities), 3),
     )
     return row
 
@@ -361,7 +379,8 @@ def _print(rows: list[dict[str, Any]]) -> None:
                 f"         {r['communities']} communities, {r['members_held']:,} members held "
                 f"(budget {r['max_members']:,}, {r['members_evicted']:,} evicted), "
                 f"RSS +{r['rss_growth_mb']} MB = {r['bytes_per_member']} bytes per member held "
-                f"(the communities themselves: {r['communities_mb']} MB before their members)"
+                f"(the communities themselves: {r['communities_mb']} MB before their members); "
+                f"CPU {r['cpu_s']} s = {r['cpu_ms_per_msg']} ms per message"
             )
 
 

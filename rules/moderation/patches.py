@@ -179,7 +179,9 @@ def _recent(state: CommunityState) -> dict[str, deque[tuple[str, str]]]:
 
 
 def _dump_recent(state: CommunityState) -> dict[str, Any]:
-    return {channel: [list(e) for e in kept] for channel, kept in _recent(state).items()}
+    # (the pairs as they are: JSON writes a tuple as a list, and copying 500 per channel at
+    # every flush was ~13 % of the 100-community scale run)
+    return {channel: list(kept) for channel, kept in _recent(state).items()}
 
 
 def _dump_reports(state: CommunityState) -> dict[str, Any]:
