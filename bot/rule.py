@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -219,6 +219,11 @@ class CommunityView:
     _latest: list[tuple[datetime, datetime, date]] = field(
         default_factory=lambda: [_NEVER], compare=False, repr=False
     )
+    # the instants [start, end) of the latest local day met without an offset change: the
+    # day of any instant in it is two comparisons away, no zone conversion
+    _span: list[tuple[datetime, datetime, date]] = field(
+        default_factory=lambda: [_NEVER], compare=False, repr=False
+    )
 
     def local(self, when: datetime) -> datetime:
         latest = self._latest[0]
@@ -228,10 +233,27 @@ class CommunityView:
 
     def day(self, when: datetime) -> date:
         """The local day of `when`."""
+        start, end, day = self._span[0]
+        # (the same tzinfo: an aware comparison without offsets, and never a naive one)
+        if when.tzinfo is start.tzinfo and start <= when < end:
+            return day
         latest = self._latest[0]
-        if latest[0] is when:
-            return latest[2]
-        return self._convert(when)[2]
+        if latest[0] is not when:
+            latest = self._convert(when)
+        self._remember_span(when, latest[1])
+        return latest[2]
+
+    def _remember_span(self, when: datetime, local: datetime) -> None:
+        if when.tzinfo is None:
+            return
+        # the instant the local day began, were the offset the same all day; kept only when
+        # the offset is the same at both ends of the day (no change of offset in it)
+        start = when - (local - local.replace(hour=0, minute=0, second=0, microsecond=0))
+        end = start + _DAY
+        tz, offset, day = self.tz, local.utcoffset(), local.date()
+        first, last = start.astimezone(tz), (end - _TINY).astimezone(tz)
+        if first.utcoffset() == offset == last.utcoffset() and first.date() == day == last.date():
+            self._span[0] = (start, end, day)
 
     def _convert(self, when: datetime) -> tuple[datetime, datetime, date]:
         local = when.astimezone(self.tz)
@@ -239,6 +261,8 @@ class CommunityView:
         return latest
 
 
+_DAY = timedelta(days=1)
+_TINY = timedelta(microseconds=1)
 _NEVER_AT = datetime(1, 1, 1)
 _NEVER = (_NEVER_AT, _NEVER_AT, _NEVER_AT.date())
 

@@ -79,7 +79,7 @@ def track(
     if type(event) is not MessagePosted:
         return Decision.skip("an edit is not a new message")
     patch = NoteRecentMessage(event.channel_id, event.message_id, event.author.user_id)
-    return Decision.update([patch], "remembered the message id")
+    return Decision(True, "remembered the message id", (), (patch,))  # `update`, made directly
 
 
 async def target_standing(ctx: RuleContext, target: str | None) -> str:
