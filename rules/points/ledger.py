@@ -75,6 +75,14 @@ def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
     return memory.setdefault(MEMBERS, {})
 
 
+def held_balances(memory: dict[str, Any]) -> dict[str, q.Balance] | None:
+    """Every member's XP and balance as the community state holds them (kept current by the
+    patches that write the ledger), or None when members were evicted (ask the store)."""
+    if memory.get(EVICTED, False):
+        return None
+    return {user: q.Balance(e.xp, e.balance) for user, e in _cache(memory).items()}
+
+
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
     """Every member's balance, XP, earnings of the latest ledger day, last paid message and
     the fingerprints of their recently paid messages."""

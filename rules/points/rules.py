@@ -25,6 +25,7 @@ from rules.points.ledger import (
     RememberNewcomerMessage,
     RevokeMessagePoints,
     fingerprint,
+    held_balances,
     member_points,
     member_points_now,
     newcomer_author,
@@ -707,10 +708,12 @@ async def load_tiers(event: Event, cfg: PointsConfig, ctx: RuleContext) -> TierS
     today = local_day(ctx.view, ctx.now)
     window = max(1, cfg.tiers.active_window.days)
     members = [m for m in await ctx.state.present_members() if not m.is_bot]
+    # from the community state: re-reading every balance was most of a daily run
+    balances = held_balances(ctx.memory)
     return TierSnapshot(
         ctx.view,
         members,
-        await q.all_balances(ctx.store, ctx.community),
+        balances if balances is not None else await q.all_balances(ctx.store, ctx.community),
         await q.active_days(
             ctx.store, ctx.community, today - timedelta(days=window - 1), today + timedelta(days=1)
         ),
