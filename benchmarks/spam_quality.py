@@ -18,7 +18,8 @@ corpus (258,145 real chat messages).
 Run: ``.venv/bin/python -m benchmarks.spam_quality [--json] [--keywords]``; the shipped
 playbook: ``--dev`` (tuning data only), ``--dev-errors``, ``--dev-cv`` (5-fold cross-validation
 over the SMS training split), ``--classifier-cv`` (the classifier's threshold by cross-validation),
-``--shipped`` (held-out parts; see docs/antispam-quality.md)
+``--feedback-cv`` (the feedback curve by cross-validation), ``--shipped`` (held-out parts; see
+docs/antispam-quality.md)
 """
 
 from __future__ import annotations
@@ -715,6 +716,42 @@ def run_classifier_cv(
     }
 
 
+def run_feedback_cv(
+    counts: Sequence[int] = (0, 10, 50, 100), playbook: Path = DEFAULT_PLAYBOOK, chat: int = 60_000
+) -> list[dict[str, object]]:
+    """The shipped playbook after N `/spam` feedbacks, cross-validated over the SMS training
+    split only: for each fold, moderators mark N spam of the other folds (in a fixed order) and
+    the fold is scored; confusion counts summed over the folds. `chat_flags`: the first `chat`
+    real-chat messages (all ham) the last fold's classifier flags."""
+    from bot.corpus import load_chat
+
+    folds = sms_cv_folds()
+    texts = [m.text for m in load_chat()[0][:chat]]
+    result = []
+    for n in counts:
+        every: list[tuple[bool, Label]] = []
+        alone: list[tuple[bool, Label]] = []
+        bot = ShippedBot(playbook)
+        for i, fold in enumerate(folds):
+            others = sorted(
+                (t for j, f in enumerate(folds) if j != i for label, t in f if label == "spam"),
+                key=lambda t: hashlib.sha256(("qunbot-feedback" + t).encode()).digest(),
+            )
+            bot = ShippedBot(playbook, [("spam", t) for t in others[:n]])
+            every += [(bot.predict(t), label) for label, t in fold]
+            alone += [(bot.classifier.classify(t).is_spam, label) for label, t in fold]
+        result.append(
+            {
+                "spam_feedbacks": n,
+                "all_rules": metrics_of(every).as_dict(),
+                "classifier_alone": metrics_of(alone).as_dict(),
+                "chat_flags": sum(bot.classifier.classify(t).is_spam for t in texts),
+                "chat_messages": len(texts),
+            }
+        )
+    return result
+
+
 def detector_speed(messages: Sequence[str], playbook: Path = DEFAULT_PLAYBOOK) -> dict[str, float]:
     """msgs/s of the shipped `ads` trigger alone (normalization included, no cache) over real
     chat, and how many messages it flags as a member's first message."""
@@ -876,6 +913,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "and recall without the words only one training spam message contains",
     )
     parser.add_argument(
+        "--feedback-cv",
+        action="store_true",
+        help=f"after 0/10/50/100 /spam feedbacks, {CV_FOLDS}-fold cross-validated over the SMS "
+        "training split (feedback from the other folds), with real-chat flags",
+    )
+    parser.add_argument(
         "--classifier-cv",
         action="store_true",
         help=f"the classifier's threshold chosen by {CV_FOLDS}-fold cross-validation over the SMS "
@@ -884,6 +927,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.classifier_cv:
         return _classifier_cv(args.playbook, args.json)
+    if args.feedback_cv:
+        return _feedback_cv(args.playbook, args.json)
     if args.dev_cv:
         return _dev_cv(args.playbook, args.json)
     if args.dev_errors:
@@ -990,6 +1035,22 @@ def _dev_cv(playbook: Path, as_json: bool) -> int:
     memorised = result["memorised_words"]
     print(f"\n{len(single)} lexicon words appear in exactly one training spam message")  # type: ignore[arg-type]
     print(f"catches that depend on them ({len(memorised)} words): {', '.join(memorised)}")  # type: ignore[arg-type]
+    return 0
+
+
+def _feedback_cv(playbook: Path, as_json: bool) -> int:
+    result = run_feedback_cv(playbook=playbook)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(f"after N /spam feedbacks, {CV_FOLDS}-fold CV over the SMS training split only")
+    for row in result:
+        n = row["spam_feedbacks"]
+        print(_line(f"  {n:>3} all rules", row["all_rules"]))  # type: ignore[arg-type]
+        print(
+            _line(f"  {n:>3} classifier only", row["classifier_alone"])  # type: ignore[arg-type]
+            + f"  real chat flagged {row['chat_flags']} of {row['chat_messages']:,}"
+        )
     return 0
 
 

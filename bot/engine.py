@@ -11,65 +11,71 @@ from typing import Any
 
 from bot.commands import CommandSpec, argument_problem, whole_number
 from bot.events import Actor, CommandInvoked, Event, MessagePosted
-from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer
+from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer, view_only
 
 log = logging.getLogger(__name__)
 
 
-class RuleOutcome:
-    """One rule's part in handling an event. Immutable; made for every rule an event reaches,
-    so it is a plain slotted class (a frozen dataclass costs three times as much)."""
+class RuleOutcome(tuple[str, str, "Decision | None", str]):
+    """One rule's part in handling an event: (rule, capability, decision, note). Immutable;
+    made for every rule an event reaches (several per message), so it is a tuple, which is
+    made in a fraction of what a slotted class's `__init__` costs."""
 
-    __slots__ = ("rule", "capability", "decision", "note")
+    __slots__ = ()
 
-    rule: str
-    capability: str
-    decision: Decision | None  # None: the rule was not asked (disabled, other event, error)
-    note: str  # why it was not asked, or the error
+    def __new__(
+        cls, rule: str, capability: str, decision: Decision | None, note: str = ""
+    ) -> RuleOutcome:
+        return _NEW(cls, (rule, capability, decision, note))
 
-    def __init__(
-        self, rule: str, capability: str, decision: Decision | None, note: str = ""
-    ) -> None:
-        _SET_RULE(self, rule)
-        _SET_CAPABILITY(self, capability)
-        _SET_DECISION(self, decision)
-        _SET_NOTE(self, note)
+    @property
+    def rule(self) -> str:
+        return self[0]
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"RuleOutcome is immutable: cannot set {name}")
+    @property
+    def capability(self) -> str:
+        return self[1]
+
+    @property
+    def decision(self) -> Decision | None:
+        """None: the rule was not asked (disabled, other event, error)."""
+        return self[2]
+
+    @property
+    def note(self) -> str:
+        """Why the rule was not asked, or the error."""
+        return self[3]
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RuleOutcome:
             return NotImplemented
-        return (self.rule, self.capability, self.decision, self.note) == (
-            other.rule,
-            other.capability,
-            other.decision,
-            other.note,
-        )
+        return tuple.__eq__(self, other)
 
-    def __hash__(self) -> int:
-        return hash((self.rule, self.capability, self.decision, self.note))
+    def __ne__(self, other: object) -> bool:
+        if type(other) is not RuleOutcome:
+            return NotImplemented
+        return tuple.__ne__(self, other)
+
+    __hash__ = tuple.__hash__
 
     def __repr__(self) -> str:
         return (
-            f"RuleOutcome(rule={self.rule!r}, capability={self.capability!r}, "
-            f"decision={self.decision!r}, note={self.note!r})"
+            f"RuleOutcome(rule={self[0]!r}, capability={self[1]!r}, "
+            f"decision={self[2]!r}, note={self[3]!r})"
         )
 
     @property
     def fired(self) -> bool:
-        return self.decision is not None and self.decision.fired
+        decision = self[2]
+        return decision is not None and decision.fired
 
     @property
     def reason(self) -> str:
-        return self.decision.reason if self.decision else self.note
+        decision = self[2]
+        return decision.reason if decision else self[3]
 
 
-_SET_RULE = RuleOutcome.rule.__set__  # type: ignore[attr-defined]
-_SET_CAPABILITY = RuleOutcome.capability.__set__  # type: ignore[attr-defined]
-_SET_DECISION = RuleOutcome.decision.__set__  # type: ignore[attr-defined]
-_SET_NOTE = RuleOutcome.note.__set__  # type: ignore[attr-defined]
+_NEW = tuple.__new__
 
 
 def member_standing(actor: Actor, settings: Any) -> str:
@@ -112,8 +118,9 @@ def explain_probe(event: CommandInvoked) -> MessagePosted:
 
 _RANK = {"member": 0, "moderator": 1, "admin": 2}
 
-# One rule of an event type's plan: (rule, capability name, section or None, asks `concerns`)
-_Step = tuple[RuleSpec, str, Any, bool]
+# One rule of an event type's plan: (rule, capability name, section or None, asks `concerns`,
+# its loader — None for `view_only` — and its function)
+_Step = tuple[RuleSpec, str, Any, bool, Any, Any]
 _NO_PLAN: tuple[list[_Step], list[RuleOutcome | None]] = ([], [])
 
 
@@ -213,7 +220,10 @@ class Engine:
             event = self._whole_numbers(event)  # type: ignore[arg-type]
         plan, last = self._plan(ctx, type(event), explain)
         now = ctx.now if plan else None
-        for i, (spec, cap_name, config, picky) in enumerate(plan):
+        view = ctx.view if plan else None
+        i = -1
+        for spec, cap_name, config, picky, load, fn in plan:
+            i += 1
             if config is None:  # only in explain: a disabled section says so
                 if isinstance(event, spec.on):
                     why = f"section '{cap_name}' is disabled"
@@ -222,10 +232,13 @@ class Engine:
             if picky and not spec.concerns(event):
                 continue
             try:
-                snapshot = spec.load(event, config, ctx)
-                if type(snapshot) is CoroutineType:  # the loader has to wait (see `Loader`)
-                    snapshot = await snapshot
-                decision = spec.fn(event, config, snapshot, now)
+                if load is None:  # `view_only`, without the call
+                    snapshot = view
+                else:
+                    snapshot = load(event, config, ctx)
+                    if type(snapshot) is CoroutineType:  # the loader has to wait (`Loader`)
+                        snapshot = await snapshot
+                decision = fn(event, config, snapshot, now)
             except Exception as exc:  # a bug in one rule must not stop the bot
                 log.exception("rule %s failed on %s", spec.name, event.kind)
                 outcomes.append(
@@ -237,8 +250,8 @@ class Engine:
             # a rule answering most events with one made-once decision ("not a check-in")
             # gets the outcome it had last time: no object per rule per message
             outcome = last[i]
-            if outcome is None or outcome.decision is not decision:
-                outcome = last[i] = RuleOutcome(spec.name, cap_name, decision)
+            if outcome is None or outcome[2] is not decision:
+                outcome = last[i] = _NEW(RuleOutcome, (spec.name, cap_name, decision, ""))
             outcomes.append(outcome)
             if decision.stop and decision.fired:
                 return outcomes
@@ -270,10 +283,17 @@ class Engine:
             config = getattr(playbook, cap.name, None)
             if config is None or not getattr(config, "enabled", True):
                 if explain:
-                    plan += [(r, cap.name, None, False) for r in cap.rules]
+                    plan += [(r, cap.name, None, False, r.load, r.fn) for r in cap.rules]
                 continue
             plan += [
-                (r, cap.name, config, bool(r.commands or r.jobs))
+                (
+                    r,
+                    cap.name,
+                    config,
+                    bool(r.commands or r.jobs),
+                    None if r.load is view_only else r.load,
+                    r.fn,
+                )
                 for r in cap.rules
                 if issubclass(kind, r.on)
             ]

@@ -86,10 +86,17 @@ class Executor:
         shadow: bool = False,
     ) -> list[ActionOutcome]:
         done: list[ActionOutcome] = []
+        # most decisions only change state (a message counted, chat points paid): outside a
+        # job, a shadow run and an outage, their patches are applied right here — no actions,
+        # so no cases, no DMs to learn from and nothing to settle but what a patch settles
+        plain = not shadow and apply_ctx.fence is None
         try:
             for outcome in outcomes:
                 decision = outcome.decision
                 if decision is None or not decision.fired:  # the common case: nothing to do
+                    continue
+                if plain and not decision.actions and not decision.shadow and not self.waiting:
+                    await self._apply_only(outcome, apply_ctx, view, now)
                     continue
                 done += await self._run_decision(outcome, apply_ctx, view, now, shadow)
         finally:
@@ -138,6 +145,46 @@ class Executor:
             apply_ctx.store.log_audit(apply_ctx.community, rows)
         return done
 
+    async def _apply_only(
+        self, outcome: RuleOutcome, apply_ctx: ApplyContext, view: CommunityView, now: datetime
+    ) -> None:
+        """`_run_decision` for a decision without actions (and without a fence)."""
+        patches = outcome.decision.patches  # type: ignore[union-attr]
+        index = 0
+        try:
+            for patch in patches:
+                await patch.apply(apply_ctx)
+                index += 1
+        except AlreadyDone as exc:
+            log.info("%s: already done (%s); its actions are dropped", outcome.rule, exc)
+            return
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            await self._hold(outcome, apply_ctx, view, now, index, exc)
+            return
+        for patch in patches:
+            if type(patch).settle is not _NO_SETTLE:
+                try:
+                    await patch.settle(apply_ctx, ())
+                except Exception:
+                    log.exception("%s: could not settle %s", outcome.rule, type(patch).__name__)
+
+    async def _hold(
+        self,
+        outcome: RuleOutcome,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        now: datetime,
+        index: int,
+        exc: BaseException,
+    ) -> None:
+        """The database went away under a decision's writes: nothing is lost, the patches from
+        `index` on, then the actions, run later."""
+        self.waiting.append(Waiting(outcome, apply_ctx, view, now, index))
+        if self.on_outage is not None:
+            await self.on_outage(apply_ctx, view, exc)
+
     async def _run_decision(
         self,
         outcome: RuleOutcome,
@@ -185,10 +232,7 @@ class Executor:
             except Exception as exc:
                 if not unreachable(exc):
                     raise
-                # nothing is lost: the patches from this one on, then the actions, run later
-                self.waiting.append(Waiting(outcome, apply_ctx, view, now, index))
-                if self.on_outage is not None:
-                    await self.on_outage(apply_ctx, view, exc)
+                await self._hold(outcome, apply_ctx, view, now, index, exc)
                 return []
         mine: list[ActionOutcome] = []
         actions = list(decision.actions)
@@ -386,6 +430,9 @@ class Executor:
                 await adapter.execute(apply_ctx.community.external_id, alert)
             except PlatformError as exc:
                 log.warning("could not alert moderators either: %s", exc)
+
+
+_NO_SETTLE = Patch.settle  # a patch that settles nothing after the actions
 
 
 def _unreachable(o: ActionOutcome) -> bool:

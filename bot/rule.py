@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -213,9 +213,34 @@ class CommunityView:
     settings: CommunitySettings
     texts: Texts
     tz: tzinfo
+    # the latest (instant, local time, local day) asked: every rule of an event asks about
+    # the same instant, and a zone conversion costs more than the rest of a cheap rule. One
+    # tuple, replaced whole, so a reader in another thread never sees half of it
+    _latest: list[tuple[datetime, datetime, date]] = field(
+        default_factory=lambda: [_NEVER], compare=False, repr=False
+    )
 
     def local(self, when: datetime) -> datetime:
-        return when.astimezone(self.tz)
+        latest = self._latest[0]
+        if latest[0] is when:
+            return latest[1]
+        return self._convert(when)[1]
+
+    def day(self, when: datetime) -> date:
+        """The local day of `when`."""
+        latest = self._latest[0]
+        if latest[0] is when:
+            return latest[2]
+        return self._convert(when)[2]
+
+    def _convert(self, when: datetime) -> tuple[datetime, datetime, date]:
+        local = when.astimezone(self.tz)
+        latest = self._latest[0] = (when, local, local.date())
+        return latest
+
+
+_NEVER_AT = datetime(1, 1, 1)
+_NEVER = (_NEVER_AT, _NEVER_AT, _NEVER_AT.date())
 
 
 async def _cannot_look_up(user_id: str) -> Actor | None:

@@ -144,7 +144,7 @@ class SimulatedScheduler:
 
     async def _next_dynamic(self, job: Job) -> datetime | None:
         due = job.next_due()  # type: ignore[misc]
-        if inspect.isawaitable(due):
+        if due is not None and type(due) is not datetime and inspect.isawaitable(due):
             due = await due
         return max(due, self.cursor) if due is not None else None
 

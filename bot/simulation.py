@@ -31,12 +31,18 @@ class Simulation:
     def now(self) -> datetime:
         return self.scheduler.cursor
 
+    def _jobs_state(self) -> tuple[int, tuple[int, ...]]:
+        """What the installed jobs depend on: the communities seen, the playbooks' versions
+        (asked before and after every event: no list of managers is built for it)."""
+        playbooks = self.runtime.playbooks
+        versions = (playbooks.default.version,)
+        if playbooks.overrides:
+            versions = tuple(m.version for m in playbooks.managers())
+        return self.runtime.store.known_communities, versions
+
     async def _refresh_jobs(self) -> None:
         """(Re)install jobs when communities appear or a playbook is reloaded."""
-        state = (
-            self.runtime.store.known_communities,
-            tuple(m.version for m in self.runtime.playbooks.managers()),
-        )
+        state = self._jobs_state()
         if state == self._jobs_for:
             return
         self._jobs_for = state
@@ -53,7 +59,8 @@ class Simulation:
     async def advance_to(self, when: datetime, *, catch_up: timedelta | None = None) -> int:
         """Run what falls due up to `when` (all of it; with `catch_up`, a longer jump skips
         the periodic runs it misses)."""
-        await self._refresh_jobs()
+        if self._jobs_state() != self._jobs_for:
+            await self._refresh_jobs()
         return await self.scheduler.advance_to(max(when, self.now), catch_up=catch_up)
 
     async def advance(self, delta: timedelta) -> int:
@@ -62,5 +69,6 @@ class Simulation:
     async def feed(self, event: Event) -> Handled:
         await self.advance_to(event.occurred_at, catch_up=self.catch_up)
         handled = await self.runtime.handle(event)
-        await self._refresh_jobs()
+        if self._jobs_state() != self._jobs_for:
+            await self._refresh_jobs()
         return handled

@@ -68,9 +68,19 @@ def _label(language: str, key: str, **values: object) -> str:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    """The PNG of the figure cropped to what it draws, as `bbox_inches="tight"` crops it, in
+    one drawing instead of two: "tight" draws the whole figure once just to measure it, when
+    measuring alone (`get_tightbbox`) finds the same box. Fast zlib: the same pixels, a file
+    ~10 % larger, the encoding ~4x faster."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=_DPI, bbox_inches="tight")
+    fig.set_dpi(_DPI)  # text measured at the resolution it is drawn at
+    box = fig.get_tightbbox(FigureCanvasAgg(fig).get_renderer())
+    box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
+    fig.savefig(path, format="png", dpi=_DPI, bbox_inches=box, pil_kwargs={"compress_level": 1})
     return path
 
 

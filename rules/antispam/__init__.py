@@ -8,6 +8,8 @@ from bot.rule import Capability
 from rules.antispam import rules as _rules
 from rules.antispam.config import AntispamConfig, SpamRule
 from rules.antispam.patches import load_state as _load_state
+from rules.antispam.privacy import MEMBER_DATA
+from rules.antispam.windows import MEMBER_PART
 
 COMMANDS = (
     CommandSpec(
@@ -59,6 +61,8 @@ CAPABILITY = Capability(
     description="Anti-spam rules, learned classifier and raid detection",
     records_cases=True,
     load_state=_load_state,
+    member_part=MEMBER_PART,
+    member_data=MEMBER_DATA,
 )
 
 __all__ = ["CAPABILITY", "AntispamConfig", "SpamRule"]

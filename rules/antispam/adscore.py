@@ -162,9 +162,14 @@ class Ads(ConfigModel):
         return self._lexicon
 
     @cached_property
+    def evidence_words(self) -> frozenset[str]:
+        """What `without_evidence` looks for in the spaced form (see there)."""
+        return self.lexicon.spaced_keys | needle_words()
+
+    @cached_property
     def _evidence_words(self) -> ahocorasick.Automaton:
         automaton = ahocorasick.Automaton()
-        for word in self.lexicon.spaced_keys | needle_words():
+        for word in self.evidence_words:
             automaton.add_word(word, word)
         automaton.make_automaton()
         return automaton

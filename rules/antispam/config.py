@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,9 @@ from rules.antispam.adscore import Ads
 from rules.antispam.classifier import ClassifierSettings
 from rules.antispam.keywords import KeywordMatcher
 from rules.antispam.safe_regex import OperatorRegex, compile_operator_regex
+
+if TYPE_CHECKING:
+    from rules.antispam.rules import Compiled
 
 
 def _positive(value: timedelta) -> timedelta:
@@ -284,3 +287,19 @@ class AntispamConfig(SectionConfig):
     @cached_property
     def uses_classifier(self) -> bool:
         return any(r.triggers.classifier for r in self.rules)
+
+    @cached_property
+    def plan(self) -> Compiled:
+        """The rules compiled for the common message (`rules.Compiled`): once per playbook
+        version, shared by every community that runs it (not one copy each)."""
+        from rules.antispam.rules import Compiled  # that module imports this one
+
+        return Compiled.of(self)
+
+    @cached_property
+    def window_horizon(self) -> timedelta:
+        """How far back the rules' flood and duplicates windows look: the members' windows
+        keep nothing older (zero: no rule counts messages)."""
+        spans = [t.flood.window for r in self.rules if (t := r.triggers).flood]
+        spans += [t.duplicates.window for r in self.rules if (t := r.triggers).duplicates]
+        return max(spans, default=timedelta(0))

@@ -67,6 +67,9 @@ class KeywordMatcher:
                     # one word by normalization: match the glued phrase as a whole word too
                     words.setdefault(f" {norm.compact} ", keyword)
         self.keyword_count = len(anywhere) + len(words)
+        # what `first` looks for in the spaced form of ASCII text without leetspeak (there
+        # it looks nowhere else), for a plan's one pass over many rules' words
+        self.word_keys = frozenset(words)
         self._anywhere = _automaton(anywhere)
         self._words = _automaton(words)
         self._skeletons = _automaton(skeletons)

@@ -10,9 +10,9 @@ suspicious when
   .click, .loan, …);
 - the message is nothing but the link;
 - the message around it carries ad evidence: the `ads` score (contact signals, scam lexicon,
-  disguise, without the newcomer bonus) reaches `link_evidence`, so "free ringtones at
-  www.example.co.uk" or "贷款 看这里 example.com" is an ad, "I blog at example.blogspot.com now"
-  is not.
+  disguise, without the newcomer bonus) of the message without the links' paths reaches
+  `link_evidence`, so "free ringtones at www.example.co.uk" or "贷款 看这里 example.com" is an
+  ad, "I blog at example.blogspot.com now" is not, and neither is the ISBN in a book's link.
 
 Links to well-known sites (code hosting, documentation, encyclopedias, video, shared documents)
 and to the playbook's `trusted_domains` are never suspicious; the other triggers still judge the
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from rules.antispam.adscore import Ads, score
-from rules.antispam.normalize import Normalized, words
+from rules.antispam.normalize import Normalized, normalize, words
 
 # Sites members link to for ordinary reasons; subdomains included (docs.python.org).
 WELL_KNOWN = (
@@ -61,6 +61,7 @@ _ANY_LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:/\S*)?", re.IGNORECASE
 )
 _NOT_CATEGORY = frozenset({"newcomer", "forward"})
+_PATH = re.compile(r"((?:https?://|www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,})/\S*", re.IGNORECASE)
 # top-level domains that are English words, so "word.Word" may be a missing space after a full stop
 WORD_TLDS = frozenset({
     "me", "top", "live", "online", "store", "club", "shop", "app", "site", "link", "click", "win",
@@ -132,7 +133,11 @@ def suspicious_link(
             return f"{host} has a throwaway domain ending"
     if not words(_ANY_LINK.sub(" ", norm.folded)):
         return f"a message that is only a link ({unknown[0]})"
-    scored = score(ads or shipped_ads(), norm, messages_before=0)
+    # the link's path is not evidence beside it: an ISBN or an article id reads as a phone number
+    bare = _PATH.sub(r"\1", norm.original)
+    scored = score(
+        ads or shipped_ads(), norm if bare == norm.original else normalize(bare), messages_before=0
+    )
     parts = [p for p in scored.parts if p.what not in _NOT_CATEGORY]
     total = sum(p.weight for p in parts)
     if total >= evidence:

@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.frozen import quick_init
 from rules.antispam.traditional import traditional_to_simplified
 
 Form = Literal["spaced", "compact", "skeleton"]
@@ -222,6 +221,9 @@ def _skeleton_words(folded: str) -> list[str]:
 # ASCII): the same tokens, found without the Unicode classes (about twice as fast).
 _ASCII_TOKEN = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9]{1,3}[a-z0-9](?![a-z0-9]))+|[a-z0-9]+")
 _ASCII_NOT_WORD = re.compile(r"[^a-z0-9]+")
+# two one-character words in a row in the spaced form of ASCII text: where the tokenizer glues
+# ("a b c" reads "abc"); without one, the words are the runs of letters and digits
+_ASCII_GLUED = re.compile(" [a-z0-9] [a-z0-9] ")
 
 
 def words(folded: str) -> list[str]:
@@ -238,23 +240,19 @@ _HAS_UPPER = re.compile("[A-Z]")
 
 
 def _ascii_words(folded: str) -> list[str]:
-    """`words` of ASCII text without capitals. Without two one-character words in a row
-    there is no glued run, and the words are the runs of letters and digits: split at C
-    speed (twice as fast as the tokenizer, which only the rest takes)."""
-    return _split_ascii(folded.encode(), folded)
+    """`words` of ASCII text without capitals (see `_ascii_spaced`)."""
+    return _ascii_spaced(folded.encode(), folded).split()
 
 
-def _split_ascii(raw: bytes, folded: str) -> list[str]:
-    """`_ascii_words(folded)`, `raw` being its bytes."""
-    parts = raw.translate(_ASCII_WORD_BYTES).decode().split()
-    if 1 in map(len, parts):
-        previous = False
-        for part in parts:
-            single = len(part) == 1
-            if single and previous:
-                return _ascii_tokens(folded)
-            previous = single
-    return parts
+def _ascii_spaced(raw: bytes, folded: str) -> str:
+    """`_join(words(folded))` of ASCII text without capitals, `raw` being its bytes. Without
+    two one-character words in a row there is no glued run, and the words are the runs of
+    letters and digits: split and joined at C speed (the tokenizer takes only the rest)."""
+    spaced = " ".join(raw.translate(_ASCII_WORD_BYTES).decode().split())
+    spaced = f" {spaced} " if spaced else " "
+    if _ASCII_GLUED.search(spaced):
+        return _join(_ascii_tokens(folded))
+    return spaced
 
 
 # every byte but a lower-case letter or a digit becomes a space
@@ -277,18 +275,81 @@ def _join(parts: list[str]) -> str:
     return " " + " ".join(parts) + " " if parts else " "
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
 class Normalized:
-    """The matching forms of one text; `original_span` maps a match back to the original."""
+    """The matching forms of one text; `original_span` maps a match back to the original.
+
+    Immutable. `skeleton` and `words` are worked out on first read: most messages are judged
+    on `spaced`, `compact` and `folded` alone (the skeleton matters only with leetspeak, the
+    words only to the classifier)."""
+
+    __slots__ = ("original", "folded", "spaced", "compact", "has_leet", "_skeleton", "_words")
 
     original: str
     folded: str
     spaced: str
     compact: str
-    skeleton: str
     has_leet: bool  # the skeleton may differ from `spaced` in more than i/l
-    words: tuple[str, ...] = ()  # `words(folded)`: the classifier's tokens
+
+    def __init__(
+        self,
+        original: str,
+        folded: str,
+        spaced: str,
+        compact: str,
+        skeleton: str | None = None,
+        has_leet: bool = False,
+        words: tuple[str, ...] | None = None,
+    ) -> None:
+        _SET_ORIGINAL(self, original)
+        _SET_FOLDED(self, folded)
+        _SET_SPACED(self, spaced)
+        _SET_COMPACT(self, compact)
+        _SET_HAS_LEET(self, has_leet)
+        _SET_SKELETON(self, skeleton)  # None: from `folded` when read
+        _SET_WORDS(self, words)  # None: the words of `spaced` when read
+
+    @property
+    def skeleton(self) -> str:
+        """``spaced`` with leetspeak undone (``fr33 m0ney`` -> `` free money ``)."""
+        skeleton = self._skeleton
+        if skeleton is None:
+            # without leetspeak the skeleton differs from `spaced` only in i/l (`_I_TO_L`)
+            if self.has_leet:
+                skeleton = _join(_skeleton_words(self.folded))
+            else:
+                skeleton = self.spaced.replace("i", "l")
+            _SET_SKELETON(self, skeleton)
+        return skeleton
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """`words(folded)`: the classifier's tokens (no word holds a space)."""
+        found = self._words
+        if found is None:
+            found = tuple(self.spaced.split(" ")[1:-1]) if len(self.spaced) > 1 else ()
+            _SET_WORDS(self, found)
+        return found
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.original, self.folded, self.spaced, self.compact, self.skeleton,
+                self.has_leet, self.words)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Normalized:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Normalized(" + ", ".join(map(repr, self._key())) + ")"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Normalized is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Normalized is immutable: cannot delete {name}")
 
     def original_span(self, form: Form, start: int, end: int) -> tuple[int, int]:
         """Span of `self.original` that produced `form[start:end]` (whole words of a form)."""
@@ -315,6 +376,16 @@ class Normalized:
         return [(offsets[first], offsets[last] + 1) for first, last in folded_spans]
 
 
+# the slots' own setters: immutable for everyone else, and cheap (one per message)
+_SET_ORIGINAL = Normalized.original.__set__  # type: ignore[attr-defined]
+_SET_FOLDED = Normalized.folded.__set__  # type: ignore[attr-defined]
+_SET_SPACED = Normalized.spaced.__set__  # type: ignore[attr-defined]
+_SET_COMPACT = Normalized.compact.__set__  # type: ignore[attr-defined]
+_SET_HAS_LEET = Normalized.has_leet.__set__  # type: ignore[attr-defined]
+_SET_SKELETON = Normalized._skeleton.__set__  # type: ignore[attr-defined]
+_SET_WORDS = Normalized._words.__set__  # type: ignore[attr-defined]
+
+
 def _is_compact_char(ch: str) -> bool:
     return ch.isalnum() or bool(_UNSPACED_RE.match(ch))
 
@@ -324,16 +395,14 @@ def normalize(text: str) -> Normalized:
     folded = fold(text)
     if text.isascii():  # `fold` lower-cased it; its bytes are split and searched at C speed
         raw = folded.encode()
-        parts = _split_ascii(raw, folded)
+        spaced = _ascii_spaced(raw, folded)
+        # the words hold only letters and digits, so `compact` is the text without the rest
+        compact = spaced.replace(" ", "")
         has_leet = bool(raw.translate(None, _NOT_LEET_BYTES))
-    else:
-        parts = words(folded)
-        has_leet = bool(_LEET_TRIGGER.search(folded))
-    spaced = _join(parts)
-    compact = "".join(parts)
-    # without leetspeak the skeleton differs from `spaced` only in i/l (`_I_TO_L`)
-    skeleton = _join(_skeleton_words(folded)) if has_leet else spaced.replace("i", "l")
-    return Normalized(text, folded, spaced, compact, skeleton, has_leet, tuple(parts))
+        return Normalized(text, folded, spaced, compact, None, has_leet)
+    parts = words(folded)
+    has_leet = bool(_LEET_TRIGGER.search(folded))
+    return Normalized(text, folded, _join(parts), "".join(parts), None, has_leet)
 
 
 # One message is normalized once for everything that reads it — every anti-spam trigger, the

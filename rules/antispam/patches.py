@@ -1,7 +1,8 @@
-"""Anti-spam state changes. The short windows (flood, duplicates, join rate, cooldowns) live in
-the community state and change only here — in patches, which dry runs (`/automod explain`)
-skip, so trying a message never counts toward a flood. They are persisted with the batched
-flush, so a restart resumes them (at most the last flush interval is lost)."""
+"""Anti-spam state changes. The short windows (flood, duplicates, cooldowns per member: see
+`windows`; join times for raids) live in the community state and change only here — in
+patches, which dry runs (`/automod explain`) skip, so trying a message never counts toward a
+flood. They are persisted with the batched flush, so a restart resumes them (at most the last
+flush interval is lost)."""
 
 from __future__ import annotations
 
@@ -14,66 +15,29 @@ from bot.frozen import quick_init
 from bot.rule import ApplyContext, Patch
 from bot.state import CommunityState
 from bot.store import CommunityRef, Store
+from rules.antispam import windows
 from rules.antispam.triggers import Recent
 
-RECENT = "antispam.recent"  # state: user → list[Recent], oldest first, bounded
 JOINS = "antispam.joins"  # state: deque of join times
-COOLDOWNS = "antispam.cooldowns"  # state: (rule, user) → until
 RAID = "antispam.raid"  # state: the persisted raid mode
 RAID_KEY = "antispam.raid"  # community_state key
-WINDOWS_KEY = "antispam.windows"  # community_state key of the persisted short windows
+WINDOWS_KEY = "antispam.windows"  # community_state key of the persisted join times
 RAID_CHECK_STEP = "antispam.raid_check"  # pending step: has the raid gone quiet?
-PER_MEMBER = 50
 JOINS_KEPT = 2000
-# windows older than this are dropped when persisted (longer than any rule's window needs)
-WINDOW_HORIZON = timedelta(hours=1)
 
 
-def _dump_windows(state: CommunityState) -> dict[str, Any]:
-    """Persist what is still inside the horizon, and forget the rest from memory too (a
-    member who went quiet an hour ago holds nothing)."""
-    memory = state.memory
-    windows: dict[str, list[Recent]] = memory.get(RECENT, {})
-    joins: deque[datetime] = memory.get(JOINS, deque())
-    latest = max((w[-1].at for w in windows.values() if w), default=None)
-    if joins and (latest is None or joins[-1] > latest):
-        latest = joins[-1]
-    if latest is None:
-        return {}
-    horizon = latest - WINDOW_HORIZON
-    for user in [u for u, w in windows.items() if not w or w[-1].at < horizon]:
-        del windows[user]
-    cooldowns: dict[tuple[str, str], datetime] = memory.get(COOLDOWNS, {})
-    for key in [k for k, until in cooldowns.items() if until < horizon]:
-        del cooldowns[key]
-    return {
-        "recent": {
-            user: [[r.at.isoformat(), r.channel_id, r.fingerprint] for r in w if r.at >= horizon]
-            for user, w in windows.items()
-        },
-        "joins": [t.isoformat() for t in joins if t >= horizon],
-        "cooldowns": [[rule, user, until.isoformat()] for (rule, user), until in cooldowns.items()],
-    }
+def _dump_joins(state: CommunityState) -> dict[str, Any]:
+    return {"joins": [t.isoformat() for t in state.memory.get(JOINS, ())]}
 
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
-    """Raid mode and the short windows as the last flush left them."""
+    """Raid mode, the recent join times and the members' windows as the last flush left
+    them."""
     state.memory[RAID] = await store.get_state(ref, RAID_KEY) or {"active": False}
     saved = await store.get_state(ref, WINDOWS_KEY) or {}
     when = datetime.fromisoformat
-    state.memory[RECENT] = {
-        user: [Recent(when(at), channel, fp) for at, channel, fp in kept]
-        for user, kept in saved.get("recent", {}).items()
-    }
     state.memory[JOINS] = deque((when(t) for t in saved.get("joins", [])), maxlen=JOINS_KEPT)
-    state.memory[COOLDOWNS] = {
-        (rule, user): when(until) for rule, user, until in saved.get("cooldowns", [])
-    }
-
-
-def _changed(ctx: ApplyContext) -> None:
-    state = ctx.state
-    state.persist_later(WINDOWS_KEY, lambda: _dump_windows(state))
+    await windows.load(store, ref, state)
 
 
 @quick_init
@@ -81,27 +45,25 @@ def _changed(ctx: ApplyContext) -> None:
 class NoteMessage(Patch):
     user_id: str
     recent: Recent
+    horizon: timedelta  # the playbook's longest flood or duplicates window
 
     async def apply(self, ctx: ApplyContext) -> None:
-        windows: dict[str, list[Recent]] = ctx.memory.setdefault(RECENT, {})
-        kept = windows.get(self.user_id)
-        if kept is None:
-            windows[self.user_id] = [self.recent]
-        else:
-            kept.append(self.recent)
-            if len(kept) > PER_MEMBER:
-                del kept[0]
-        _changed(ctx)
+        windows.windows_of(ctx.state).note(self.user_id, self.recent, self.horizon)
 
 
 @dataclass(frozen=True, slots=True)
 class NoteJoin(Patch):
     user_id: str
     at: datetime
+    horizon: timedelta  # the raid window: older joins never count
 
     async def apply(self, ctx: ApplyContext) -> None:
-        ctx.memory.setdefault(JOINS, deque(maxlen=JOINS_KEPT)).append(self.at)
-        _changed(ctx)
+        joins: deque[datetime] = ctx.memory.setdefault(JOINS, deque(maxlen=JOINS_KEPT))
+        joins.append(self.at)
+        while joins[0] <= self.at - self.horizon:
+            joins.popleft()
+        state = ctx.state
+        state.persist_later(WINDOWS_KEY, lambda: _dump_joins(state))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +73,7 @@ class StartCooldown(Patch):
     until: datetime
 
     async def apply(self, ctx: ApplyContext) -> None:
-        ctx.memory.setdefault(COOLDOWNS, {})[(self.rule, self.user_id)] = self.until
-        _changed(ctx)
+        windows.windows_of(ctx.state).cooldown(self.user_id, self.rule, self.until)
 
 
 @dataclass(frozen=True, slots=True)

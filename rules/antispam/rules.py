@@ -33,12 +33,10 @@ from rules.antispam.classifier import SAMPLES_DIR, SpamClassifier, load_seed_sam
 from rules.antispam.config import Actions, AntispamConfig, SpamRule
 from rules.antispam.normalize import normalized
 from rules.antispam.patches import (
-    COOLDOWNS,
     JOINS,
     RAID,
     RAID_CHECK_STEP,
     RAID_KEY,
-    RECENT,
     NoteJoin,
     NoteMessage,
     SetRaid,
@@ -47,12 +45,15 @@ from rules.antispam.patches import (
 from rules.antispam.triggers import (
     Check,
     Context,
+    Gate,
     Recent,
     Scan,
     check,
     checks,
     fingerprint,
+    quiet_gate,
 )
+from rules.antispam.windows import RECENT, Windows
 from rules.moderation import store as mod_store
 from rules.moderation.config import ModerationConfig
 from rules.moderation.patches import SAMPLES_VERSION, LearnSample
@@ -70,7 +71,6 @@ from rules.welcome.config import WelcomeConfig
 
 CLASSIFIER = "antispam.classifier"  # memory: (key, SpamClassifier), rebuilt when samples change
 EVALUATION = "antispam.evaluation"  # memory: the last message's snapshot, shared by both passes
-PLAN = "antispam.plan"  # memory: (config, `Compiled.of(config)`) of the playbook in force
 
 
 # -- tracking -------------------------------------------------------------------------------------
@@ -83,9 +83,12 @@ def track(
     """Count the message into the member's short windows (edits are not new messages)."""
     if type(event) is not MessagePosted:
         return Decision.skip("an edit is not a new message")
+    horizon = cfg.window_horizon
+    if not horizon:
+        return Decision.skip("no rule counts messages")
     norm = normalized(event.text[: cfg.max_scan_chars])
     recent = Recent(now, event.channel_id, fingerprint(norm))
-    return Decision.update((NoteMessage(event.author.user_id, recent),), "counted")
+    return Decision.update((NoteMessage(event.author.user_id, recent, horizon),), "counted")
 
 
 # -- judging messages -----------------------------------------------------------------------------
@@ -178,17 +181,23 @@ def _in_scope(
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """The playbook's rules compiled for the common message, once per playbook version: each
-    rule with whether it has a scope to test at all and its triggers as checks
-    (`triggers.checks`), and the verdicts when every rule looked and none fired (shared)."""
+    """The playbook's rules compiled for the common message, once per playbook version (and
+    shared by every community that runs it: `AntispamConfig.plan`): each rule with whether it
+    has a scope to test at all and its triggers as checks (`triggers.checks`), the gate that
+    rules out every rule's triggers at once (`triggers.quiet_gate`), and the verdicts when
+    every rule looked and none fired (shared)."""
 
     rules: tuple[tuple[SpamRule, bool, tuple[Check, ...]], ...]
     quiet: tuple[Hit, ...]
+    gate: Gate | None = None
+    scoped: tuple[tuple[int, SpamRule], ...] = ()  # the rules `_in_scope` may rule out
 
     @classmethod
     def of(cls, cfg: AntispamConfig) -> Compiled:
         compiled = tuple((r, _scoped(r), checks(r)) for r in cfg.rules)
-        return cls(compiled, tuple(Hit(r, None) for r in cfg.rules))
+        scoped = tuple((n, r) for n, (r, in_scope, _) in enumerate(compiled) if in_scope)
+        quiet = tuple(Hit(r, None) for r in cfg.rules)
+        return cls(compiled, quiet, quiet_gate(cfg.rules), scoped)
 
 
 def _scoped(spam_rule: SpamRule) -> bool:
@@ -243,7 +252,17 @@ def _judged_quickly(
     now: datetime,
 ) -> tuple[Hit, ...]:
     """`judge` without words: the plan's shared verdicts unless some rule fires or is out of
-    scope, so the common message allocates no verdict."""
+    scope, so the common message allocates no verdict. The plan's gate decides most messages
+    without asking any rule."""
+    gate = plan.gate
+    if gate is not None and not cooldowns and gate(scan, ctx, now):
+        quiet: list[Hit] | None = None  # no rule fires; some may not even look
+        for n, spam_rule in plan.scoped:
+            skipped = _in_scope(spam_rule, event, ctx, None, now)
+            if skipped:
+                quiet = quiet or list(plan.quiet)
+                quiet[n] = Hit(spam_rule, None, skipped=skipped)
+        return plan.quiet if quiet is None else tuple(quiet)
     hits: list[Hit] | None = None
     for n, (spam_rule, scoped, compiled) in enumerate(plan.rules):
         if scoped or cooldowns:
@@ -330,22 +349,16 @@ def _judged(
     welcome = getattr(ctx.playbook, "welcome", None)
     newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
     verdict = classifier.classify(event.text[: cfg.max_scan_chars]) if classifier else None
-    windows = memory.get(RECENT)
-    recent = tuple(windows.get(user, ())) if windows else ()
+    windows: Windows | None = memory.get(RECENT)
+    window = windows.members.get(user) if windows else None
+    recent = window.since(ctx.now - cfg.window_horizon) if window else ()
     context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
-    everyone = memory.get(COOLDOWNS)
-    cooldowns: dict[str, datetime] = {}
-    if everyone:  # this member's, by rule (not a walk over everybody's)
-        for spam_rule in cfg.rules:
-            until = everyone.get((spam_rule.name, user))
-            if until is not None:
-                cooldowns[spam_rule.name] = until
-    plan = memory.get(PLAN)
-    if plan is None or plan[0] is not cfg:
-        plan = memory[PLAN] = (cfg, Compiled.of(cfg))  # per playbook version
-    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, plan=plan[1])
+    # this member's cooldowns, by rule (a copy: a later patch may start another)
+    cooldowns = dict(window.cooldowns) if window and window.cooldowns else {}
+    plan: Compiled = cfg.plan
+    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, plan=plan)
     explained = _Explained(cfg, event, context, cooldowns, ctx.now)
-    firing = () if hits is plan[1].quiet else tuple(h for h in hits if h.why)
+    firing = () if hits is plan.quiet else tuple(h for h in hits if h.why)
     if firing:
         return _with_cases(event, ctx, key, hits, firing, explained)
     state = MessageState(ctx.view, moderation_config(ctx.playbook), None, hits, explained=explained)
@@ -563,7 +576,7 @@ def raid_on_join(
     event: MemberJoined, cfg: AntispamConfig, snap: RaidState, now: datetime
 ) -> Decision:
     """J joins within T start raid mode; members joining during a raid are restricted."""
-    patches: list[Patch] = [NoteJoin(event.member.user_id, now)]
+    patches: list[Patch] = [NoteJoin(event.member.user_id, now, cfg.raid.window)]
     if not cfg.raid.enabled:
         return Decision.update(patches, "raid detection is off")
     raid = cfg.raid

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import ahocorasick
+
 from bot.configmodel import format_duration
 from bot.events import MessageEdited, MessagePosted
 from bot.frozen import quick_init
@@ -559,3 +561,162 @@ def _breach(
     if cfg.as_channel and event.sender_chat:
         return f"newcomer posting as a channel ({event.sender_chat}, ", ")"
     return None
+
+
+# -- the plan's gate: every rule's triggers ruled out at once -------------------------------------
+
+# True only when no trigger of any of the plan's rules fires on the message, scopes and
+# cooldowns aside (the caller has them); False: ask each rule's checks. One pass for the
+# common chat line instead of a dozen checks (issue 10).
+Gate = Callable[[Scan, Context, datetime], bool]
+
+# In ASCII text, what may make the keyword matchers and the ad score look beyond the spaced
+# form (leetspeak, numbers: contacts, prices, short codes)
+_NOT_PLAIN = re.compile(r"[0-9@$]")
+_KNOWN_TRIGGERS = frozenset({
+    "flood", "duplicates", "mentions", "links", "keywords", "regex", "caps", "emoji",
+    "repeated_chars", "newcomer", "classifier", "ads",
+})  # fmt: skip
+
+
+def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
+    """The rules' `Gate`, or None when one of them has a trigger the gate does not know.
+
+    For ASCII text every trigger is ruled out by the facts its own check starts from: too few
+    recent messages (flood, duplicates), a member past their first messages and hours, or a
+    newcomer's message breaking none of the restrictions (newcomer), no verdict of spam
+    (classifier), no link, few mentions, and the caps, repeated-characters and regex checks'
+    own tests. The keyword matchers and the ad score — the costly checks — are asked only
+    when one automaton pass finds one of their words, or the text has digits, "@" or "$"
+    (without, they look only in the spaced form), or a newcomer forwards. ASCII has no emoji
+    and no disguise. `test_gate.py` holds the gate to the checks' verdicts on every corpus."""
+    crowd = 0  # the fewest messages a flood or duplicates trigger counts
+    first_messages, first_hours = -1, timedelta(0)  # the longest newcomer restriction ...
+    new_links = new_media = new_mentions = new_forwards = new_channel = False  # ... and what
+    ads_first = 0  # forwards weigh as ad evidence in a member's first this-many messages
+    classifier = False
+    mentions = -1  # the lowest mention limit
+    links: list[Links] = []
+    caps: list[tuple[int, float]] = []
+    max_run = 0  # the shortest run of equal characters a repeated_chars trigger allows
+    regexes: list[OperatorRegex] = []
+    words: set[str] = set()  # what the keyword matchers and the ad score look for ...
+    word_checks: list[Check] = []  # ... and their checks, asked when a word is there
+    for rule in rules:
+        t = rule.triggers
+        if any(getattr(t, name) for name in type(t).model_fields if name not in _KNOWN_TRIGGERS):
+            return None
+        for needed in (
+            t.flood.messages if t.flood else 0,
+            t.duplicates.count if t.duplicates else 0,
+        ):
+            if needed:
+                crowd = min(crowd, needed) if crowd else needed
+        if t.newcomer:
+            new = t.newcomer
+            first_messages = max(first_messages, new.first_messages)
+            first_hours = max(first_hours, timedelta(hours=new.first_hours))
+            new_links = new_links or new.links != "off"
+            new_media = new_media or new.media or new.media_only
+            new_mentions = new_mentions or new.mentions
+            new_forwards = new_forwards or new.forwards
+            new_channel = new_channel or new.as_channel
+        if t.ads:
+            ads_first = max(ads_first, t.ads.first_messages)
+            words |= t.ads.evidence_words
+            word_checks.append(_ads_check(t.ads))
+        classifier = classifier or t.classifier
+        if t.mentions:
+            mentions = min(mentions, t.mentions.max) if mentions >= 0 else t.mentions.max
+        if t.links:
+            links.append(t.links)
+        if t.caps:
+            caps.append((t.caps.min_letters, t.caps.ratio))
+        if t.repeated_chars:
+            max_run = (
+                min(max_run, t.repeated_chars.max_run) if max_run else t.repeated_chars.max_run
+            )
+        regexes += rule.regexes if t.regex else ()
+        if t.keywords and rule.keyword_matcher is not None:
+            words |= rule.keyword_matcher.word_keys
+            word_checks.append(_keywords_check(rule.keyword_matcher))
+    automaton = None
+    if words:
+        automaton = ahocorasick.Automaton()
+        for word in words:
+            automaton.add_word(word, None)
+        automaton.make_automaton()
+    invites = any(links_cfg.invites for links_cfg in links)
+    restricted = (new_links, new_media, new_mentions, new_forwards, new_channel)
+    run_of = _run_of(max_run) if max_run else None
+    step = (max_run + 1) // 2
+
+    def gate(scan: Scan, ctx: Context, now: datetime) -> bool:
+        text = scan.text
+        event = scan.event
+        if text is not event.text or not text.isascii():  # a cut text: mentions count on
+            return False
+        if crowd and len(ctx.recent) + 1 >= crowd and not scan.edited:
+            return False
+        if (
+            first_messages >= 0
+            and _newcomer(ctx, now, first_messages, first_hours)
+            and _may_breach(scan, restricted)
+        ):
+            return False
+        if classifier and ctx.verdict is not None and ctx.verdict.is_spam:
+            return False
+        # the keyword and ad checks are asked only when there is something for them to read
+        if word_checks and (
+            _NOT_PLAIN.search(text)
+            or (ads_first and event.is_forward and ctx.messages_before < ads_first)
+            or (automaton is not None and next(automaton.iter(scan.norm.spaced), None) is not None)
+        ):
+            for one in word_checks:
+                if one(scan, ctx, now) is not None:
+                    return False
+        if mentions >= 0 and (event.mentions or "@" in text) and scan.mentions > mentions:
+            return False
+        if links and (scan.domains or (invites and scan.invite)):
+            return False
+        for min_letters, ratio in caps:
+            if len(text) >= min_letters and not text.islower():
+                upper, cased = capitals(text)
+                if cased >= min_letters and upper / cased >= ratio:
+                    return False
+        if (
+            run_of is not None
+            and len(text) > max_run
+            and _PAIR.search(text[::step])
+            and run_of.search(text)
+        ):
+            return False
+        if regexes:
+            folded = scan.norm.folded
+            if any(regex.search(folded) for regex in regexes):
+                return False
+        return True
+
+    return gate
+
+
+def _may_breach(scan: Scan, restricted: tuple[bool, bool, bool, bool, bool]) -> bool:
+    """Whether a newcomer's message may break one of the `restricted` (links, media, mentions,
+    forwards, posting as a channel): what `_breach` tests first."""
+    links, media, mentions, forwards, channel = restricted
+    event = scan.event
+    return bool(
+        (links and (scan.domains or scan.invite))
+        or (media and event.attachments)
+        or (mentions and scan.mentions)
+        or (forwards and event.is_forward)
+        or (channel and event.sender_chat)
+    )
+
+
+def _newcomer(ctx: Context, now: datetime, first_messages: int, first_hours: timedelta) -> bool:
+    """Whether the member is inside their first messages or first hours."""
+    joined = ctx.joined_at
+    return ctx.messages_before < first_messages or (
+        joined is not None and now - joined < first_hours
+    )

@@ -46,16 +46,25 @@ class FaqMatcher:
     def entry_for(self, text: str) -> str | None:
         """The matching entry listed first in the playbook, or None."""
         found: set[str] = set()
-        if self.keywords is not None:
-            found.update(self.owner[m.keyword] for m in self.keywords.matches(text))
-        folded = text.casefold() if self.patterns else ""
-        for entry_id, regex, needs in self.patterns:
-            # most messages lack a word the pattern needs: no regex run for them
-            if entry_id in found or not all(n in folded for n in needs):
-                continue
-            if regex.search(text):
-                found.add(entry_id)
-        return min(found, key=self.order.__getitem__) if found else None
+        keywords = self.keywords
+        # `first` answers "none" without locating anything (the common message)
+        if keywords is not None and keywords.first(text) is not None:
+            found.update(self.owner[m.keyword] for m in keywords.matches(text))
+        if self.patterns:
+            folded = text.casefold()
+            for entry_id, regex, needs in self.patterns:
+                if entry_id in found:
+                    continue
+                # most messages lack a word the pattern needs: no regex run for them
+                for need in needs:
+                    if need not in folded:
+                        break
+                else:
+                    if regex.search(text):
+                        found.add(entry_id)
+        if not found:
+            return None
+        return min(found, key=self.order.__getitem__) if len(found) > 1 else next(iter(found))
 
 
 def required_literals(pattern: str) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ def say(view: CommunityView, template: Template | None, key: str, /, **values: A
 
 
 def local_day(view: CommunityView, when: datetime) -> date:
-    return view.local(when).date()
+    return view.day(when)
 
 
 def local_midnight(view: CommunityView, day: date) -> datetime:

@@ -59,13 +59,16 @@ class PointsSnapshot:
     xp: int
     balance: int
     day: date
-    today: dict[str, int]
+    today: Earned  # shared with the state's entry: a tuple, never changed in place
     last_paid_at: datetime | None
     recent: tuple[str, ...]
     info: MemberInfo | None
 
     def earned_today(self, source: str) -> int:
-        return self.today.get(source, 0)
+        for earned_from, amount in self.today:
+            if earned_from == source:
+                return amount
+        return 0
 
 
 def _cache(memory: dict[str, Any]) -> dict[str, MemberPoints]:
@@ -174,7 +177,7 @@ def _snapshot(
         entry.xp,
         entry.balance,
         day,
-        dict(entry.today),
+        entry.today,
         entry.last_paid_at,
         entry.recent,
         info,

@@ -268,7 +268,9 @@ def on_message(
     if bonus_why:
         reasons.append(bonus_why)
     xp, needed = member.xp, cfg.levels.needed
-    if level_of(xp + amount + bonus, needed) > level_of(xp, needed):  # a new level
+    # a new level: the next threshold above the member's level is reached (thresholds rise)
+    level = level_of(xp, needed)
+    if level < len(needed) and xp + amount + bonus >= needed[level]:
         actions, levelled = level_up_actions(
             cfg, snap.view, author, ev.author.display, xp, xp + amount + bonus, ev.channel_id
         )
@@ -288,7 +290,8 @@ def on_message(
     )
     if levelled:
         reasons.append(levelled)
-    return Decision.act(actions, "; ".join(reasons), patches)
+    reason = why if len(reasons) == 1 else "; ".join(reasons)
+    return Decision(True, reason, tuple(actions), tuple(patches))
 
 
 # -- reactions received --------------------------------------------------------------------------

@@ -35,11 +35,18 @@ from rules.welcome import WelcomeConfig, is_newcomer
 
 SWEEP_JOB = "reactivation.sweep"
 OPEN = "reactivation.open"  # state: member → when last nudged, while they stay silent
+QUIET = "reactivation.quiet"  # state: the members who opted out with /quiet
+# the community value (and state key) of when the last digest was posted
+DIGEST_STATE = "reactivation.digest"
 
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
-    """Who has an open nudge (so their next message is a comeback), from the nudges table."""
+    """Who has an open nudge (so their next message is a comeback), from the nudges table;
+    who opted out and when the last digest went out (so a daily sweep asks one query)."""
     state.memory[OPEN] = await q.open_nudges(store, ref)
+    state.memory[QUIET] = await q.quiet_members(store, ref)
+    digest = await store.get_state(ref, DIGEST_STATE) or {}
+    state.memory[DIGEST_STATE] = datetime.fromisoformat(digest["at"]) if digest.get("at") else None
 
 
 def _forget_members(state: CommunityState, user_ids: Collection[str]) -> None:
@@ -56,9 +63,6 @@ async def _load_member(store: Store, ref: CommunityRef, state: CommunityState, u
 
 # an evicted member's open nudge comes back with them (their next message is a comeback)
 MEMBER_PART = MemberPart(_forget_members, _load_member)
-
-
-DIGEST_STATE = "reactivation.digest"
 
 
 # -- the daily sweep ---------------------------------------------------------------------------
@@ -95,8 +99,6 @@ def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> lis
 
 
 async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) -> SweepSnapshot:
-    state = await ctx.store.get_state(ctx.community, DIGEST_STATE) or {}
-    last = datetime.fromisoformat(state["at"]) if state.get("at") else None
     members = [m for m in await ctx.state.present_members() if not m.is_bot]
     rates: dict[int, q.StepRate] = {}
     if isinstance(event, CommandInvoked):
@@ -106,9 +108,9 @@ async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) ->
     return SweepSnapshot(
         ctx.view,
         _with_unflushed_activity(ctx, members),
-        await q.quiet_members(ctx.store, ctx.community),
+        set(ctx.memory[QUIET]),
         await q.nudges_for_sweep(ctx.store, ctx.community, ctx.now - cfg.cap_period),
-        last,
+        ctx.memory[DIGEST_STATE],
         _welcome(ctx.playbook),
         rates,
     )
@@ -144,6 +146,7 @@ class RecordNudges(Patch):
             await ctx.store.set_state(
                 ctx.community, DIGEST_STATE, {"at": self.at.isoformat()}, self.at
             )
+            ctx.memory[DIGEST_STATE] = self.at
 
 
 # the answer to an ordinary message, made once (a Decision is immutable)
@@ -337,6 +340,11 @@ class SetQuiet(Patch):
 
     async def apply(self, ctx: ApplyContext) -> None:
         await q.set_quiet(ctx.store, ctx.community, self.user_id, self.quiet, self.at)
+        quiet = ctx.memory.setdefault(QUIET, set())
+        if self.quiet:
+            quiet.add(self.user_id)
+        else:
+            quiet.discard(self.user_id)
 
 
 @rule("reactivation.quiet", on=CommandInvoked, commands=("quiet",))

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,30 +111,40 @@ async def record_nudges(
     return []
 
 
+def _record_statement(store: Store) -> Any:
+    """Contacts claimed in one executemany: a member's step of one silence is inserted once;
+    the rows it returns are the ones this call took. Built once (a multi-row VALUES built per
+    sweep was compiled anew each time)."""
+    return store.statement(
+        "reactivation.record_nudges",
+        lambda: (
+            store.insert(Nudge.__table__)
+            .on_conflict_do_nothing(
+                index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
+            )
+            .returning(Nudge.user_id, Nudge.step)
+        ),
+    )
+
+
 async def _record_some(
     store: Store, s: AsyncSession, ref: CommunityRef, nudges: Sequence[NewNudge], at: datetime
 ) -> list[NewNudge]:
     """Contacts claimed in one statement; returns those whose member's step of that silence
     was already taken (the rows the insert did not return)."""
     result = await s.execute(
-        store.insert(Nudge)
-        .values(
-            [
-                {
-                    "community_id": ref.id,
-                    "user_id": n.user_id,
-                    "step": n.step,
-                    "via": n.via,
-                    "silent_since": n.silent_since,
-                    "nudged_at": at,
-                }
-                for n in nudges
-            ]
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Nudge.community_id, Nudge.user_id, Nudge.step, Nudge.silent_since]
-        )
-        .returning(Nudge.user_id, Nudge.step)
+        _record_statement(store),
+        [
+            {
+                "community_id": ref.id,
+                "user_id": n.user_id,
+                "step": n.step,
+                "via": n.via,
+                "silent_since": n.silent_since,
+                "nudged_at": at,
+            }
+            for n in nudges
+        ],
     )
     inserted = Counter((r[0], r[1]) for r in result)
     taken = []

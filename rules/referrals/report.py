@@ -54,8 +54,10 @@ async def referral_stats(
 
     brought: Counter[str] = Counter(r.inviter for r in joins if r.inviter and r.source == "member")
     stayed: Counter[str] = Counter(r.inviter for r in joins if r.inviter and r.status == "rewarded")
-    names = {m.user_id: m.name for m in await store.members(ref, present_only=False)}
     ranked = sorted(brought.items(), key=lambda kv: (-stayed[kv[0]], -kv[1], kv[0]))[:top]
+    # the names of the few ranked inviters only (every member's row took most of a report's
+    # queries in a large community)
+    names = {u: m.name for u, _ in ranked if (m := await store.member(ref, u)) is not None}
     factor = by_source["member"] / active_members if active_members else None
     return ReferralStats(
         joins_by_source=dict(by_source),

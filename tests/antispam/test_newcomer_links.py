@@ -55,6 +55,8 @@ NOT_LINKS = [
     "Got ur message.Me and Sam are on the way, call 07123456789 if the plan changes",
     "Bus is late again.Live traffic says 20 min, ring me on 07123456789",
     "Can u call me on 07123456789 after class? Sent via quicktexts.com",
+    # a number in the link's path is not a phone number beside it
+    "The book I mentioned: https://www.bookfinder.example.com/isbn/0241453623 chapter 3",
 ]
 
 
