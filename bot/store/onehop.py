@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import logging
 import sqlite3
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def _supported() -> bool:
 
 
 SUPPORTED = _supported()
+# True while a write runs from a plain greenlet (`Store.sessions.core/run`): no
+# `AsyncConnection.execute` waits for proof that it awaited something
+unawaited: ContextVar[bool] = ContextVar("qunbot_onehop_unawaited", default=False)
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another connection's lock (on the thread)
 _WRITES = frozenset(("INSERT", "UPDATE", "DELETE", "REPLAC"))
 
@@ -166,9 +170,10 @@ if SUPPORTED:
                 self._adapt_connection._handle_exception(error)
             if rows is not None:
                 self._rows = collections.deque(rows)
-            # SQLAlchemy's AsyncConnection.execute insists on an await: one that is already
-            # done (two greenlet switches, no trip through the event loop)
-            await_(_nothing())
+            if not unawaited.get():
+                # SQLAlchemy's AsyncConnection.execute insists on an await: one that is
+                # already done (two greenlet switches, no trip through the event loop)
+                await_(_nothing())
             return True
 
         def _make_new_cursor(self, connection: Any) -> Any:

@@ -25,9 +25,7 @@ from sqlalchemy import delete, func, select
 from bot.store.models_processed import ProcessedEvent
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
-
-    from bot.store.store import CommunityRef, Store
+    from bot.store.store import CommunityRef, Core, Store
 
 RETENTION = timedelta(days=14)  # platforms redeliver for hours (Telegram: 24 h), not weeks
 RECENT_KEPT = 512  # keys remembered per community in this process
@@ -107,9 +105,7 @@ class ProcessedKeys:
         taken.update(self.rows)
         self.rows = taken
 
-    async def write(
-        self, s: AsyncConnection, store: Store, taken: dict[tuple[int, str], datetime]
-    ) -> None:
+    async def write(self, s: Core, store: Store, taken: dict[tuple[int, str], datetime]) -> None:
         if not taken:
             return
         stmt = store.insert_new(
@@ -120,7 +116,7 @@ class ProcessedKeys:
         )
         await self._prune(s, max(taken.values()))
 
-    async def _prune(self, s: AsyncConnection, newest: datetime) -> None:
+    async def _prune(self, s: Core, newest: datetime) -> None:
         """Keys older than the retention period go, at most once an hour of event time (a time
         far in the future does not count: it would prune everything)."""
         if self.retention is None:

@@ -188,8 +188,8 @@ async def open_case(
             "actions": [CaseStep(k).as_json() for k in draft.actions or (draft.action,)],
         }  # fmt: skip
         try:
-            async with store.sessions.begin() as s:
-                await s.execute(store.insert(ModerationCase).values(**values))
+            stmt = store.insert(ModerationCase).values(**values)
+            await store.sessions.run(lambda conn, stmt=stmt: conn.execute(stmt))
             return number
         except IntegrityError:
             log.info("case #%s already taken in %s; renumbering", number, ref.external_id)
@@ -242,12 +242,12 @@ async def settle_case(
     store: Store, ref: CommunityRef, number: int, steps: Sequence[CaseStep]
 ) -> None:
     """Record how each action of the case went (after the platform answered)."""
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(ModerationCase)
-            .where(ModerationCase.community_id == ref.id, ModerationCase.number == number)
-            .values(actions=[step.as_json() for step in steps])
-        )
+    stmt = (
+        update(ModerationCase)
+        .where(ModerationCase.community_id == ref.id, ModerationCase.number == number)
+        .values(actions=[step.as_json() for step in steps])
+    )
+    await store.sessions.run(lambda conn: conn.execute(stmt))
 
 
 async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -> None:
@@ -382,16 +382,16 @@ async def restrictions(
 async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: datetime) -> None:
     if not numbers:
         return
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(ModerationCase)
-            .where(
-                ModerationCase.community_id == ref.id,
-                ModerationCase.number.in_(numbers),
-                ModerationCase.lifted_at.is_(None),
-            )
-            .values(lifted_at=at)
+    stmt = (
+        update(ModerationCase)
+        .where(
+            ModerationCase.community_id == ref.id,
+            ModerationCase.number.in_(numbers),
+            ModerationCase.lifted_at.is_(None),
         )
+        .values(lifted_at=at)
+    )
+    await store.sessions.run(lambda conn: conn.execute(stmt))
 
 
 async def add_sample(

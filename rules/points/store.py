@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.frozen import quick_init
 from bot.privacy import ANON_PREFIX
 from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
+from bot.store.store import Core
 from rules.points.models import (
     MemberTier,
     PointsBalance,
@@ -53,7 +54,7 @@ class Balance:
 
 
 async def credit_in(
-    s: AsyncSession | AsyncConnection,
+    s: AsyncSession | Core,
     store: Store,
     ref: CommunityRef,
     credits: Iterable[Credit],
@@ -65,7 +66,7 @@ async def credit_in(
 
 
 async def _write_credits(
-    s: AsyncSession | AsyncConnection, store: Store, taken: Sequence[_Deferred]
+    s: AsyncSession | Core, store: Store, taken: Sequence[_Deferred]
 ) -> list[Credit]:
     """Ledger rows in one executemany (a key already in the ledger, or twice in `taken`, pays
     once), then one balance upsert per member for the rows that were new. Statements built
@@ -170,7 +171,7 @@ class CreditBuffer:
     def merge_back(self, taken: list[_Deferred]) -> None:
         self.rows = taken + self.rows
 
-    async def write(self, s: AsyncConnection, store: Store, taken: list[_Deferred]) -> None:
+    async def write(self, s: Core, store: Store, taken: list[_Deferred]) -> None:
         await _write_credits(s, store, taken)
 
 

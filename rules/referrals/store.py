@@ -102,9 +102,7 @@ async def record_join(store: Store, ref: CommunityRef, rec: JoinRecord) -> bool:
         )
         .on_conflict_do_nothing()
     )
-    async with store.sessions.begin() as s:
-        result = await s.execute(stmt)
-    return bool(result.rowcount)
+    return bool(await store.sessions.run(lambda conn: conn.execute(stmt).rowcount))
 
 
 @dataclass(frozen=True, slots=True)
