@@ -28,6 +28,8 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 from typing import Literal
 
@@ -67,11 +69,36 @@ def bayes_features(text: str) -> frozenset[str]:
 
 
 def _tokens(text: str) -> tuple[Counter[str], frozenset[str]]:
+    words = normalized(text).words
+    if text.isascii():  # no unspaced script: every word is a token, each beside the next
+        tokens = [w if w.isalpha() else _DIGITS.sub(_number_shape, w) for w in words]
+        counts = Counter(tokens)
+        pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        raw = text.encode()
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        counts, pairs = _unspaced_tokens(words)
+        letters = len(_LETTERS.findall(text))
+        upper = len(_UPPER.findall(text)) if letters >= 8 else 0
+    if _CURRENCY.search(text):
+        counts["<currency>"] += 1
+    if letters >= 8 and upper * 2 >= letters:
+        counts["<shouting>"] += 1
+    return counts, frozenset([*counts, *pairs])
+
+
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII_UPPER = bytes(range(65, 91))
+
+
+def _unspaced_tokens(words: tuple[str, ...]) -> tuple[Counter[str], list[str]]:
+    """Token counts and word pairs of text that may hold an unspaced script."""
     counts: Counter[str] = Counter()
     pairs: list[str] = []
     previous = ""  # the last spaced word, for pairs (CJK runs have their bigrams already)
     run: list[str] = []  # consecutive characters of an unspaced script
-    for word in [*normalized(text).words, ""]:
+    for word in [*words, ""]:
         if len(word) == 1 and not word.isascii() and unicodedata.category(word) == "Lo":
             run.append(word)
             previous = ""
@@ -87,12 +114,7 @@ def _tokens(text: str) -> tuple[Counter[str], frozenset[str]]:
             if previous:
                 pairs.append(f"{previous} {token}")
             previous = token
-    if _CURRENCY.search(text):
-        counts["<currency>"] += 1
-    letters = len(_LETTERS.findall(text))
-    if letters >= 8 and len(_UPPER.findall(text)) * 2 >= letters:
-        counts["<shouting>"] += 1
-    return counts, frozenset([*counts, *pairs])
+    return counts, pairs
 
 
 # --- verdict --------------------------------------------------------------------------------
@@ -129,6 +151,8 @@ class _SampleIndex:
         self._norms: list[float] = []
         self._counts: list[Counter[str]] = []
         self._postings: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._ids: defaultdict[str, list[int]] = defaultdict(list)  # the postings' samples
+        self._held_by: dict[str, int] = {}  # token -> how many samples hold it
 
     def __len__(self) -> int:
         return len(self._norms)
@@ -139,6 +163,8 @@ class _SampleIndex:
         self._counts.append(counts)
         for token, count in counts.items():
             self._postings[token].append((sample_id, count))
+            self._ids[token].append(sample_id)
+            self._held_by[token] = self._held_by.get(token, 0) + 1
 
     def most_similar(self, counts: Counter[str], at_least: float = 0.0) -> float:
         """Highest cosine similarity to a sample, or 0.0 if none reaches `at_least`.
@@ -149,28 +175,37 @@ class _SampleIndex:
         norm = _norm(counts)
         if not norm or not self._norms:
             return 0.0
-        by_rarity = sorted(counts, key=lambda t: len(self._postings.get(t, ())))
         candidates: set[int] | None = None
         if at_least > 0:
             candidates = set()
             remaining, floor = norm * norm, at_least * at_least * norm * norm
-            for token in by_rarity:
+            ids = self._ids
+            # rarest first: tokens no sample holds, then by how many samples hold them
+            known = []
+            for token, count in counts.items():
+                if token in ids:
+                    known.append(token)
+                else:
+                    remaining -= count**2
+            known.sort(key=self._held_by.__getitem__)
+            for token in known:
                 if remaining < floor:
                     break
-                candidates.update(sample_id for sample_id, _ in self._postings.get(token, ()))
+                candidates.update(ids[token])
                 remaining -= counts[token] ** 2
             if not candidates:
                 return 0.0
         dots: dict[int, int]
         if candidates is None:
             dots = defaultdict(int)
-            for token in by_rarity:
+            for token in sorted(counts, key=lambda t: len(self._postings.get(t, ()))):
                 count = counts[token]
                 for sample_id, sample_count in self._postings.get(token, ()):
                     dots[sample_id] += count * sample_count
         else:  # few candidates: their own counts, not the long postings of common words
+            tokens, values, samples = list(counts), list(counts.values()), self._counts
             dots = {
-                i: sum(c * self._counts[i].get(t, 0) for t, c in counts.items()) for i in candidates
+                i: sum(map(mul, values, map(samples[i].get, tokens, repeat(0)))) for i in candidates
             }
         best = max((dot / self._norms[i] for i, dot in dots.items()), default=0.0) / norm
         return best if best >= at_least else 0.0

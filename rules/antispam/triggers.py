@@ -658,12 +658,15 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
             return False
         if crowd and len(ctx.recent) + 1 >= crowd and not scan.edited:
             return False
-        if (
-            first_messages >= 0
-            and _newcomer(ctx, now, first_messages, first_hours)
-            and _may_breach(scan, restricted)
-        ):
-            return False
+        # every link and invite `_URL` and `_INVITE` find holds a "." or "://"
+        linkless = "." not in text and ":" not in text
+        if first_messages >= 0:
+            joined = ctx.joined_at
+            if (
+                ctx.messages_before < first_messages
+                or (joined is not None and now - joined < first_hours)
+            ) and _may_breach(scan, restricted, linkless):
+                return False
         if classifier and ctx.verdict is not None and ctx.verdict.is_spam:
             return False
         # the keyword and ad checks are asked only when there is something for them to read
@@ -677,13 +680,17 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
                     return False
         if mentions >= 0 and (event.mentions or "@" in text) and scan.mentions > mentions:
             return False
-        if links and (scan.domains or (invites and scan.invite)):
+        if links and not linkless and (scan.domains or (invites and scan.invite)):
             return False
-        for min_letters, ratio in caps:
-            if len(text) >= min_letters and not text.islower():
-                upper, cased = capitals(text)
-                if cased >= min_letters and upper / cased >= ratio:
-                    return False
+        if caps:
+            raw = text.encode()
+            upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+            for min_letters, ratio in caps:
+                # firing takes `ratio` of at least `min_letters` letters in capitals
+                if upper >= ratio * min_letters:
+                    upper_count, cased = capitals(text)
+                    if cased >= min_letters and upper_count / cased >= ratio:
+                        return False
         if (
             run_of is not None
             and len(text) > max_run
@@ -700,23 +707,17 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
     return gate
 
 
-def _may_breach(scan: Scan, restricted: tuple[bool, bool, bool, bool, bool]) -> bool:
+def _may_breach(
+    scan: Scan, restricted: tuple[bool, bool, bool, bool, bool], linkless: bool
+) -> bool:
     """Whether a newcomer's message may break one of the `restricted` (links, media, mentions,
     forwards, posting as a channel): what `_breach` tests first."""
     links, media, mentions, forwards, channel = restricted
     event = scan.event
     return bool(
-        (links and (scan.domains or scan.invite))
+        (links and not linkless and (scan.domains or scan.invite))
         or (media and event.attachments)
         or (mentions and scan.mentions)
         or (forwards and event.is_forward)
         or (channel and event.sender_chat)
-    )
-
-
-def _newcomer(ctx: Context, now: datetime, first_messages: int, first_hours: timedelta) -> bool:
-    """Whether the member is inside their first messages or first hours."""
-    joined = ctx.joined_at
-    return ctx.messages_before < first_messages or (
-        joined is not None and now - joined < first_hours
     )
