@@ -32,6 +32,7 @@ from bot.events import (
     Tick,
 )
 from bot.executor import ActionOutcome, DatabaseDown, Executor
+from bot.frozen import quick_init
 from bot.help import HELP, HELP_TEXTS, command_list, help_text, usable
 from bot.playbook import PlaybookManager
 from bot.privacy import all_member_rows
@@ -78,6 +79,7 @@ Owned = Callable[[CommunityRef], bool]  # does this process run the community's 
 CommandHandler = Callable[[CommandInvoked, RuleContext], Awaitable[Any]]
 
 
+@quick_init  # made for every event
 @dataclass(frozen=True, slots=True)
 class Handled:
     community: CommunityRef
