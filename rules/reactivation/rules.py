@@ -4,6 +4,7 @@ post again, /quiet to opt out, and /silent for moderators."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ from rules.points.ledger import PointsSnapshot
 from rules.points.store import Credit
 from rules.reactivation import store as q
 from rules.reactivation.config import ReactivationConfig
-from rules.reactivation.store import NewNudge, NudgeInfo
+from rules.reactivation.store import NewNudge, SweepNudge
 from rules.welcome import WelcomeConfig, is_newcomer
 
 SWEEP_JOB = "reactivation.sweep"
@@ -76,7 +77,7 @@ class SweepSnapshot:
     view: CommunityView
     members: list[MemberInfo]
     quiet: set[str]
-    nudges: list[NudgeInfo]
+    nudges: list[SweepNudge]
     last_digest: datetime | None
     welcome: WelcomeConfig
     rates: dict[int, q.StepRate] = field(default_factory=dict)  # for /silent only
@@ -168,6 +169,7 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
         if n.nudged_at >= now - cfg.cap_period:
             contacts[n.user_id] = contacts.get(n.user_id, 0) + 1
         done_steps.add((n.user_id, n.step, n.silent_since))
+    afters = [s.after for s in cfg.steps]
     direct: list[tuple[MemberInfo, int, datetime]] = []
     digest: list[tuple[MemberInfo, int, datetime]] = []
     for member in sorted(snap.members, key=lambda m: m.user_id):
@@ -178,16 +180,16 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
             continue
         if contacts.get(member.user_id, 0) >= cfg.contact_cap:
             continue
-        silence = now - since
-        due = [i for i, s in enumerate(cfg.steps) if silence >= s.after]
-        if not due or (member.user_id, due[-1], since) in done_steps:
+        # the last step this silence has reached (steps are in increasing order of silence)
+        index = bisect_right(afters, now - since) - 1
+        if index < 0 or (member.user_id, index, since) in done_steps:
             continue
-        step = cfg.steps[due[-1]]
+        step = cfg.steps[index]
         dm = step.via == "direct" or (step.via == "auto" and member.can_dm)
         if dm and member.can_dm:
-            direct.append((member, due[-1], since))
+            direct.append((member, index, since))
         elif step.via != "direct":
-            digest.append((member, due[-1], since))
+            digest.append((member, index, since))
     actions: list[Action] = []
     nudges: list[NewNudge] = []
     for member, index, since in direct:

@@ -32,17 +32,7 @@ def _nudge_info(r: Nudge) -> NudgeInfo:
     return NudgeInfo(r.id, r.user_id, r.step, r.via, r.silent_since, r.nudged_at, r.returned_at)
 
 
-# NudgeInfo's fields, in order
-_NUDGE_COLUMNS = (
-    Nudge.id,
-    Nudge.user_id,
-    Nudge.step,
-    Nudge.via,
-    Nudge.silent_since,
-    Nudge.nudged_at,
-    Nudge.returned_at,
-)
-_NUDGES_PER_STATEMENT = 500  # rows of one multi-row INSERT (SQLite's bound-parameter limit)
+_NUDGES_PER_STATEMENT = 500  # contacts claimed per executemany
 
 
 async def quiet_members(store: Store, ref: CommunityRef) -> set[str]:
@@ -211,21 +201,29 @@ async def reactivation_rate(
     return {step: StepRate(nudged[step], returned[step]) for step in sorted(nudged)}
 
 
-async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[NudgeInfo]:
+@dataclass(frozen=True, slots=True)
+class SweepNudge:
+    """What a sweep needs of a recorded nudge: whom, which step of which silence, when."""
+
+    user_id: str
+    step: int
+    silent_since: datetime
+    nudged_at: datetime
+
+
+async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[SweepNudge]:
     """Nudges a sweep must know about: those within the contact-cap period, and every one whose
     member has not come back yet (their silence may be older)."""
     async with store.sessions() as s:
-        # plain rows, not ORM objects: nudges of members who never came back pile up, and
-        # every daily sweep reads them all
+        # plain rows of the four columns a sweep reads, not ORM objects: nudges of members who
+        # never came back pile up, and every daily sweep reads them all
         rows = await s.execute(
-            select(*_NUDGE_COLUMNS)
-            .where(
+            select(Nudge.user_id, Nudge.step, Nudge.silent_since, Nudge.nudged_at).where(
                 Nudge.community_id == ref.id,
                 (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
             )
-            .order_by(Nudge.id)
         )
-        return [NudgeInfo(*r) for r in rows]
+        return [SweepNudge(*r) for r in rows]
 
 
 async def open_nudges(
