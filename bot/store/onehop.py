@@ -219,20 +219,19 @@ if SUPPORTED:
         _cursor_cls = OneHopCursor
 
         def commit(self) -> None:
-            conn = _idle(self)
-            if conn is None:
-                return super().commit()  # type: ignore[no-any-return]
-            try:
-                conn.commit()
-            except Exception as error:
-                self._handle_exception(error)
+            self._end("commit")
 
         def rollback(self) -> None:
+            self._end("rollback")
+
+        def _end(self, verb: str) -> None:
+            """Commit or roll back on this thread when the connection is idle, else hop."""
             conn = _idle(self)
             if conn is None:
-                return super().rollback()  # type: ignore[no-any-return]
+                getattr(super(), verb)()
+                return
             try:
-                conn.rollback()
+                getattr(conn, verb)()
             except Exception as error:
                 self._handle_exception(error)
 
