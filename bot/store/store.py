@@ -465,16 +465,7 @@ class Store:
             },
         )
         history = _event(ref, actor.user_id, "join", at)
-        row = {
-            "community_id": ref.id,
-            "user_id": actor.user_id,
-            "name": actor.name,
-            "is_bot": actor.is_bot,
-            "can_dm": actor.can_dm,
-            "joined_at": at,
-            "join_count": 1,
-            "message_count": 0,
-        }
+        row = _new_member_row(ref, actor, joined_at=at, join_count=1)
 
         def write(conn: Connection) -> None:
             # the history row first: a join already recorded (an event handled again after a
@@ -528,16 +519,7 @@ class Store:
             [Member.community_id, Member.user_id],
             lambda new: {"standing": new.standing, "is_bot": new.is_bot},
         )
-        row = {
-            "community_id": ref.id,
-            "user_id": actor.user_id,
-            "name": actor.name,
-            "is_bot": actor.is_bot,
-            "can_dm": actor.can_dm,
-            "join_count": 0,
-            "message_count": 0,
-            "standing": standing,
-        }
+        row = _new_member_row(ref, actor, join_count=0, standing=standing)
         await self.sessions.run(lambda conn: conn.execute(stmt, row))
 
     async def set_dm_reachable(
@@ -1153,3 +1135,16 @@ def _utcnow() -> datetime:
     from datetime import UTC
 
     return datetime.now(UTC)
+
+
+def _new_member_row(ref: CommunityRef, actor: Actor, **fields: Any) -> dict[str, Any]:
+    """The member row an upsert inserts when the member is not stored yet."""
+    return {
+        "community_id": ref.id,
+        "user_id": actor.user_id,
+        "name": actor.name,
+        "is_bot": actor.is_bot,
+        "can_dm": actor.can_dm,
+        "message_count": 0,
+        **fields,
+    }
