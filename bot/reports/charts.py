@@ -104,8 +104,8 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 
 def _add_margin(fig: Figure, margin: float) -> None:
-    """Grow the figure by `margin` inches on every side, every axes kept where it is in
-    inches: what spills over the old edges is then drawn on the canvas."""
+    """Grow the figure by `margin` inches on every side, every axes and figure text kept where
+    it is in inches: what spills over the old edges is then drawn on the canvas."""
     width, height = fig.get_size_inches()
     wide, high = width + 2 * margin, height + 2 * margin
     # all read before any is moved: moving an axes moves its twin too
@@ -120,6 +120,10 @@ def _add_margin(fig: Figure, margin: float) -> None:
             ),
             which="both",
         )
+    for text in fig.texts:  # a suptitle: placed in figure fractions, like the axes
+        if text.get_transform() == fig.transFigure:
+            x, y = text.get_position()
+            text.set_position(((x * width + margin) / wide, (y * height + margin) / high))
     fig.set_size_inches(wide, high)
 
 
