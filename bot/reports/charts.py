@@ -60,6 +60,9 @@ WEEKDAY_NAMES = {
     "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
 }
 _DPI = 110
+# inches drawn around a figure for what spills over its edges (the score chart's names: ~1.3)
+_MARGIN = 2.0
+_PNG = {"compress_level": 1}
 
 
 def _label(language: str, key: str, **values: object) -> str:
@@ -69,19 +72,59 @@ def _label(language: str, key: str, **values: object) -> str:
 
 def _save(fig: Figure, path: str | Path) -> Path:
     """The PNG of the figure cropped to what it draws, as `bbox_inches="tight"` crops it, in
-    one drawing instead of two: "tight" draws the whole figure once just to measure it, when
-    measuring alone (`get_tightbbox`) finds the same box. Fast zlib: the same pixels, a file
-    ~10 % larger, the encoding ~4x faster."""
+    one drawing instead of three (measuring the box, then drawing the cropped figure, each lays
+    out every text anew): the figure is drawn once with a margin that holds what spills over
+    its edges (tick labels, the legend below), measured on the same renderer (text sizes
+    cached) and the pixels inside the box are written. Content past the margin falls back to
+    drawing the cropped figure again. Fast zlib: the same pixels, a file ~10 % larger, the
+    encoding ~4x faster."""
     import matplotlib
+    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.set_dpi(_DPI)  # text measured at the resolution it is drawn at
-    box = fig.get_tightbbox(FigureCanvasAgg(fig).get_renderer())
+    _add_margin(fig, _MARGIN)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer())
     box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
-    fig.savefig(path, format="png", dpi=_DPI, bbox_inches=box, pil_kwargs={"compress_level": 1})
+    width, height = canvas.get_width_height()
+    # the size "tight" gives (the renderer truncates), at the nearest whole pixel
+    x0, top = round(box.x0 * _DPI), round(height - box.y1 * _DPI)
+    x1, bottom = x0 + int(box.width * _DPI), top + int(box.height * _DPI)
+    if x0 < 0 or top < 0 or x1 > width or bottom > height:
+        fig.savefig(path, format="png", dpi=_DPI, bbox_inches=box, pil_kwargs=_PNG)
+        return path
+    pixels = np.asarray(canvas.buffer_rgba())[top:bottom, x0:x1]
+    imsave(path, pixels, format="png", dpi=_DPI, pil_kwargs=_PNG)
     return path
+
+
+def _add_margin(fig: Figure, margin: float) -> None:
+    """Grow the figure by `margin` inches on every side, every axes and figure text kept where
+    it is in inches: what spills over the old edges is then drawn on the canvas."""
+    width, height = fig.get_size_inches()
+    wide, high = width + 2 * margin, height + 2 * margin
+    # all read before any is moved: moving an axes moves its twin too
+    placed = [(ax, ax.get_position(original=True).bounds) for ax in fig.axes]
+    for ax, (x, y, w, h) in placed:
+        ax.set_position(
+            (
+                (x * width + margin) / wide,
+                (y * height + margin) / high,
+                w * width / wide,
+                h * height / high,
+            ),
+            which="both",
+        )
+    for text in fig.texts:  # a suptitle: placed in figure fractions, like the axes
+        if text.get_transform() == fig.transFigure:
+            x, y = text.get_position()
+            text.set_position(((x * width + margin) / wide, (y * height + margin) / high))
+    fig.set_size_inches(wide, high)
 
 
 def _no_data(fig: Figure, language: str, title: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.shipped import shipped_dir
@@ -90,13 +92,43 @@ def _skip_when_idle(end: Callable[[Any], None]) -> Callable[[Any], None]:
     return maybe
 
 
+# a pooled PostgreSQL connection idle longer than this is pinged before use; one used just now
+# is not (`pool_pre_ping` pings at every checkout: on asyncpg a BEGIN, a `;` and a ROLLBACK)
+PING_IDLE_SECONDS = 5.0
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any) -> Callable[[Any, Any, Any], None]:
+    """A checkout listener: a connection idle past `PING_IDLE_SECONDS` (the server may have
+    restarted or cut it meanwhile) is pinged, and a dead one is replaced before the caller
+    uses it — what `pool_pre_ping` does, without a round trip for a connection in steady use.
+    A connection that dies while in use fails its statement, which invalidates the pool."""
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+            return  # new (just connected) or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool replaces it (a refused connect raises from there)
+            raise DisconnectionError("pooled connection is gone") from exc
+
+    return checkout
+
+
 def create_engine(url: str) -> AsyncEngine:
     full = normalize_url(url)
     if full.startswith("sqlite"):
         # writes run on the loop's thread, reads on aiosqlite's (`onehop`): never both at once
         engine = create_async_engine(full, connect_args={"check_same_thread": False})
     else:
-        engine = create_async_engine(full, pool_pre_ping=True)
+        # LIFO: the few connections in use stay warm (and unpinged), the rest idle out
+        engine = create_async_engine(full, pool_use_lifo=True)
+        event.listen(engine.sync_engine.pool, "checkin", _checked_in)
+        event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle(engine.dialect))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         dialect: Any = engine.dialect  # this engine's own dialect instance

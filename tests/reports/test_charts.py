@@ -9,7 +9,7 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 from matplotlib.image import imread
 
-from bot.reports import fonts
+from bot.reports import charts, fonts
 from bot.reports.charts import (
     activity_chart,
     heatmap_chart,
@@ -18,6 +18,7 @@ from bot.reports.charts import (
     tier_pyramid_chart,
 )
 from bot.reports.fonts import find_cjk_font
+from bot.reports.mpl import new_figure
 from bot.reports.score import build_report
 
 from . import WEEK_START, make_empty, make_metrics
@@ -149,3 +150,64 @@ def test_a_font_file_replaced_since_it_was_checked_is_checked_again(cjk_font, tm
     assert not fonts.covers(font)
     font.unlink()
     assert not fonts.covers(font)
+
+
+def _pixels(path: Path):
+    return imread(path)[..., :3].mean(axis=2)
+
+
+def _close_to_tight(ours: Path, tight: Path) -> None:
+    """The same picture as `bbox_inches="tight"` gives, within a pixel of where it crops."""
+    a, b = _pixels(ours), _pixels(tight)
+    assert abs(a.shape[0] - b.shape[0]) <= 1 and abs(a.shape[1] - b.shape[1]) <= 1
+    h, w = min(a.shape[0], b.shape[0]) - 2, min(a.shape[1], b.shape[1]) - 2
+    best = min(
+        float(abs(a[1 : 1 + h, 1 : 1 + w] - b[dy : dy + h, dx : dx + w]).mean())
+        for dy in range(3)
+        for dx in range(3)
+    )
+    assert best < 0.03, f"{ours.name} differs from the tight crop by {best:.3f} on average"
+
+
+def _tight_save(fig, path):  # noqa: ANN001, ANN202 - what _save replaces, for comparison
+    fig.savefig(path, format="png", dpi=charts._DPI, bbox_inches="tight")
+    return Path(path)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [activity_chart, heatmap_chart, tier_pyramid_chart, score_chart],
+    ids=lambda f: f.__name__,
+)
+def test_a_chart_drawn_once_and_cropped_matches_the_tight_crop(
+    draw, report_zh, cjk_font, tmp_path, monkeypatch
+):
+    # legends below the plot, twin axes, a colorbar and long names left of the axes all spill
+    # over the figure's edges: the margin must hold them, and the crop find them
+    ours = draw(report_zh, "zh", tmp_path / "ours.png", cjk_font)
+    monkeypatch.setattr(charts, "_save", _tight_save)
+    _close_to_tight(ours, draw(report_zh, "zh", tmp_path / "tight.png", cjk_font))
+
+
+def test_a_figure_title_and_far_spilling_labels_are_cropped_as_tight_crops_them(
+    tmp_path, monkeypatch
+):
+    def figure():  # noqa: ANN202
+        fig = new_figure(figsize=(4, 2))
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [3, 5])
+        # past the margin on the left: drawn the slow way, still cropped right
+        ax.set_yticks([0, 1], ["a" * 120, "b"])
+        fig.suptitle("Referrals", y=1.04)  # figure fractions, above the figure
+        return fig
+
+    ours = charts._save(figure(), tmp_path / "ours.png")
+    _close_to_tight(ours, _tight_save(figure(), tmp_path / "tight.png"))
+    small = new_figure(figsize=(4, 2))
+    small.add_subplot().set_title("inside the margin")
+    small.suptitle("above", y=1.1)
+    ours = charts._save(small, tmp_path / "small.png")
+    small = new_figure(figsize=(4, 2))
+    small.add_subplot().set_title("inside the margin")
+    small.suptitle("above", y=1.1)
+    _close_to_tight(ours, _tight_save(small, tmp_path / "small-tight.png"))
