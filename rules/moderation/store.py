@@ -94,7 +94,7 @@ class CaseInfo:
         return main is None or main.status in ("done", "pending")
 
 
-def _steps(row: ModerationCase) -> tuple[CaseStep, ...]:
+def _steps(row: Any) -> tuple[CaseStep, ...]:
     if not row.actions:  # a case from before the column: one action, done
         return (CaseStep(row.action, "done"),)
     return tuple(
@@ -103,7 +103,11 @@ def _steps(row: ModerationCase) -> tuple[CaseStep, ...]:
     )
 
 
-def _info(row: ModerationCase) -> CaseInfo:
+# every column of a case: a Core row of them reads like the ORM instance, without building one
+_CASE = tuple(ModerationCase.__table__.c)
+
+
+def _info(row: Any) -> CaseInfo:
     return CaseInfo(
         row.number, row.user_id, row.action, row.reason, row.actor_id, row.rule,
         row.duration_seconds, row.ends_at, row.lifted_at, row.weight, row.expires_at,
@@ -112,11 +116,19 @@ def _info(row: ModerationCase) -> CaseInfo:
     )  # fmt: skip
 
 
+async def _cases(store: Store, query: Any) -> list[CaseInfo]:
+    """The cases a query of `_CASE` columns selects, read in one greenlet (`Sessions.read`)."""
+    return await store.sessions.read(lambda conn: [_info(r) for r in conn.execute(query)])
+
+
+async def _scalar(store: Store, query: Any) -> Any:
+    return await store.sessions.read(lambda conn: conn.execute(query).scalar())
+
+
 async def next_case_number(store: Store, ref: CommunityRef) -> int:
-    async with store.sessions() as s:
-        top = await s.scalar(
-            select(func.max(ModerationCase.number)).where(ModerationCase.community_id == ref.id)
-        )
+    top = await _scalar(
+        store, select(func.max(ModerationCase.number)).where(ModerationCase.community_id == ref.id)
+    )
     return int(top or 0) + 1
 
 
@@ -198,12 +210,12 @@ async def open_case(
 
 
 async def _case_of_event(store: Store, ref: CommunityRef, event_key: str) -> int | None:
-    async with store.sessions() as s:
-        return await s.scalar(
-            select(ModerationCase.number).where(
-                ModerationCase.community_id == ref.id, ModerationCase.event_key == event_key
-            )
-        )
+    return await _scalar(  # type: ignore[no-any-return]
+        store,
+        select(ModerationCase.number).where(
+            ModerationCase.community_id == ref.id, ModerationCase.event_key == event_key
+        ),
+    )
 
 
 async def record_external_case(
@@ -256,44 +268,42 @@ async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -
 
 
 async def case(store: Store, ref: CommunityRef, number: int) -> CaseInfo | None:
-    async with store.sessions() as s:
-        row = await s.scalar(
-            select(ModerationCase).where(
-                ModerationCase.community_id == ref.id, ModerationCase.number == number
-            )
-        )
-    return _info(row) if row else None
+    found = await _cases(
+        store,
+        select(*_CASE).where(
+            ModerationCase.community_id == ref.id, ModerationCase.number == number
+        ),
+    )
+    return found[0] if found else None
 
 
 async def cases_for(
     store: Store, ref: CommunityRef, user_id: str | None, limit: int = 20
 ) -> list[CaseInfo]:
     """The member's latest cases (everybody's with `user_id` None), newest first."""
-    query = select(ModerationCase).where(ModerationCase.community_id == ref.id)
+    query = select(*_CASE).where(ModerationCase.community_id == ref.id)
     if user_id is not None:
         query = query.where(ModerationCase.user_id == user_id)
-    async with store.sessions() as s:
-        rows = await s.scalars(query.order_by(ModerationCase.number.desc()).limit(limit))
-        return [_info(r) for r in rows]
+    return await _cases(store, query.order_by(ModerationCase.number.desc()).limit(limit))
 
 
 async def latest_open_case(
     store: Store, ref: CommunityRef, user_id: str, action: str
 ) -> CaseInfo | None:
     """The newest unreversed case of `action` against the member (for /unban, /untimeout)."""
-    async with store.sessions() as s:
-        row = await s.scalar(
-            select(ModerationCase)
-            .where(
-                ModerationCase.community_id == ref.id,
-                ModerationCase.user_id == user_id,
-                ModerationCase.action == action,
-                ModerationCase.reversed_at.is_(None),
-            )
-            .order_by(ModerationCase.number.desc())
-            .limit(1)
+    found = await _cases(
+        store,
+        select(*_CASE)
+        .where(
+            ModerationCase.community_id == ref.id,
+            ModerationCase.user_id == user_id,
+            ModerationCase.action == action,
+            ModerationCase.reversed_at.is_(None),
         )
-    return _info(row) if row else None
+        .order_by(ModerationCase.number.desc())
+        .limit(1),
+    )
+    return found[0] if found else None
 
 
 async def reverse_case(store: Store, ref: CommunityRef, number: int, by: str, at: datetime) -> bool:
@@ -315,41 +325,35 @@ async def active_warning_weight(
     store: Store, ref: CommunityRef, user_id: str, now: datetime
 ) -> int:
     """Sum of the weights of the member's warnings that are neither expired nor reversed."""
-    async with store.sessions() as s:
-        total = await s.scalar(
-            select(func.coalesce(func.sum(ModerationCase.weight), 0)).where(
-                ModerationCase.community_id == ref.id,
-                ModerationCase.user_id == user_id,
-                ModerationCase.weight > 0,  # a warning, alone or with what it escalated to
-                ModerationCase.reversed_at.is_(None),
-                (ModerationCase.expires_at.is_(None)) | (ModerationCase.expires_at > now),
-            )
-        )
+    total = await _scalar(
+        store,
+        select(func.coalesce(func.sum(ModerationCase.weight), 0)).where(
+            ModerationCase.community_id == ref.id,
+            ModerationCase.user_id == user_id,
+            ModerationCase.weight > 0,  # a warning, alone or with what it escalated to
+            ModerationCase.reversed_at.is_(None),
+            (ModerationCase.expires_at.is_(None)) | (ModerationCase.expires_at > now),
+        ),
+    )
     return int(total or 0)
 
 
 async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[CaseInfo]:
     """Timeouts and temporary bans whose end has come and that nobody has lifted or reversed
     yet, and that took effect (a refused one has nothing to lift)."""
-    async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(ModerationCase)
-                    .where(
-                        ModerationCase.community_id == ref.id,
-                        ModerationCase.action.in_(("timeout", "ban")),
-                        ModerationCase.ends_at <= now,
-                        ModerationCase.lifted_at.is_(None),
-                        ModerationCase.reversed_at.is_(None),
-                    )
-                    .order_by(ModerationCase.number)
-                )
-            )
-            .scalars()
-            .all()
+    found = await _cases(
+        store,
+        select(*_CASE)
+        .where(
+            ModerationCase.community_id == ref.id,
+            ModerationCase.action.in_(("timeout", "ban")),
+            ModerationCase.ends_at <= now,
+            ModerationCase.lifted_at.is_(None),
+            ModerationCase.reversed_at.is_(None),
         )
-    return [c for c in map(_info, rows) if c.in_force]
+        .order_by(ModerationCase.number),
+    )
+    return [c for c in found if c.in_force]
 
 
 async def restrictions(
@@ -357,24 +361,18 @@ async def restrictions(
 ) -> list[CaseInfo]:
     """The member's timeouts and bans that are in force now: not lifted, not reversed, not
     refused by the platform, and not yet ended (a ban without an end never ends)."""
-    async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(ModerationCase).where(
-                        ModerationCase.community_id == ref.id,
-                        ModerationCase.user_id == user_id,
-                        ModerationCase.action.in_(("timeout", "ban")),
-                        ModerationCase.lifted_at.is_(None),
-                        ModerationCase.reversed_at.is_(None),
-                        (ModerationCase.ends_at.is_(None)) | (ModerationCase.ends_at > now),
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    found = [c for c in map(_info, rows) if c.in_force]
+    cases = await _cases(
+        store,
+        select(*_CASE).where(
+            ModerationCase.community_id == ref.id,
+            ModerationCase.user_id == user_id,
+            ModerationCase.action.in_(("timeout", "ban")),
+            ModerationCase.lifted_at.is_(None),
+            ModerationCase.reversed_at.is_(None),
+            (ModerationCase.ends_at.is_(None)) | (ModerationCase.ends_at > now),
+        ),
+    )
+    found = [c for c in cases if c.in_force]
     # a timeout case always has an end; one without is not a restriction we can reason about
     return [c for c in found if c.action == "ban" or c.ends_at is not None]
 

@@ -120,3 +120,73 @@ async def test_revoking_a_message_reads_its_ledger_rows_by_the_ref_index(tmp_pat
         assert plans
     finally:
         await store.close()
+
+
+def _in_transaction(raw: object) -> bool:
+    """Whether the asyncpg adapter's connection holds a transaction (BEGIN was sent)."""
+    return getattr(raw, "_transaction", None) is not None
+
+
+async def test_reads_on_postgresql_send_no_begin_and_writes_still_do(pg_url):
+    store = await Store.open(pg_url)
+    try:
+
+        def probe(conn):  # noqa: ANN001, ANN202
+            conn.execute(text("SELECT 1"))
+            return _in_transaction(conn.connection.dbapi_connection)
+
+        assert await store.sessions.read(probe) is False
+        async with store.sessions() as s:
+            await s.execute(text("SELECT 1"))
+            conn = await s.connection()
+            assert not _in_transaction(conn.sync_connection.connection.dbapi_connection)
+        async with store.sessions.begin() as s:
+            await s.execute(text("SELECT 1"))
+            conn = await s.connection()
+            assert _in_transaction(conn.sync_connection.connection.dbapi_connection)
+        assert await store.sessions.run(probe)
+    finally:
+        await store.close()
+
+
+async def test_case_reads_on_core_rows_equal_the_orm_instances(db_url):
+    """Moderation reads its cases as Core rows (`Sessions.read`): the same CaseInfo as from the
+    ORM instances they replaced, over every column."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from rules.moderation import store as mod
+    from rules.moderation.models import ModerationCase
+
+    store = await Store.open(db_url)
+    try:
+        ref = await store.community("test", "c1")
+        for n, (action, ends) in enumerate(
+            [("warn", None), ("timeout", T + timedelta(hours=1)), ("ban", None)], start=1
+        ):
+            draft = mod.CaseDraft(
+                number=n, user_id="u1", action=action, reason=f"r{n}", actor_id="m1",
+                rule="x", duration_seconds=3600 if ends else None, ends_at=ends, weight=n,
+                expires_at=T + timedelta(days=n), evidence="e", channel_id="c", message_id="m",
+                actions=(action, "delete"),
+            )  # fmt: skip
+            await mod.open_case(store, ref, draft, T, event_key=f"k{n}")
+        await mod.settle_case(store, ref, 2, [mod.CaseStep("timeout", "done", "ok")])
+        async with store.sessions() as s:
+            rows = (
+                (await s.execute(select(ModerationCase).order_by(ModerationCase.number.desc())))
+                .scalars()
+                .all()
+            )
+            orm = [mod._info(r) for r in rows]
+        assert await mod.cases_for(store, ref, "u1") == orm
+        assert await mod.case(store, ref, 2) == orm[1]
+        held = await mod.restrictions(store, ref, "u1", T)  # in no particular order
+        assert sorted(held, key=lambda c: c.number) == [orm[1], orm[0]]
+        assert await mod.active_warning_weight(store, ref, "u1", T) == 6
+        assert await mod.next_case_number(store, ref) == 4
+        assert await mod._case_of_event(store, ref, "k3") == 3
+        assert await mod.due_timeouts(store, ref, T + timedelta(hours=2)) == [orm[1]]
+    finally:
+        await store.close()
