@@ -119,8 +119,8 @@ def explain_probe(event: CommandInvoked) -> MessagePosted:
 _RANK = {"member": 0, "moderator": 1, "admin": 2}
 
 # One rule of an event type's plan: (rule, capability name, section or None, asks `concerns`,
-# its loader — None for `view_only` — and its function)
-_Step = tuple[RuleSpec, str, Any, bool, Any, Any]
+# its gate or None, its loader — None for `view_only` — and its function)
+_Step = tuple[RuleSpec, str, Any, bool, Any, Any, Any]
 _NO_PLAN: tuple[list[_Step], list[RuleOutcome | None]] = ([], [])
 
 
@@ -136,8 +136,11 @@ class Engine:
                     raise ValueError(f"command /{spec.name} is declared twice ({cap.name})")
                 self.commands[spec.name] = spec
         self._plans: dict[
-            tuple[int, type, bool], tuple[Any, list[_Step], list[RuleOutcome | None]]
+            tuple[int, type, bool, bool], tuple[Any, list[_Step], list[RuleOutcome | None]]
         ] = {}
+        # False: no rule's gate is asked (each rule loads and decides): what the tests hold
+        # the gates to
+        self.gates = True
 
     def permission_denied(self, event: CommandInvoked, ctx: RuleContext) -> RuleOutcome | None:
         spec = self.commands.get(event.command)
@@ -222,7 +225,7 @@ class Engine:
         now = ctx.now if plan else None
         view = ctx.view if plan else None
         i = -1
-        for spec, cap_name, config, picky, load, fn in plan:
+        for spec, cap_name, config, picky, gate, load, fn in plan:
             i += 1
             if config is None:  # only in explain: a disabled section says so
                 if isinstance(event, spec.on):
@@ -232,13 +235,16 @@ class Engine:
             if picky and not spec.concerns(event):
                 continue
             try:
-                if load is None:  # `view_only`, without the call
-                    snapshot = view
-                else:
-                    snapshot = load(event, config, ctx)
-                    if type(snapshot) is CoroutineType:  # the loader has to wait (`Loader`)
-                        snapshot = await snapshot
-                decision = fn(event, config, snapshot, now)
+                # the rule's answer from the event alone, when it has one: no snapshot
+                decision = None if gate is None else gate(event, config)
+                if decision is None:
+                    if load is None:  # `view_only`, without the call
+                        snapshot = view
+                    else:
+                        snapshot = load(event, config, ctx)
+                        if type(snapshot) is CoroutineType:  # the loader has to wait
+                            snapshot = await snapshot
+                    decision = fn(event, config, snapshot, now)
             except Exception as exc:  # a bug in one rule must not stop the bot
                 log.exception("rule %s failed on %s", spec.name, event.kind)
                 outcomes.append(
@@ -274,7 +280,7 @@ class Engine:
         if not self.capabilities:
             return _NO_PLAN
         playbook = ctx.playbook
-        key = (id(playbook), kind, explain)
+        key = (id(playbook), kind, explain, self.gates)
         cached = self._plans.get(key)
         if cached is not None and cached[0] is playbook:
             return cached[1], cached[2]
@@ -283,7 +289,7 @@ class Engine:
             config = getattr(playbook, cap.name, None)
             if config is None or not getattr(config, "enabled", True):
                 if explain:
-                    plan += [(r, cap.name, None, False, r.load, r.fn) for r in cap.rules]
+                    plan += [(r, cap.name, None, False, None, r.load, r.fn) for r in cap.rules]
                 continue
             plan += [
                 (
@@ -291,6 +297,7 @@ class Engine:
                     cap.name,
                     config,
                     bool(r.commands or r.jobs),
+                    r.gate if self.gates else None,
                     None if r.load is view_only else r.load,
                     r.fn,
                 )

@@ -2,6 +2,7 @@
 
 Events carry platform-neutral ids only. A rule may read any field here and nothing platform
 specific, so the same playbook behaves the same on Discord, Telegram and the console.
+Their `__init__` is `quick_init`'s (every message is one or two of them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from bot.frozen import quick_init
 
+
+@quick_init  # made for every event an adapter reads
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who did something, with what standing in the community."""
@@ -53,6 +57,7 @@ class Event:
         return None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessagePosted(Event):
     kind: ClassVar[str] = "message"
@@ -73,11 +78,13 @@ class MessagePosted(Event):
         return self.author.user_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEdited(MessagePosted):
     kind: ClassVar[str] = "edit"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDeleted(Event):
     kind: ClassVar[str] = "delete"
@@ -91,6 +98,7 @@ class MessageDeleted(Event):
         return self.author_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
     kind: ClassVar[str] = "join"
@@ -108,6 +116,7 @@ class MemberJoined(Event):
         return self.member.user_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(Event):
     kind: ClassVar[str] = "leave"
@@ -119,6 +128,7 @@ class MemberLeft(Event):
         return self.member.user_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     kind: ClassVar[str] = "reaction"
@@ -138,6 +148,7 @@ def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandInvoked(Event):
     """A slash command (or `/cmd` text command), already parsed into named arguments."""
@@ -163,6 +174,7 @@ class CommandInvoked(Event):
         return self.actor.user_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
     """An inline button (Telegram) or component (Discord) the bot posted was pressed."""
@@ -179,6 +191,7 @@ class ButtonPressed(Event):
         return self.actor.user_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tick(Event):
     """The scheduler woke up: due steps and periodic sweeps run on this event."""
@@ -188,6 +201,7 @@ class Tick(Event):
     job: str = "sweep"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DirectChat(Event):
     """A person opened a private chat with the bot (Telegram: `/start`), or blocked it. It

@@ -5,7 +5,8 @@ A frozen dataclass sets each field through `object.__setattr__`, which costs abo
 what setting the slot through its own descriptor does; `quick_init` replaces the generated
 `__init__` with one that calls the slots' setters. Instances stay immutable for everyone else
 (the dataclass's `__setattr__` still refuses), and the signature, defaults, repr, equality and
-hash stay the dataclass's own.
+hash stay the dataclass's own; a `__post_init__` (the events' time-zone check) is called last,
+as the dataclass's own `__init__` does.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ T = TypeVar("T", bound=type)
 
 def quick_init(cls: T) -> T:
     """Decorate a `@dataclass(frozen=True, slots=True)` class (put it above the dataclass)."""
-    if not getattr(cls, "__slots__", None) or hasattr(cls, "__post_init__"):
-        raise TypeError(f"quick_init needs a slotted dataclass without __post_init__: {cls}")
+    if "__slots__" not in vars(cls) or "__dataclass_fields__" not in vars(cls):
+        raise TypeError(f"quick_init needs a slotted dataclass: {cls}")
     env: dict[str, Any] = {"_MISSING": MISSING}
     positional: list[str] = []
     keyword: list[str] = []
@@ -38,6 +39,8 @@ def quick_init(cls: T) -> T:
             body.append(f"if {f.name} is _MISSING: {f.name} = _factory_{f.name}()")
         (keyword if f.kw_only else positional).append(param)
         body.append(f"_set_{f.name}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
     params = ["self", *positional, *(["*", *keyword] if keyword else [])]
     source = f"def __init__({', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
     exec(source, env)  # noqa: S102 - built from the class's own field names only

@@ -294,6 +294,9 @@ class RuleContext:
 # the platform) returns one. An `async def` loader is the second kind every time.
 Loader = Callable[[Event, Any, RuleContext], Any]
 RuleFn = Callable[[Any, Any, Any, datetime], Decision]
+# A rule's answer from the event and its config alone, before anything is loaded — the very
+# decision `fn` would give (e.g. "not a check-in") — or None: load and decide as usual
+Gate = Callable[[Any, Any], "Decision | None"]
 
 
 def view_only(event: Event, config: Any, ctx: RuleContext) -> CommunityView:
@@ -318,6 +321,9 @@ class RuleSpec:
     # for CommandInvoked: only these commands; for Tick: only these jobs
     commands: tuple[str, ...] = ()
     jobs: tuple[str, ...] = ()
+    # asked first by the engine: the common "nothing for me" of a message without a loader's
+    # or the rule's call (tests hold it to what the rule says)
+    gate: Gate | None = None
 
     def concerns(self, event: Event) -> bool:
         """ "Does this concern me?" — decided before any state is loaded."""
@@ -385,11 +391,12 @@ def rule(
     load: Loader = view_only,
     commands: tuple[str, ...] = (),
     jobs: tuple[str, ...] = (),
+    gate: Gate | None = None,
 ) -> Callable[[RuleFn], RuleSpec]:
     """Declare a pure rule: `@rule("welcome.greet", on=MemberJoined, load=...)`."""
 
     def wrap(fn: RuleFn) -> RuleSpec:
         events = on if isinstance(on, tuple) else (on,)
-        return RuleSpec(name, events, fn, load, commands, jobs)
+        return RuleSpec(name, events, fn, load, commands, jobs, gate)
 
     return wrap

@@ -153,6 +153,7 @@ class Runtime:
         # which section a command belongs to: /help lists only those of enabled sections
         self._owners = {s.name: c.name for c in self.capabilities for s in c.commands}
         self._views: dict[int, tuple[Any, CommunityView]] = {}
+        self._refs: dict[tuple[str, str], CommunityRef] = {}  # (platform, community) → ref
         self._handlers: dict[str, CommandHandler] = {}
 
     def add_command(self, spec: CommandSpec, handler: CommandHandler) -> None:
@@ -187,12 +188,12 @@ class Runtime:
         if isinstance(event, DirectChat):
             await self._direct_chat(event)
             return None
-        ref = await self.store.community(event.platform, event.community_id)
+        ref = self._refs.get((event.platform, event.community_id)) or await self._ref(event)
         manager = self.playbooks.for_community(event.platform, event.community_id)
         playbook = manager.current
         view = self.view(playbook)
         now = event.occurred_at
-        state = await self.states.get(ref)
+        state = self.states.held(ref) or await self.states.get(ref)
         key = None if explain or event.key is None else digest(event.key)
         if key is not None and await self.store.processed.seen(self.store, ref, key, now):
             log.info("%s %s in %s was handled before: ignored", event.kind, key, ref.external_id)
@@ -342,10 +343,10 @@ class Runtime:
     async def decide(self, event: Event) -> list[RuleOutcome]:
         """What the rules decide about `event`, the community state kept current in memory only:
         no store write, no patch applied, no action run (the benchmark's rules mode)."""
-        ref = await self.store.community(event.platform, event.community_id)
+        ref = self._refs.get((event.platform, event.community_id)) or await self._ref(event)
         playbook = self.playbooks.for_community(event.platform, event.community_id).current
         view = self.view(playbook)
-        state = await self.states.get(ref)
+        state = self.states.held(ref) or await self.states.get(ref)
         if not state.complete:
             await state.hold(_people(event))
         if type(event) is MessagePosted:
@@ -357,6 +358,13 @@ class Runtime:
         lookup = self._lookup(ref, state, view)
         ctx = RuleContext(self.store, ref, view, playbook, state, event.occurred_at, lookup)
         return await self.engine.evaluate(event, ctx)
+
+    async def _ref(self, event: Event) -> CommunityRef:
+        """The event's community (made in the store at its first event), kept: every later
+        event finds it without a coroutine."""
+        ref = await self.store.community(event.platform, event.community_id)
+        self._refs[(event.platform, event.community_id)] = ref
+        return ref
 
     async def _record(
         self, ref: CommunityRef, state: CommunityState, event: Event, view: CommunityView

@@ -359,6 +359,15 @@ class CommunityStates:
     def all(self) -> list[CommunityState]:
         return list(self._states.values())
 
+    def held(self, ref: CommunityRef) -> CommunityState | None:
+        """`get` for a community already loaded, without a coroutine (every event but a
+        community's first); None: `get` must load it."""
+        state = self._states.get(ref.id)
+        if state is not None:
+            self._served.add(ref.id)
+            self._states.move_to_end(ref.id)
+        return state
+
     async def get(self, ref: CommunityRef) -> CommunityState:
         state = self._states.get(ref.id)
         self._served.add(ref.id)

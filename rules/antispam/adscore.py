@@ -23,7 +23,7 @@ so `/automod explain` and `qunbot playbook explain` show which category and hand
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -40,8 +40,16 @@ from rules.antispam.contact import (
     find_contacts,
     may_have_contacts,
     needle_words,
+    plain_signals,
 )
-from rules.antispam.lexicon import LANGUAGES, Lexicon, Strength, builtin, builtin_categories
+from rules.antispam.lexicon import (
+    LANGUAGES,
+    Lexicon,
+    LexiconHit,
+    Strength,
+    builtin,
+    builtin_categories,
+)
 from rules.antispam.normalize import Normalized, normalize
 
 Weight = confloat(ge=0, le=10)  # type: ignore[valid-type]
@@ -192,6 +200,63 @@ class Ads(ConfigModel):
         if not folded.isascii() and any(emoji in folded for emoji in EMOJI_HANDLES):
             return False
         return next(self._evidence_words.iter(norm.spaced), None) is None
+
+    @cached_property
+    def _plain_evidence(self) -> dict[str, tuple[tuple[str, ...], tuple[LexiconHit, ...]]]:
+        """Each evidence word: the contact signals it may give in plain text, and the lexicon
+        words it is."""
+        kinds: dict[str, list[str]] = {}
+        for kind, needles in plain_signals().items():
+            for needle in needles:
+                kinds.setdefault(needle, []).append(kind)
+        hits = self.lexicon.spaced_hits
+        return {
+            word: (tuple(kinds.get(word, ())), hits.get(word, ())) for word in self.evidence_words
+        }
+
+    def may_fire_plain(self, found: Iterable[str], messages_before: int, forward: bool) -> bool:
+        """Whether `score` may fire on ASCII text without digits, "@" or "$" whose evidence
+        words in the spaced form are `found`: False for most chat lines with a "me" or a
+        "free", whose `plain_bound` stays under the threshold."""
+        # the score is rounded to 4 places: a bound a hair under the threshold may still fire
+        return self.plain_bound(found, messages_before, forward) >= self.threshold - 1e-3
+
+    def plain_bound(self, found: Iterable[str], messages_before: int, forward: bool) -> float:
+        """The most `score` gives ASCII text without digits, "@" or "$" whose evidence words
+        in the spaced form are `found`: there is no leetspeak and no disguise, the lexicon
+        looks in the spaced form only and `find_contacts` gives `plain_signals` only, so it is
+        every signal those words allow and each category at its most."""
+        evidence = self._plain_evidence
+        kinds: set[str] = set()
+        strong: dict[str, set[str]] = {}
+        weak: dict[str, set[str]] = {}
+        for word in found:
+            signals, hits = evidence.get(word, ((), ()))
+            kinds.update(signals)
+            for hit in hits:
+                listed = strong if hit.strength == "strong" else weak
+                listed.setdefault(hit.category, set()).add(hit.word)
+        weights, category_weights = self.contact, self.weights
+        others = sum(getattr(weights, kind) for kind in kinds)  # scaled for a regular
+        lexicon = 0.0
+        for category in strong.keys() | weak.keys():
+            weight = category_weights.get(category, 0.0)
+            count = len(strong.get(category, ()))
+            if count:
+                lexicon += min(weight * (1 + 0.5 * (count - 1)), 2 * weight)
+            lexicon += min(0.25 * weight * len(weak.get(category, ())), 0.5 * weight)
+        early = messages_before < self.first_messages
+        if early and forward:
+            others += weights.forward
+        if early and (others or lexicon):
+            others += weights.newcomer
+        if messages_before > self.established_after:
+            others *= self.established_factor
+        return lexicon + others
+
+    def plain_evidence(self, norm: Normalized) -> set[str]:
+        """The evidence words in the spaced form (what `plain_bound` reads)."""
+        return {word for _, word in self._evidence_words.iter(norm.spaced)}
 
     @property
     def category_weights(self) -> dict[str, float]:

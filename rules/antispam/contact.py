@@ -287,11 +287,27 @@ def needle_words() -> frozenset[str]:
     """Every word some signal of `find_contacts` cannot fire without, for `may_have_contacts`:
     the handle keys and the pre-check words, all looked for in the spaced form (a word of
     letters found in the folded or original text is inside a word of the spaced form)."""
-    words = {key for key, *_ in _handles().values()}
-    for needles in (_GLUED_NEEDS, _REPLY_NEEDS, _QR_NEEDS, _ACTION_NEEDS, _PRIVATE_NEEDS,
-                    _PHONE_NEEDS, _SHOUTED_NEEDS):  # fmt: skip
-        words.update(needle.lower() for needle in needles)
+    words = set(_GLUED_NEEDS)
+    for needles in plain_signals().values():
+        words |= needles
     return frozenset(words)
+
+
+@cache
+def plain_signals() -> dict[str, frozenset[str]]:
+    """The only signals `find_contacts` may give on ASCII text without a digit, by kind, each
+    with the words (as looked for in the spaced form) it cannot give without: a handle's id
+    needs a digit there (`_id_after`, no Chinese context), and so do the glued handles and
+    every number signal. `Ads.may_fire_plain` bounds a chat line's score by them."""
+    return {
+        "handle": frozenset(key for key, *_ in _handles().values()),  # a verb before one
+        "reply_keyword": frozenset(_REPLY_NEEDS),
+        "phone_content": frozenset(_PHONE_NEEDS),
+        "shouted_prize": frozenset(needle.lower() for needle in _SHOUTED_NEEDS),
+        "qr_code": frozenset(_QR_NEEDS),
+        "call_to_action": frozenset(_ACTION_NEEDS),
+        "private_chat": frozenset(_PRIVATE_NEEDS),
+    }
 
 
 @cache

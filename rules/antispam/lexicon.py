@@ -74,6 +74,7 @@ class Lexicon:
                     spaced.setdefault(f" {norm.compact} ", []).append(hit)
         self.size = sum(map(len, (anywhere, spaced)))
         self.spaced_keys = frozenset(spaced)  # what `find` looks for in the spaced form
+        self.spaced_hits = {key: tuple(hits) for key, hits in spaced.items()}  # ... and finds
         self._anywhere = _automaton(anywhere)
         self._spaced = _automaton(spaced)
         self._skeleton = _automaton(skeleton)

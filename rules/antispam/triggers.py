@@ -431,6 +431,15 @@ def _regex_check(regexes: Sequence[OperatorRegex]) -> Check:
 def _ads_check(ads: Ads) -> Check:
     def ads_check(scan: Scan, ctx: Context, now: datetime) -> str | None:
         event = scan.event
+        text = scan.text
+        if (
+            text.isascii()
+            and not _NOT_PLAIN.search(text)
+            and not ads.may_fire_plain(
+                ads.plain_evidence(scan.norm), ctx.messages_before, event.is_forward
+            )
+        ):
+            return None  # the long way could not reach the threshold
         scored = ad_score(
             ads,
             scan.norm,
@@ -583,14 +592,16 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
     """The rules' `Gate`, or None when one of them has a trigger the gate does not know.
 
     For ASCII text every trigger is ruled out by the facts its own check starts from: too few
-    recent messages (flood, duplicates), a member past their first messages and hours, or a
-    newcomer's message breaking none of the restrictions (newcomer), no verdict of spam
-    (classifier), no link, few mentions, and the caps, repeated-characters and regex checks'
-    own tests. The keyword matchers and the ad score — the costly checks — are asked only
-    when one automaton pass finds one of their words, or the text has digits, "@" or "$"
-    (without, they look only in the spaced form), or a newcomer forwards. ASCII has no emoji
+    recent messages or else the flood and duplicates checks themselves, a member past their
+    first messages and hours, or a newcomer's message breaking none of the restrictions
+    (newcomer), no verdict of spam (classifier), no link, few mentions, and the caps,
+    repeated-characters and regex checks' own tests. The keyword matchers and the ad score —
+    the costly checks — are asked only when the text has digits, "@" or "$", or a newcomer
+    forwards, or else (they look only in the spaced form) when one automaton pass finds words
+    that may fire them (`Ads.may_fire_plain`). ASCII has no emoji
     and no disguise. `test_gate.py` holds the gate to the checks' verdicts on every corpus."""
-    crowd = 0  # the fewest messages a flood or duplicates trigger counts
+    crowd = 0  # the fewest messages a flood or duplicates trigger counts ...
+    crowd_checks: list[Check] = []  # ... and those checks, asked when there are as many
     first_messages, first_hours = -1, timedelta(0)  # the longest newcomer restriction ...
     new_links = new_media = new_mentions = new_forwards = new_channel = False  # ... and what
     ads_first = 0  # forwards weigh as ad evidence in a member's first this-many messages
@@ -602,6 +613,8 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
     regexes: list[OperatorRegex] = []
     words: set[str] = set()  # what the keyword matchers and the ad score look for ...
     word_checks: list[Check] = []  # ... and their checks, asked when a word is there
+    # ... or, in plain text (ASCII without `_NOT_PLAIN`), when the words found may fire them
+    plain_checks: list[tuple[Callable[[set[str], Context, bool], bool], Check]] = []
     for rule in rules:
         t = rule.triggers
         if any(getattr(t, name) for name in type(t).model_fields if name not in _KNOWN_TRIGGERS):
@@ -612,6 +625,10 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
         ):
             if needed:
                 crowd = min(crowd, needed) if crowd else needed
+        if t.flood:
+            crowd_checks.append(_flood_check(t.flood))
+        if t.duplicates:
+            crowd_checks.append(_duplicates_check(t.duplicates))
         if t.newcomer:
             new = t.newcomer
             first_messages = max(first_messages, new.first_messages)
@@ -625,6 +642,7 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
             ads_first = max(ads_first, t.ads.first_messages)
             words |= t.ads.evidence_words
             word_checks.append(_ads_check(t.ads))
+            plain_checks.append((_ads_may_fire(t.ads), word_checks[-1]))
         classifier = classifier or t.classifier
         if t.mentions:
             mentions = min(mentions, t.mentions.max) if mentions >= 0 else t.mentions.max
@@ -640,11 +658,12 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
         if t.keywords and rule.keyword_matcher is not None:
             words |= rule.keyword_matcher.word_keys
             word_checks.append(_keywords_check(rule.keyword_matcher))
+            plain_checks.append((_keywords_may_fire(rule.keyword_matcher), word_checks[-1]))
     automaton = None
     if words:
         automaton = ahocorasick.Automaton()
         for word in words:
-            automaton.add_word(word, None)
+            automaton.add_word(word, word)
         automaton.make_automaton()
     invites = any(links_cfg.invites for links_cfg in links)
     restricted = (new_links, new_media, new_mentions, new_forwards, new_channel)
@@ -656,8 +675,11 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
         event = scan.event
         if text is not event.text or not text.isascii():  # a cut text: mentions count on
             return False
+        # a member who talks a lot: count as the flood and duplicates checks do
         if crowd and len(ctx.recent) + 1 >= crowd and not scan.edited:
-            return False
+            for one in crowd_checks:
+                if one(scan, ctx, now) is not None:
+                    return False
         # every link and invite `_URL` and `_INVITE` find holds a "." or "://"
         linkless = "." not in text and ":" not in text
         if first_messages >= 0:
@@ -670,14 +692,20 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
         if classifier and ctx.verdict is not None and ctx.verdict.is_spam:
             return False
         # the keyword and ad checks are asked only when there is something for them to read
-        if word_checks and (
-            _NOT_PLAIN.search(text)
-            or (ads_first and event.is_forward and ctx.messages_before < ads_first)
-            or (automaton is not None and next(automaton.iter(scan.norm.spaced), None) is not None)
-        ):
-            for one in word_checks:
-                if one(scan, ctx, now) is not None:
-                    return False
+        if word_checks:
+            if _NOT_PLAIN.search(text) or (
+                ads_first and event.is_forward and ctx.messages_before < ads_first
+            ):
+                for one in word_checks:
+                    if one(scan, ctx, now) is not None:
+                        return False
+            elif automaton is not None:
+                found = {word for _, word in automaton.iter(scan.norm.spaced)}
+                if found:  # plain text: only a check its words may fire is asked
+                    forward = event.is_forward
+                    for may_fire, one in plain_checks:
+                        if may_fire(found, ctx, forward) and one(scan, ctx, now) is not None:
+                            return False
         if mentions >= 0 and (event.mentions or "@" in text) and scan.mentions > mentions:
             return False
         if links and not linkless and (scan.domains or (invites and scan.invite)):
@@ -705,6 +733,22 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
         return True
 
     return gate
+
+
+def _ads_may_fire(ads: Ads) -> Callable[[set[str], Context, bool], bool]:
+    def ads_may_fire(found: set[str], ctx: Context, forward: bool) -> bool:
+        return ads.may_fire_plain(found, ctx.messages_before, forward)
+
+    return ads_may_fire
+
+
+def _keywords_may_fire(matcher: KeywordMatcher) -> Callable[[set[str], Context, bool], bool]:
+    keys = matcher.word_keys  # in plain text `first` looks for these in the spaced form only
+
+    def keywords_may_fire(found: set[str], ctx: Context, forward: bool) -> bool:
+        return not keys.isdisjoint(found)
+
+    return keywords_may_fire
 
 
 def _may_breach(

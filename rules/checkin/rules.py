@@ -352,7 +352,15 @@ def _checkin(
 _NOT_A_CHECKIN = Decision.skip("not a check-in")
 
 
-@rule("checkin.keyword", on=MessagePosted, load=load_checkin)
+def no_checkin(ev: MessagePosted, cfg: CheckinConfig) -> Decision | None:
+    """The gate of `checkin.keyword`: an ordinary message is no check-in, said without the
+    loader's or the rule's call."""
+    if type(ev) is MessagePosted and not is_checkin_text(ev.text, cfg):
+        return _NOT_A_CHECKIN
+    return None
+
+
+@rule("checkin.keyword", on=MessagePosted, load=load_checkin, gate=no_checkin)
 def on_keyword(
     ev: MessagePosted, cfg: CheckinConfig, snap: CheckinSnapshot | None, now: datetime
 ) -> Decision:

@@ -139,23 +139,36 @@ def _earned(today: dict[str, int]) -> Earned:
 def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
     """The member's points, from the community state; None when the store must be asked (a
     day the ledger had before this load, a member the state does not hold): `member_points`."""
-    cache = _cache(ctx.memory)
-    day = local_day(ctx.view, ctx.now)
+    state = ctx.state
+    memory = state.memory
+    cache = memory.get(MEMBERS)
+    if cache is None:
+        cache = memory[MEMBERS] = {}
+    day = ctx.view.day(ctx.now)  # (`local_day`, on every message: without the call)
     entry = cache.get(user_id)
-    info = ctx.state.known(user_id)
-    if info is None and ctx.state.gone(user_id):
+    info = state.members.get(user_id)  # (`state.known`)
+    if info is None and state.gone(user_id):
         return None  # perhaps evicted: `member_points` loads them again first
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, (), None)
     elif entry.day != day:
-        loaded = ctx.memory.get(LOADED_DAY)
+        loaded = memory.get(LOADED_DAY)
         if loaded is None or day > loaded:
             # a day this state saw begin: the member earned nothing on it, or entry.day would
             # be it (daily caps start again)
             entry.day, entry.today = day, ()
         else:
             return None
-    return _snapshot(user_id, entry, day, info)
+    return PointsSnapshot(
+        user_id,
+        entry.xp,
+        entry.balance,
+        day,
+        entry.today,
+        entry.last_paid_at,
+        entry.recent,
+        info,
+    )
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -247,9 +260,17 @@ def note_revoked(state: CommunityState, taken: dict[str, int]) -> None:
 
 
 def fingerprint(text: str) -> str:
-    """Same words, same case-folded text → same fingerprint (spacing does not matter)."""
-    folded = " ".join(text.casefold().split())
-    return hashlib.blake2b(folded.encode(), digest_size=8).hexdigest()
+    """Same words, same case-folded text → same fingerprint (spacing does not matter). The
+    ledger keeps it (`recent.reason_for`): it must never change, or a restart pays repeats."""
+    folded = text.casefold()
+    # most texts are spaced already: printable (so no whitespace but " "), no "  ", no space
+    # at either end — then splitting and joining would give them back unchanged
+    if not folded.isprintable() or "  " in folded or folded[:1] == " " or folded[-1:] == " ":
+        folded = " ".join(folded.split())
+    return _blake2b(folded.encode(), digest_size=8).hexdigest()
+
+
+_blake2b = hashlib.blake2b
 
 
 def newcomer_author(memory: dict[str, Any], message_id: str | None) -> str | None:

@@ -3,8 +3,10 @@ moderator grants, levels, tiers, /rank, /leaderboard and the shop."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.actions import Action, AddRole, AlertModerators, Post, RemoveRole
@@ -32,7 +34,7 @@ from rules.points.ledger import (
     newcomer_helped,
 )
 from rules.points.levels import bar, level_of, progress
-from rules.points.recent import reason_for
+from rules.points.recent import PREFIX, reason_for
 from rules.points.store import Balance, Credit
 from rules.welcome import WelcomeConfig, is_newcomer
 
@@ -114,7 +116,7 @@ def message_verdict(
 ) -> tuple[int, str]:
     """How many points this message earns, and why (pure; all state is in the snapshot)."""
     amount, why, _ = _verdict(ev, cfg, member, now, mark)
-    return amount, why
+    return amount, why if isinstance(why, str) else why()
 
 
 def _verdict(
@@ -123,9 +125,10 @@ def _verdict(
     member: PointsSnapshot,
     now: datetime,
     mark: str | None = None,
-) -> tuple[int, str, str | None]:
+) -> tuple[int, str | Callable[[], str], str | None]:
     """`message_verdict`, with the message's fingerprint when it was taken (a member with no
-    recent paid messages has nothing to repeat: no fingerprint is needed to say so)."""
+    recent paid messages has nothing to repeat: no fingerprint is needed to say so). The
+    cooldown's why is worded only when read (most messages of a busy chat are in it)."""
     if not cfg.enabled or cfg.points == 0:
         return 0, "message points are off", mark
     if cfg.channels and ev.channel_id not in cfg.channels:
@@ -137,8 +140,7 @@ def _verdict(
         return 0, f"{length} characters, fewer than {cfg.min_length}", mark
     last = member.last_paid_at
     if last is not None and ev.occurred_at < last + cfg.cooldown:
-        wait = int((last + cfg.cooldown - ev.occurred_at).total_seconds())
-        return 0, f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go", mark
+        return 0, partial(_cooling, last, cfg.cooldown, ev.occurred_at, now), mark
     keep = cfg.duplicate_memory
     if keep and member.recent:
         mark = mark or fingerprint(ev.text)
@@ -151,6 +153,11 @@ def _verdict(
             return 0, f"daily cap of {cfg.daily_cap} message points reached", mark
         amount = min(amount, left)
     return amount, f"+{amount} for a message", mark
+
+
+def _cooling(last: datetime, cooldown: timedelta, at: datetime, now: datetime) -> str:
+    wait = int((last + cooldown - at).total_seconds())
+    return f"cooldown: paid {int((now - last).total_seconds())}s ago, {wait}s to go"
 
 
 def newcomer_reply_key(newcomer: str, helper: str) -> str:
@@ -199,12 +206,15 @@ async def _load_message_waiting(event: MessagePosted, ctx: RuleContext) -> Messa
 def _message_snapshot(
     event: MessagePosted, ctx: RuleContext, member: PointsSnapshot
 ) -> MessageSnapshot:
-    replied_to = newcomer_author(ctx.memory, event.reply_to)
-    # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
-    paid = replied_to is not None and newcomer_helped(ctx.memory, replied_to, event.author.user_id)
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = _NO_WELCOME
+    if not event.reply_to:  # (`newcomer_author` says None)
+        return MessageSnapshot(ctx.view, member, welcome, None, False)
+    memory = ctx.state.memory
+    replied_to = newcomer_author(memory, event.reply_to)
+    # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
+    paid = replied_to is not None and newcomer_helped(memory, replied_to, event.author.user_id)
     return MessageSnapshot(ctx.view, member, welcome, replied_to, paid)
 
 
@@ -222,6 +232,41 @@ def on_message(
 ) -> Decision:
     if snap is None:
         return _NO_POINTS
+    if snap.newcomer_replied_to is not None:
+        return _on_message(ev, cfg, snap, now)  # perhaps a newcomer-reply bonus
+    # the hot path (no bonus): a message in cooldown, or paid without a level-up, is decided
+    # here with no list built; `test_the_hot_path_decides_as_the_whole_rule` holds it to
+    # `_on_message`
+    member = snap.member
+    amount, why, mark = _verdict(ev, cfg.messages, member, now)
+    newcomer = is_newcomer(member.info, snap.welcome, now)
+    if not amount:
+        if newcomer:
+            return Decision(
+                True, why, (), (RememberNewcomerMessage(ev.message_id, member.user_id),)
+            )
+        return Decision(False, why)
+    xp, needed = member.xp, cfg.levels.needed
+    level = level_of(xp, needed)
+    if level < len(needed) and xp + amount >= needed[level]:
+        return _on_message(ev, cfg, snap, now)  # a level-up
+    mark = mark or fingerprint(ev.text)
+    day = member.day if ev.occurred_at == now else local_day(snap.view, ev.occurred_at)
+    message_id = ev.message_id
+    credit = Credit(
+        member.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
+    )
+    pay = Pay((credit,), ev.occurred_at, mark, cfg.messages.duplicate_memory, True)
+    if newcomer:
+        return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, member.user_id)))
+    return Decision(True, why, (), (pay,))
+
+
+def _on_message(
+    ev: MessagePosted, cfg: PointsConfig, snap: MessageSnapshot, now: datetime
+) -> Decision:
+    """`points.message` whole: what the message and a reply to a newcomer earn, and a
+    level-up."""
     member = snap.member
     patches: list[Patch] = []
     if is_newcomer(member.info, snap.welcome, now):
@@ -232,8 +277,10 @@ def on_message(
         newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid) if newcomer else (0, "")
     )
     if not amount and not (bonus and ev.reply_to):
-        # the common case in a busy chat (cooldown): nothing is paid, nothing is worded twice
+        # nothing is paid, nothing is worded twice
         return Decision.update(patches, why) if patches else Decision.skip(why)
+    if not isinstance(why, str):
+        why = why()
     author = ev.author.user_id
     # the snapshot's day is the local day of `now`, which is the message's time
     day = member.day if ev.occurred_at == now else local_day(snap.view, ev.occurred_at)

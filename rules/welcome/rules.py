@@ -316,7 +316,15 @@ async def _load_answer(event: Event, cfg: WelcomeConfig, ctx: RuleContext) -> Ar
     return await load_arrival(event, cfg, ctx) if found else None
 
 
-@rule("welcome.verify_answer", on=MessagePosted, load=load_answer)
+def no_answer_expected(ev: MessagePosted, cfg: WelcomeConfig) -> Decision | None:
+    """The gate of `welcome.verify_answer`: without answer verification, no message is one
+    (said without the loader's or the rule's call)."""
+    if not (cfg.verification.enabled and cfg.verification.mode == "answer"):
+        return _NOTHING_PENDING
+    return None
+
+
+@rule("welcome.verify_answer", on=MessagePosted, load=load_answer, gate=no_answer_expected)
 def on_answer(
     ev: MessagePosted, cfg: WelcomeConfig, snap: Arrival | None, now: datetime
 ) -> Decision:

@@ -44,11 +44,15 @@ def _events(text: str) -> list[MessagePosted]:
 def _contexts(text: str) -> list[Context]:
     mark = fingerprint(normalize(text))
     crowd = tuple(Recent(NOW - timedelta(seconds=s), "general", mark) for s in range(1, 7))
+    # a regular who talks a lot, short of a flood or duplicates: the gate counts them itself
+    busy = tuple(Recent(NOW - timedelta(seconds=20 * s), "offtopic", "x" + mark) for s in (1, 2))
+    busy += (Recent(NOW - timedelta(seconds=50), "general", mark),)
     joined_long_ago = NOW - timedelta(days=90)
     return [
         Context((), 100, joined_long_ago, False, None),  # a regular
         Context((), 100, None, False, None),
         Context(crowd, 100, joined_long_ago, False, None),  # in a flood of the same text
+        Context(busy, 100, joined_long_ago, False, None),
         Context((), 0, NOW - timedelta(minutes=5), True, HAM),  # a newcomer
         Context((), 1, NOW - timedelta(minutes=5), True, SPAM),
         Context((), 4, NOW - timedelta(hours=30), False, HAM),

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from rules.antispam.normalize import normalize
+from rules.antispam.normalize import Normalized, normalize
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,16 @@ def test_the_opencc_table_folds_uncommon_characters_too():
     # not only ad words: 臺灣 → 台湾, 麵 → 面
     assert normalize("臺灣牛肉麵").compact == "台湾牛肉面"
     assert normalize("代開發票兼職刷單請加微信").compact == "代开发票兼职刷单请加微信"
+
+
+def test_normalize_builds_the_same_read_only_forms_as_the_constructor() -> None:
+    """`normalize` fills its forms in at C speed (`_forms`): the same object as the public
+    constructor's, as immutable."""
+    for text in ["hi all, a b c", "FR33 m0ney!!", "加 微 信 abc123", "ｆｒｅｅ", "", " "]:
+        norm = normalize(text)
+        assert type(norm) is Normalized
+        forms = (norm.original, norm.folded, norm.spaced, norm.compact)
+        slow = Normalized(*forms, None, norm.has_leet)
+        assert norm == slow and repr(norm) == repr(slow)
+        with pytest.raises(AttributeError):
+            norm.spaced = "x"  # type: ignore[misc]
