@@ -361,9 +361,11 @@ def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
 
 def _persist_newcomer_messages(state: CommunityState) -> None:
     def dump() -> dict[str, Any]:
+        # taken at every flush while newcomers post (up to 2 x 2,000 pairs): the pairs as
+        # tuples, copied in C — JSON writes a tuple as the same array a list would be
         kept = state.memory.get(NEWCOMER_MESSAGES, {})
         helped = state.memory.get(NEWCOMER_HELPED, {})
-        return {"messages": [[m, u] for m, u in kept.items()], "helped": [list(p) for p in helped]}
+        return {"messages": list(kept.items()), "helped": list(helped)}
 
     state.persist_later(NEWCOMER_MESSAGES, dump)
 
