@@ -5,7 +5,7 @@ post again, /quiet to opt out, and /silent for moderators."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -39,6 +39,56 @@ OPEN = "reactivation.open"  # state: member → when last nudged, while they sta
 QUIET = "reactivation.quiet"  # state: the members who opted out with /quiet
 # the community value (and state key) of when the last digest was posted
 DIGEST_STATE = "reactivation.digest"
+SWEPT = "reactivation.swept"  # state: the nudges a sweep reads (`SweepMemory`), once read
+
+
+@dataclass(slots=True)
+class SweepMemory:
+    """The nudges the daily sweep must know of, read once and then kept current by the
+    patches that record nudges and returns (each sweep re-read every never-returned nudge).
+    Whole, not per member: an evicted member's nudges stay (a few rows each)."""
+
+    since: datetime  # every nudge from here on is held, and every one not returned
+    by_member: dict[str, list[SweepNudge]]
+
+    def for_sweep(self, since: datetime) -> list[SweepNudge]:
+        """What `nudges_for_sweep(since)` reads; drops the returned ones before `since`."""
+        found: list[SweepNudge] = []
+        for user_id, nudges in list(self.by_member.items()):
+            kept = [n for n in nudges if n.nudged_at >= since or not n.returned]
+            if len(kept) < len(nudges):
+                if kept:
+                    self.by_member[user_id] = kept
+                else:
+                    del self.by_member[user_id]
+            found += kept
+        self.since = max(self.since, since)
+        return found
+
+    def add(self, nudges: Iterable[NewNudge], at: datetime) -> None:
+        for n in nudges:
+            self.by_member.setdefault(n.user_id, []).append(
+                SweepNudge(n.user_id, n.step, n.silent_since, at)
+            )
+
+    def returned(self, user_id: str, at: datetime) -> None:
+        """As `mark_returned` closes them: the member's open nudges from before `at`."""
+        nudges = self.by_member.get(user_id)
+        if nudges:
+            self.by_member[user_id] = [
+                replace(n, returned=True) if not n.returned and n.nudged_at <= at else n
+                for n in nudges
+            ]
+
+
+async def _swept(ctx: RuleContext, since: datetime) -> list[SweepNudge]:
+    held = ctx.memory.get(SWEPT)
+    if not isinstance(held, SweepMemory) or since < held.since:  # first sweep, or a longer cap
+        by_member: dict[str, list[SweepNudge]] = {}
+        for n in await q.nudges_for_sweep(ctx.store, ctx.community, since):
+            by_member.setdefault(n.user_id, []).append(n)
+        held = ctx.memory[SWEPT] = SweepMemory(since, by_member)
+    return held.for_sweep(since)
 
 
 async def load_state(store: Store, ref: CommunityRef, state: CommunityState) -> None:
@@ -110,7 +160,7 @@ async def load_sweep(event: Event, cfg: ReactivationConfig, ctx: RuleContext) ->
         ctx.view,
         _with_unflushed_activity(ctx, members),
         set(ctx.memory[QUIET]),
-        await q.nudges_for_sweep(ctx.store, ctx.community, ctx.now - cfg.cap_period),
+        await _swept(ctx, ctx.now - cfg.cap_period),
         ctx.memory[DIGEST_STATE],
         _welcome(ctx.playbook),
         rates,
@@ -138,7 +188,11 @@ class RecordNudges(Patch):
         # members not taken stay un-nudged, so the next sweep contacts them
         taken = await q.record_nudges(ctx.store, ctx.community, self.nudges, self.at)
         if taken:
+            ctx.memory.pop(SWEPT, None)  # someone else recorded nudges: read them again
             raise AlreadyDone(f"{len(taken)} of {len(self.nudges)} nudges already recorded")
+        swept = ctx.memory.get(SWEPT)
+        if isinstance(swept, SweepMemory):
+            swept.add(self.nudges, self.at)
         opened = ctx.memory.get(OPEN)
         if opened is not None:
             for nudge in self.nudges:
@@ -271,6 +325,9 @@ class MarkReturned(Patch):
     async def apply(self, ctx: ApplyContext) -> None:
         await q.mark_returned(ctx.store, ctx.community, self.user_id, self.at, self.credits)
         ctx.memory.get(OPEN, {}).pop(self.user_id, None)
+        swept = ctx.memory.get(SWEPT)
+        if isinstance(swept, SweepMemory):
+            swept.returned(self.user_id, self.at)
         note_credits(ctx.memory, self.credits, self.at)
 
 

@@ -209,6 +209,7 @@ class SweepNudge:
     step: int
     silent_since: datetime
     nudged_at: datetime
+    returned: bool = False
 
 
 async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> list[SweepNudge]:
@@ -218,12 +219,18 @@ async def nudges_for_sweep(store: Store, ref: CommunityRef, since: datetime) -> 
         # plain rows of the four columns a sweep reads, not ORM objects: nudges of members who
         # never came back pile up, and every daily sweep reads them all
         rows = await s.execute(
-            select(Nudge.user_id, Nudge.step, Nudge.silent_since, Nudge.nudged_at).where(
+            select(
+                Nudge.user_id,
+                Nudge.step,
+                Nudge.silent_since,
+                Nudge.nudged_at,
+                Nudge.returned_at.is_not(None),
+            ).where(
                 Nudge.community_id == ref.id,
                 (Nudge.nudged_at >= since) | Nudge.returned_at.is_(None),
             )
         )
-        return [SweepNudge(*r) for r in rows]
+        return [SweepNudge(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
 
 async def open_nudges(

@@ -167,3 +167,45 @@ async def test_a_sweep_records_its_nudges_all_or_none_on_each_database(tmp_path,
         assert len(await reactivation_q.nudges_for_sweep(store, ref, since)) == 1203
     finally:
         await bot.close()
+
+
+async def test_the_nudges_a_sweep_holds_are_the_ones_it_would_read(bot):
+    # the sweep reads its nudges once, then the patches keep them: they must stay what the
+    # database query gives, through nudges, returns, digests and the cap period moving on
+    from rules.reactivation.rules import SWEPT, SweepMemory
+
+    for name in ["alice", "bob", "carol", "dan"]:
+        await bot.join(name)
+    await bot.emit(
+        MemberJoined(
+            platform=PLATFORM,
+            community_id=COMMUNITY,
+            occurred_at=bot.now,
+            member=Actor(user_id="eve", name="eve", can_dm=False),
+        )
+    )
+    ref = await ref_of(bot)
+    store = bot.runtime.store
+    compared = 0
+    for day in range(50):
+        await bot.advance(timedelta(days=1))
+        if day in (8, 20, 33):
+            await bot.say("alice", "back again")
+        if day == 16:
+            await bot.say("bob", "hi all")
+        state = bot.runtime.states.held(ref)
+        held = state.memory.get(SWEPT) if state else None
+        if not isinstance(held, SweepMemory):
+            continue
+        since = bot.now - timedelta(days=30)
+        ours = {tuple(vars_of(n)) for n in held.for_sweep(since)}
+        read = {tuple(vars_of(n)) for n in await reactivation_q.nudges_for_sweep(store, ref, since)}
+        assert ours == read, day
+        compared += 1
+    assert compared > 40
+    returned = await reactivation_q.nudges_for_sweep(store, ref, bot.now - timedelta(days=60))
+    assert any(n.returned for n in returned) and any(not n.returned for n in returned)
+
+
+def vars_of(n):  # noqa: ANN001, ANN201
+    return (n.user_id, n.step, n.silent_since, n.nudged_at, n.returned)
