@@ -136,9 +136,12 @@ def _earned(today: dict[str, int]) -> Earned:
     return tuple(today.items())
 
 
-def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
+def member_points_now(
+    ctx: RuleContext, user_id: str, kind: type[PointsSnapshot] = PointsSnapshot, *more: Any
+) -> PointsSnapshot | None:
     """The member's points, from the community state; None when the store must be asked (a
-    day the ledger had before this load, a member the state does not hold): `member_points`."""
+    day the ledger had before this load, a member the state does not hold): `member_points`.
+    `kind`: a snapshot with more fields after the points' (given in `more`)."""
     state = ctx.state
     memory = state.memory
     cache = memory.get(MEMBERS)
@@ -159,7 +162,7 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
             entry.day, entry.today = day, ()
         else:
             return None
-    return PointsSnapshot(
+    return kind(
         user_id,
         entry.xp,
         entry.balance,
@@ -168,6 +171,7 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
         entry.last_paid_at,
         entry.recent,
         info,
+        *more,
     )
 
 

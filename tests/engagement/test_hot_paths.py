@@ -104,7 +104,11 @@ def test_the_hot_path_decides_as_the_whole_rule():
                         author=author,
                         text=m.text,
                     )
-                    snap = MessageSnapshot(view, member, playbook.welcome, None, False)
+                    p = member
+                    snap = MessageSnapshot(
+                        *(p.user_id, p.xp, p.balance, p.day, p.today, p.last_paid_at, p.recent),
+                        *(p.info, view, playbook.welcome, None, False),
+                    )
                     fast = on_message.fn(ev, cfg, snap, now)
                     whole = _on_message(ev, cfg, snap, now)
                     assert fast == whole, (m.text, member, now)
