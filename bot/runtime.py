@@ -375,7 +375,10 @@ class Runtime:
             author = event.author
             state.note_message(author, event.occurred_at)
             text = event.text
-            await self._note_standing(ref, state, author, view)
+            # (no coroutine for the common message, whose author's standing did not change)
+            changed = self._standing_write(ref, state, author, view)
+            if changed is not None:
+                await changed
             links = len(_LINK.findall(text[:10_000])) if "http" in text or "www." in text else 0
             return partial(
                 self.store.record_message,
@@ -404,13 +407,22 @@ class Runtime:
     ) -> None:
         """Who is staff is a durable fact: written through when it changes, so a moderator is
         still protected after a restart. Plain members cost nothing (no standing = member)."""
+        changed = self._standing_write(ref, state, actor, view)
+        if changed is not None:
+            await changed
+
+    def _standing_write(
+        self, ref: CommunityRef, state: CommunityState, actor: Actor, view: CommunityView
+    ) -> Awaitable[None] | None:
+        """`_note_standing` up to its write: None when the standing did not change, else the
+        change noted in the state and its write-through to await."""
         standing = standing_of(actor, view.settings)
-        known = state.known(actor.user_id)
+        known = state.members.get(actor.user_id)
         before = known.standing if known else None
         if before == standing or (before is None and standing == "member"):
-            return
+            return None
         state.note_standing(actor, standing)
-        await self._write_through(view, ref, lambda: self.store.set_standing(ref, actor, standing))
+        return self._write_through(view, ref, lambda: self.store.set_standing(ref, actor, standing))
 
     def _lookup(
         self, ref: CommunityRef, state: CommunityState, view: CommunityView

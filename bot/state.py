@@ -347,8 +347,8 @@ class CommunityStates:
     def merge_back(self, taken: list[tuple[int, str, dict[str, Any]]]) -> None:
         self._retry = taken + self._retry
 
-    async def write(self, session: Any, store: Store, taken: list[Any]) -> None:
-        await store.write_states(session, taken)
+    def write(self, conn: Any, store: Store, taken: list[Any]) -> None:
+        store.write_states(conn, taken)
 
     def __len__(self) -> int:
         return len(self._states)

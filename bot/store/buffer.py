@@ -79,7 +79,10 @@ class FlushPart(Protocol):
         """Hand over what is gathered and start empty."""
         ...
 
-    async def write(self, session: Any, store: Any, taken: Any) -> None: ...
+    def write(self, conn: Any, store: Any, taken: Any) -> None:
+        """Inside the flush's transaction (`Store.sessions.run`): sync Core statements on
+        its connection."""
+        ...
 
     def merge_back(self, taken: Any) -> None:
         """The write failed: keep `taken` for the next flush."""
@@ -118,6 +121,6 @@ class AuditRows:
         taken.extend(self.rows)
         self.rows = taken
 
-    async def write(self, session: Any, store: Any, taken: list[dict[str, Any]]) -> None:
+    def write(self, conn: Any, store: Any, taken: list[dict[str, Any]]) -> None:
         if taken:
-            await store.write_audit(session, taken)
+            store.write_audit(conn, taken)

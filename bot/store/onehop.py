@@ -63,7 +63,7 @@ def _supported() -> bool:
 
 
 SUPPORTED = _supported()
-# True while a write runs from a plain greenlet (`Store.sessions.core/run`): no
+# True while a write runs from a plain greenlet (`Store.sessions.run`): no
 # `AsyncConnection.execute` waits for proof that it awaited something
 unawaited: ContextVar[bool] = ContextVar("qunbot_onehop_unawaited", default=False)
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another connection's lock (on the thread)

@@ -25,7 +25,9 @@ from sqlalchemy import delete, func, select
 from bot.store.models_processed import ProcessedEvent
 
 if TYPE_CHECKING:
-    from bot.store.store import CommunityRef, Core, Store
+    from sqlalchemy.engine import Connection
+
+    from bot.store.store import CommunityRef, Store
 
 RETENTION = timedelta(days=14)  # platforms redeliver for hours (Telegram: 24 h), not weeks
 RECENT_KEPT = 512  # keys remembered per community in this process
@@ -105,18 +107,16 @@ class ProcessedKeys:
         taken.update(self.rows)
         self.rows = taken
 
-    async def write(self, s: Core, store: Store, taken: dict[tuple[int, str], datetime]) -> None:
+    def write(self, s: Connection, store: Store, taken: dict[tuple[int, str], datetime]) -> None:
         if not taken:
             return
         stmt = store.insert_new(
             "processed_event", ProcessedEvent, [ProcessedEvent.community_id, ProcessedEvent.key]
         )
-        await s.execute(
-            stmt, [{"community_id": c, "key": k, "at": at} for (c, k), at in taken.items()]
-        )
-        await self._prune(s, max(taken.values()))
+        s.execute(stmt, [{"community_id": c, "key": k, "at": at} for (c, k), at in taken.items()])
+        self._prune(s, max(taken.values()))
 
-    async def _prune(self, s: Core, newest: datetime) -> None:
+    def _prune(self, s: Connection, newest: datetime) -> None:
         """Keys older than the retention period go, at most once an hour of event time (a time
         far in the future does not count: it would prune everything)."""
         if self.retention is None:
@@ -125,4 +125,4 @@ class ProcessedKeys:
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
-        await s.execute(delete(ProcessedEvent).where(ProcessedEvent.at < now - self.retention))
+        s.execute(delete(ProcessedEvent).where(ProcessedEvent.at < now - self.retention))

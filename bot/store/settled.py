@@ -59,6 +59,6 @@ class SettledSteps:
         self.steps = {**taken, **self.steps}
         self.writing = {}
 
-    async def write(self, conn: Any, store: Any, taken: dict[int, datetime]) -> None:
+    def write(self, conn: Any, store: Any, taken: dict[int, datetime]) -> None:
         if taken:
-            await conn.execute(_SETTLE, [{"step_id": i, "at": at} for i, at in taken.items()])
+            conn.execute(_SETTLE, [{"step_id": i, "at": at} for i, at in taken.items()])

@@ -7,17 +7,16 @@ to change state. Capability-specific queries live beside it in `bot/store/<capab
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util.concurrency import greenlet_spawn
 
@@ -52,19 +51,6 @@ _AUDIT_DEFAULTS: dict[str, Any] = {
 }
 
 
-class Core:
-    """The connection of a `core()` transaction: each Core statement runs in one greenlet on
-    the plain connection (an `AsyncConnection` costs more greenlets and, to close, a task)."""
-
-    __slots__ = ("sync",)
-
-    def __init__(self, sync: Connection) -> None:
-        self.sync = sync
-
-    async def execute(self, statement: Any, parameters: Any = None) -> CursorResult[Any]:
-        return await greenlet_spawn(_unawaited, self.sync.execute, statement, parameters)
-
-
 def _unawaited(call: Callable[..., _T], *args: Any) -> _T:
     """Run a sync SQLAlchemy call in its greenlet, telling the SQLite adapter that nothing
     awaits proof of an await (`onehop.unawaited`)."""
@@ -73,26 +59,6 @@ def _unawaited(call: Callable[..., _T], *args: Any) -> _T:
         return call(*args)
     finally:
         onehop.unawaited.reset(token)
-
-
-def _open(engine: Engine) -> Connection:
-    conn = engine.connect()
-    try:
-        conn.begin()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _end(conn: Connection, commit: bool) -> None:
-    try:
-        if commit:
-            conn.commit()
-        else:
-            conn.rollback()
-    finally:
-        conn.close()
 
 
 def _transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
@@ -116,7 +82,7 @@ def _reading(engine: AsyncEngine) -> AsyncEngine:
 
 
 class _Sessions:
-    """The session factory, counting write transactions (`begin()`, `core()`, `run()`): the
+    """The session factory, counting write transactions (`begin()`, `run()`): the
     runtime learns from the count whether an event wrote through, so that its key must be
     made durable at once."""
 
@@ -146,35 +112,11 @@ class _Sessions:
         gate = open_gate()  # a scheduled job's claim: it commits only under the lease
         return self._maker.begin() if gate is None else begin_fenced(self._maker, gate)
 
-    def core(self) -> Any:
-        """A write transaction on a plain connection, for Core statements only: the hot paths
-        (flush, joins, ledger credits, scheduled steps) skip the ORM's per-statement work.
-        Under a job's lease fence it is the fenced session transaction (`begin`): a session
-        runs the same Core statements, and a job's claim must commit only under the lease."""
-        if open_gate() is not None:
-            return self.begin()
-        self.writes += 1
-        return self._core()
-
-    @contextlib.asynccontextmanager
-    async def _core(self) -> AsyncIterator[Core]:
-        # three greenlets for the transaction (open, end) and one per statement, where
-        # `AsyncEngine.begin()` takes five and a task
-        sync = await greenlet_spawn(_open, self._engine.sync_engine)
-        try:
-            yield Core(sync)
-        except BaseException:
-            try:
-                await greenlet_spawn(_end, sync, False)
-            except Exception:  # the error that ended the transaction is the one to raise
-                log.debug("rollback after a failed write failed too", exc_info=True)
-            raise
-        await greenlet_spawn(_end, sync, True)
-
     async def run(self, work: Callable[[Connection], _T]) -> _T:
         """A write transaction run whole by `work` (sync Core calls on the connection) in one
-        greenlet: the cheapest write there is, for the hot write-throughs (joins, steps,
-        ledger credits). Under a job's lease fence, inside the fenced session transaction."""
+        greenlet: the cheapest write there is, for the hot paths (the flush, joins, steps,
+        ledger credits), with none of the ORM's per-statement work. Under a job's lease fence,
+        inside the fenced session transaction (a job's claim commits only under the lease)."""
         if open_gate() is not None:
             async with self.begin() as s:
                 return await s.run_sync(lambda session: _unawaited(work, session.connection()))  # type: ignore[no-any-return]
@@ -643,13 +585,16 @@ class Store:
             if (only is not None or not self.buffer) and not parts:
                 return 0
             batch = self.buffer.take() if only is None else CounterBuffer()
+
+            def write(conn: Connection) -> None:
+                # one greenlet, a plain connection: every part writes Core statements
+                if batch:
+                    self._flush_batch(conn, batch)
+                for part, taken in parts:
+                    part.write(conn, self, taken)
+
             try:
-                # a plain connection: every part writes Core statements (executemany)
-                async with self.sessions.core() as conn:
-                    if batch:
-                        await self._flush_batch(conn, batch)
-                    for part, taken in parts:
-                        await part.write(conn, self, taken)
+                await self.sessions.run(write)
             except Exception:
                 # put everything back so a transient failure loses nothing
                 self._merge_back(batch)
@@ -676,7 +621,7 @@ class Store:
                 mine.last_at = max(mine.last_at, delta.last_at)
         self.buffer.events += batch.events
 
-    async def _flush_batch(self, conn: Core | AsyncSession, batch: CounterBuffer) -> None:
+    def _flush_batch(self, conn: Connection, batch: CounterBuffer) -> None:
         if batch.members:
             stmt = self.upsert(
                 "flush.members",
@@ -694,7 +639,7 @@ class Store:
                     ),
                 },
             )
-            await conn.execute(
+            conn.execute(
                 stmt,
                 [
                     {
@@ -722,7 +667,7 @@ class Store:
                     "links": ActivityDaily.links + new.links,
                 },
             )
-            await conn.execute(
+            conn.execute(
                 stmt,
                 [
                     {
@@ -743,7 +688,7 @@ class Store:
                 [ActivityHourly.community_id, ActivityHourly.day, ActivityHourly.hour],
                 lambda new: {"messages": ActivityHourly.messages + new.messages},
             )
-            await conn.execute(
+            conn.execute(
                 stmt,
                 [
                     {"community_id": c, "day": d, "hour": h, "messages": n}
@@ -786,10 +731,10 @@ class Store:
         if self.audit_rows.pending():
             await self.flush(only=AuditRows.NAME)
 
-    async def write_audit(self, conn: Any, rows: list[dict[str, Any]]) -> None:
+    def write_audit(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Audit rows in one executemany, inside the flush's transaction."""
         stmt = self.statement("audit", lambda: self.insert(AuditEntry))
-        await conn.execute(stmt, [{**_AUDIT_DEFAULTS, **r} for r in rows])
+        conn.execute(stmt, [{**_AUDIT_DEFAULTS, **r} for r in rows])
 
     async def audit_log(self, ref: CommunityRef, limit: int = 100) -> list[dict[str, Any]]:
         await self.settle_audit()
@@ -833,31 +778,30 @@ class Store:
             ),
         )
         index = await self._step_index()
-        async with self.sessions.core() as conn:
-            step_id = (
-                await conn.execute(
-                    stmt,
-                    {
-                        "community_id": ref.id,
-                        "user_id": user_id,
-                        "kind": kind,
-                        "key": key,
-                        "due_at": due_at,
-                        "payload": stored,
-                        "status": "pending",
-                        "created_at": created_at,
-                    },
-                )
-            ).scalar()
-            if step_id is None:
-                # the key was taken (a rerun, a redelivery, another process handling the same
-                # event): nothing new, but the index must know the step if it is still pending
-                row = (
-                    await conn.execute(select(*_STEP_COLUMNS).where(PendingStep.key == key))
-                ).first()
-                if row is not None and row.status == "pending" and row.id not in self._step_home:
-                    self._index_add(index, _step_info(row), row.community_id)
-                return False
+        row = {
+            "community_id": ref.id,
+            "user_id": user_id,
+            "kind": kind,
+            "key": key,
+            "due_at": due_at,
+            "payload": stored,
+            "status": "pending",
+            "created_at": created_at,
+        }
+
+        def write(conn: Connection) -> tuple[Any, Any]:
+            step_id = conn.execute(stmt, row).scalar()
+            if step_id is not None:
+                return step_id, None
+            # the key was taken (a rerun, a redelivery, another process handling the same
+            # event): nothing new, but the index must know the step if it is still pending
+            return None, conn.execute(select(*_STEP_COLUMNS).where(PendingStep.key == key)).first()
+
+        step_id, taken = await self.sessions.run(write)
+        if step_id is None:
+            if taken is not None and taken.status == "pending" and taken.id not in self._step_home:
+                self._index_add(index, _step_info(taken), taken.community_id)
+            return False
         self._index_add(index, StepInfo(int(step_id), user_id, kind, key, due_at, stored), ref.id)
         return True
 
@@ -1126,8 +1070,8 @@ class Store:
         value = await self.sessions.read(lambda conn: conn.execute(stmt, params).scalar())
         return None if value is None else dict(value)
 
-    async def write_states(
-        self, conn: Any, rows: Sequence[tuple[int, str, dict[str, Any]]]
+    def write_states(
+        self, conn: Connection, rows: Sequence[tuple[int, str, dict[str, Any]]]
     ) -> None:
         """Community values in one executemany, inside the flush's transaction (the last
         value per key wins)."""
@@ -1136,7 +1080,7 @@ class Store:
             return
         stmt = self._state_upsert()
         now = _utcnow()
-        await conn.execute(
+        conn.execute(
             stmt,
             [
                 {"community_id": cid, "key": key, "value": value, "updated_at": now}
@@ -1155,11 +1099,9 @@ class Store:
     async def set_state(
         self, ref: CommunityRef, key: str, value: dict[str, Any], at: datetime
     ) -> None:
-        async with self.sessions.core() as conn:
-            await conn.execute(
-                self._state_upsert(),
-                {"community_id": ref.id, "key": key, "value": value, "updated_at": at},
-            )
+        stmt = self._state_upsert()
+        row = {"community_id": ref.id, "key": key, "value": value, "updated_at": at}
+        await self.sessions.run(lambda conn: conn.execute(stmt, row))
 
 
 def _event(ref: CommunityRef, user_id: str, kind: str, at: datetime) -> dict[str, Any]:

@@ -25,7 +25,7 @@ async def windows(
         return [(r[0], r[1], r[2]) for r in await s.execute(query)]
 
 
-async def write_windows(
+def write_windows(
     conn: Any, store: Store, rows: Sequence[dict[str, Any]], gone: Sequence[dict[str, Any]]
 ) -> None:
     """Inside the flush's transaction: the changed members' windows (`rows`: community_id,
@@ -38,7 +38,7 @@ async def write_windows(
             [SpamWindow.community_id, SpamWindow.user_id],
             lambda new: {"value": new.value, "expires_at": new.expires_at},
         )
-        await conn.execute(upsert, list(rows))
+        conn.execute(upsert, list(rows))
     if gone:
         drop = store.statement(
             "antispam.windows.delete",
@@ -47,4 +47,4 @@ async def write_windows(
                 SpamWindow.user_id == bindparam("user_id"),
             ),
         )
-        await conn.execute(drop, list(gone))
+        conn.execute(drop, list(gone))

@@ -91,7 +91,7 @@ class WindowRows:
         taken.update(self._retry)  # (a retry's rows are older than what was taken since)
         self._retry = taken
 
-    async def write(
+    def write(
         self, conn: Any, store: Store, taken: dict[tuple[int, str], dict[str, Any] | None]
     ) -> None:
         rows, gone = [], []
@@ -100,7 +100,7 @@ class WindowRows:
                 gone.append({"community_id": community_id, "user_id": user_id})
             else:
                 rows.append({"community_id": community_id, "user_id": user_id, **row})
-        await q.write_windows(conn, store, rows, gone)
+        q.write_windows(conn, store, rows, gone)
 
 
 def _rows(store: Store) -> WindowRows:

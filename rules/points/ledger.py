@@ -136,9 +136,12 @@ def _earned(today: dict[str, int]) -> Earned:
     return tuple(today.items())
 
 
-def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
+def member_points_now(
+    ctx: RuleContext, user_id: str, kind: type[PointsSnapshot] = PointsSnapshot, *more: Any
+) -> PointsSnapshot | None:
     """The member's points, from the community state; None when the store must be asked (a
-    day the ledger had before this load, a member the state does not hold): `member_points`."""
+    day the ledger had before this load, a member the state does not hold): `member_points`.
+    `kind`: a snapshot with more fields after the points' (given in `more`)."""
     state = ctx.state
     memory = state.memory
     cache = memory.get(MEMBERS)
@@ -159,7 +162,7 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
             entry.day, entry.today = day, ()
         else:
             return None
-    return PointsSnapshot(
+    return kind(
         user_id,
         entry.xp,
         entry.balance,
@@ -168,6 +171,7 @@ def member_points_now(ctx: RuleContext, user_id: str) -> PointsSnapshot | None:
         entry.last_paid_at,
         entry.recent,
         info,
+        *more,
     )
 
 
@@ -361,9 +365,11 @@ def newcomer_helped(memory: dict[str, Any], newcomer: str, helper: str) -> bool:
 
 def _persist_newcomer_messages(state: CommunityState) -> None:
     def dump() -> dict[str, Any]:
+        # taken at every flush while newcomers post (up to 2 x 2,000 pairs): the pairs as
+        # tuples, copied in C — JSON writes a tuple as the same array a list would be
         kept = state.memory.get(NEWCOMER_MESSAGES, {})
         helped = state.memory.get(NEWCOMER_HELPED, {})
-        return {"messages": [[m, u] for m, u in kept.items()], "helped": [list(p) for p in helped]}
+        return {"messages": list(kept.items()), "helped": list(helped)}
 
     state.persist_later(NEWCOMER_MESSAGES, dump)
 

@@ -99,12 +99,18 @@ def wrong_place(ev: CommandInvoked, channels: list[str], view: CommunityView) ->
 
 @quick_init  # made for every message
 @dataclass(frozen=True, slots=True)
-class MessageSnapshot:
+class MessageSnapshot(PointsSnapshot):
+    """The author's points (as its own fields: one object per message, not two) and what a
+    reply to a newcomer needs."""
+
     view: CommunityView
-    member: PointsSnapshot
     welcome: WelcomeConfig
     newcomer_replied_to: str | None  # author of the newcomer message this one replies to
     newcomer_bonus_paid: bool
+
+    @property
+    def member(self) -> PointsSnapshot:
+        return self
 
 
 def message_verdict(
@@ -193,29 +199,40 @@ def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Any:
     """From the community state (a coroutine only when the store must be asked)."""
     if type(event) is not MessagePosted or event.author.is_bot:
         return None
-    member = member_points_now(ctx, event.author.user_id)
-    if member is None:
-        return _load_message_waiting(event, ctx)
-    return _message_snapshot(event, ctx, member)
-
-
-async def _load_message_waiting(event: MessagePosted, ctx: RuleContext) -> MessageSnapshot:
-    return _message_snapshot(event, ctx, await member_points(ctx, event.author.user_id))
-
-
-def _message_snapshot(
-    event: MessagePosted, ctx: RuleContext, member: PointsSnapshot
-) -> MessageSnapshot:
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = _NO_WELCOME
+    replied_to, paid = _newcomer_reply(event, ctx)
+    snap = member_points_now(
+        ctx, event.author.user_id, MessageSnapshot, ctx.view, welcome, replied_to, paid
+    )
+    if snap is None:
+        return _load_message_waiting(event, ctx, welcome, replied_to, paid)
+    return snap
+
+
+async def _load_message_waiting(
+    event: MessagePosted,
+    ctx: RuleContext,
+    welcome: WelcomeConfig,
+    replied_to: str | None,
+    paid: bool,
+) -> MessageSnapshot:
+    m = await member_points(ctx, event.author.user_id)
+    fields = (m.user_id, m.xp, m.balance, m.day, m.today, m.last_paid_at, m.recent, m.info)
+    return MessageSnapshot(*fields, ctx.view, welcome, replied_to, paid)
+
+
+def _newcomer_reply(event: MessagePosted, ctx: RuleContext) -> tuple[str | None, bool]:
+    """The author of the newcomer message this one replies to, and whether this member was
+    already rewarded for helping them."""
     if not event.reply_to:  # (`newcomer_author` says None)
-        return MessageSnapshot(ctx.view, member, welcome, None, False)
+        return None, False
     memory = ctx.state.memory
     replied_to = newcomer_author(memory, event.reply_to)
     # once per (newcomer, helper); newcomer messages, like the pairs, are known in this process
     paid = replied_to is not None and newcomer_helped(memory, replied_to, event.author.user_id)
-    return MessageSnapshot(ctx.view, member, welcome, replied_to, paid)
+    return replied_to, paid
 
 
 # a playbook without a welcome section: its defaults (the newcomer window), made once

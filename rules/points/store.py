@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.frozen import quick_init
 from bot.privacy import ANON_PREFIX
 from bot.store import CommunityRef, Store
 from bot.store.models import ActivityDaily
-from bot.store.store import Core
 from rules.points.models import (
     MemberTier,
     PointsBalance,
@@ -54,20 +54,19 @@ class Balance:
 
 
 async def credit_in(
-    s: AsyncSession | Core,
+    s: AsyncSession,
     store: Store,
     ref: CommunityRef,
     credits: Iterable[Credit],
     at: datetime,
 ) -> list[Credit]:
-    """Write ledger rows and their balance changes inside an open transaction; rows whose key
-    is already in the ledger are skipped. Returns the rows actually written."""
-    return await _write_credits(s, store, [_Deferred(ref.id, c, at) for c in credits])
+    """Write ledger rows and their balance changes inside an open session transaction; rows
+    whose key is already in the ledger are skipped. Returns the rows actually written."""
+    taken = [_Deferred(ref.id, c, at) for c in credits]
+    return await s.run_sync(lambda session: _write_credits(session.connection(), store, taken))
 
 
-async def _write_credits(
-    s: AsyncSession | Core, store: Store, taken: Sequence[_Deferred]
-) -> list[Credit]:
+def _write_credits(s: Connection, store: Store, taken: Sequence[_Deferred]) -> list[Credit]:
     """Ledger rows in one executemany (a key already in the ledger, or twice in `taken`, pays
     once), then one balance upsert per member for the rows that were new. Statements built
     once (`Store.statement`), values as parameters."""
@@ -98,7 +97,7 @@ async def _write_credits(
         }  # fmt: skip
         for (_, key), d in by_key.items()
     ]
-    result = await s.execute(stmt, rows[0] if len(rows) == 1 else rows)
+    result = s.execute(stmt, rows[0] if len(rows) == 1 else rows)
     new = {(community_id, key) for community_id, key in result.all()}
     written: list[Credit] = []
     totals: dict[tuple[int, str], list[Any]] = {}
@@ -125,7 +124,7 @@ async def _write_credits(
             {"community_id": c, "user_id": u, "xp": xp, "balance": bal, "updated_at": when}
             for (c, u), (xp, bal, when) in totals.items()
         ]
-        await s.execute(upsert, params[0] if len(params) == 1 else params)
+        s.execute(upsert, params[0] if len(params) == 1 else params)
     return written
 
 
@@ -136,8 +135,8 @@ async def credit(
     chat points need not be written first: keys differ and balance changes add up."""
     if not credits:
         return []
-    async with store.sessions.core() as conn:
-        return await credit_in(conn, store, ref, credits, at)
+    taken = [_Deferred(ref.id, c, at) for c in credits]
+    return await store.sessions.run(lambda conn: _write_credits(conn, store, taken))
 
 
 @dataclass(slots=True)
@@ -171,8 +170,8 @@ class CreditBuffer:
     def merge_back(self, taken: list[_Deferred]) -> None:
         self.rows = taken + self.rows
 
-    async def write(self, s: Core, store: Store, taken: list[_Deferred]) -> None:
-        await _write_credits(s, store, taken)
+    def write(self, s: Connection, store: Store, taken: list[_Deferred]) -> None:
+        _write_credits(s, store, taken)
 
 
 async def settle_credits(store: Store, concerns: Callable[[_Deferred], bool] | None = None) -> None:

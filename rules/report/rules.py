@@ -22,7 +22,7 @@ from bot.reports.collect import PeriodPair, last_full_week, make_report, measure
 from bot.reports.render import render_summary
 from bot.rule import CommunityView, Decision, Patch, RuleContext, rule
 from rules.report.config import WeeklyReportConfig
-from rules.report.steps import STATE_KEY, MarkPosted, RenderCharts
+from rules.report.steps import STATE_KEY, MarkPosted, RenderCharts, start_drawing
 
 JOB = "report.weekly"
 
@@ -40,6 +40,8 @@ class WeeklySnapshot:
 async def load_week(event: Event, cfg: WeeklyReportConfig, ctx: RuleContext) -> WeeklySnapshot:
     tz = ctx.view.tz
     start, end = last_full_week(ctx.now, tz)
+    if cfg.charts:
+        start_drawing()
     measured = await measure(
         ctx.store,
         ctx.community,

@@ -3,38 +3,140 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import io
 import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-from bot.reports.charts import CHARTS
-from bot.reports.fonts import find_cjk_font
-from bot.reports.model import Report
+from bot.reports.drawing import Charts, draw
+from bot.reports.model import Report, _frozen_map
 from bot.rule import ApplyContext, Patch
 
 log = logging.getLogger(__name__)
 
 STATE_KEY = "report.weekly"
+# charts of one report drawn side by side, one drawing process each
+_DRAWERS = min(2, os.cpu_count() or 1)
 
 
-def draw(report: Report, language: str, charts: tuple[tuple[str, str], ...]) -> None:
-    font = find_cjk_font()
-    for name, path in charts:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        CHARTS[name](report, language, path, font)
+class _ReportPickler(pickle.Pickler):
+    """A report's read-only mappings travel as dicts and are frozen again on arrival."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, MappingProxyType):
+            return _frozen_map, (dict(obj),)
+        return NotImplemented
+
+
+def _pickled(report: Report) -> bytes:
+    out = io.BytesIO()
+    _ReportPickler(out).dump(report)
+    return out.getvalue()
+
+
+class _Drawer:
+    """One drawing process (bot/reports/drawing.py), started on first use and kept; one
+    request at a time. Its blocking pipe I/O runs in a worker thread, not on the loop."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.lock:
+            return self._running()
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self.process is None or self.process.poll() is not None:
+            self.process = _start_drawer()
+        return self.process
+
+    def draw(self, report: bytes, language: str, charts: Charts) -> None:
+        with self.lock:
+            process = self._running()
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                pickle.dump((report, language, charts), process.stdin)
+                process.stdin.flush()
+                answer = pickle.load(process.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                self.close()  # a new one next time
+                raise
+            if answer is not None:
+                raise RuntimeError(answer)
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.stdin is not None:
+            try:
+                process.stdin.close()  # its end of file: it exits
+                process.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+
+
+def _start_drawer() -> subprocess.Popen[bytes]:
+    # the bot's import path, so the child draws with the same code (a script may set it)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.reports.drawing"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+
+
+@functools.cache
+def _drawers() -> tuple[_Drawer, ...]:
+    """The process's drawing processes: a process-wide resource like matplotlib's own state,
+    shared by every community's report and closed when the bot exits."""
+    drawers = tuple(_Drawer() for _ in range(_DRAWERS))
+    for drawer in drawers:
+        atexit.register(drawer.close)
+    return drawers
+
+
+def start_drawing() -> None:
+    """Start the drawing processes now (they load matplotlib while the week is measured)."""
+    for drawer in _drawers():
+        drawer.start()
+
+
+async def draw_apart(report: Report, language: str, charts: Charts) -> None:
+    """The charts shared out among the drawing processes and drawn at once; a share whose
+    process fails is drawn in a thread of this one."""
+    data = _pickled(report)
+    drawers = _drawers()
+    shares = [charts[i :: len(drawers)] for i in range(len(drawers))]
+
+    async def one(drawer: _Drawer, share: Charts) -> None:
+        try:
+            await asyncio.to_thread(drawer.draw, data, language, share)
+        except Exception as exc:
+            log.warning("a chart drawing process failed (%s); drawing here", exc)
+            await asyncio.to_thread(draw, report, language, share)
+
+    await asyncio.gather(*(one(d, s) for d, s in zip(drawers, shares, strict=True) if s))
 
 
 @dataclass(frozen=True, slots=True)
 class RenderCharts(Patch):
     report: Report
     language: str
-    charts: tuple[tuple[str, str], ...]  # (chart name, PNG path)
+    charts: Charts
 
     async def apply(self, ctx: ApplyContext) -> None:
         try:
-            # matplotlib takes a second or two: keep the event loop serving other communities
-            await asyncio.to_thread(draw, self.report, self.language, self.charts)
+            await draw_apart(self.report, self.language, self.charts)
         except Exception:  # a broken chart must not stop the text report from being posted
             log.exception("could not draw the report charts for %s", ctx.community.key)
 

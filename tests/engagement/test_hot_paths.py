@@ -34,6 +34,7 @@ from bot.playbook.loader import load_playbook
 from bot.rule import CommunityView
 from bot.store import MemberInfo
 from bot.texts import CORE_TEXTS, Texts
+from rules.points import store as points_q
 from rules.points.ledger import PointsSnapshot, fingerprint
 from rules.points.rules import MessageSnapshot, _on_message, on_message
 
@@ -103,7 +104,11 @@ def test_the_hot_path_decides_as_the_whole_rule():
                         author=author,
                         text=m.text,
                     )
-                    snap = MessageSnapshot(view, member, playbook.welcome, None, False)
+                    p = member
+                    snap = MessageSnapshot(
+                        *(p.user_id, p.xp, p.balance, p.day, p.today, p.last_paid_at, p.recent),
+                        *(p.info, view, playbook.welcome, None, False),
+                    )
                     fast = on_message.fn(ev, cfg, snap, now)
                     whole = _on_message(ev, cfg, snap, now)
                     assert fast == whole, (m.text, member, now)
@@ -233,3 +238,44 @@ def test_events_are_built_as_their_dataclasses_promise():
     assert dict(command.args) == {"a": 1} and dict(other.args) == {}
     with pytest.raises(TypeError):  # frozen into a read-only mapping
         command.args["a"] = 2  # type: ignore[index]
+
+
+# -- the newcomer messages' dump ------------------------------------------------------------------
+
+NEWCOMERS = """
+community: {name: Makers}
+welcome: {newcomer_window: 7d, greeting: "hi {member}"}
+points:
+  messages: {points: 10, cooldown: 60s, min_length: 3}
+  newcomer_reply: {points: 20}
+"""
+
+
+async def test_newcomer_messages_and_helpers_survive_a_restart_as_the_old_dump_wrote_them(
+    tmp_path,
+):
+    from rules.points.ledger import NEWCOMER_HELPED, NEWCOMER_MESSAGES
+    from tests.harness import COMMUNITY, PLATFORM, BotHarness
+
+    bot = await BotHarness.start(tmp_path, NEWCOMERS)
+    try:
+        await bot.join("newbie")
+        await bot.say("newbie", "hi all, I am new here")  # m1
+        await bot.say("newbie", "anyone around today?", at=timedelta(minutes=2))  # m2
+        await bot.say("alice", "welcome!", reply_to="m1", at=timedelta(minutes=1))  # the bonus
+        ref = await bot.runtime.store.community(PLATFORM, COMMUNITY)
+        memory = bot.runtime.states.loaded(ref.id).memory
+        before = (dict(memory[NEWCOMER_MESSAGES]), dict(memory[NEWCOMER_HELPED]))
+        assert before == ({"m2": "newbie"}, {("newbie", "alice"): None})
+        await bot.restart()
+        saved = await bot.runtime.store.get_state(ref, NEWCOMER_MESSAGES)
+        # the very JSON the list-of-lists dump wrote
+        assert saved == {"messages": [["m2", "newbie"]], "helped": [["newbie", "alice"]]}
+        await bot.say("carol", "hello", reply_to="m1", at=timedelta(minutes=1))
+        await bot.say("alice", "hi again!", reply_to="m2", at=timedelta(minutes=1))  # a pair paid
+        memory = bot.runtime.states.loaded(ref.id).memory
+        assert dict(memory[NEWCOMER_HELPED]) == {("newbie", "alice"): None}
+        balance = await points_q.balance_of(bot.runtime.store, ref, "alice")
+        assert balance.xp == 10 + 20 + 10  # the bonus once, after the restart too
+    finally:
+        await bot.close()
