@@ -273,6 +273,20 @@ _SHOUTED_NEEDS = (
 
 
 _PHONE_NEEDS = ("mob", "phone", "fone", "handset")  # `TO_THE_PHONE`, in the folded text
+# in the folded text: `CHARGE` (each alternative ends in a unit, "ppm", "per " or "charged"),
+# `CALL_NUMBER`, `AGE_GATE` (every alternative holds 16 or 18)
+_CHARGE_NEEDS = (
+    "msg", "message", "txt", "text", "sms", "min", "wk", "week", "call", "ppm", "per ", "charged",
+)  # fmt: skip
+_CALL_NEEDS = ("call", "ring", "dial", "phone")
+_AGE_NEEDS = ("16", "18")
+_DIGITS = re.compile(r"\d+")
+
+
+def _longest_digits(compact: str) -> int:
+    """The longest run of digits: premium and phone numbers take 10, a short code 4 or 5 (a
+    bare one), a prize value 3."""
+    return max(map(len, _DIGITS.findall(compact)), default=0)
 
 
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
@@ -379,32 +393,36 @@ def find_contacts(norm: Normalized) -> list[Signal]:
                 signals.append(Signal("evasive_handle_with_id", f"{shown} → {found[0]}"))
     compact = norm.compact
     if _DIGIT.search(compact):
-        premium = PREMIUM.search(compact)
-        phone = PHONE_CN.search(compact) or PHONE_ANY.search(compact)
+        # most numbers in chat are short ("at 5", "2pm"): the patterns that need a long run
+        # of digits (one of the folded or spaced form is inside one of the compact form) or
+        # a word of theirs are not searched without
+        run = _longest_digits(compact)
+        premium = PREMIUM.search(compact) if run >= 10 else None
+        phone = (PHONE_CN.search(compact) or PHONE_ANY.search(compact)) if run >= 10 else None
         if premium:
             signals.append(Signal("premium_number", premium.group()))
         elif phone and phone.group() not in seen_ids:
             signals.append(Signal("phone", phone.group()))
-        code = SHORT_CODE.search(spaced)
+        code = SHORT_CODE.search(spaced) if run >= 4 else None
         if code:
             signals.append(Signal("short_code", code.group().strip()))
-        charge = CHARGE.search(folded)
+        charge = CHARGE.search(folded) if _has_any(folded, _CHARGE_NEEDS) else None
         if charge:
             signals.append(Signal("premium_charge", charge.group()))
-        call = CALL_NUMBER.search(folded)
+        call = CALL_NUMBER.search(folded) if _has_any(folded, _CALL_NEEDS) else None
         if call:
             signals.append(Signal("call_number", call.group()))
         if not charge:
             pence = PENCE.search(folded)
             if pence:
                 signals.append(Signal("pence_price", pence.group()))
-        prize = PRIZE_VALUE.search(folded)
+        prize = PRIZE_VALUE.search(folded) if run >= 3 else None
         if prize:
             signals.append(Signal("prize_value", prize.group()))
-        age = AGE_GATE.search(folded)
+        age = AGE_GATE.search(folded) if _has_any(folded, _AGE_NEEDS) else None
         if age:
             signals.append(Signal("age_gate", age.group().strip()))
-        if not code and not cjk:
+        if not code and not cjk and run >= 5:
             bare = BARE_SHORT_CODE.search(folded)
             if bare:
                 signals.append(Signal("short_number", bare.group()))

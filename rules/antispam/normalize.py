@@ -202,6 +202,13 @@ def _skeleton_word(word: str) -> str:
     return word.translate(_I_TO_L)
 
 
+_DIGIT_WORD = re.compile(r"[^ ]*[0-9][^ ]*")  # a word of the spaced form with a digit
+
+
+def _skeleton_match(match: re.Match[str]) -> str:
+    return _skeleton_word(match.group())
+
+
 def _symbol_letter(match: re.Match[str]) -> str:
     return "a" if match.group() == "@" else "s"
 
@@ -327,10 +334,13 @@ class Normalized(_Forms):
         skeleton = self._skeleton
         if skeleton is None:
             # without leetspeak the skeleton differs from `spaced` only in i/l (`_I_TO_L`)
-            if self.has_leet:
-                skeleton = _join(_skeleton_words(self.folded))
-            else:
+            folded = self.folded
+            if not self.has_leet:
                 skeleton = self.spaced.replace("i", "l")
+            elif "@" in folded or "$" in folded:  # a symbol read as a letter may join words
+                skeleton = _join(_skeleton_words(folded))
+            else:  # the words are the spaced form's: only those with a digit differ beyond i/l
+                skeleton = _DIGIT_WORD.sub(_skeleton_match, self.spaced.replace("i", "l"))
             _SET_SKELETON(self, skeleton)
         return skeleton
 

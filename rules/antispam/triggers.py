@@ -700,8 +700,10 @@ def quiet_gate(rules: Sequence[SpamRule]) -> Gate | None:
                     if one(scan, ctx, now) is not None:
                         return False
             elif automaton is not None:
-                found = {word for _, word in automaton.iter(scan.norm.spaced)}
-                if found:  # plain text: only a check its words may fire is asked
+                hits = automaton.iter(scan.norm.spaced)
+                first = next(hits, None)  # most lines: none (no set to build)
+                if first is not None:  # plain text: only a check its words may fire is asked
+                    found = {first[1], *(word for _, word in hits)}
                     forward = event.is_forward
                     for may_fire, one in plain_checks:
                         if may_fire(found, ctx, forward) and one(scan, ctx, now) is not None:

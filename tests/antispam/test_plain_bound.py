@@ -6,6 +6,8 @@ real chat."""
 
 from __future__ import annotations
 
+import pytest
+
 from rules.antispam import contact
 from rules.antispam.adscore import Ads, ContactWeights, score
 from rules.antispam.normalize import normalize
@@ -56,3 +58,16 @@ def test_most_plain_chat_lines_with_evidence_words_are_not_scored() -> None:
         not ads.may_fire_plain(ads.plain_evidence(normalize(t)), 100, False) for t in with_words
     )
     assert skipped > 0.5 * len(with_words)
+
+
+def test_contact_signals_of_chat_are_the_same_without_the_pre_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Numbers in chat are short: the patterns that need a long run of digits or one of their
+    words are not searched without (test_prechecks.py does the same on the spam sets)."""
+    norms = [normalize(t) for t in SAMPLE if not t.isascii() or _NOT_PLAIN.search(t)]
+    fast = [contact.find_contacts(n) for n in norms]
+    monkeypatch.setattr(contact, "_has_any", lambda text, needles: True)
+    monkeypatch.setattr(contact, "_longest_digits", lambda compact: 99)
+    assert [contact.find_contacts(n) for n in norms] == fast
+    assert any(fast)
