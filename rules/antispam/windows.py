@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
@@ -38,6 +38,8 @@ class MemberWindow:
     cooldowns: dict[str, datetime] | None
     expires: datetime  # from then on nothing in it matters
     stored: bool = False  # a row of it is in the table (or being written)
+    # when its live entry in `Windows`' heap comes due (<= `expires`; see `Windows.prune`)
+    queued: datetime | None = field(default=None, compare=False)
 
     def since(self, at: datetime) -> tuple[Recent, ...]:
         """The messages after `at` (by bisection: the list is in time order)."""
@@ -111,8 +113,11 @@ def _rows(store: Store) -> WindowRows:
 
 
 class Windows:
-    """One community's windows, by member, and when each expires (a heap of (expires,
-    member): entries made stale by a later change are skipped when popped)."""
+    """One community's windows, by member, and when to look whether each has expired: a
+    heap of (time, member), one live entry per member (`MemberWindow.queued`), due at or
+    before its expiry. A message that moves a member's expiry later pushes nothing: when
+    the entry comes due and the window has not expired, it is pushed again at the expiry
+    (about once per horizon per active member, instead of once per message)."""
 
     __slots__ = ("community_id", "members", "_expiry", "_rows")
 
@@ -129,7 +134,7 @@ class Windows:
         """A window read from the table (not a change)."""
         if user_id not in self.members:
             self.members[user_id] = window
-            heapq.heappush(self._expiry, (window.expires, user_id))
+            self._queue(user_id, window, window.expires)
 
     def note(self, user_id: str, recent: Recent, horizon: timedelta) -> None:
         """A new message of the member, at `recent.at`."""
@@ -138,7 +143,7 @@ class Windows:
         window = self.members.get(user_id)
         if window is None:
             window = self.members[user_id] = MemberWindow([recent], None, now + horizon)
-            heapq.heappush(self._expiry, (window.expires, user_id))
+            self._queue(user_id, window, window.expires)
             self._rows.changed[(self.community_id, user_id)] = window
             return
         kept = window.recent
@@ -159,35 +164,47 @@ class Windows:
         window = self.members.get(user_id)
         if window is None:
             window = self.members[user_id] = MemberWindow([], {rule: until}, until)
-            heapq.heappush(self._expiry, (until, user_id))
+            self._queue(user_id, window, until)
         else:
             window.cooldowns = {**(window.cooldowns or {}), rule: until}
         if until > window.expires:
-            window.expires = until
-            heapq.heappush(self._expiry, (until, user_id))
+            window.expires = until  # (later than its entry: `prune` pushes it again)
         self._rows.changed[(self.community_id, user_id)] = window
 
     def _settle(self, user_id: str, window: MemberWindow, horizon: timedelta) -> None:
-        ends = [window.recent[-1].at + horizon] if window.recent else []
-        if window.cooldowns:
-            ends += window.cooldowns.values()
-        if not ends:  # (a late message already past the horizon, nothing else)
+        recent, cooldowns = window.recent, window.cooldowns
+        if not recent and not cooldowns:  # (a late message already past the horizon)
             self._drop(user_id, window)
             return
-        expires = max(ends)
-        if expires != window.expires:
-            window.expires = expires
-            heapq.heappush(self._expiry, (expires, user_id))
+        if cooldowns:
+            expires = max(cooldowns.values())
+            if recent and recent[-1].at + horizon > expires:
+                expires = recent[-1].at + horizon
+        else:
+            expires = recent[-1].at + horizon
+        window.expires = expires
+        queued = window.queued
+        if queued is None or expires < queued:  # (earlier than its entry: one more, sooner)
+            self._queue(user_id, window, expires)
         self._rows.changed[(self.community_id, user_id)] = window
 
+    def _queue(self, user_id: str, window: MemberWindow, at: datetime) -> None:
+        window.queued = at
+        heapq.heappush(self._expiry, (at, user_id))
+
     def prune(self, now: datetime) -> None:
-        """Drop the members whose windows have nothing left that matters at `now`."""
+        """Drop the members whose windows have nothing left that matters at `now`; a
+        window whose entry came due before its (since moved) expiry is queued again."""
         expiry, members = self._expiry, self.members
         while expiry and expiry[0][0] <= now:
-            _, user_id = heapq.heappop(expiry)
+            at, user_id = heapq.heappop(expiry)
             window = members.get(user_id)
-            if window is not None and window.expires <= now:
+            if window is None or window.queued != at:
+                continue  # stale: the member went, or was queued again since
+            if window.expires <= now:
                 self._drop(user_id, window)
+            else:
+                self._queue(user_id, window, window.expires)
 
     def _drop(self, user_id: str, window: MemberWindow) -> None:
         del self.members[user_id]

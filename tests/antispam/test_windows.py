@@ -4,9 +4,10 @@ playbook's longest window, and a flush writes only the members that changed."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -15,7 +16,8 @@ from bot.actions import DeleteMessage
 from bot.app import build_runtime
 from bot.simulation import Simulation
 from rules.antispam.models import SpamWindow
-from rules.antispam.windows import RECENT, Windows
+from rules.antispam.triggers import Recent
+from rules.antispam.windows import RECENT, MemberWindow, WindowRows, Windows
 from tests.harness import COMMUNITY, PLATFORM, BotHarness, _no_sleep
 
 PLAYBOOK = """
@@ -146,3 +148,55 @@ async def test_a_flush_writes_only_the_members_that_changed(tmp_path) -> None:
             assert await s.scalar(select(func.count()).select_from(SpamWindow)) == 1
     finally:
         await bot.close()
+
+
+class _ScanAll(Windows):
+    """The reference: every note looks at every member (no heap), so a member goes at the
+    first message at or after its expiry, whatever the heap's entries say."""
+
+    __slots__ = ()
+
+    def prune(self, now: datetime) -> None:
+        for user_id, window in list(self.members.items()):
+            if window.expires <= now:
+                self._drop(user_id, window)
+
+
+def _state(windows: Windows) -> dict[str, Any]:
+    return {u: (w.dump(), w.expires, w.stored) for u, w in sorted(windows.members.items())}
+
+
+def test_windows_expire_as_a_scan_of_every_member_would_say() -> None:
+    """The heap holds one entry per member, queued again when it comes due before the
+    member's (since moved) expiry: members go exactly when a scan of all would drop them,
+    with cooldowns, late deliveries and evicted members read back, and a busy member's
+    messages push nothing (fails if the re-queue is lost, or every message pushes again)."""
+    rng = random.Random(10)
+    horizon = timedelta(seconds=60)
+    fast, slow = Windows(1, WindowRows()), Windows(1, WindowRows())
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    now = start
+    for step in range(20_000):
+        now += timedelta(seconds=rng.choice((0, 0.5, 1, 2, 5, 30, 61)))
+        user = f"u{rng.randrange(40)}"
+        roll = rng.random()
+        until = now + timedelta(seconds=rng.choice((10, 90, 300)))
+        at = now - timedelta(seconds=rng.choice((0, 0, 0, 3, 70)))  # some come late
+        for w in (fast, slow):
+            if roll < 0.05:
+                w.cooldown(user, "flood", until)
+            elif roll < 0.07 and user in w.members:  # evicted, then read back as stored
+                value, expires = w.members[user].dump(), w.members[user].expires
+                w.forget([user])
+                w.hold(user, MemberWindow.parse(value, expires))
+            else:
+                w.note(user, Recent(at, "general", f"fp{step % 7}"), horizon)
+        assert _state(fast) == _state(slow), step
+        assert fast._rows.changed.keys() == slow._rows.changed.keys(), step
+        if step % 500 == 0:
+            fast._rows.take(), slow._rows.take()
+    assert len(fast._expiry) <= 3 * len(fast.members) + 40
+    busy = Windows(1, WindowRows())
+    for i in range(1000):
+        busy.note("chatty", Recent(start + timedelta(seconds=i), "general", "x"), horizon)
+    assert len(busy._expiry) == 1  # re-queued each horizon, one live entry
