@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from types import CoroutineType
 from typing import Any
 
@@ -123,6 +122,14 @@ class MessageState:
     def worded(self) -> tuple[Hit, ...]:
         return self.explained() if self.explained is not None else self.hits
 
+    # why no rule of the mode acted, as deferred reasons (a bound method costs less than a
+    # partial, and a skip is made for both modes on every message)
+    def not_shadow(self) -> str:
+        return _not_fired(self, "shadow")
+
+    def not_enforced(self) -> str:
+        return _not_fired(self, "enforce")
+
 
 def _built_classifier(cfg: AntispamConfig, ctx: RuleContext) -> SpamClassifier | None:
     """The classifier `classifier_for` built, while no sample was learned since (or None)."""
@@ -191,13 +198,15 @@ class Compiled:
     quiet: tuple[Hit, ...]
     gate: Gate | None = None
     scoped: tuple[tuple[int, SpamRule], ...] = ()  # the rules `_in_scope` may rule out
+    modes: frozenset[str] = frozenset()  # the modes some rule is in
 
     @classmethod
     def of(cls, cfg: AntispamConfig) -> Compiled:
         compiled = tuple((r, _scoped(r), checks(r)) for r in cfg.rules)
         scoped = tuple((n, r) for n, (r, in_scope, _) in enumerate(compiled) if in_scope)
         quiet = tuple(Hit(r, None) for r in cfg.rules)
-        return cls(compiled, quiet, quiet_gate(cfg.rules), scoped)
+        modes = frozenset(r.mode for r in cfg.rules)
+        return cls(compiled, quiet, quiet_gate(cfg.rules), scoped, modes)
 
 
 def _scoped(spam_rule: SpamRule) -> bool:
@@ -489,14 +498,34 @@ def _not_fired(snap: MessageState, mode: str) -> str:
     return "; ".join(parts) or f"no rule in {mode} mode"
 
 
+# What a mode's pass says, in the same words for every message, when no rule of it fires on
+# a protected author's message, or the playbook has no rule in that mode: made once, so
+# those messages make no decision (by (protected standing or None, mode); see `_not_fired`).
+_SAID_ALWAYS = {
+    (standing, mode): Decision.skip(
+        f"author is a {standing}: never acted against" if standing else f"no rule in {mode} mode"
+    )
+    for standing in (None, "bot", "admin", "moderator")
+    for mode in ("shadow", "enforce")
+}
+
+
+def _unfired(snap: MessageState, mode: str) -> Decision:
+    """`_not_fired` as a decision, made once when it says the same for every message."""
+    found = _SAID_ALWAYS.get((snap.protected, mode))
+    return found if found is not None else Decision.skip(_not_fired(snap, mode))
+
+
 @rule("antispam.shadow", on=MessagePosted, load=load_message)
 def shadow_rules(
     event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
 ) -> Decision:
     """Rules in `mode: shadow`: decide and log what they would do, execute nothing."""
-    fired = [h for h in snap.fired if h.rule.mode == "shadow"]
+    fired = [h for h in snap.fired if h.rule.mode == "shadow"] if snap.fired else None
     if not fired:
-        return Decision.skip(partial(_not_fired, snap, "shadow"))
+        if snap.protected or "shadow" not in cfg.plan.modes:
+            return _unfired(snap, "shadow")
+        return Decision(False, snap.not_shadow)
     actions: list[Action] = []
     for hit in fired:
         actions += _plan(hit, event, snap, now).actions
@@ -509,9 +538,11 @@ def enforce_rules(
     event: MessagePosted, cfg: AntispamConfig, snap: MessageState, now: datetime
 ) -> Decision:
     """The first enforcing rule that fires acts; a deleted message goes no further."""
-    hit = next((h for h in snap.fired if h.rule.mode == "enforce"), None)
+    hit = next((h for h in snap.fired if h.rule.mode == "enforce"), None) if snap.fired else None
     if hit is None:
-        return Decision.skip(partial(_not_fired, snap, "enforce"))
+        if snap.protected or "enforce" not in cfg.plan.modes:
+            return _unfired(snap, "enforce")
+        return Decision(False, snap.not_enforced)
     plan = _plan(hit, event, snap, now)
     patches: list[Patch] = list(plan.patches)
     if hit.rule.cooldown > timedelta(0):
