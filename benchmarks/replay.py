@@ -35,11 +35,13 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -194,6 +196,50 @@ async def run_null(messages: list[Any]) -> tuple[list[float], int, float]:
     return latencies, 0, time.perf_counter() - start
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process and all its descendants (the report's chart-drawing process is one)."""
+    total = 0
+    for proc in _tree(pid):
+        try:
+            with open(f"/proc/{proc}/status", encoding="ascii") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):  # gone meanwhile, or a zombie
+            pass
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        proc = todo.pop()
+        found.append(proc)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{proc}/task"):
+                with open(f"/proc/{proc}/task/{task}/children", encoding="ascii") as f:
+                    todo += [int(c) for c in f.read().split()]
+    return found
+
+
+@contextlib.contextmanager
+def tree_peak() -> Iterator[dict[str, float]]:
+    """The peak RSS of this process with its children, sampled every 0.2 s: peak_rss_mb is
+    this process alone, and the bot draws its charts in a child process."""
+    peak = {"mb": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak["mb"] = max(peak["mb"], _tree_rss_kb(os.getpid()) / 1024)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+
+
 def _summary(mode: str, n_messages: int, latencies: list[float], elapsed: float) -> dict[str, Any]:
     latencies.sort()
     return {
@@ -217,13 +263,16 @@ def measure(
     if limit:
         messages = messages[:limit]
     if mode == "full":
-        latencies, actions, elapsed = asyncio.run(run_full(messages, playbook, db, keys=keys))
+        with tree_peak() as tree:
+            latencies, actions, elapsed = asyncio.run(run_full(messages, playbook, db, keys=keys))
     elif mode == "rules":
         latencies, actions, elapsed = asyncio.run(run_rules(messages, playbook))
     else:
         latencies, actions, elapsed = asyncio.run(run_null(messages))
     row = _summary(mode, len(messages), latencies, elapsed)
     row.update(dropped_bulk=dropped, actions=actions, db=_db_kind(db) if mode == "full" else "-")
+    if mode == "full":
+        row["tree_peak_rss_mb"] = round(tree["mb"], 1)
     if keys and mode == "full":
         row["db"] += "+keys"
     return row
@@ -374,6 +423,9 @@ def _print(rows: list[dict[str, Any]]) -> None:
             f"{ratio:>7} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['peak_rss_mb']:>8} "
             f"{r['actions']:>8}"
         )
+        if "tree_peak_rss_mb" in r:
+            tree = r["tree_peak_rss_mb"]
+            print(f"         peak RSS with its child processes (chart drawing): {tree} MB")
         if r["mode"] == "scale":
             print(
                 f"         {r['communities']} communities, {r['members_held']:,} members held "

@@ -12,6 +12,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -24,8 +25,12 @@ from bot.rule import ApplyContext, Patch
 log = logging.getLogger(__name__)
 
 STATE_KEY = "report.weekly"
-# charts of one report drawn side by side, one drawing process each
-_DRAWERS = min(2, os.cpu_count() or 1)
+# One drawing process: each holds ~110 MB at start and ~170 MB after drawing (matplotlib, the
+# CJK font), so a second one for side-by-side drawing would cost more memory than it saves time.
+_DRAWERS = 1
+# It exits after this long without a request: reports are weekly, so matplotlib is resident
+# only around them (a Monday batch of many communities' reports reuses one process)
+IDLE_SECONDS = 120.0
 
 
 class _ReportPickler(pickle.Pickler):
@@ -44,12 +49,15 @@ def _pickled(report: Report) -> bytes:
 
 
 class _Drawer:
-    """One drawing process (bot/reports/drawing.py), started on first use and kept; one
-    request at a time. Its blocking pipe I/O runs in a worker thread, not on the loop."""
+    """One drawing process (bot/reports/drawing.py), started on first use and closed after
+    `IDLE_SECONDS` without a request; one request at a time. Its blocking pipe I/O runs in a
+    worker thread, not on the loop."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.process: subprocess.Popen[bytes] | None = None
+        self.used = 0.0  # time.monotonic() of the last start or request
+        self.timer: threading.Timer | None = None
 
     def start(self) -> subprocess.Popen[bytes]:
         with self.lock:
@@ -58,7 +66,22 @@ class _Drawer:
     def _running(self) -> subprocess.Popen[bytes]:
         if self.process is None or self.process.poll() is not None:
             self.process = _start_drawer()
+        self._keep()
         return self.process
+
+    def _keep(self) -> None:
+        """(Re)arm the idle timer: the process exits `IDLE_SECONDS` after its last use."""
+        self.used = time.monotonic()
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = threading.Timer(IDLE_SECONDS, self._close_if_idle)
+        self.timer.daemon = True  # never keeps the bot from exiting
+        self.timer.start()
+
+    def _close_if_idle(self) -> None:
+        with self.lock:  # a request in flight holds the lock: never closed under it
+            if time.monotonic() - self.used >= IDLE_SECONDS - 0.01:
+                self.close()
 
     def draw(self, report: bytes, language: str, charts: Charts) -> None:
         with self.lock:
@@ -71,6 +94,7 @@ class _Drawer:
             except (OSError, EOFError, pickle.UnpicklingError):
                 self.close()  # a new one next time
                 raise
+            self._keep()
             if answer is not None:
                 raise RuntimeError(answer)
 

@@ -3,6 +3,7 @@ process that dies costs no chart."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -67,3 +68,18 @@ async def test_a_chart_the_drawing_process_cannot_draw_is_drawn_here(report, tmp
 
     assert all((tmp_path / f"{name}.png").is_file() for name in NAMES)
     assert "drawing here" in caplog.text
+
+
+async def test_the_drawing_process_exits_when_idle(report, tmp_path, monkeypatch):
+    # matplotlib and its fonts (~170 MB) stay resident only around a report, not all week
+    monkeypatch.setattr(steps, "IDLE_SECONDS", 0.5)
+    await steps.draw_apart(report, "zh", charts(tmp_path / "first"))
+    (drawer,) = steps._drawers()
+    process = drawer.process
+    assert process is not None and process.poll() is None
+
+    await asyncio.sleep(1.5)
+
+    assert drawer.process is None and process.poll() is not None
+    await steps.draw_apart(report, "zh", charts(tmp_path / "again"))  # started again on demand
+    assert all((tmp_path / "again" / f"{name}.png").is_file() for name in NAMES)
