@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     cast,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -333,12 +334,19 @@ async def prune(
 
     await store.settle_audit()  # the audit log is write-behind
 
-    def cutoff(kind: str) -> datetime | None:
+    def horizon(kind: str) -> datetime | None:
         period = periods.get(kind)
         return None if period is None else now - period
 
-    counts: dict[str, int] = {}
     c = ModerationCase
+    found = await _prunable(store, ref, horizon)
+    counts = dict.fromkeys(found, 0)
+
+    def cutoff(kind: str) -> datetime | None:
+        return horizon(kind) if found.get(kind) else None
+
+    if not any(found.values()):
+        return counts  # nothing is older than its period: no write transaction at all
     async with store.sessions.begin() as s:
         if (at := cutoff("audit_log")) is not None:
             done = await s.execute(
@@ -398,6 +406,46 @@ async def prune(
             )
             counts["spam_samples"] = done.rowcount or 0
     return counts
+
+
+async def _prunable(
+    store: Store, ref: CommunityRef, horizon: Callable[[str], datetime | None]
+) -> dict[str, bool]:
+    """Per kind with a period, whether any row matches (a superset of) what `prune` deletes or
+    empties, in one read: a kind with none would change nothing, so its statements are skipped.
+    The statements only remove matches, so what one finds none for stays empty through them."""
+    from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, MembershipEvent
+    from rules.moderation.models import ModerationCase as c
+    from rules.moderation.models import SpamSample
+
+    probes: dict[str, Any] = {}
+    if (at := horizon("audit_log")) is not None:
+        probes["audit_log"] = exists().where(AuditEntry.community_id == ref.id, AuditEntry.at < at)
+    if (at := horizon("audit_texts")) is not None:
+        probes["audit_texts"] = exists().where(
+            AuditEntry.community_id == ref.id, AuditEntry.at < at, AuditEntry.text.is_not(None)
+        )
+    if (at := horizon("activity")) is not None:
+        probes["activity"] = or_(
+            exists().where(ActivityDaily.community_id == ref.id, ActivityDaily.day < at.date()),
+            exists().where(ActivityHourly.community_id == ref.id, ActivityHourly.day < at.date()),
+            exists().where(MembershipEvent.community_id == ref.id, MembershipEvent.at < at),
+        )
+    if (at := horizon("cases")) is not None:  # a superset: in force or newest, it stays
+        probes["cases"] = exists().where(c.community_id == ref.id, c.created_at < at)
+    if (at := horizon("case_evidence")) is not None:
+        probes["case_evidence"] = exists().where(
+            c.community_id == ref.id, c.created_at < at, c.evidence.is_not(None)
+        )
+    if (at := horizon("spam_samples")) is not None:
+        probes["spam_samples"] = exists().where(
+            SpamSample.community_id == ref.id, SpamSample.at < at
+        )
+    if not probes:
+        return {}
+    query = select(*(p.label(k) for k, p in probes.items()))
+    row = await store.sessions.read(lambda conn: conn.execute(query).one())
+    return {k: bool(v) for k, v in zip(probes, row, strict=True)}
 
 
 def _open_end(column: Any, now: datetime) -> Any:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
 from bot.store.db import Taken
 from bot.store.store import CommunityRef, Store
@@ -38,7 +40,7 @@ class NewOccurrence:
     detail: str = ""
 
 
-def _row(r: CalendarOccurrence) -> OccurrenceRow:
+def _row(r: Any) -> OccurrenceRow:
     return OccurrenceRow(
         r.entry_id, r.key, r.scheduled_at, r.status, r.pool_item, r.detail, r.alerted_at
     )
@@ -107,46 +109,48 @@ async def mark_alerted(store: Store, ref: CommunityRef, keys: Sequence[str], at:
         )
 
 
+# every column an `OccurrenceRow` reads: Core rows of them, no ORM instances (`Sessions.read`)
+_ROW = (
+    CalendarOccurrence.entry_id,
+    CalendarOccurrence.key,
+    CalendarOccurrence.scheduled_at,
+    CalendarOccurrence.status,
+    CalendarOccurrence.pool_item,
+    CalendarOccurrence.detail,
+    CalendarOccurrence.alerted_at,
+)
+
+
+async def _rows(store: Store, query: Any) -> list[OccurrenceRow]:
+    return await store.sessions.read(lambda conn: [_row(r) for r in conn.execute(query)])
+
+
 async def occurrences_since(
     store: Store, ref: CommunityRef, since: datetime
 ) -> list[OccurrenceRow]:
     """Every recorded occurrence scheduled at or after `since`, oldest first."""
-    async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(CalendarOccurrence)
-                    .where(
-                        CalendarOccurrence.community_id == ref.id,
-                        CalendarOccurrence.scheduled_at >= since,
-                    )
-                    .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
-                )
-            )
-            .scalars()
-            .all()
+    return await _rows(
+        store,
+        select(*_ROW)
+        .where(
+            CalendarOccurrence.community_id == ref.id,
+            CalendarOccurrence.scheduled_at >= since,
         )
-    return [_row(r) for r in rows]
+        .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id),
+    )
 
 
 async def unalerted_failures(store: Store, ref: CommunityRef) -> list[OccurrenceRow]:
-    async with store.sessions() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(CalendarOccurrence)
-                    .where(
-                        CalendarOccurrence.community_id == ref.id,
-                        CalendarOccurrence.status == FAILED,
-                        CalendarOccurrence.alerted_at.is_(None),
-                    )
-                    .order_by(CalendarOccurrence.scheduled_at)
-                )
-            )
-            .scalars()
-            .all()
+    return await _rows(
+        store,
+        select(*_ROW)
+        .where(
+            CalendarOccurrence.community_id == ref.id,
+            CalendarOccurrence.status == FAILED,
+            CalendarOccurrence.alerted_at.is_(None),
         )
-    return [_row(r) for r in rows]
+        .order_by(CalendarOccurrence.scheduled_at),
+    )
 
 
 async def pool_history(
@@ -155,18 +159,21 @@ async def pool_history(
     """Per entry, the pool items members were shown, oldest first (failed posts excluded)."""
     if not entry_ids:
         return {}
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(CalendarOccurrence.entry_id, CalendarOccurrence.pool_item)
-            .where(
-                CalendarOccurrence.community_id == ref.id,
-                CalendarOccurrence.entry_id.in_(list(entry_ids)),
-                CalendarOccurrence.status.in_(SHOWN),
-                CalendarOccurrence.pool_item.is_not(None),
-            )
-            .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+    query = (
+        select(CalendarOccurrence.entry_id, CalendarOccurrence.pool_item)
+        .where(
+            CalendarOccurrence.community_id == ref.id,
+            CalendarOccurrence.entry_id.in_(list(entry_ids)),
+            CalendarOccurrence.status.in_(SHOWN),
+            CalendarOccurrence.pool_item.is_not(None),
         )
+        .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+    )
+
+    def work(conn: Connection) -> dict[str, list[str]]:
         history: dict[str, list[str]] = {e: [] for e in entry_ids}
-        for entry_id, item in rows:
+        for entry_id, item in conn.execute(query):
             history[entry_id].append(item)
-    return history
+        return history
+
+    return await store.sessions.read(work)

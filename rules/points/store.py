@@ -383,11 +383,9 @@ async def all_balances(store: Store, ref: CommunityRef) -> dict[str, Balance]:
 
 
 async def member_tiers(store: Store, ref: CommunityRef) -> dict[str, str]:
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(MemberTier.user_id, MemberTier.tier).where(MemberTier.community_id == ref.id)
-        )
-        return {r[0]: r[1] for r in rows}
+    query = select(MemberTier.user_id, MemberTier.tier).where(MemberTier.community_id == ref.id)
+    # Core rows in one greenlet (`Sessions.read`): the daily tiers run reads every member
+    return await store.sessions.read(lambda conn: {r[0]: r[1] for r in conn.execute(query)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,18 +481,17 @@ async def tier_movement(
 
 async def active_days(store: Store, ref: CommunityRef, start: date, end: date) -> dict[str, int]:
     """Days with at least one message per member, start <= day < end."""
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(ActivityDaily.user_id, func.count())
-            .where(
-                ActivityDaily.community_id == ref.id,
-                ActivityDaily.day >= start,
-                ActivityDaily.day < end,
-                ActivityDaily.messages > 0,
-            )
-            .group_by(ActivityDaily.user_id)
+    query = (
+        select(ActivityDaily.user_id, func.count())
+        .where(
+            ActivityDaily.community_id == ref.id,
+            ActivityDaily.day >= start,
+            ActivityDaily.day < end,
+            ActivityDaily.messages > 0,
         )
-        return {r[0]: int(r[1]) for r in rows}
+        .group_by(ActivityDaily.user_id)
+    )
+    return await store.sessions.read(lambda conn: {r[0]: int(r[1]) for r in conn.execute(query)})
 
 
 # -- shop --------------------------------------------------------------------------------------
