@@ -162,17 +162,7 @@ def member_points_now(
             entry.day, entry.today = day, ()
         else:
             return None
-    return kind(
-        user_id,
-        entry.xp,
-        entry.balance,
-        day,
-        entry.today,
-        entry.last_paid_at,
-        entry.recent,
-        info,
-        *more,
-    )
+    return _snapshot(user_id, entry, day, info, kind, *more)
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -195,9 +185,15 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
 
 
 def _snapshot(
-    user_id: str, entry: MemberPoints, day: date, info: MemberInfo | None
+    user_id: str,
+    entry: MemberPoints,
+    day: date,
+    info: MemberInfo | None,
+    kind: type[PointsSnapshot] = PointsSnapshot,
+    *more: Any,
 ) -> PointsSnapshot:
-    return PointsSnapshot(
+    """The member's entry as a snapshot of `kind` (its extra fields in `more`)."""
+    return kind(
         user_id,
         entry.xp,
         entry.balance,
@@ -206,6 +202,7 @@ def _snapshot(
         entry.last_paid_at,
         entry.recent,
         info,
+        *more,
     )
 
 
