@@ -65,10 +65,12 @@ def features(text: str) -> Counter[str]:
 
 def bayes_features(text: str) -> frozenset[str]:
     """What naive Bayes reads: the tokens of `features` and each pair of adjacent words."""
-    return _tokens(text)[1]
+    return frozenset(_tokens(text)[1])
 
 
-def _tokens(text: str) -> tuple[Counter[str], frozenset[str]]:
+def _tokens(text: str) -> tuple[Counter[str], tuple[str, ...]]:
+    """Token counts, and the distinct naive Bayes tokens in the order they occur (a set's
+    order would depend on PYTHONHASHSEED, and with it the last digits of a probability)."""
     words = normalized(text).words
     if text.isascii():  # no unspaced script: every word is a token, each beside the next
         tokens = [w if w.isalpha() else _DIGITS.sub(_number_shape, w) for w in words]
@@ -85,7 +87,7 @@ def _tokens(text: str) -> tuple[Counter[str], frozenset[str]]:
         counts["<currency>"] += 1
     if letters >= 8 and upper * 2 >= letters:
         counts["<shouting>"] += 1
-    return counts, frozenset([*counts, *pairs])
+    return counts, tuple(dict.fromkeys([*counts, *pairs]))
 
 
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
@@ -308,7 +310,9 @@ class SpamClassifier:
         # to label, not how likely spam is (100 /spam and no /notspam made every SMS-style
         # message look like spam under the sample-ratio prior, docs/antispam-quality.md).
         weights = self._log_odds_by_token()
-        log_odds = sum(weights.get(token, 0.0) for token in set(tokens))
+        # distinct tokens, summed exactly: the same probability whatever order they come in
+        # (a set's order depends on PYTHONHASHSEED)
+        log_odds = math.fsum(weights.get(token, 0.0) for token in dict.fromkeys(tokens))
         if log_odds > 700:
             return 1.0
         return 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
