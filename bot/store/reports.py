@@ -371,24 +371,28 @@ def silent_shares(
     active_days: dict[str, set[date]],
     end_day: date,
     until: datetime,
+    present: Iterable[MemberRow] | None = None,
 ) -> dict[str, float]:
     """For N in 7/14/30: of the members present at the period's end who had been members for
-    at least N days, the share who posted nothing in the N local days ending with `end_day`."""
-    present = [m for m in members if m.present_at(until - timedelta(microseconds=1))]
+    at least N days, the share who posted nothing in the N local days ending with `end_day`.
+    `present`: those members, when known already."""
+    if present is None:
+        present = [m for m in members if m.present_at(until - timedelta(microseconds=1))]
+    # each present member's arrival and last posting day up to end_day, found once for all N
+    seen = []
+    for m in present:
+        arrived = m.arrived_at
+        if arrived is not None:
+            days = [d for d in active_days.get(m.user_id, ()) if d <= end_day]
+            seen.append((arrived, max(days) if days else None))
     shares: dict[str, float] = {}
     for n in SILENT_TIERS:
-        eligible = [
-            m for m in present if m.arrived_at and m.arrived_at <= until - timedelta(days=n)
-        ]
-        if not eligible:
-            continue
+        cutoff = until - timedelta(days=n)
         first = end_day - timedelta(days=n - 1)
-        silent = sum(
-            1
-            for m in eligible
-            if not any(first <= d <= end_day for d in active_days.get(m.user_id, ()))
-        )
-        shares[f"{n}d"] = silent / len(eligible)
+        eligible = [last for arrived, last in seen if arrived <= cutoff]
+        if eligible:
+            silent = sum(1 for last in eligible if last is None or last < first)
+            shares[f"{n}d"] = silent / len(eligible)
     return shares
 
 
@@ -582,7 +586,8 @@ async def period_metrics(
     names = {m.user_id: m.name for m in members}
     cases = read.cases
     instant_before_end = until - timedelta(microseconds=1)
-    present = {m.user_id for m in members if m.present_at(instant_before_end)}
+    present_rows = [m for m in members if m.present_at(instant_before_end)]
+    present = {m.user_id for m in present_rows}
     return PeriodMetrics(
         **base,
         period_end=end,
@@ -608,7 +613,7 @@ async def period_metrics(
                 key=lambda kv: (-kv[1], kv[0]),
             )[:top]
         ),
-        silent_share=silent_shares(members, active_days, end, until),
+        silent_share=silent_shares(members, active_days, end, until, present_rows),
         moderation=moderation_stats(cases, since, until),
         faq_top=await faq_answers(store, ref, start, end, top),
         **await engagement_metrics(store, ref, start, end, since, until, present, tiers),
