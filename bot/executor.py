@@ -92,7 +92,9 @@ class Executor:
         plain = not shadow and apply_ctx.fence is None
         try:
             for outcome in outcomes:
-                decision = outcome.decision
+                # (`outcome.decision`, without a property call: an event has an outcome for
+                # every rule it reaches, most of which did not fire)
+                decision = outcome[2]
                 if decision is None or not decision.fired:  # the common case: nothing to do
                     continue
                 if plain and not decision.actions and not decision.shadow and not self.waiting:
