@@ -174,9 +174,13 @@ class SimulatedScheduler:
         then asks again)."""
         if self._unplanned:
             return False
-        top = self._trigger_top(_NONE_PARKED)
-        if top is not None and top[0] <= target:
-            return False
+        heap = self._heap
+        # every entry, stale or not, is at or after the heap's top: one later than `target`
+        # says no trigger job is due without dropping the stale entries first
+        if heap and heap[0][0] <= target:
+            top = self._trigger_top(_NONE_PARKED)
+            if top is not None and top[0] <= target:
+                return False
         cursor = self.cursor
         for job in self._dynamic.values():
             due = job.next_due()  # type: ignore[misc]
