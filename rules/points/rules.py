@@ -153,10 +153,12 @@ def _verdict(
         if mark in member.recent[-keep:]:
             return 0, "repeats one of the member's recent messages", mark
     amount = cfg.points
-    if cfg.daily_cap is not None:
-        left = cfg.daily_cap - member.earned_today("message")
+    cap = cfg.daily_cap
+    if cap is not None:
+        # (nothing earned today, the common case: no call to say so)
+        left = cap - member.earned_today("message") if member.today else cap
         if left <= 0:
-            return 0, f"daily cap of {cfg.daily_cap} message points reached", mark
+            return 0, f"daily cap of {cap} message points reached", mark
         amount = min(amount, left)
     return amount, f"+{amount} for a message", mark
 
@@ -202,7 +204,8 @@ def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Any:
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = _NO_WELCOME
-    replied_to, paid = _newcomer_reply(event, ctx)
+    # (most messages reply to nothing: no call to say so)
+    replied_to, paid = _newcomer_reply(event, ctx) if event.reply_to else _NO_REPLY
     snap = member_points_now(
         ctx, event.author.user_id, MessageSnapshot, ctx.view, welcome, replied_to, paid
     )
@@ -235,6 +238,8 @@ def _newcomer_reply(event: MessagePosted, ctx: RuleContext) -> tuple[str | None,
     return replied_to, paid
 
 
+_NO_REPLY = (None, False)  # what `_newcomer_reply` says of a message that replies to nothing
+
 # a playbook without a welcome section: its defaults (the newcomer window), made once
 _NO_WELCOME = WelcomeConfig()
 
@@ -254,28 +259,28 @@ def on_message(
     # the hot path (no bonus): a message in cooldown, or paid without a level-up, is decided
     # here with no list built; `test_the_hot_path_decides_as_the_whole_rule` holds it to
     # `_on_message`
-    member = snap.member
-    amount, why, mark = _verdict(ev, cfg.messages, member, now)
-    newcomer = is_newcomer(member.info, snap.welcome, now)
+    # (the snapshot is its own `member`)
+    messages = cfg.messages
+    amount, why, mark = _verdict(ev, messages, snap, now)
+    newcomer = is_newcomer(snap.info, snap.welcome, now)
     if not amount:
         if newcomer:
-            return Decision(
-                True, why, (), (RememberNewcomerMessage(ev.message_id, member.user_id),)
-            )
+            return Decision(True, why, (), (RememberNewcomerMessage(ev.message_id, snap.user_id),))
         return Decision(False, why)
-    xp, needed = member.xp, cfg.levels.needed
+    xp, needed = snap.xp, cfg.levels.needed
     level = level_of(xp, needed)
     if level < len(needed) and xp + amount >= needed[level]:
         return _on_message(ev, cfg, snap, now)  # a level-up
     mark = mark or fingerprint(ev.text)
-    day = member.day if ev.occurred_at == now else local_day(snap.view, ev.occurred_at)
+    at = ev.occurred_at
+    day = snap.day if at == now else local_day(snap.view, at)
     message_id = ev.message_id
     credit = Credit(
-        member.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
+        snap.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
     )
-    pay = Pay((credit,), ev.occurred_at, mark, cfg.messages.duplicate_memory, True)
+    pay = Pay((credit,), at, mark, messages.duplicate_memory, True)
     if newcomer:
-        return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, member.user_id)))
+        return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, snap.user_id)))
     return Decision(True, why, (), (pay,))
 
 
