@@ -17,7 +17,7 @@ from bot.store import MemberInfo
 from bot.texts import plural
 from rules.points import store as q
 from rules.points.common import local_day, local_midnight, say
-from rules.points.config import MessagePoints, PointsConfig, Tier
+from rules.points.config import MessagePoints, PaidMessages, PointsConfig, Tier
 from rules.points.ledger import (
     ForgetNewcomerMessage,
     MoveTiers,
@@ -121,13 +121,13 @@ def message_verdict(
     mark: str | None = None,
 ) -> tuple[int, str]:
     """How many points this message earns, and why (pure; all state is in the snapshot)."""
-    amount, why, _ = _verdict(ev, cfg, member, now, mark)
+    amount, why, _ = _verdict(ev, cfg.paid, member, now, mark)
     return amount, why if isinstance(why, str) else why()
 
 
 def _verdict(
     ev: MessagePosted,
-    cfg: MessagePoints,
+    cfg: PaidMessages,
     member: PointsSnapshot,
     now: datetime,
     mark: str | None = None,
@@ -135,7 +135,7 @@ def _verdict(
     """`message_verdict`, with the message's fingerprint when it was taken (a member with no
     recent paid messages has nothing to repeat: no fingerprint is needed to say so). The
     cooldown's why is worded only when read (most messages of a busy chat are in it)."""
-    if not cfg.enabled or cfg.points == 0:
+    if not cfg.on:
         return 0, "message points are off", mark
     if cfg.channels and ev.channel_id not in cfg.channels:
         return 0, f"#{ev.channel_id} earns no points", mark
@@ -260,14 +260,14 @@ def on_message(
     # here with no list built; `test_the_hot_path_decides_as_the_whole_rule` holds it to
     # `_on_message`
     # (the snapshot is its own `member`)
-    messages = cfg.messages
-    amount, why, mark = _verdict(ev, messages, snap, now)
+    paid, needed = cfg.message_path
+    amount, why, mark = _verdict(ev, paid, snap, now)
     newcomer = is_newcomer(snap.info, snap.welcome, now)
     if not amount:
         if newcomer:
             return Decision(True, why, (), (RememberNewcomerMessage(ev.message_id, snap.user_id),))
         return Decision(False, why)
-    xp, needed = snap.xp, cfg.levels.needed
+    xp = snap.xp
     level = level_of(xp, needed)
     if level < len(needed) and xp + amount >= needed[level]:
         return _on_message(ev, cfg, snap, now)  # a level-up
@@ -278,7 +278,7 @@ def on_message(
     credit = Credit(
         snap.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
     )
-    pay = Pay((credit,), at, mark, messages.duplicate_memory, True)
+    pay = Pay((credit,), at, mark, paid.duplicate_memory, True)
     if newcomer:
         return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, snap.user_id)))
     return Decision(True, why, (), (pay,))
@@ -293,7 +293,7 @@ def _on_message(
     patches: list[Patch] = []
     if is_newcomer(member.info, snap.welcome, now):
         patches.append(RememberNewcomerMessage(ev.message_id, ev.author.user_id))
-    amount, why, mark = _verdict(ev, cfg.messages, member, now)
+    amount, why, mark = _verdict(ev, cfg.messages.paid, member, now)
     newcomer = snap.newcomer_replied_to
     bonus, bonus_why = (
         newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid) if newcomer else (0, "")
