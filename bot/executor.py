@@ -105,9 +105,10 @@ class Executor:
         plain = not shadow and apply_ctx.fence is None
         try:
             for outcome in outcomes:
-                decision = outcome.decision
-                if decision is None or not decision.fired:  # the common case: nothing to do
+                if not outcome.fired:  # the common case: nothing to do
                     continue
+                decision = outcome.decision
+                assert decision is not None  # (fired: it was asked)
                 if plain and not decision.actions and not decision.shadow and not self.waiting:
                     await self._apply_only(outcome, apply_ctx, view, now)
                     continue

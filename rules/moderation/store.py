@@ -201,7 +201,7 @@ async def open_case(
         }  # fmt: skip
         try:
             stmt = store.insert(ModerationCase).values(**values)
-            await store.sessions.run(lambda conn, stmt=stmt: conn.execute(stmt))
+            await store.sessions.run(lambda conn, stmt=stmt: conn.execute(stmt), single=True)
             return number
         except IntegrityError:
             log.info("case #%s already taken in %s; renumbering", number, ref.external_id)
@@ -259,7 +259,7 @@ async def settle_case(
         .where(ModerationCase.community_id == ref.id, ModerationCase.number == number)
         .values(actions=[step.as_json() for step in steps])
     )
-    await store.sessions.run(lambda conn: conn.execute(stmt))
+    await store.sessions.run(lambda conn: conn.execute(stmt), single=True)
 
 
 async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -> None:
@@ -397,7 +397,7 @@ async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: d
         )
         .values(lifted_at=at)
     )
-    await store.sessions.run(lambda conn: conn.execute(stmt))
+    await store.sessions.run(lambda conn: conn.execute(stmt), single=True)
 
 
 async def add_sample(

@@ -140,9 +140,13 @@ def _welcome(playbook: Any) -> WelcomeConfig:
 
 def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> list[MemberInfo]:
     """Activity counters are written behind; a member who spoke a minute ago is not silent."""
+    buffer = ctx.store.buffer
+    if not buffer:  # nothing written behind since the last flush
+        return members
+    last_seen, community_id = buffer.last_seen, ctx.community.id
     fresh = []
     for member in members:
-        seen = ctx.store.buffer.last_seen(ctx.community.id, member.user_id)
+        seen = last_seen(community_id, member.user_id)
         if seen and (member.last_active_at is None or seen > member.last_active_at):
             member = replace(member, last_active_at=seen)
         fresh.append(member)

@@ -124,3 +124,29 @@ async def test_the_shipped_playbooks_judge_a_newcomers_link(tmp_path):
             assert removed(harness, f"{user}2"), name
         finally:
             await harness.close()
+
+
+# written for this test: offers with a link and no scam phrase, contact or price beside it, whose
+# words the shipped classifier finds spam-like but not enough to delete them on its own
+CLASSIFIER_LEANING = [
+    "Dear member, enjoy a 2 for 1 dinner on us this weekend, details at www.tastytreats.co.uk",
+    "Dear member have ur next lunch on us, use the link on ur pc to book www.lunchdeals.co.uk",
+]
+
+
+@pytest.mark.parametrize("text", CLASSIFIER_LEANING)
+async def test_a_newcomers_link_in_a_message_the_classifier_finds_spam_like_goes(shipped, text):
+    from rules.antispam.classifier import SpamClassifier, load_seed_samples
+    from tests.antispam.test_sms_classifier import SHIPPED
+
+    verdict = SpamClassifier.from_samples(load_seed_samples(), SHIPPED).classify(text)
+    assert not verdict.is_spam and verdict.probability >= 0.9997  # leaning, not enough alone
+    handled = await shipped.say("newbie", text)
+    assert removed(shipped, "newbie"), [o.reason for o in handled.outcomes]
+    assert "naive Bayes rates" in enforce_reason(handled)
+
+
+async def test_a_newcomers_ordinary_link_stays_with_the_classifier_judging_it(shipped):
+    text = "here's the menu for saturday www.luigis-trattoria.co.uk, shall we book for 8?"
+    handled = await shipped.say("newbie", text)
+    assert not removed(shipped, "newbie"), enforce_reason(handled)
