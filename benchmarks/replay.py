@@ -150,7 +150,8 @@ async def run_full(
                 t = time.perf_counter()
                 await sim.feed(event)
                 latencies.append(time.perf_counter() - t)
-        await runtime.store.close()  # includes the final flush
+        # the charts still drawn in the background are posted, then the final flush
+        await runtime.close()
         elapsed = time.perf_counter() - start
     return latencies, len(adapter.performed), elapsed
 
@@ -363,6 +364,7 @@ async def run_scale(
                     flush=True,
                 )
                 last, last_at, last_cpu = n, now, cpu_now
+        await runtime.drain()
         await runtime.store.flush()
         elapsed = time.perf_counter() - start
         cpu = _cpu_s() - cpu_start

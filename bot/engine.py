@@ -4,6 +4,7 @@ collects the decisions — or, in a dry run, why each rule did or did not fire."
 from __future__ import annotations
 
 import logging
+from collections import _tuplegetter  # type: ignore[attr-defined]
 from collections.abc import Sequence
 from dataclasses import replace
 from types import CoroutineType
@@ -16,35 +17,30 @@ from bot.rule import Capability, Decision, RuleContext, RuleSpec, answer, view_o
 log = logging.getLogger(__name__)
 
 
-class RuleOutcome(tuple[str, str, "Decision | None", str]):
-    """One rule's part in handling an event: (rule, capability, decision, note). Immutable;
-    made for every rule an event reaches (several per message), so it is a tuple, which is
-    made in a fraction of what a slotted class's `__init__` costs."""
+class RuleOutcome(tuple[str, str, "Decision | None", str, bool]):
+    """One rule's part in handling an event: (rule, capability, decision, note, fired).
+    Immutable; made for every rule an event reaches (several per message), so it is a tuple,
+    which is made in a fraction of what a slotted class's `__init__` costs, and its fields are
+    read as a named tuple's are, by C getters (the runtime and its callers read several per
+    rule per message)."""
 
     __slots__ = ()
 
     def __new__(
         cls, rule: str, capability: str, decision: Decision | None, note: str = ""
     ) -> RuleOutcome:
-        return _NEW(cls, (rule, capability, decision, note))
+        return _NEW(
+            cls, (rule, capability, decision, note, decision is not None and decision.fired)
+        )
 
-    @property
-    def rule(self) -> str:
-        return self[0]
-
-    @property
-    def capability(self) -> str:
-        return self[1]
-
-    @property
-    def decision(self) -> Decision | None:
-        """None: the rule was not asked (disabled, other event, error)."""
-        return self[2]
-
-    @property
-    def note(self) -> str:
-        """Why the rule was not asked, or the error."""
-        return self[3]
+    rule: str = _tuplegetter(0, "The rule's name.")  # type: ignore[assignment]
+    capability: str = _tuplegetter(1, "The rule's capability.")  # type: ignore[assignment]
+    decision: Decision | None = _tuplegetter(  # type: ignore[assignment]
+        2, "None: the rule was not asked (disabled, other event, error)."
+    )
+    note: str = _tuplegetter(3, "Why the rule was not asked, or the error.")  # type: ignore[assignment]
+    # (the decision's own, kept beside it: a Decision is immutable)
+    fired: bool = _tuplegetter(4, "The rule was asked and fired.")  # type: ignore[assignment]
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RuleOutcome:
@@ -58,16 +54,14 @@ class RuleOutcome(tuple[str, str, "Decision | None", str]):
 
     __hash__ = tuple.__hash__
 
+    def __getnewargs__(self) -> tuple[str, str, Decision | None, str]:
+        return self[:4]  # (copied and pickled as made: `fired` follows from the decision)
+
     def __repr__(self) -> str:
         return (
             f"RuleOutcome(rule={self[0]!r}, capability={self[1]!r}, "
             f"decision={self[2]!r}, note={self[3]!r})"
         )
-
-    @property
-    def fired(self) -> bool:
-        decision = self[2]
-        return decision is not None and decision.fired
 
     @property
     def reason(self) -> str:
@@ -257,7 +251,9 @@ class Engine:
             # gets the outcome it had last time: no object per rule per message
             outcome = last[i]
             if outcome is None or outcome[2] is not decision:
-                outcome = last[i] = _NEW(RuleOutcome, (spec.name, cap_name, decision, ""))
+                outcome = last[i] = _NEW(
+                    RuleOutcome, (spec.name, cap_name, decision, "", decision.fired)
+                )
             outcomes.append(outcome)
             if decision.stop and decision.fired:
                 return outcomes

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 from bot.actions import Action, AlertModerators, Button, Post, SendDirect
 from bot.adapter import ActionResult, Adapter, PlatformError
 from bot.engine import RuleOutcome
-from bot.rule import AlreadyDone, ApplyContext, Capability, CaseHook, CommunityView, Patch
+from bot.rule import (
+    AlreadyDone,
+    ApplyContext,
+    Capability,
+    CaseHook,
+    CommunityView,
+    Decision,
+    Patch,
+)
 from bot.store.db import unreachable
 from bot.store.fence import Gate, LeaseLost, fenced
 
@@ -71,6 +79,11 @@ class Executor:
     on_outage: Callable[[ApplyContext, CommunityView, BaseException], Awaitable[None]] | None = None
     # (community id, action kind) pairs whose missing permission was already reported
     _reported: set[tuple[int, str]] = field(default_factory=set)
+    # actions run later, in tasks of their own, once what a patch started for them is ready (a
+    # report's charts being drawn): the job that decided them does not wait; `drain` awaits
+    later: set[asyncio.Task[None]] = field(default_factory=set)
+    # told what those later actions did, with their community (the runtime's observers)
+    on_later: Callable[[Any, list[ActionOutcome]], None] | None = None
 
     def configure_cases(self, capabilities: Sequence[Capability]) -> None:
         self.case_hooks = tuple(c.case_hook for c in capabilities if c.case_hook)
@@ -92,9 +105,10 @@ class Executor:
         plain = not shadow and apply_ctx.fence is None
         try:
             for outcome in outcomes:
-                decision = outcome.decision
-                if decision is None or not decision.fired:  # the common case: nothing to do
+                if not outcome.fired:  # the common case: nothing to do
                     continue
+                decision = outcome.decision
+                assert decision is not None  # (fired: it was asked)
                 if plain and not decision.actions and not decision.shadow and not self.waiting:
                     await self._apply_only(outcome, apply_ctx, view, now)
                     continue
@@ -236,6 +250,8 @@ class Executor:
                 return []
         mine: list[ActionOutcome] = []
         actions = list(decision.actions)
+        if not quiet:
+            actions = self._defer(outcome, apply_ctx, view, now, actions)
         if not quiet and outcome.capability not in self.self_recording:
             actions = await self._with_cases(actions, apply_ctx, view, outcome, now)
         for action in actions:
@@ -286,6 +302,55 @@ class Executor:
             except Exception:
                 log.exception("%s: could not settle %s", outcome.rule, type(patch).__name__)
         return mine
+
+    def _defer(
+        self,
+        outcome: RuleOutcome,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        now: datetime,
+        actions: list[Action],
+    ) -> list[Action]:
+        """The actions to run now: those from the first one a patch is still preparing (its
+        `pending(action)` gives what to wait for) run later, in order, in a task."""
+        patches = outcome.decision.patches if outcome.decision is not None else ()
+        waiting = [p for p in patches if hasattr(p, "pending")]
+        if not waiting:
+            return actions
+        ready = [next(filter(None, (p.pending(a) for p in waiting)), None) for a in actions]
+        first = next((i for i, w in enumerate(ready) if w is not None), len(actions))
+        if first == len(actions):
+            return actions
+        rest = RuleOutcome(
+            outcome.rule, outcome.capability, Decision.act(actions[first:], outcome.reason)
+        )
+        waits = list(dict.fromkeys(w for w in ready[first:] if w is not None))
+        task = asyncio.create_task(self._later(waits, rest, apply_ctx, view, now))
+        self.later.add(task)
+        task.add_done_callback(self.later.discard)
+        return actions[:first]
+
+    async def _later(
+        self,
+        waits: list[Awaitable[Any]],
+        outcome: RuleOutcome,
+        apply_ctx: ApplyContext,
+        view: CommunityView,
+        now: datetime,
+    ) -> None:
+        try:
+            for wait in waits:
+                await wait
+            done = await self.run([outcome], apply_ctx, view, now)
+            if self.on_later is not None:
+                self.on_later(apply_ctx.community, done)
+        except Exception:
+            log.exception("%s: its later actions failed", outcome.rule)
+
+    async def drain(self) -> None:
+        """Wait for the later actions (and those they start)."""
+        while self.later:
+            await asyncio.gather(*self.later)
 
     async def _with_cases(
         self,

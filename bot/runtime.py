@@ -137,6 +137,7 @@ class Runtime:
         store.member_rows = all_member_rows(self.capabilities)
         executor.states = self.states
         executor.on_outage = self._outage
+        executor.on_later = self._observe
         # a database that went away: since when (None: reachable), when to try again, and the
         # write-through calls of the runtime itself that wait for it (joins, leaves, standing)
         self.down_since: float | None = None
@@ -236,13 +237,29 @@ class Runtime:
             # case or post but loses its counters, and a redelivery finds its key (while the
             # database is away everything waits together, in order)
             await self.flush(view, ref)
-        for outcome in done:
-            for observer in self.observers:
-                observer(ref, outcome)
+        if done:
+            self._observe(ref, done)
         due = self.store.buffer.events >= self.flush_every and self.down_since is None
         if due and await self.flush(view, ref) and not self._later:
             await self.states.evict_cold(keep=ref.id)
         return Handled(ref, outcomes, done)
+
+    def _observe(self, ref: Any, done: Sequence[ActionOutcome]) -> None:
+        for outcome in done:
+            for observer in self.observers:
+                observer(ref, outcome)
+
+    async def drain(self) -> None:
+        """Wait for the actions still running in the background (a report's charts being
+        drawn and posted): before the adapters stop, and at the end of a replay."""
+        await self.executor.drain()
+
+    async def close(self) -> None:
+        """`drain`, then close the store (which flushes the write-behind buffer)."""
+        try:
+            await self.drain()
+        finally:
+            await self.store.close()
 
     # -- a database that goes away ---------------------------------------------------------------
 

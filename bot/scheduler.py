@@ -12,7 +12,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -73,11 +73,14 @@ class SimulatedScheduler:
         self._rank: dict[str, int] = {}  # job id → order of addition (a tie's winner)
         self._added = 0
         self._last: dict[str, datetime] = {}
-        # next fire time of each trigger job, computed once per firing (cron maths is costly)
+        # next fire time of each trigger job, computed once per firing (cron maths is costly),
+        # in UTC: compared before every event, and aware datetimes of two zones compare
+        # through their zones' offsets (slow), of one zone field by field
         self._upcoming: dict[str, datetime | None] = {}
-        # (next fire time, rank, job id) of trigger jobs; an entry that no longer matches
-        # `_upcoming` (the job fired, was replaced or removed) is stale and dropped when met
-        self._heap: list[tuple[datetime, int, str]] = []
+        # (next fire time in UTC, rank, job id, the time as the trigger gave it) of trigger
+        # jobs; an entry that no longer matches `_upcoming` (the job fired, was replaced or
+        # removed) is stale and dropped when met
+        self._heap: list[tuple[datetime, int, str, datetime]] = []
         self._unplanned: set[str] = set()  # trigger jobs whose next fire time is not computed
         self._dynamic: dict[str, Job] = {}  # jobs with `next_due`, asked on every advance
         self._max_runs = max_runs_per_advance
@@ -111,9 +114,10 @@ class SimulatedScheduler:
         return set(self._jobs)
 
     def _plan(self, job_id: str, when: datetime | None) -> None:
-        self._upcoming[job_id] = when
-        if when is not None:
-            heapq.heappush(self._heap, (when, self._rank[job_id], job_id))
+        key = None if when is None else when.astimezone(UTC)
+        self._upcoming[job_id] = key
+        if key is not None and when is not None:
+            heapq.heappush(self._heap, (key, self._rank[job_id], job_id, when))
 
     def _plan_unplanned(self) -> None:
         for job_id in self._unplanned:
@@ -123,14 +127,16 @@ class SimulatedScheduler:
             self._plan(job_id, job.trigger.get_next_fire_time(last, after))
         self._unplanned.clear()
 
-    def _trigger_top(self, parked: set[str] | frozenset[str]) -> tuple[datetime, int, str] | None:
+    def _trigger_top(
+        self, parked: set[str] | frozenset[str]
+    ) -> tuple[datetime, int, str, datetime] | None:
         """The earliest planned trigger job not parked (stale heap entries are dropped)."""
         heap, upcoming = self._heap, self._upcoming
-        set_aside: list[tuple[datetime, int, str]] = []
+        set_aside: list[tuple[datetime, int, str, datetime]] = []
         top = None
         while heap:
             entry = heap[0]
-            when, rank, job_id = entry
+            when, rank, job_id, _ = entry
             if upcoming.get(job_id) != when or self._rank.get(job_id) != rank:
                 heapq.heappop(heap)
                 continue
@@ -154,9 +160,10 @@ class SimulatedScheduler:
         if self._unplanned:
             self._plan_unplanned()
         best: tuple[datetime, int, str] | None = None
+        fire_time: datetime | None = None  # the trigger's own time of `best`, if a trigger's
         top = self._trigger_top(parked)
         if top is not None and top[0] <= target:
-            best = top
+            best, fire_time = top[:3], top[3]
         for job_id, job in list(self._dynamic.items()):
             if job_id in parked:
                 continue
@@ -165,8 +172,8 @@ class SimulatedScheduler:
                 continue
             rank = self._rank[job_id]
             if best is None or (when, rank) < best[:2]:
-                best = (when, rank, job_id)
-        return None if best is None else (best[0], best[2])
+                best, fire_time = (when, rank, job_id), None
+        return None if best is None else (fire_time or best[0], best[2])
 
     def _idle_until(self, target: datetime) -> bool:
         """True when surely nothing is due by `target`, told without awaiting anything; False
@@ -174,9 +181,13 @@ class SimulatedScheduler:
         then asks again)."""
         if self._unplanned:
             return False
-        top = self._trigger_top(_NONE_PARKED)
-        if top is not None and top[0] <= target:
-            return False
+        heap = self._heap
+        # every entry, stale or not, is at or after the heap's top: one later than `target`
+        # says no trigger job is due without dropping the stale entries first
+        if heap and heap[0][0] <= target:
+            top = self._trigger_top(_NONE_PARKED)
+            if top is not None and top[0] <= target:
+                return False
         cursor = self.cursor
         for job in self._dynamic.values():
             due = job.next_due()  # type: ignore[misc]

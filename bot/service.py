@@ -165,6 +165,7 @@ async def serve(
         with contextlib.suppress(asyncio.CancelledError):
             await flusher
         await owning.stop()  # before the leases go: no standby starts while a job still runs
+        await runtime.drain()  # charts still being drawn are posted while the adapters run
         await leases.close()
         for adapter in reversed(started):
             try:

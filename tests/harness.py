@@ -74,7 +74,7 @@ class BotHarness:
     async def restart(self) -> None:
         """Stop (flushing like a clean shutdown) and start again on the same database."""
         now = self.sim.now
-        await self.runtime.store.close()
+        await self.runtime.close()
         runtime = await build_runtime(
             db_url=self.db_url,
             playbook=self.playbook,
@@ -84,7 +84,7 @@ class BotHarness:
         self.runtime, self.sim = runtime, Simulation(runtime, now)
 
     async def close(self) -> None:
-        await self.runtime.store.close()
+        await self.runtime.close()
 
     # -- time ----------------------------------------------------------------------------------
 

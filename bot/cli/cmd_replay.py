@@ -98,7 +98,7 @@ async def replay_file(
                 highlight=False,
             )
     finally:
-        await runtime.store.close()
+        await runtime.close()  # the charts still being drawn are posted (and printed) first
     return fed, printed, skipped
 
 

@@ -75,7 +75,7 @@ async def console_main(playbook: Path, db_url: str, community: str) -> None:
         if watcher:
             watcher.cancel()
         await save_clock()
-        await runtime.store.close()
+        await runtime.close()
 
 
 def register(app: typer.Typer) -> None:

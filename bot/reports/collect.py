@@ -18,7 +18,13 @@ from bot.reports.model import PeriodMetrics, Report
 from bot.reports.render import render_html, render_json, render_markdown
 from bot.reports.score import HealthConfig, build_report
 from bot.store import CommunityRef, Store
-from bot.store.reports import TierLadder, local_bounds, period_metrics, previous_period
+from bot.store.reports import (
+    TierLadder,
+    local_bounds,
+    period_metrics,
+    previous_period,
+    roster,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +62,19 @@ async def measure(
 ) -> PeriodPair:
     """The period and the one of the same length before it (None before any data existed).
     `tiers`: the playbook's tier ladder (see `tier_ladder`)."""
+    await store.flush()  # buffered counters belong in the report
+    known = await roster(store, ref)  # the members, read once for both periods
     current = await period_metrics(
-        store, ref, start, end, tz=tz, now=now, community_name=community_name, top=top, tiers=tiers
+        store,
+        ref,
+        start,
+        end,
+        tz=tz,
+        now=now,
+        community_name=community_name,
+        top=top,
+        tiers=tiers,
+        known=known,
     )
     current = await _with_referrals(store, ref, current, tz, now)
     before_start, before_end = previous_period(start, end)
@@ -71,6 +88,7 @@ async def measure(
         community_name=community_name,
         top=top,
         tiers=tiers,
+        known=known,
     )
     return PeriodPair(current, previous if previous.has_data else None)
 

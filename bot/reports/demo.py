@@ -206,6 +206,7 @@ async def run_demo(
         # let the clock reach the weekly report of the last week (and its follow-ups)
         end = begin + timedelta(weeks=weeks)
         await sim.advance_to(end + timedelta(days=1))
+        await runtime.drain()  # the report's charts, posted in the background
         playbook_model = runtime.playbooks.default.current
         settings = playbook_model.community
         section = playbook_model.report

@@ -39,21 +39,31 @@ class CounterBuffer:
         chars: int,
         links: int,
     ) -> None:
+        # (on every message: no row built when the key has one, no min()/max() calls)
         self.events += 1
-        day_row = self.daily.setdefault((community_id, user_id, local_day), [0, 0, 0])
-        day_row[0] += 1
-        day_row[1] += chars
-        day_row[2] += links
+        day_key = (community_id, user_id, local_day)
+        day_row = self.daily.get(day_key)
+        if day_row is None:
+            self.daily[day_key] = [1, chars, links]
+        else:
+            day_row[0] += 1
+            day_row[1] += chars
+            day_row[2] += links
         hour_key = (community_id, local_day, local_hour)
-        self.hourly[hour_key] = self.hourly.get(hour_key, 0) + 1
-        member = self.members.get((community_id, user_id))
+        hourly = self.hourly
+        hourly[hour_key] = hourly.get(hour_key, 0) + 1
+        member_key = (community_id, user_id)
+        member = self.members.get(member_key)
         if member is None:
-            self.members[(community_id, user_id)] = MemberDelta(name, is_bot, at, at, 1)
+            self.members[member_key] = MemberDelta(name, is_bot, at, at, 1)
         else:
             member.messages += 1
-            member.name = name or member.name
-            member.first_at = min(member.first_at, at)
-            member.last_at = max(member.last_at, at)
+            if name:
+                member.name = name
+            if at < member.first_at:
+                member.first_at = at
+            if at > member.last_at:
+                member.last_at = at
 
     def last_seen(self, community_id: int, user_id: str) -> datetime | None:
         member = self.members.get((community_id, user_id))

@@ -133,6 +133,8 @@ class ActivityDaily(Base):
     """Messages per member per local day: the source of DAU/MAU, retention and top lists."""
 
     __tablename__ = "activity_daily"
+    # by day across members (retention's probe and prune): the primary key has the member first
+    __table_args__ = (Index("ix_activity_daily_day", "community_id", "day"),)
 
     community_id: Mapped[int] = mapped_column(
         ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     exists,
@@ -408,44 +409,70 @@ async def prune(
     return counts
 
 
+def _probe(kind: str) -> Any:
+    """Whether any row of `kind` matches (a superset of) what `prune` changes: bound
+    parameters `cid` and `at` (the kind's horizon; `day`, its date, for the daily tables)."""
+    from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, MembershipEvent
+    from rules.moderation.models import ModerationCase as c
+    from rules.moderation.models import SpamSample
+
+    cid, at = bindparam("cid"), bindparam(f"at_{kind}")
+    if kind == "audit_log":
+        return exists().where(AuditEntry.community_id == cid, AuditEntry.at < at)
+    if kind == "audit_texts":
+        return exists().where(
+            AuditEntry.community_id == cid, AuditEntry.at < at, AuditEntry.text.is_not(None)
+        )
+    if kind == "activity":
+        day = bindparam("day_activity")
+        return or_(
+            # (community_id, day) indexes: the primary key's prefix misses `day` on the first
+            exists().where(ActivityDaily.community_id == cid, ActivityDaily.day < day),
+            exists().where(ActivityHourly.community_id == cid, ActivityHourly.day < day),
+            exists().where(MembershipEvent.community_id == cid, MembershipEvent.at < at),
+        )
+    if kind == "cases":  # a superset: in force or newest, it stays
+        return exists().where(c.community_id == cid, c.created_at < at)
+    if kind == "case_evidence":
+        return exists().where(c.community_id == cid, c.created_at < at, c.evidence.is_not(None))
+    if kind == "spam_samples":
+        return exists().where(SpamSample.community_id == cid, SpamSample.at < at)
+    raise ValueError(f"no retention probe for {kind!r}")
+
+
+PRUNED_KINDS = (
+    "audit_log",
+    "audit_texts",
+    "activity",
+    "cases",
+    "case_evidence",
+    "spam_samples",
+)
+
+
 async def _prunable(
     store: Store, ref: CommunityRef, horizon: Callable[[str], datetime | None]
 ) -> dict[str, bool]:
     """Per kind with a period, whether any row matches (a superset of) what `prune` deletes or
     empties, in one read: a kind with none would change nothing, so its statements are skipped.
-    The statements only remove matches, so what one finds none for stays empty through them."""
-    from bot.store.models import ActivityDaily, ActivityHourly, AuditEntry, MembershipEvent
-    from rules.moderation.models import ModerationCase as c
-    from rules.moderation.models import SpamSample
-
-    probes: dict[str, Any] = {}
-    if (at := horizon("audit_log")) is not None:
-        probes["audit_log"] = exists().where(AuditEntry.community_id == ref.id, AuditEntry.at < at)
-    if (at := horizon("audit_texts")) is not None:
-        probes["audit_texts"] = exists().where(
-            AuditEntry.community_id == ref.id, AuditEntry.at < at, AuditEntry.text.is_not(None)
-        )
-    if (at := horizon("activity")) is not None:
-        probes["activity"] = or_(
-            exists().where(ActivityDaily.community_id == ref.id, ActivityDaily.day < at.date()),
-            exists().where(ActivityHourly.community_id == ref.id, ActivityHourly.day < at.date()),
-            exists().where(MembershipEvent.community_id == ref.id, MembershipEvent.at < at),
-        )
-    if (at := horizon("cases")) is not None:  # a superset: in force or newest, it stays
-        probes["cases"] = exists().where(c.community_id == ref.id, c.created_at < at)
-    if (at := horizon("case_evidence")) is not None:
-        probes["case_evidence"] = exists().where(
-            c.community_id == ref.id, c.created_at < at, c.evidence.is_not(None)
-        )
-    if (at := horizon("spam_samples")) is not None:
-        probes["spam_samples"] = exists().where(
-            SpamSample.community_id == ref.id, SpamSample.at < at
-        )
-    if not probes:
+    The statements only remove matches, so what one finds none for stays empty through them.
+    The query is built once per set of kinds with a period (a playbook's retention)."""
+    params: dict[str, Any] = {"cid": ref.id}
+    kinds: list[str] = []
+    for kind in PRUNED_KINDS:
+        if (at := horizon(kind)) is not None:
+            kinds.append(kind)
+            params[f"at_{kind}"] = at
+            if kind == "activity":
+                params["day_activity"] = at.date()
+    if not kinds:
         return {}
-    query = select(*(p.label(k) for k, p in probes.items()))
-    row = await store.sessions.read(lambda conn: conn.execute(query).one())
-    return {k: bool(v) for k, v in zip(probes, row, strict=True)}
+    query = store.statement(
+        "privacy.prunable:" + ",".join(kinds),
+        lambda: select(*(_probe(k).label(k) for k in kinds)),
+    )
+    row = await store.sessions.read(lambda conn: conn.execute(query, params).one())
+    return {k: bool(v) for k, v in zip(kinds, row, strict=True)}
 
 
 def _open_end(column: Any, now: datetime) -> Any:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.engine import Connection
 
 from bot.privacy import is_anonymous
 from bot.reports.model import (
@@ -26,13 +28,13 @@ from bot.reports.model import (
     PeriodMetrics,
     StreakStats,
 )
-from bot.store.models import ActivityDaily, ActivityHourly, Member
+from bot.store.models import ActivityDaily, ActivityHourly, Member, MembershipEvent
 from bot.store.store import CommunityRef, Store
 from rules.checkin import store as checkin_q
 from rules.faq import store as faq_q
 from rules.moderation.models import ModerationCase
-from rules.points import store as points_q
-from rules.reactivation import store as reactivation_q
+from rules.points.models import TierChange
+from rules.reactivation.models import Nudge
 
 RETENTION_DAYS = (7, 30)
 SILENT_TIERS = (7, 14, 30)
@@ -42,8 +44,6 @@ CASE_ORDER = ("warn", "delete", "timeout", "kick", "ban")
 UNDO_KINDS = frozenset({"unban", "untimeout"})
 # Tier ladder from the playbook, lowest first: (tier id, name shown).
 TierLadder = Sequence[tuple[str, str]]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # The widest look-back any metric needs before the period starts (30-day cohorts, MAU).
 _LOOKBACK = timedelta(days=31)
 
@@ -107,54 +107,122 @@ def local_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime
 
 
 # -- queries -----------------------------------------------------------------------------------
+# Built once (a statement per call cost more CPU than running it) and read with Core rows on a
+# plain connection, a period's reads in one `sessions.read` (no session, no ORM instances).
+
+_COMMUNITY = bindparam("community")
+_MEMBERS = select(
+    Member.user_id,
+    Member.name,
+    Member.joined_at,
+    Member.left_at,
+    Member.first_message_at,
+    Member.is_bot,
+).where(Member.community_id == _COMMUNITY)
+_HISTORY = (
+    select(MembershipEvent.user_id, MembershipEvent.kind, MembershipEvent.at)
+    .where(MembershipEvent.community_id == _COMMUNITY)
+    .order_by(MembershipEvent.at, MembershipEvent.id)
+)
+_DAILY = select(ActivityDaily.user_id, ActivityDaily.day, ActivityDaily.messages).where(
+    ActivityDaily.community_id == _COMMUNITY,
+    ActivityDaily.day >= bindparam("start"),
+    ActivityDaily.day <= bindparam("end"),
+)
+_HOURLY = select(ActivityHourly.day, ActivityHourly.hour, ActivityHourly.messages).where(
+    ActivityHourly.community_id == _COMMUNITY,
+    ActivityHourly.day >= bindparam("start"),
+    ActivityHourly.day <= bindparam("end"),
+)
+_ANY_ACTIVITY = select(ActivityDaily.day).where(ActivityDaily.community_id == _COMMUNITY).limit(1)
+_SINCE, _UNTIL = bindparam("since"), bindparam("until")
+_CASES = select(
+    ModerationCase.action,
+    ModerationCase.rule,
+    ModerationCase.created_at,
+    ModerationCase.reversed_at,
+    ModerationCase.actions,
+).where(
+    ModerationCase.community_id == _COMMUNITY,
+    ((ModerationCase.created_at >= _SINCE) & (ModerationCase.created_at < _UNTIL))
+    | ((ModerationCase.reversed_at >= _SINCE) & (ModerationCase.reversed_at < _UNTIL)),
+)
+_SPAM = select(ModerationCase.user_id, ModerationCase.action, ModerationCase.created_at).where(
+    ModerationCase.community_id == _COMMUNITY,
+    ModerationCase.created_at >= _SINCE,
+    ModerationCase.created_at < _UNTIL,
+    ModerationCase.reversed_at.is_(None),
+    ModerationCase.rule.like("antispam%") | (ModerationCase.action == "spam"),
+)
+# reactivation: the nudges sent in [since, until) and those whose member came back before until
+_NUDGES = select(
+    func.count(), func.coalesce(func.sum(sql_case((Nudge.returned_at < _UNTIL, 1), else_=0)), 0)
+).where(Nudge.community_id == _COMMUNITY, Nudge.nudged_at >= _SINCE, Nudge.nudged_at < _UNTIL)
+# every tier change before until, oldest first (the tiers members hold then)
+_TIER_MOVES = (
+    select(
+        TierChange.user_id,
+        TierChange.from_tier,
+        TierChange.to_tier,
+        TierChange.promoted,
+        TierChange.at,
+    )
+    .where(TierChange.community_id == _COMMUNITY, TierChange.at < _UNTIL)
+    .order_by(TierChange.id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The community's members (bots apart, with their joins and leaves) and its bots: read
+    once for both periods of a report."""
+
+    members: list[MemberRow]
+    bots: frozenset[str]
+
+
+def _roster(conn: Connection, community: int) -> Roster:
+    history: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for user, kind, at in conn.execute(_HISTORY, {"community": community}):
+        history[user].append((kind, at))
+    members: list[MemberRow] = []
+    bots: set[str] = set()
+    for user, name, joined, left, first, is_bot in conn.execute(_MEMBERS, {"community": community}):
+        if is_bot:
+            bots.add(user)
+        else:
+            members.append(
+                MemberRow(user, name or user, joined, left, first, tuple(history.get(user, ())))
+            )
+    return Roster(members, frozenset(bots))
+
+
+async def roster(store: Store, ref: CommunityRef) -> Roster:
+    return await store.sessions.read(lambda conn: _roster(conn, ref.id))
 
 
 async def member_rows(store: Store, ref: CommunityRef) -> list[MemberRow]:
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(
-                Member.user_id,
-                Member.name,
-                Member.joined_at,
-                Member.left_at,
-                Member.first_message_at,
-            ).where(Member.community_id == ref.id, Member.is_bot.is_(False))
-        )
-        members = [(r[0], r[1] or r[0], r[2], r[3], r[4]) for r in rows]
-    history: dict[str, list[tuple[str, datetime]]] = {}
-    for user, kind, at in await store.membership_history(ref, _EPOCH, _FAR_FUTURE):
-        history.setdefault(user, []).append((kind, at))
-    return [MemberRow(*m, history=tuple(history.get(m[0], ()))) for m in members]
-
-
-async def bot_ids(store: Store, ref: CommunityRef) -> set[str]:
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(Member.user_id).where(Member.community_id == ref.id, Member.is_bot.is_(True))
-        )
-        return {r[0] for r in rows}
+    return (await roster(store, ref)).members
 
 
 async def daily_rows(
     store: Store, ref: CommunityRef, start: date, end: date
 ) -> list[tuple[str, date, int]]:
     """(user, local day, messages) for start <= day <= end."""
-    return await store.daily_activity(ref, start, end + timedelta(days=1))
+    params = {"community": ref.id, "start": start, "end": end}
+    return await store.sessions.read(
+        lambda conn: [(r[0], r[1], r[2]) for r in conn.execute(_DAILY, params)]
+    )
 
 
 async def hourly_rows(
     store: Store, ref: CommunityRef, start: date, end: date
 ) -> list[tuple[date, int, int]]:
     """(local day, local hour, messages) for start <= day <= end."""
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(ActivityHourly.day, ActivityHourly.hour, ActivityHourly.messages).where(
-                ActivityHourly.community_id == ref.id,
-                ActivityHourly.day >= start,
-                ActivityHourly.day <= end,
-            )
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
+    params = {"community": ref.id, "start": start, "end": end}
+    return await store.sessions.read(
+        lambda conn: [(r[0], r[1], r[2]) for r in conn.execute(_HOURLY, params)]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,19 +239,14 @@ async def case_rows(
     store: Store, ref: CommunityRef, since: datetime, until: datetime
 ) -> list[CaseRow]:
     """Moderation cases opened or reversed in [since, until)."""
-    opened = (ModerationCase.created_at >= since) & (ModerationCase.created_at < until)
-    undone = (ModerationCase.reversed_at >= since) & (ModerationCase.reversed_at < until)
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(
-                ModerationCase.action,
-                ModerationCase.rule,
-                ModerationCase.created_at,
-                ModerationCase.reversed_at,
-                ModerationCase.actions,
-            ).where(ModerationCase.community_id == ref.id, opened | undone)
-        )
-        return [CaseRow(r[0], r[1], r[2], r[3], _done_steps(r[4])) for r in rows]
+    params = {"community": ref.id, "since": since, "until": until}
+    return await store.sessions.read(lambda conn: _cases(conn, params))
+
+
+def _cases(conn: Connection, params: dict[str, Any]) -> list[CaseRow]:
+    return [
+        CaseRow(r[0], r[1], r[2], r[3], _done_steps(r[4])) for r in conn.execute(_CASES, params)
+    ]
 
 
 def _done_steps(actions: list[dict[str, Any]] | None) -> tuple[str, ...]:
@@ -198,18 +261,10 @@ async def spam_cases(
 ) -> list[tuple[str, str, datetime]]:
     """(user, action, when) of the spam cases opened in [since, until) and not reversed: those
     of the anti-spam rules and a moderator's /spam."""
-    spam = ModerationCase.rule.like("antispam%") | (ModerationCase.action == "spam")
-    async with store.sessions() as s:
-        rows = await s.execute(
-            select(ModerationCase.user_id, ModerationCase.action, ModerationCase.created_at).where(
-                ModerationCase.community_id == ref.id,
-                ModerationCase.created_at >= since,
-                ModerationCase.created_at < until,
-                ModerationCase.reversed_at.is_(None),
-                spam,
-            )
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
+    params = {"community": ref.id, "since": since, "until": until}
+    return await store.sessions.read(
+        lambda conn: [(r[0], r[1], r[2]) for r in conn.execute(_SPAM, params)]
+    )
 
 
 def without_spam(
@@ -238,11 +293,41 @@ def without_spam(
 
 
 async def has_any_activity(store: Store, ref: CommunityRef) -> bool:
-    async with store.sessions() as s:
-        found = await s.scalar(
-            select(ActivityDaily.day).where(ActivityDaily.community_id == ref.id).limit(1)
-        )
+    found = await store.sessions.read(
+        lambda conn: conn.execute(_ANY_ACTIVITY, {"community": ref.id}).scalar()
+    )
     return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _PeriodRows:
+    daily: list[tuple[str, date, int]]  # from the look-back on
+    hourly: list[tuple[date, int, int]]
+    spam: list[tuple[str, str, datetime]]  # from the look-back on
+    cases: list[CaseRow]
+
+
+def _period_rows(
+    conn: Connection,
+    community: int,
+    start: date,
+    end: date,
+    lookback: datetime,
+    since: datetime,
+    until: datetime,
+) -> _PeriodRows:
+    """A period's activity (the daily rows and spam cases from the look-back on) and its
+    cases, in one read."""
+    days = {"community": community, "start": start - _LOOKBACK, "end": end}
+    hours = {"community": community, "start": start, "end": end}
+    spam = {"community": community, "since": lookback, "until": until}
+    cases = {"community": community, "since": since, "until": until}
+    return _PeriodRows(
+        [(r[0], r[1], r[2]) for r in conn.execute(_DAILY, days)],
+        [(r[0], r[1], r[2]) for r in conn.execute(_HOURLY, hours)],
+        [(r[0], r[1], r[2]) for r in conn.execute(_SPAM, spam)],
+        _cases(conn, cases),
+    )
 
 
 # -- definitions (pure) ------------------------------------------------------------------------
@@ -286,24 +371,28 @@ def silent_shares(
     active_days: dict[str, set[date]],
     end_day: date,
     until: datetime,
+    present: Iterable[MemberRow] | None = None,
 ) -> dict[str, float]:
     """For N in 7/14/30: of the members present at the period's end who had been members for
-    at least N days, the share who posted nothing in the N local days ending with `end_day`."""
-    present = [m for m in members if m.present_at(until - timedelta(microseconds=1))]
+    at least N days, the share who posted nothing in the N local days ending with `end_day`.
+    `present`: those members, when known already."""
+    if present is None:
+        present = [m for m in members if m.present_at(until - timedelta(microseconds=1))]
+    # each present member's arrival and last posting day up to end_day, found once for all N
+    seen = []
+    for m in present:
+        arrived = m.arrived_at
+        if arrived is not None:
+            days = [d for d in active_days.get(m.user_id, ()) if d <= end_day]
+            seen.append((arrived, max(days) if days else None))
     shares: dict[str, float] = {}
     for n in SILENT_TIERS:
-        eligible = [
-            m for m in present if m.arrived_at and m.arrived_at <= until - timedelta(days=n)
-        ]
-        if not eligible:
-            continue
+        cutoff = until - timedelta(days=n)
         first = end_day - timedelta(days=n - 1)
-        silent = sum(
-            1
-            for m in eligible
-            if not any(first <= d <= end_day for d in active_days.get(m.user_id, ()))
-        )
-        shares[f"{n}d"] = silent / len(eligible)
+        eligible = [last for arrived, last in seen if arrived <= cutoff]
+        if eligible:
+            silent = sum(1 for last in eligible if last is None or last < first)
+            shares[f"{n}d"] = silent / len(eligible)
     return shares
 
 
@@ -399,13 +488,15 @@ async def engagement_metrics(
             longest=stats.longest_streaks[0][1] if stats.longest_streaks else 0,
             mean=stats.average_streak if stats.participants else None,
         )
-    nudges = [
-        n for n in await reactivation_q.nudges_since(store, ref, since) if n.nudged_at < until
-    ]
-    if nudges:
-        back = sum(1 for n in nudges if n.returned_at is not None and n.returned_at < until)
-        found["reactivation_rate"] = back / len(nudges)
-    history = (await points_q.tier_movement(store, ref, _EPOCH, until)).moves
+    params = {"community": ref.id, "since": since, "until": until}
+    (nudged, back), history = await store.sessions.read(
+        lambda conn: (
+            tuple(conn.execute(_NUDGES, params).one()),
+            conn.execute(_TIER_MOVES, params).all(),
+        )
+    )
+    if nudged:
+        found["reactivation_rate"] = int(back) / nudged
     if history:
         found["tier_distribution"] = tiers_at(history, present, tiers)
         # a first placement is where a member starts, not a move: count members who went up
@@ -434,9 +525,11 @@ async def period_metrics(
     community_name: str = "",
     top: int = 5,
     tiers: TierLadder | None = None,
+    known: Roster | None = None,
 ) -> PeriodMetrics:
     """Every metric of the local-date period start..end, as the store knows it at `now`.
     `tiers`: the playbook's tier ladder (lowest first), for the pyramid's order and names.
+    `known`: the roster, when read already (for the period before, in the same report).
 
     A period in the future measures nothing; one that is not over is measured up to `now` and
     ends today (coverage "partial")."""
@@ -452,18 +545,19 @@ async def period_metrics(
     since, until = local_bounds(start, end, tz)
     until = min(until, now) if coverage == "partial" else until
 
-    await store.flush()  # buffered counters belong in the report
-    members = await member_rows(store, ref)
+    if known is None:
+        await store.flush()  # buffered counters belong in the report
+        known = await roster(store, ref)
+    members = known.members
     if not members and not await has_any_activity(store, ref):
         return PeriodMetrics(**base, period_end=end, coverage="empty")
-    bots = await bot_ids(store, ref)
-    rows = [r for r in await daily_rows(store, ref, start - _LOOKBACK, end) if r[0] not in bots]
     lookback, _ = local_bounds(start - _LOOKBACK, end, tz)
+    read = await store.sessions.read(
+        lambda conn: _period_rows(conn, ref.id, start, end, lookback, since, until)
+    )
+    bots = known.bots
     rows, hourly = without_spam(
-        rows,
-        await hourly_rows(store, ref, start, end),
-        await spam_cases(store, ref, lookback, until),
-        tz,
+        [r for r in read.daily if r[0] not in bots], read.hourly, read.spam, tz
     )
     active_days: dict[str, set[date]] = defaultdict(set)
     for user, day, messages in rows:
@@ -490,9 +584,10 @@ async def period_metrics(
         grid[day.weekday()][hour] += messages
 
     names = {m.user_id: m.name for m in members}
-    cases = await case_rows(store, ref, since, until)
+    cases = read.cases
     instant_before_end = until - timedelta(microseconds=1)
-    present = {m.user_id for m in members if m.present_at(instant_before_end)}
+    present_rows = [m for m in members if m.present_at(instant_before_end)]
+    present = {m.user_id for m in present_rows}
     return PeriodMetrics(
         **base,
         period_end=end,
@@ -518,7 +613,7 @@ async def period_metrics(
                 key=lambda kv: (-kv[1], kv[0]),
             )[:top]
         ),
-        silent_share=silent_shares(members, active_days, end, until),
+        silent_share=silent_shares(members, active_days, end, until, present_rows),
         moderation=moderation_stats(cases, since, until),
         faq_top=await faq_answers(store, ref, start, end, top),
         **await engagement_metrics(store, ref, start, end, since, until, present, tiers),

@@ -112,15 +112,20 @@ class _Sessions:
         gate = open_gate()  # a scheduled job's claim: it commits only under the lease
         return self._maker.begin() if gate is None else begin_fenced(self._maker, gate)
 
-    async def run(self, work: Callable[[Connection], _T]) -> _T:
+    async def run(self, work: Callable[[Connection], _T], *, single: bool = False) -> _T:
         """A write transaction run whole by `work` (sync Core calls on the connection) in one
         greenlet: the cheapest write there is, for the hot paths (the flush, joins, steps,
         ledger credits), with none of the ORM's per-statement work. Under a job's lease fence,
-        inside the fenced session transaction (a job's claim commits only under the lease)."""
+        inside the fenced session transaction (a job's claim commits only under the lease).
+        `single`: `work` writes with one statement (atomic by itself; reads after it see it):
+        on PostgreSQL it runs in autocommit, its one round trip instead of three (no BEGIN,
+        no COMMIT)."""
         if open_gate() is not None:
             async with self.begin() as s:
                 return await s.run_sync(lambda session: _unawaited(work, session.connection()))  # type: ignore[no-any-return]
         self.writes += 1
+        if single and self._reader is not self._engine.sync_engine:
+            return await greenlet_spawn(_read, self._reader, work)
         return await greenlet_spawn(_unawaited, _transaction, self._engine.sync_engine, work)
 
     def __getattr__(self, name: str) -> Any:
@@ -422,20 +427,15 @@ class Store:
     async def member_joined(self, ref: CommunityRef, actor: Actor, at: datetime) -> None:
         """The member row and one history row, together (write-through: reports and the
         welcome SOP depend on it after a restart)."""
-        member = self.upsert(
-            "member_joined",
-            Member,
-            [Member.community_id, Member.user_id],
-            lambda new: {
-                "joined_at": new.joined_at,
-                # a join without a name keeps the one known
-                "name": func.coalesce(func.nullif(new.name, ""), Member.name),
-                "join_count": Member.join_count + 1,
-                "verified_at": None,
-            },
-        )
+        member = self.upsert("member_joined", Member, _MEMBER_KEY, _rejoined)
         history = _event(ref, actor.user_id, "join", at)
         row = _new_member_row(ref, actor, joined_at=at, join_count=1)
+        if self.dialect == "postgresql":
+            # both rows in one statement (`_joined_pg`): one round trip, no transaction
+            params = {**row, "kind": "join", "at": at}
+            both = self.statement("member_joined_pg", _joined_pg)
+            await self.sessions.run(lambda conn: conn.execute(both, params), single=True)
+            return
 
         def write(conn: Connection) -> None:
             # the history row first: a join already recorded (an event handled again after a
@@ -490,7 +490,7 @@ class Store:
             lambda new: {"standing": new.standing, "is_bot": new.is_bot},
         )
         row = _new_member_row(ref, actor, join_count=0, standing=standing)
-        await self.sessions.run(lambda conn: conn.execute(stmt, row))
+        await self.sessions.run(lambda conn: conn.execute(stmt, row), single=True)
 
     async def set_dm_reachable(
         self, platform: str, user_id: str, reachable: bool, why: str, at: datetime
@@ -530,7 +530,7 @@ class Store:
             ),
         )
         params = {"cid": ref.id, "uids": ids, **{f"v_{k}": v for k, v in values.items()}}
-        await self.sessions.run(lambda conn: conn.execute(stmt, params))
+        await self.sessions.run(lambda conn: conn.execute(stmt, params), single=True)
 
     async def count_joins_since(self, ref: CommunityRef, since: datetime) -> int:
         async with self.sessions() as s:
@@ -797,7 +797,8 @@ class Store:
             # event): nothing new, but the index must know the step if it is still pending
             return None, conn.execute(select(*_STEP_COLUMNS).where(PendingStep.key == key)).first()
 
-        step_id, taken = await self.sessions.run(write)
+        # one insert (the read after it, rare, is a read): no transaction around it
+        step_id, taken = await self.sessions.run(write, single=True)
         if step_id is None:
             if taken is not None and taken.status == "pending" and taken.id not in self._step_home:
                 self._index_add(index, _step_info(taken), taken.community_id)
@@ -867,7 +868,7 @@ class Store:
             )  # fmt: skip
             .on_conflict_do_nothing(index_elements=[PendingStep.key])
         )
-        return bool(await self.sessions.run(lambda conn: conn.execute(stmt).rowcount))
+        return bool(await self.sessions.run(lambda conn: conn.execute(stmt).rowcount, single=True))
 
     async def steps(
         self,
@@ -936,7 +937,9 @@ class Store:
             ),
         )
         params = {"ids": ids, "to": status, "at": at}
-        changed = await self.sessions.run(lambda conn: conn.execute(stmt, params).rowcount)
+        changed = await self.sessions.run(
+            lambda conn: conn.execute(stmt, params).rowcount, single=True
+        )
         # none of them is pending any more, whoever finished it
         self._index_drop(ids)
         return int(changed or 0)
@@ -1101,7 +1104,48 @@ class Store:
     ) -> None:
         stmt = self._state_upsert()
         row = {"community_id": ref.id, "key": key, "value": value, "updated_at": at}
-        await self.sessions.run(lambda conn: conn.execute(stmt, row))
+        await self.sessions.run(lambda conn: conn.execute(stmt, row), single=True)
+
+
+_MEMBER_KEY = (Member.community_id, Member.user_id)
+
+
+def _rejoined(new: Any) -> dict[str, Any]:
+    """What a join changes in a member row already stored (`new`: the row it inserts)."""
+    return {
+        "joined_at": new.joined_at,
+        # a join without a name keeps the one known
+        "name": func.coalesce(func.nullif(new.name, ""), Member.name),
+        "join_count": Member.join_count + 1,
+        "verified_at": None,
+    }
+
+
+def _joined_pg() -> Any:
+    """`member_joined` as one PostgreSQL statement: the history row inserted in a CTE, the
+    member row upserted only when the history row was new — what the two statements of the
+    other path do in one transaction."""
+    history = (
+        postgresql.insert(MembershipEvent)
+        .values(
+            community_id=bindparam("community_id"),
+            user_id=bindparam("user_id"),
+            kind=bindparam("kind"),
+            at=bindparam("at"),
+        )
+        .on_conflict_do_nothing()
+        .returning(MembershipEvent.id)
+        .cte("history")
+    )
+    names = ("community_id", "user_id", "name", "is_bot", "can_dm", "message_count")
+    columns = [*names, "joined_at", "join_count"]
+    source = select(
+        *(bindparam(n, type_=Member.__table__.c[n].type) for n in names),
+        bindparam("at", type_=Member.__table__.c.joined_at.type),
+        bindparam("join_count", type_=Member.__table__.c.join_count.type),
+    ).where(select(history.c.id).exists())
+    upsert = postgresql.insert(Member).from_select(columns, source).add_cte(history)
+    return upsert.on_conflict_do_update(index_elements=_MEMBER_KEY, set_=_rejoined(upsert.excluded))
 
 
 def _event(ref: CommunityRef, user_id: str, kind: str, at: datetime) -> dict[str, Any]:

@@ -12,7 +12,9 @@ suspicious when
 - the message around it carries ad evidence: the `ads` score (contact signals, scam lexicon,
   disguise, without the newcomer bonus) of the message without the links' paths reaches
   `link_evidence`, so "free ringtones at www.example.co.uk" or "贷款 看这里 example.com" is an
-  ad, "I blog at example.blogspot.com now" is not, and neither is the ISBN in a book's link.
+  ad, "I blog at example.blogspot.com now" is not, and neither is the ISBN in a book's link;
+- or the classifier (which judges a member's first messages) finds the message spam-like,
+  though short of its own threshold: its naive Bayes P(spam) reaches `link_classifier`.
 
 Links to well-known sites (code hosting, documentation, encyclopedias, video, shared documents)
 and to the playbook's `trusted_domains` are never suspicious; the other triggers still judge the
@@ -110,9 +112,13 @@ def suspicious_link(
     trusted: Sequence[str] = (),
     evidence: float = 0.25,
     ads: Ads | None = None,
+    spam_probability: float | None = None,
+    classifier_evidence: float = 1.0,
 ) -> str | None:
     """Why a newcomer's link looks like an ad, or None. `hosts`: the link domains found in the
-    message; `invite`: an invite link found in it."""
+    message; `invite`: an invite link found in it; `spam_probability`: the classifier's naive
+    Bayes P(spam) of the message (None: it did not judge it), suspicious from
+    `classifier_evidence` on."""
     if invite:
         return f"invite link {invite}"
     unknown = [
@@ -143,6 +149,10 @@ def suspicious_link(
     if total >= evidence:
         found = ", ".join(f"{p.what} {p.detail}" for p in parts)
         return f"link to {unknown[0]} with ad evidence: {found}"
+    # words the classifier finds spam-like, if not enough for it alone ("Dear Voucher holder,
+    # have your next meal on us, use the following link ...")
+    if spam_probability is not None and spam_probability >= classifier_evidence:
+        return f"link to {unknown[0]} in a message naive Bayes rates {spam_probability:.4%} spam"
     return None
 
 

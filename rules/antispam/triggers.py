@@ -525,7 +525,7 @@ def _newcomer_breach(
     )
     if not (early or recent_join):
         return None
-    breach = _breach(cfg, event, norm, ads, scan)
+    breach = _breach(cfg, event, norm, ads, scan, ctx.verdict)
     if breach is None:
         return None
     when = (
@@ -537,7 +537,12 @@ def _newcomer_breach(
 
 
 def _breach(
-    cfg: Newcomer, event: MessagePosted, norm: Normalized, ads: Ads | None, scan: Scan | None
+    cfg: Newcomer,
+    event: MessagePosted,
+    norm: Normalized,
+    ads: Ads | None,
+    scan: Scan | None,
+    verdict: Verdict | None = None,
 ) -> tuple[str, str] | None:
     """The restriction a newcomer's message breaks, as the words before and after when."""
     if cfg.links != "off":
@@ -554,6 +559,8 @@ def _breach(
                 cfg.trusted_domains,
                 cfg.link_evidence,
                 ads,
+                verdict.probability if verdict is not None else None,
+                cfg.link_classifier,
             )
             if why:
                 return "newcomer link (", f"): {why}"

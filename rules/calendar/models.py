@@ -21,6 +21,8 @@ class CalendarOccurrence(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "key"),
         Index("ix_calendar_entry_at", "community_id", "entry_id", "scheduled_at"),
+        # the tick's `occurrences_since` (every entry's rows since a time)
+        Index("ix_calendar_at", "community_id", "scheduled_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -17,6 +17,7 @@ All returned datetimes are UTC-aware.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Iterator, Mapping
@@ -72,17 +73,29 @@ def _is_second_reading(instant: datetime, tz: tzinfo) -> bool:
     return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
 
 
+@functools.lru_cache(maxsize=512)
+def _cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
+    """The unbounded trigger of one cron expression in one zone, parsed once: building one
+    (its fields' compiled expressions) cost more than the search it then runs."""
+    return CronTrigger(**cron_fields(cron), timezone=tz)
+
+
+def _bounded(trigger: CronTrigger, end: datetime | None) -> CronTrigger:
+    """A copy of `trigger` ending at `end` (the parsed fields are shared, never changed)."""
+    if end is None:
+        return trigger
+    bounded = CronTrigger.__new__(CronTrigger)
+    bounded.__setstate__({**trigger.__getstate__(), "end_date": end})
+    return bounded
+
+
 def _cron_instants(
     entry: CalendarEntry, tz: tzinfo, lo: datetime, hi: datetime | None
 ) -> Iterator[datetime]:
     assert entry.cron is not None
     # end_date bounds APScheduler's own search, so a schedule with no post left in the window
     # (e.g. '0 9 29 2 *' in a short window) returns None instead of scanning years ahead
-    trigger = CronTrigger(
-        **cron_fields(entry.cron),
-        timezone=tz,
-        end_date=hi.astimezone(tz) if hi else None,
-    )
+    trigger = _bounded(_cron_trigger(entry.cron, tz), hi.astimezone(tz) if hi else None)
     fire = trigger.get_next_fire_time(None, lo.astimezone(tz))
     while fire is not None:
         yield fire.astimezone(UTC)

@@ -53,18 +53,16 @@ def lookback(cfg: CalendarConfig) -> timedelta:
 async def load_state(event: Event, cfg: CalendarConfig, ctx: RuleContext) -> CalendarState:
     ref = ctx.community
     since = ctx.now - lookback(cfg)
-    recorded = await calendar_store.occurrences_since(ctx.store, ref, since)
-    paused = (await ctx.store.get_state(ref, PAUSED_STATE) or {}).get("entries", [])
     pooled = [entry_id for entry_id, e in cfg.entries.items() if e.pool]
-    history = await calendar_store.pool_history(ctx.store, ref, pooled)
-    failures = await calendar_store.unalerted_failures(ctx.store, ref)
+    read = await calendar_store.tick_reads(ctx.store, ref, since, pooled)
+    paused = (await ctx.store.get_state(ref, PAUSED_STATE) or {}).get("entries", [])
     return CalendarState(
         ctx.view,
         f"{ref.platform}:{ref.external_id}",
-        frozenset(r.key for r in recorded),
+        frozenset(r.key for r in read.recorded),
         frozenset(paused),
-        {k: tuple(v) for k, v in history.items()},
-        tuple(failures),
+        {k: tuple(v) for k, v in read.history.items()},
+        tuple(read.failures),
     )
 
 

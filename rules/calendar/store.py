@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from bot.store.db import Taken
@@ -80,33 +80,40 @@ async def record_occurrences(
     return True
 
 
+# the statements of the scheduled tick and its patches, built once (building one costs more
+# CPU than running it on a small table); the values go in as bound parameters
+_SETTLE = (
+    update(CalendarOccurrence)
+    .where(
+        CalendarOccurrence.community_id == bindparam("cid"),
+        CalendarOccurrence.key == bindparam("k"),
+        CalendarOccurrence.status == CLAIMED,
+    )
+    .values(status=bindparam("to"), done_at=bindparam("at"), detail=bindparam("why"))
+)
+_ALERTED = (
+    update(CalendarOccurrence)
+    .where(
+        CalendarOccurrence.community_id == bindparam("cid"),
+        CalendarOccurrence.key.in_(bindparam("keys", expanding=True)),
+    )
+    .values(alerted_at=bindparam("at"))
+)
+
+
 async def settle_occurrence(
     store: Store, ref: CommunityRef, key: str, status: str, at: datetime, detail: str = ""
 ) -> None:
     """claimed → sent | failed (only a claimed row moves)."""
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(CalendarOccurrence)
-            .where(
-                CalendarOccurrence.community_id == ref.id,
-                CalendarOccurrence.key == key,
-                CalendarOccurrence.status == CLAIMED,
-            )
-            .values(status=status, done_at=at, detail=detail)
-        )
+    values = {"cid": ref.id, "k": key, "to": status, "at": at, "why": detail}
+    await store.sessions.run(lambda conn: conn.execute(_SETTLE, values))
 
 
 async def mark_alerted(store: Store, ref: CommunityRef, keys: Sequence[str], at: datetime) -> None:
     if not keys:
         return
-    async with store.sessions.begin() as s:
-        await s.execute(
-            update(CalendarOccurrence)
-            .where(
-                CalendarOccurrence.community_id == ref.id, CalendarOccurrence.key.in_(list(keys))
-            )
-            .values(alerted_at=at)
-        )
+    values = {"cid": ref.id, "keys": list(keys), "at": at}
+    await store.sessions.run(lambda conn: conn.execute(_ALERTED, values))
 
 
 # every column an `OccurrenceRow` reads: Core rows of them, no ORM instances (`Sessions.read`)
@@ -119,38 +126,61 @@ _ROW = (
     CalendarOccurrence.detail,
     CalendarOccurrence.alerted_at,
 )
+# scheduled_at >= since: served by the index on (community_id, scheduled_at)
+_SINCE = (
+    select(*_ROW)
+    .where(
+        CalendarOccurrence.community_id == bindparam("cid"),
+        CalendarOccurrence.scheduled_at >= bindparam("since"),
+    )
+    .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+)
+_FAILURES = (
+    select(*_ROW)
+    .where(
+        CalendarOccurrence.community_id == bindparam("cid"),
+        CalendarOccurrence.status == FAILED,
+        CalendarOccurrence.alerted_at.is_(None),
+    )
+    .order_by(CalendarOccurrence.scheduled_at)
+)
+_POOLS = (
+    select(CalendarOccurrence.entry_id, CalendarOccurrence.pool_item)
+    .where(
+        CalendarOccurrence.community_id == bindparam("cid"),
+        CalendarOccurrence.entry_id.in_(bindparam("entries", expanding=True)),
+        CalendarOccurrence.status.in_(SHOWN),
+        CalendarOccurrence.pool_item.is_not(None),
+    )
+    .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
+)
 
 
-async def _rows(store: Store, query: Any) -> list[OccurrenceRow]:
-    return await store.sessions.read(lambda conn: [_row(r) for r in conn.execute(query)])
+def _since(conn: Connection, ref: CommunityRef, since: datetime) -> list[OccurrenceRow]:
+    return [_row(r) for r in conn.execute(_SINCE, {"cid": ref.id, "since": since})]
+
+
+def _failures(conn: Connection, ref: CommunityRef) -> list[OccurrenceRow]:
+    return [_row(r) for r in conn.execute(_FAILURES, {"cid": ref.id})]
+
+
+def _pools(conn: Connection, ref: CommunityRef, entry_ids: Sequence[str]) -> dict[str, list[str]]:
+    history: dict[str, list[str]] = {e: [] for e in entry_ids}
+    if entry_ids:
+        for entry_id, item in conn.execute(_POOLS, {"cid": ref.id, "entries": list(entry_ids)}):
+            history[entry_id].append(item)
+    return history
 
 
 async def occurrences_since(
     store: Store, ref: CommunityRef, since: datetime
 ) -> list[OccurrenceRow]:
     """Every recorded occurrence scheduled at or after `since`, oldest first."""
-    return await _rows(
-        store,
-        select(*_ROW)
-        .where(
-            CalendarOccurrence.community_id == ref.id,
-            CalendarOccurrence.scheduled_at >= since,
-        )
-        .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id),
-    )
+    return await store.sessions.read(lambda conn: _since(conn, ref, since))
 
 
 async def unalerted_failures(store: Store, ref: CommunityRef) -> list[OccurrenceRow]:
-    return await _rows(
-        store,
-        select(*_ROW)
-        .where(
-            CalendarOccurrence.community_id == ref.id,
-            CalendarOccurrence.status == FAILED,
-            CalendarOccurrence.alerted_at.is_(None),
-        )
-        .order_by(CalendarOccurrence.scheduled_at),
-    )
+    return await store.sessions.read(lambda conn: _failures(conn, ref))
 
 
 async def pool_history(
@@ -159,21 +189,23 @@ async def pool_history(
     """Per entry, the pool items members were shown, oldest first (failed posts excluded)."""
     if not entry_ids:
         return {}
-    query = (
-        select(CalendarOccurrence.entry_id, CalendarOccurrence.pool_item)
-        .where(
-            CalendarOccurrence.community_id == ref.id,
-            CalendarOccurrence.entry_id.in_(list(entry_ids)),
-            CalendarOccurrence.status.in_(SHOWN),
-            CalendarOccurrence.pool_item.is_not(None),
+    return await store.sessions.read(lambda conn: _pools(conn, ref, entry_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class TickReads:
+    recorded: list[OccurrenceRow]
+    history: dict[str, list[str]]
+    failures: list[OccurrenceRow]
+
+
+async def tick_reads(
+    store: Store, ref: CommunityRef, since: datetime, pooled: Sequence[str]
+) -> TickReads:
+    """`occurrences_since`, `pool_history` and `unalerted_failures` in one read (one
+    greenlet, one connection): what the scheduled tick and /calendar load."""
+    return await store.sessions.read(
+        lambda conn: TickReads(
+            _since(conn, ref, since), _pools(conn, ref, pooled), _failures(conn, ref)
         )
-        .order_by(CalendarOccurrence.scheduled_at, CalendarOccurrence.id)
     )
-
-    def work(conn: Connection) -> dict[str, list[str]]:
-        history: dict[str, list[str]] = {e: [] for e in entry_ids}
-        for entry_id, item in conn.execute(query):
-            history[entry_id].append(item)
-        return history
-
-    return await store.sessions.read(work)

@@ -15,6 +15,7 @@ from rules.antispam.safe_regex import OperatorRegex, compile_operator_regex
 from rules.faq.config import FaqConfig
 
 _CACHE = "faq.matcher"
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +46,12 @@ class FaqMatcher:
 
     def entry_for(self, text: str) -> str | None:
         """The matching entry listed first in the playbook, or None."""
-        found: set[str] = set()
+        # (no set is made for the common message, which asks nothing)
+        found: frozenset[str] | set[str] = _NONE
         keywords = self.keywords
         # `first` answers "none" without locating anything (the common message)
         if keywords is not None and keywords.first(text) is not None:
-            found.update(self.owner[m.keyword] for m in keywords.matches(text))
+            found = {self.owner[m.keyword] for m in keywords.matches(text)}
         if self.patterns:
             folded = text.casefold()
             for entry_id, regex, needs in self.patterns:
@@ -61,7 +63,7 @@ class FaqMatcher:
                         break
                 else:
                     if regex.search(text):
-                        found.add(entry_id)
+                        found = found | {entry_id}
         if not found:
             return None
         return min(found, key=self.order.__getitem__) if len(found) > 1 else next(iter(found))

@@ -47,10 +47,11 @@ class Question:
 def load_question(event: Event, cfg: FaqConfig, ctx: RuleContext) -> Question | None:
     if type(event) is not MessagePosted or event.author.is_bot or not cfg.entries:
         return None
-    entry = matcher_for(cfg, ctx.memory).entry_for(event.text)
+    memory = ctx.state.memory
+    entry = matcher_for(cfg, memory).entry_for(event.text)
     if entry is None:
         return None
-    answered = ctx.memory.get(ANSWERED, {})
+    answered = memory.get(ANSWERED, {})
     return Question(ctx.view, entry, answered.get((event.channel_id, entry)))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.store import CommunityRef, Store
@@ -201,7 +201,7 @@ async def open_case(
         }  # fmt: skip
         try:
             stmt = store.insert(ModerationCase).values(**values)
-            await store.sessions.run(lambda conn, stmt=stmt: conn.execute(stmt))
+            await store.sessions.run(lambda conn, stmt=stmt: conn.execute(stmt), single=True)
             return number
         except IntegrityError:
             log.info("case #%s already taken in %s; renumbering", number, ref.external_id)
@@ -259,7 +259,7 @@ async def settle_case(
         .where(ModerationCase.community_id == ref.id, ModerationCase.number == number)
         .values(actions=[step.as_json() for step in steps])
     )
-    await store.sessions.run(lambda conn: conn.execute(stmt))
+    await store.sessions.run(lambda conn: conn.execute(stmt), single=True)
 
 
 async def cancel_step(store: Store, ref: CommunityRef, key: str, at: datetime) -> None:
@@ -338,20 +338,35 @@ async def active_warning_weight(
     return int(total or 0)
 
 
+# the due-steps job's two reads (every lift it runs asks both), built once: building them
+# cost more CPU than running them
+_DUE_TIMEOUTS = (
+    select(*_CASE)
+    .where(
+        ModerationCase.community_id == bindparam("cid"),
+        ModerationCase.action.in_(("timeout", "ban")),
+        ModerationCase.ends_at <= bindparam("now"),
+        ModerationCase.lifted_at.is_(None),
+        ModerationCase.reversed_at.is_(None),
+    )
+    .order_by(ModerationCase.number)
+)
+_RESTRICTIONS = select(*_CASE).where(
+    ModerationCase.community_id == bindparam("cid"),
+    ModerationCase.user_id == bindparam("uid"),
+    ModerationCase.action.in_(("timeout", "ban")),
+    ModerationCase.lifted_at.is_(None),
+    ModerationCase.reversed_at.is_(None),
+    (ModerationCase.ends_at.is_(None)) | (ModerationCase.ends_at > bindparam("now")),
+)
+
+
 async def due_timeouts(store: Store, ref: CommunityRef, now: datetime) -> list[CaseInfo]:
     """Timeouts and temporary bans whose end has come and that nobody has lifted or reversed
     yet, and that took effect (a refused one has nothing to lift)."""
-    found = await _cases(
-        store,
-        select(*_CASE)
-        .where(
-            ModerationCase.community_id == ref.id,
-            ModerationCase.action.in_(("timeout", "ban")),
-            ModerationCase.ends_at <= now,
-            ModerationCase.lifted_at.is_(None),
-            ModerationCase.reversed_at.is_(None),
-        )
-        .order_by(ModerationCase.number),
+    values = {"cid": ref.id, "now": now}
+    found = await store.sessions.read(
+        lambda conn: [_info(r) for r in conn.execute(_DUE_TIMEOUTS, values)]
     )
     return [c for c in found if c.in_force]
 
@@ -361,16 +376,9 @@ async def restrictions(
 ) -> list[CaseInfo]:
     """The member's timeouts and bans that are in force now: not lifted, not reversed, not
     refused by the platform, and not yet ended (a ban without an end never ends)."""
-    cases = await _cases(
-        store,
-        select(*_CASE).where(
-            ModerationCase.community_id == ref.id,
-            ModerationCase.user_id == user_id,
-            ModerationCase.action.in_(("timeout", "ban")),
-            ModerationCase.lifted_at.is_(None),
-            ModerationCase.reversed_at.is_(None),
-            (ModerationCase.ends_at.is_(None)) | (ModerationCase.ends_at > now),
-        ),
+    values = {"cid": ref.id, "uid": user_id, "now": now}
+    cases = await store.sessions.read(
+        lambda conn: [_info(r) for r in conn.execute(_RESTRICTIONS, values)]
     )
     found = [c for c in cases if c.in_force]
     # a timeout case always has an end; one without is not a restriction we can reason about
@@ -389,7 +397,7 @@ async def mark_lifted(store: Store, ref: CommunityRef, numbers: list[int], at: d
         )
         .values(lifted_at=at)
     )
-    await store.sessions.run(lambda conn: conn.execute(stmt))
+    await store.sessions.run(lambda conn: conn.execute(stmt), single=True)
 
 
 async def add_sample(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import time, timedelta
 from functools import cached_property
 
@@ -28,6 +29,35 @@ class MessagePoints(ConfigModel):
     ignore_channels: list[str] = Field(default_factory=list)
     # a message whose text repeats one of the member's last few paid messages earns nothing
     duplicate_memory: conint(ge=0, le=50) = 5
+
+    @cached_property  # read for every message
+    def paid(self) -> PaidMessages:
+        return PaidMessages(
+            self.enabled and self.points != 0,
+            self.points,
+            self.cooldown,
+            self.min_length,
+            self.daily_cap,
+            frozenset(self.channels),
+            frozenset(self.ignore_channels),
+            self.duplicate_memory,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaidMessages:
+    """`MessagePoints` as every message reads it: plain fields. A playbook model's attribute
+    costs several times a slot's (pydantic's `__getattr__` keeps CPython from specializing the
+    read), and the points rule reads about ten of them per message."""
+
+    on: bool  # enabled, and a message earns something
+    points: int
+    cooldown: timedelta
+    min_length: int
+    daily_cap: int | None
+    channels: frozenset[str]  # empty: everywhere
+    ignore_channels: frozenset[str]
+    duplicate_memory: int
 
 
 class ReactionPoints(ConfigModel):
@@ -153,3 +183,8 @@ class PointsConfig(SectionConfig):
     shop: Shop = Field(default_factory=Shop)
     grants: Grants = Field(default_factory=Grants)
     leaderboard_size: conint(ge=1, le=50) = 10
+
+    @cached_property  # read for every message
+    def message_path(self) -> tuple[PaidMessages, tuple[int, ...]]:
+        """What a message reads of the section: its points and the level thresholds."""
+        return self.messages.paid, self.levels.needed

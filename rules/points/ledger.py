@@ -148,21 +148,34 @@ def member_points_now(
     if cache is None:
         cache = memory[MEMBERS] = {}
     day = ctx.view.day(ctx.now)  # (`local_day`, on every message: without the call)
-    entry = cache.get(user_id)
     info = state.members.get(user_id)  # (`state.known`)
     if info is None and state.gone(user_id):
         return None  # perhaps evicted: `member_points` loads them again first
+    entry = cache.get(user_id)
+    if entry is None or entry.day != day:
+        entry = _entry_on(memory, cache, user_id, day)
+        if entry is None:
+            return None
+    return _snapshot(user_id, entry, day, info, kind, *more)
+
+
+def _entry_on(
+    memory: dict[str, Any], cache: dict[str, MemberPoints], user_id: str, day: date
+) -> MemberPoints | None:
+    """The member's entry for `day` (made when they have none); None when `day` is one the
+    ledger had rows of before this load and the entry is of another day: what they earned on
+    it is the store's to say."""
+    entry = cache.get(user_id)
     if entry is None:
         entry = cache[user_id] = MemberPoints(0, 0, day, (), None)
     elif entry.day != day:
         loaded = memory.get(LOADED_DAY)
-        if loaded is None or day > loaded:
-            # a day this state saw begin: the member earned nothing on it, or entry.day would
-            # be it (daily caps start again)
-            entry.day, entry.today = day, ()
-        else:
+        if loaded is not None and day <= loaded:
             return None
-    return _snapshot(user_id, entry, day, info, kind, *more)
+        # a day this state saw begin: the member earned nothing on it, or entry.day would be
+        # it (daily caps start again)
+        entry.day, entry.today = day, ()
+    return entry
 
 
 async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
@@ -172,13 +185,11 @@ async def member_points(ctx: RuleContext, user_id: str) -> PointsSnapshot:
         return now
     info = await ctx.state.member(user_id)  # an evicted member comes back with their entry
     day = local_day(ctx.view, ctx.now)
-    entry = _cache(ctx.memory).get(user_id)
-    if entry is None:
-        entry = _cache(ctx.memory)[user_id] = MemberPoints(0, 0, day, (), None)
-    elif entry.day != day and (ctx.memory.get(LOADED_DAY) is None or day > ctx.memory[LOADED_DAY]):
-        entry.day, entry.today = day, ()  # a day this state saw begin (as `member_points_now`)
-    if entry.day != day:  # an event of a day the ledger had before this load (a replay, a
-        # late delivery)
+    cache = _cache(ctx.memory)
+    entry = _entry_on(ctx.memory, cache, user_id, day)
+    if entry is None:  # an event of a day the ledger had before this load (a replay, a late
+        # delivery)
+        entry = cache[user_id]
         earned = await q.earned_on(ctx.store, ctx.community, user_id, day)
         entry.day, entry.today = day, _earned(earned)
     return _snapshot(user_id, entry, day, info)

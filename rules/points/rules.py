@@ -17,7 +17,7 @@ from bot.store import MemberInfo
 from bot.texts import plural
 from rules.points import store as q
 from rules.points.common import local_day, local_midnight, say
-from rules.points.config import MessagePoints, PointsConfig, Tier
+from rules.points.config import MessagePoints, PaidMessages, PointsConfig, Tier
 from rules.points.ledger import (
     ForgetNewcomerMessage,
     MoveTiers,
@@ -121,13 +121,13 @@ def message_verdict(
     mark: str | None = None,
 ) -> tuple[int, str]:
     """How many points this message earns, and why (pure; all state is in the snapshot)."""
-    amount, why, _ = _verdict(ev, cfg, member, now, mark)
+    amount, why, _ = _verdict(ev, cfg.paid, member, now, mark)
     return amount, why if isinstance(why, str) else why()
 
 
 def _verdict(
     ev: MessagePosted,
-    cfg: MessagePoints,
+    cfg: PaidMessages,
     member: PointsSnapshot,
     now: datetime,
     mark: str | None = None,
@@ -135,7 +135,7 @@ def _verdict(
     """`message_verdict`, with the message's fingerprint when it was taken (a member with no
     recent paid messages has nothing to repeat: no fingerprint is needed to say so). The
     cooldown's why is worded only when read (most messages of a busy chat are in it)."""
-    if not cfg.enabled or cfg.points == 0:
+    if not cfg.on:
         return 0, "message points are off", mark
     if cfg.channels and ev.channel_id not in cfg.channels:
         return 0, f"#{ev.channel_id} earns no points", mark
@@ -153,10 +153,12 @@ def _verdict(
         if mark in member.recent[-keep:]:
             return 0, "repeats one of the member's recent messages", mark
     amount = cfg.points
-    if cfg.daily_cap is not None:
-        left = cfg.daily_cap - member.earned_today("message")
+    cap = cfg.daily_cap
+    if cap is not None:
+        # (nothing earned today, the common case: no call to say so)
+        left = cap - member.earned_today("message") if member.today else cap
         if left <= 0:
-            return 0, f"daily cap of {cfg.daily_cap} message points reached", mark
+            return 0, f"daily cap of {cap} message points reached", mark
         amount = min(amount, left)
     return amount, f"+{amount} for a message", mark
 
@@ -202,7 +204,8 @@ def load_message(event: Event, cfg: PointsConfig, ctx: RuleContext) -> Any:
     welcome = getattr(ctx.playbook, "welcome", None)
     if not isinstance(welcome, WelcomeConfig):
         welcome = _NO_WELCOME
-    replied_to, paid = _newcomer_reply(event, ctx)
+    # (most messages reply to nothing: no call to say so)
+    replied_to, paid = _newcomer_reply(event, ctx) if event.reply_to else _NO_REPLY
     snap = member_points_now(
         ctx, event.author.user_id, MessageSnapshot, ctx.view, welcome, replied_to, paid
     )
@@ -235,6 +238,8 @@ def _newcomer_reply(event: MessagePosted, ctx: RuleContext) -> tuple[str | None,
     return replied_to, paid
 
 
+_NO_REPLY = (None, False)  # what `_newcomer_reply` says of a message that replies to nothing
+
 # a playbook without a welcome section: its defaults (the newcomer window), made once
 _NO_WELCOME = WelcomeConfig()
 
@@ -254,28 +259,28 @@ def on_message(
     # the hot path (no bonus): a message in cooldown, or paid without a level-up, is decided
     # here with no list built; `test_the_hot_path_decides_as_the_whole_rule` holds it to
     # `_on_message`
-    member = snap.member
-    amount, why, mark = _verdict(ev, cfg.messages, member, now)
-    newcomer = is_newcomer(member.info, snap.welcome, now)
+    # (the snapshot is its own `member`)
+    paid, needed = cfg.message_path
+    amount, why, mark = _verdict(ev, paid, snap, now)
+    newcomer = is_newcomer(snap.info, snap.welcome, now)
     if not amount:
         if newcomer:
-            return Decision(
-                True, why, (), (RememberNewcomerMessage(ev.message_id, member.user_id),)
-            )
+            return Decision(True, why, (), (RememberNewcomerMessage(ev.message_id, snap.user_id),))
         return Decision(False, why)
-    xp, needed = member.xp, cfg.levels.needed
+    xp = snap.xp
     level = level_of(xp, needed)
     if level < len(needed) and xp + amount >= needed[level]:
         return _on_message(ev, cfg, snap, now)  # a level-up
     mark = mark or fingerprint(ev.text)
-    day = member.day if ev.occurred_at == now else local_day(snap.view, ev.occurred_at)
+    at = ev.occurred_at
+    day = snap.day if at == now else local_day(snap.view, at)
     message_id = ev.message_id
     credit = Credit(
-        member.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
+        snap.user_id, "msg:" + message_id, "message", amount, day, message_id, PREFIX + mark
     )
-    pay = Pay((credit,), ev.occurred_at, mark, cfg.messages.duplicate_memory, True)
+    pay = Pay((credit,), at, mark, paid.duplicate_memory, True)
     if newcomer:
-        return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, member.user_id)))
+        return Decision(True, why, (), (pay, RememberNewcomerMessage(message_id, snap.user_id)))
     return Decision(True, why, (), (pay,))
 
 
@@ -288,7 +293,7 @@ def _on_message(
     patches: list[Patch] = []
     if is_newcomer(member.info, snap.welcome, now):
         patches.append(RememberNewcomerMessage(ev.message_id, ev.author.user_id))
-    amount, why, mark = _verdict(ev, cfg.messages, member, now)
+    amount, why, mark = _verdict(ev, cfg.messages.paid, member, now)
     newcomer = snap.newcomer_replied_to
     bonus, bonus_why = (
         newcomer_bonus(cfg, member, newcomer, ev, snap.newcomer_bonus_paid) if newcomer else (0, "")

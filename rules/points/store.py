@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Boolean, and_, bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,20 +84,7 @@ def _write_credits(s: Connection, store: Store, taken: Sequence[_Deferred]) -> l
             .returning(PointsEntry.community_id, PointsEntry.key)
         ),
     )
-    rows = [
-        {
-            "community_id": d.community_id,
-            "user_id": d.credit.user_id,
-            "key": key,
-            "source": d.credit.source,
-            "amount": d.credit.amount,
-            "at": d.at,
-            "day": d.credit.day,
-            "ref": d.credit.ref,
-            "reason": d.credit.reason[:300],
-        }  # fmt: skip
-        for (_, key), d in by_key.items()
-    ]
+    rows = [_ledger_row(d.community_id, key, d.credit, d.at) for (_, key), d in by_key.items()]
     result = s.execute(stmt, rows[0] if len(rows) == 1 else rows)
     new = {(community_id, key) for community_id, key in result.all()}
     written: list[Credit] = []
@@ -114,11 +102,7 @@ def _write_credits(s: Connection, store: Store, taken: Sequence[_Deferred]) -> l
             "points.balance",
             PointsBalance,
             [PointsBalance.community_id, PointsBalance.user_id],
-            lambda new: {
-                "xp": PointsBalance.xp + new.xp,
-                "balance": PointsBalance.balance + new.balance,
-                "updated_at": new.updated_at,
-            },
+            _balance_added,
         )
         params = [
             {"community_id": c, "user_id": u, "xp": xp, "balance": bal, "updated_at": when}
@@ -128,6 +112,33 @@ def _write_credits(s: Connection, store: Store, taken: Sequence[_Deferred]) -> l
     return written
 
 
+_LEDGER_COLUMNS = (
+    "community_id",
+    "user_id",
+    "key",
+    "source",
+    "amount",
+    "at",
+    "day",
+    "ref",
+    "reason",
+)
+
+
+def _ledger_row(community_id: int, key: str, c: Credit, at: datetime) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "user_id": c.user_id,
+        "key": key,
+        "source": c.source,
+        "amount": c.amount,
+        "at": at,
+        "day": c.day,
+        "ref": c.ref,
+        "reason": c.reason[:300],
+    }  # fmt: skip
+
+
 async def credit(
     store: Store, ref: CommunityRef, credits: Sequence[Credit], at: datetime
 ) -> list[Credit]:
@@ -135,8 +146,59 @@ async def credit(
     chat points need not be written first: keys differ and balance changes add up."""
     if not credits:
         return []
+    if len(credits) == 1 and store.dialect == "postgresql":
+        # one row (a level-up's): row and balance in one statement, one round trip
+        c = credits[0]
+        stmt = store.statement("points.credit_one_pg", _credit_one_pg)
+        params = {**_ledger_row(ref.id, c.key[:200], c, at), "spent": c.source in SPENDING}
+        new = await store.sessions.run(lambda conn: conn.execute(stmt, params).first(), single=True)
+        return [] if new is None else [c]
     taken = [_Deferred(ref.id, c, at) for c in credits]
     return await store.sessions.run(lambda conn: _write_credits(conn, store, taken))
+
+
+def _credit_one_pg() -> Any:
+    """`_write_credits` for one row as one PostgreSQL statement: the ledger row inserted in a
+    CTE (nothing when its key is taken), the balance upserted from what it returned; returns
+    the row's key when it was new."""
+    entry = (
+        postgresql.insert(PointsEntry)
+        .values({name: bindparam(name) for name in _LEDGER_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[PointsEntry.community_id, PointsEntry.key])
+        .returning(
+            PointsEntry.community_id,
+            PointsEntry.user_id,
+            PointsEntry.key,
+            PointsEntry.amount,
+            PointsEntry.at,
+        )  # fmt: skip
+        .cte("entry")
+    )
+    spent = bindparam("spent", type_=Boolean)
+    balance = postgresql.insert(PointsBalance).from_select(
+        ["community_id", "user_id", "xp", "balance", "updated_at"],
+        select(
+            entry.c.community_id,
+            entry.c.user_id,
+            case((spent, 0), else_=entry.c.amount),
+            entry.c.amount,
+            entry.c.at,
+        ),
+    )
+    balance = balance.on_conflict_do_update(
+        index_elements=[PointsBalance.community_id, PointsBalance.user_id],
+        set_=_balance_added(balance.excluded),
+    )
+    return select(entry.c.key).add_cte(balance.cte("balance"))
+
+
+def _balance_added(new: Any) -> dict[str, Any]:
+    """A balance row already stored, plus `new` (the row the upsert inserts)."""
+    return {
+        "xp": PointsBalance.xp + new.xp,
+        "balance": PointsBalance.balance + new.balance,
+        "updated_at": new.updated_at,
+    }
 
 
 @dataclass(slots=True)

@@ -140,9 +140,13 @@ def _welcome(playbook: Any) -> WelcomeConfig:
 
 def _with_unflushed_activity(ctx: RuleContext, members: list[MemberInfo]) -> list[MemberInfo]:
     """Activity counters are written behind; a member who spoke a minute ago is not silent."""
+    buffer = ctx.store.buffer
+    if not buffer:  # nothing written behind since the last flush
+        return members
+    last_seen, community_id = buffer.last_seen, ctx.community.id
     fresh = []
     for member in members:
-        seen = ctx.store.buffer.last_seen(ctx.community.id, member.user_id)
+        seen = last_seen(community_id, member.user_id)
         if seen and (member.last_active_at is None or seen > member.last_active_at):
             member = replace(member, last_active_at=seen)
         fresh.append(member)
@@ -226,17 +230,19 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
     afters = [s.after for s in cfg.steps]
     direct: list[tuple[MemberInfo, int, datetime]] = []
     digest: list[tuple[MemberInfo, int, datetime]] = []
-    for member in sorted(snap.members, key=lambda m: m.user_id):
-        since = silent_since(member)
-        if since is None or not member.present or member.user_id in snap.quiet:
-            continue
-        if cfg.exclude_newcomers and is_newcomer(member, snap.welcome, now):
-            continue
-        if contacts.get(member.user_id, 0) >= cfg.contact_cap:
+    # every test below only leaves a member out, so the cheapest go first (most members were
+    # already nudged at the step their silence reached); the chosen are sorted afterwards
+    for member in snap.members:
+        since = member.last_active_at or member.joined_at  # silent_since
+        if since is None or not member.present:
             continue
         # the last step this silence has reached (steps are in increasing order of silence)
         index = bisect_right(afters, now - since) - 1
         if index < 0 or (member.user_id, index, since) in done_steps:
+            continue
+        if member.user_id in snap.quiet or contacts.get(member.user_id, 0) >= cfg.contact_cap:
+            continue
+        if cfg.exclude_newcomers and is_newcomer(member, snap.welcome, now):
             continue
         step = cfg.steps[index]
         dm = step.via == "direct" or (step.via == "auto" and member.can_dm)
@@ -244,6 +250,8 @@ def on_sweep(ev: Tick, cfg: ReactivationConfig, snap: SweepSnapshot, now: dateti
             direct.append((member, index, since))
         elif step.via != "direct":
             digest.append((member, index, since))
+    direct.sort(key=lambda chosen: chosen[0].user_id)
+    digest.sort(key=lambda chosen: chosen[0].user_id)
     actions: list[Action] = []
     nudges: list[NewNudge] = []
     for member, index, since in direct:

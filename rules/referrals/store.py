@@ -85,24 +85,24 @@ async def add_link(store: Store, ref: CommunityRef, user_id: str, link: str, at:
 
 
 async def record_join(store: Store, ref: CommunityRef, rec: JoinRecord) -> bool:
-    """One row per join; the same join seen again writes nothing (False)."""
-    stmt = (
-        store.insert(Referral)
-        .values(
-            community_id=ref.id,
-            user_id=rec.user_id,
-            joined_at=rec.joined_at,
-            source=rec.source,
-            invite=rec.invite[:300] if rec.invite else None,
-            inviter=rec.inviter,
-            campaign=rec.campaign,
-            status=rec.status,
-            note=rec.note[:200],
-            decided_at=rec.decided_at,
-        )
-        .on_conflict_do_nothing()
+    """One row per join; the same join seen again writes nothing (False). One statement, built
+    once (values as parameters)."""
+    stmt = store.insert_new("referrals.join", Referral)
+    row = {
+        "community_id": ref.id,
+        "user_id": rec.user_id,
+        "joined_at": rec.joined_at,
+        "source": rec.source,
+        "invite": rec.invite[:300] if rec.invite else None,
+        "inviter": rec.inviter,
+        "campaign": rec.campaign,
+        "status": rec.status,
+        "note": rec.note[:200],
+        "decided_at": rec.decided_at,
+    }
+    return bool(
+        await store.sessions.run(lambda conn: conn.execute(stmt, row).rowcount, single=True)
     )
-    return bool(await store.sessions.run(lambda conn: conn.execute(stmt).rowcount))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,11 @@
 
 The loader measures the week that just ended (and the one before) — the only reads. The rule
 scores it, writes the short text, and decides where the chart images go: it returns a
-`RenderCharts` patch plus one `Post` for the text and one per chart. Charts are drawn in the
+`RenderCharts` patch plus one `Post` for the text and one per chart. Charts are drawn from the
 patch, not the loader, because patches are skipped in dry runs, shadow mode and `/explain`
-(nothing is written to disk unless the report is really posted) and the executor applies
-patches before actions (the files exist when the adapter uploads them).
+(nothing is written to disk unless the report is really posted). The patch only starts the
+drawing: the text is posted at once and the chart posts, which wait for their files
+(`RenderCharts.pending`), run in the background, so the job never waits for matplotlib.
 """
 
 from __future__ import annotations

@@ -13,11 +13,12 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from bot.actions import Action, Post
 from bot.reports.drawing import Charts, draw
 from bot.reports.model import Report, _frozen_map
 from bot.rule import ApplyContext, Patch
@@ -154,15 +155,29 @@ async def draw_apart(report: Report, language: str, charts: Charts) -> None:
 
 @dataclass(frozen=True, slots=True)
 class RenderCharts(Patch):
+    """Start drawing the charts; the chart posts wait for it (`pending`) in the background,
+    the text and the job do not (the executor runs actions from the first pending one later)."""
+
     report: Report
     language: str
     charts: Charts
+    # the drawing started by `apply` (a holder: the patch itself is immutable)
+    drawing: list[asyncio.Task[None]] = field(default_factory=list, compare=False, repr=False)
 
     async def apply(self, ctx: ApplyContext) -> None:
+        self.drawing.append(asyncio.create_task(self._draw(ctx.community.key)))
+
+    async def _draw(self, community: str) -> None:
         try:
             await draw_apart(self.report, self.language, self.charts)
         except Exception:  # a broken chart must not stop the text report from being posted
-            log.exception("could not draw the report charts for %s", ctx.community.key)
+            log.exception("could not draw the report charts for %s", community)
+
+    def pending(self, action: Action) -> asyncio.Task[None] | None:
+        """The drawing a chart's post waits for (None: not one of these charts, or not drawn)."""
+        if not self.drawing or not isinstance(action, Post) or action.image is None:
+            return None
+        return self.drawing[-1] if any(action.image == p for _, p in self.charts) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,3 +124,52 @@ async def test_the_shipped_playbooks_judge_a_newcomers_link(tmp_path):
             assert removed(harness, f"{user}2"), name
         finally:
             await harness.close()
+
+
+# written for this test: offers with a link and no scam phrase, contact or price beside it, whose
+# words the shipped classifier finds spam-like but not enough to delete them on its own
+CLASSIFIER_LEANING = [
+    "Dear member, enjoy a 2 for 1 dinner on us this weekend, details at www.tastytreats.co.uk",
+    "Dear member have ur next lunch on us, use the link on ur pc to book www.lunchdeals.co.uk",
+]
+
+
+def _leaning_playbook(tmp_path: Path, link_classifier: float | None) -> Path:
+    """playbooks/default.yaml with the newcomer rule's `link_classifier` set (None: as shipped)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "playbooks" / "default.yaml").read_text(encoding="utf-8"))
+    if link_classifier is not None:
+        rule = next(r for r in doc["antispam"]["rules"] if r["name"] == "newcomers")
+        rule["triggers"]["newcomer"]["link_classifier"] = link_classifier
+    path = tmp_path / "leaning.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text", CLASSIFIER_LEANING)
+async def test_a_newcomers_link_in_a_message_the_classifier_finds_spam_like_goes(tmp_path, text):
+    """Switched on (`newcomer: {link_classifier: 0.9997}`), a newcomer's link goes when the
+    classifier leans spam; as shipped (off) the same message stays."""
+    from rules.antispam.classifier import SpamClassifier, load_seed_samples
+    from tests.antispam.test_sms_classifier import SHIPPED
+
+    verdict = SpamClassifier.from_samples(load_seed_samples(), SHIPPED).classify(text)
+    assert not verdict.is_spam and verdict.probability >= 0.9997  # leaning, not enough alone
+    for setting, goes in ((0.9997, True), (None, False)):
+        folder = tmp_path / str(setting)
+        folder.mkdir()
+        harness = await BotHarness.start(folder, playbook=_leaning_playbook(folder, setting))
+        try:
+            handled = await harness.say("newbie", text)
+            assert removed(harness, "newbie") is goes, (setting, enforce_reason(handled))
+            if goes:
+                assert "naive Bayes rates" in enforce_reason(handled)
+        finally:
+            await harness.close()
+
+
+async def test_a_newcomers_ordinary_link_stays_with_the_classifier_judging_it(shipped):
+    text = "here's the menu for saturday www.luigis-trattoria.co.uk, shall we book for 8?"
+    handled = await shipped.say("newbie", text)
+    assert not removed(shipped, "newbie"), enforce_reason(handled)

@@ -4,6 +4,8 @@ shipped playbook; and its naive Bayes reads adjacent word pairs, not only words.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rules.antispam.classifier import (
@@ -33,6 +35,9 @@ CHAT = [
     "reply to the group chat pls, we need to know who's coming to the bbq",
     "my mobile died, call me on the landline if u need me tonight",
     "hi its Becky from the netball team, can u txt me the time for training tomorrow",
+    # study and games chat (session 9 seed ham; deleted with the fourth round's seeds)
+    "its so fun to learn and play new games",
+    "my cousin works at NASA now and I'm so jealous",
 ]
 
 
@@ -97,3 +102,63 @@ async def test_spam_feedback_does_not_make_a_friends_words_spam(shipped):
     handled = await shipped.say("spammer", scam)
     assert removed(shipped, "spammer"), [o.reason for o in handled.outcomes]
     assert "classifier" in enforce_reason(handled)
+
+
+# written for this test: a prize notice that a word in capitals and an exclamation mark tip
+# over the threshold, beside the same words written quietly
+SHOUTED = [
+    ("ur number came up in our DRAW!", "ur number came up in our draw"),
+    ("ur mobile came up in our DRAW tonight!", "ur mobile came up in our draw tonight"),
+]
+
+
+@pytest.mark.parametrize(("shouted", "quiet"), SHOUTED)
+def test_naive_bayes_reads_a_word_in_capitals_and_an_exclamation_mark(shouted, quiet):
+    assert {"<caps>", "<bang>"} <= bayes_features(shouted)
+    assert not {"<caps>", "<bang>"} & bayes_features(quiet)
+    classifier = SpamClassifier.from_samples(load_seed_samples(), SHIPPED)
+    loud = classifier.classify(shouted)
+    assert loud.is_spam, loud.reasons
+    assert classifier.classify(quiet).probability < loud.probability
+    # an acronym in ordinary chat is not enough (the seed ham has acronyms too)
+    assert not classifier.classify("the CEO of my company just quit lol!").is_spam
+
+
+# written for this test: prize scams with prices, capitals and exclamation marks, as moderators
+# would mark them with /spam
+FED_PRIZES = [
+    "WINNER! Ur mobile has won a £2,000 cash prize, call 09061701461 to claim now",
+    "URGENT! Ur £500 shopping voucher is waiting, claim it on 09050002311 today",
+    "FREE entry! Win £1000 cash or a holiday, txt WIN to 81010, £1.50 per msg",
+    "CONGRATULATIONS! U have been awarded $350 in vouchers, call 09066612345",
+    "Ur bonus of £250 is ready! Call 09058094599 now to collect, 150p/min",
+    "FINAL NOTICE! Ur £800 prize is unclaimed, ring 09061221066 before midnight",
+]
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+@pytest.mark.parametrize(
+    ("marked", "plain"),
+    [
+        ("the concert tickets are £25 each, who's in", "the concert tickets are 25 each, who's in"),
+        ("we had a great time at the BBQ", "we had a great time at the bbq"),
+        ("see you all at the match tonight!", "see you all at the match tonight"),
+    ],
+)
+def test_spam_feedback_does_not_make_a_price_or_capitals_spammier(marked, plain):
+    """Most /spam samples have a price, a word in capitals or an exclamation mark, and so do
+    members' messages: what they add to a message's odds stays what the seeds gave them."""
+    seeds = load_seed_samples()
+    before = SpamClassifier.from_samples(seeds, SHIPPED)
+    after = SpamClassifier.from_samples(seeds, SHIPPED, [("spam", t) for t in FED_PRIZES])
+
+    def lift(classifier: SpamClassifier) -> float:
+        return _logit(classifier.classify(marked).probability) - _logit(
+            classifier.classify(plain).probability
+        )
+
+    assert lift(before) > 0  # the seeds count it as a little spammy already
+    assert lift(after) <= lift(before) + 1e-9

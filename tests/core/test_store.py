@@ -50,6 +50,39 @@ async def test_member_join_leave_rejoin_is_tracked(store):
     assert back.joined_at == T + timedelta(days=1)
 
 
+async def test_a_join_handled_again_counts_once_and_a_nameless_join_keeps_the_name(store):
+    """A join seen twice (an event handled again after a crash) is one join; a later join
+    without a name keeps the name known."""
+    ref = await store.community("test", "c1")
+    await store.member_joined(ref, Actor("alice", "Alice"), T)
+    await store.member_joined(ref, Actor("alice", "Alice"), T)
+    once = await store.member(ref, "alice")
+    assert once is not None and once.join_count == 1 and once.joined_at == T
+    await store.member_joined(ref, Actor("alice", ""), T + timedelta(days=2))
+    again = await store.member(ref, "alice")
+    assert again is not None and again.join_count == 2 and again.name == "Alice"
+    assert again.joined_at == T + timedelta(days=2)
+    history = await store.membership_history(ref, T, T + timedelta(days=3))
+    assert history == [("alice", "join", T), ("alice", "join", T + timedelta(days=2))]
+
+
+async def test_a_credit_paid_twice_pays_once_and_spending_keeps_the_xp(store):
+    from rules.points import store as points
+
+    ref = await store.community("test", "c1")
+    day = T.date()
+    level_up = points.Credit("ann", "msg:9", "message", 30, day, "9", "a level-up")
+    assert await points.credit(store, ref, [level_up], T) == [level_up]
+    assert await points.credit(store, ref, [level_up], T) == []  # the same key: nothing
+    spent = points.Credit("ann", "redeem:1", "redeem", -10, day)
+    assert await points.credit(store, ref, [spent], T + timedelta(minutes=1)) == [spent]
+    assert await points.balance_of(store, ref, "ann") == points.Balance(xp=30, balance=20)
+    assert await points.ledger(store, ref, "ann") == [
+        ("msg:9", "message", 30),
+        ("redeem:1", "redeem", -10),
+    ]
+
+
 async def test_message_counters_are_buffered_then_flushed_in_one_batch(store):
     ref = await store.community("test", "c1")
     bob = Actor("bob", "Bob")

@@ -50,6 +50,7 @@ async def test_report_is_posted_on_monday_at_the_local_time_with_charts(bot):
     await bot.sim.advance_to(datetime(2026, 3, 9, 1, 29, tzinfo=UTC))
     assert report_posts(bot) == []
     await bot.sim.advance_to(datetime(2026, 3, 9, 1, 31, tzinfo=UTC))
+    await bot.runtime.drain()  # the charts follow the text when drawn
 
     posts = report_posts(bot)
     text = posts[0].text
@@ -65,6 +66,7 @@ async def test_report_is_posted_on_monday_at_the_local_time_with_charts(bot):
 async def test_report_is_not_posted_twice_for_the_same_week_after_a_restart(bot):
     await a_busy_week(bot)
     await bot.sim.advance_to(datetime(2026, 3, 9, 1, 31, tzinfo=UTC))
+    await bot.runtime.drain()
     assert report_posts(bot)
     bot.clear()
     await bot.restart()  # a fresh scheduler that thinks the 09:30 job is still to come
@@ -83,6 +85,7 @@ async def test_a_week_before_anything_happened_gets_a_no_data_report_without_cha
         first = report_posts(bot)
         bot.clear()
         await bot.sim.advance_to(datetime(2026, 3, 9, 1, 31, tzinfo=UTC))
+        await bot.runtime.drain()
         quiet = report_posts(bot)
     finally:
         await bot.close()
@@ -100,6 +103,7 @@ async def test_report_channel_and_schedule_come_from_the_playbook(tmp_path):
     bot = await BotHarness.start(tmp_path, yaml, start=START)
     try:
         await a_busy_week(bot)
+        await bot.runtime.drain()  # the charts of the week before, still being drawn
         bot.clear()
         await bot.sim.advance_to(datetime(2026, 3, 13, 9, 59, tzinfo=UTC))  # Fri 17:59 local
         assert not [a for a in bot.actions if isinstance(a, Post)]
@@ -125,6 +129,7 @@ async def test_a_relative_output_dir_is_next_to_the_playbook_not_where_qunbot_ru
     try:
         await a_busy_week(harness)
         await harness.sim.advance_to(datetime(2026, 3, 9, 1, 31, tzinfo=UTC))
+        await harness.runtime.drain()
         images = [Path(p.image) for p in report_posts(harness) if p.image]
     finally:
         await harness.close()
@@ -180,7 +185,7 @@ async def test_two_overlapping_schedulers_post_a_week_once(tmp_path):
         if isinstance(a, Post) and "社群健康报告" in a.text
     ]
     assert len(summaries) == 1
-    await second.store.close()
+    await second.close()
     await first.close()
 
 
