@@ -6,10 +6,11 @@ decide. Memory counters change only in patches, so a dry run never counts."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import CoroutineType
+from types import CoroutineType, MappingProxyType
 from typing import Any
 
 from bot.actions import Action, AlertModerators
@@ -81,13 +82,19 @@ def track(
 ) -> Decision:
     """Count the message into the member's short windows (edits are not new messages)."""
     if type(event) is not MessagePosted:
-        return Decision.skip("an edit is not a new message")
+        return _AN_EDIT
     horizon = cfg.window_horizon
     if not horizon:
-        return Decision.skip("no rule counts messages")
+        return _NOTHING_COUNTS
     norm = normalized(event.text[: cfg.max_scan_chars])
     recent = Recent(now, event.channel_id, fingerprint(norm))
-    return Decision.update((NoteMessage(event.author.user_id, recent, horizon),), "counted")
+    # `Decision.update` without its tuple copy: this runs for every message
+    return Decision(True, "counted", (), (NoteMessage(event.author.user_id, recent, horizon),))
+
+
+# what `track` says the same way for every such message: made once
+_AN_EDIT = Decision.skip("an edit is not a new message")
+_NOTHING_COUNTS = Decision.skip("no rule counts messages")
 
 
 # -- judging messages -----------------------------------------------------------------------------
@@ -199,6 +206,7 @@ class Compiled:
     gate: Gate | None = None
     scoped: tuple[tuple[int, SpamRule], ...] = ()  # the rules `_in_scope` may rule out
     modes: frozenset[str] = frozenset()  # the modes some rule is in
+    classify_before: float = 0  # the classifier judges a member's first this-many messages
 
     @classmethod
     def of(cls, cfg: AntispamConfig) -> Compiled:
@@ -206,7 +214,7 @@ class Compiled:
         scoped = tuple((n, r) for n, (r, in_scope, _) in enumerate(compiled) if in_scope)
         quiet = tuple(Hit(r, None) for r in cfg.rules)
         modes = frozenset(r.mode for r in cfg.rules)
-        return cls(compiled, quiet, quiet_gate(cfg.rules), scoped, modes)
+        return cls(compiled, quiet, quiet_gate(cfg.rules), scoped, modes, _classified_before(cfg))
 
 
 def _scoped(spam_rule: SpamRule) -> bool:
@@ -296,36 +304,49 @@ def load_message(event: Event, cfg: AntispamConfig, ctx: RuleContext) -> Any:
     not hold, a classifier still to build, and the case number and earlier warnings of a
     message some rule fires on."""
     assert isinstance(event, MessagePosted)
-    # shared by the shadow and enforce passes of one event under one playbook version
-    key = (event.message_id, event.occurred_at, event.text, event.kind, cfg)
     memory = ctx.state.memory
+    # shared by the shadow and enforce passes of one event (or an equal one: same id, time,
+    # text and kind) under one playbook version; held as (event, playbook section, snapshot)
     cached = memory.get(EVALUATION)
-    if cached and cached[0] == key:
-        return cached[1]
-    protected = protected_standing(event.author, ctx.view.settings)
-    if protected:
-        state = MessageState(ctx.view, moderation_config(ctx.playbook), protected)
-        memory[EVALUATION] = (key, state)
-        return state
-    info = ctx.state.known(event.author.user_id)
-    if info is None and ctx.state.gone(event.author.user_id):
-        return _load_message_waiting(event, cfg, ctx, key)
+    if cached is not None:
+        seen, seen_cfg, state = cached
+        if (
+            seen is event
+            or (
+                seen.message_id == event.message_id
+                and seen.occurred_at == event.occurred_at
+                and seen.text == event.text
+                and seen.kind == event.kind
+            )
+        ) and (seen_cfg is cfg or seen_cfg == cfg):
+            return state
+    author = event.author
+    # a plain member (no flag, no role) has no standing to protect: most authors
+    if author.is_bot or author.is_admin or author.is_moderator or author.roles:
+        protected = protected_standing(author, ctx.view.settings)
+        if protected:
+            state = MessageState(ctx.view, moderation_config(ctx.playbook), protected)
+            memory[EVALUATION] = (event, cfg, state)
+            return state
+    info = ctx.state.known(author.user_id)
+    if info is None and ctx.state.gone(author.user_id):
+        return _load_message_waiting(event, cfg, ctx)
     before = _messages_before(event, info)
     classifier = None
-    if _classifies(cfg, before):
+    if before < cfg.plan.classify_before:
         classifier = _built_classifier(cfg, ctx)
         if classifier is None:
-            return _load_message_waiting(event, cfg, ctx, key)
-    return _judged(event, cfg, ctx, key, info, before, classifier)
+            return _load_message_waiting(event, cfg, ctx)
+    return _judged(event, cfg, ctx, info, before, classifier)
 
 
 async def _load_message_waiting(
-    event: MessagePosted, cfg: AntispamConfig, ctx: RuleContext, key: tuple[Any, ...]
+    event: MessagePosted, cfg: AntispamConfig, ctx: RuleContext
 ) -> MessageState:
     info = await ctx.state.member(event.author.user_id)
     before = _messages_before(event, info)
     classifier = await classifier_for(cfg, ctx) if _classifies(cfg, before) else None
-    state = _judged(event, cfg, ctx, key, info, before, classifier)
+    state = _judged(event, cfg, ctx, info, before, classifier)
     return await state if type(state) is CoroutineType else state
 
 
@@ -342,43 +363,61 @@ def _classifies(cfg: AntispamConfig, before: int) -> bool:
     )
 
 
+def _classified_before(cfg: AntispamConfig) -> float:
+    """`_classifies` as a bound: the classifier judges a message after fewer others."""
+    if not cfg.uses_classifier:
+        return 0
+    return math.inf if cfg.classifier.apply_to == "all" else cfg.classifier.first_messages
+
+
+_NO_COOLDOWNS: Mapping[str, datetime] = MappingProxyType({})
+
+
 def _judged(
     event: MessagePosted,
     cfg: AntispamConfig,
     ctx: RuleContext,
-    key: tuple[Any, ...],
     info: MemberInfo | None,
     before: int,
     classifier: SpamClassifier | None,
 ) -> Any:
     """Every rule's verdict; the snapshot, or (when one fires) a coroutine that adds the case
     number, earlier warnings and restrictions."""
+    now = ctx.now
     memory = ctx.state.memory
-    user = event.author.user_id
     welcome = getattr(ctx.playbook, "welcome", None)
-    newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, ctx.now)
-    verdict = classifier.classify(event.text[: cfg.max_scan_chars]) if classifier else None
+    newcomer = isinstance(welcome, WelcomeConfig) and is_newcomer(info, welcome, now)
+    text = event.text[: cfg.max_scan_chars]
+    verdict = classifier.classify(text) if classifier else None
     windows: Windows | None = memory.get(RECENT)
-    window = windows.members.get(user) if windows else None
-    recent = window.since(ctx.now - cfg.window_horizon) if window else ()
+    window = windows.members.get(event.author.user_id) if windows else None
+    if window is None:
+        recent: tuple[Recent, ...] = ()
+        cooldowns = _NO_COOLDOWNS
+    else:
+        recent = window.since(now - cfg.window_horizon)
+        # this member's cooldowns, by rule (a copy: a later patch may start another)
+        cooldowns = dict(window.cooldowns) if window.cooldowns else _NO_COOLDOWNS
     context = Context(recent, before, info.joined_at if info else None, newcomer, verdict)
-    # this member's cooldowns, by rule (a copy: a later patch may start another)
-    cooldowns = dict(window.cooldowns) if window and window.cooldowns else {}
     plan: Compiled = cfg.plan
-    hits = judge(cfg, event, context, cooldowns, ctx.now, explain=False, plan=plan)
-    explained = _Explained(cfg, event, context, cooldowns, ctx.now)
-    firing = () if hits is plan.quiet else tuple(h for h in hits if h.why)
-    if firing:
-        return _with_cases(event, ctx, key, hits, firing, explained)
+    # `judge(..., explain=False)`, its one normalization shared with `track`
+    hits = _judged_quickly(
+        plan, event, Scan(event, text, normalized(text)), context, cooldowns, now
+    )
+    explained = _Explained(cfg, event, context, cooldowns, now)
+    if hits is not plan.quiet:
+        firing = tuple(h for h in hits if h.why)
+        if firing:
+            return _with_cases(event, ctx, cfg, hits, firing, explained)
     state = MessageState(ctx.view, moderation_config(ctx.playbook), None, hits, explained=explained)
-    memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
+    memory[EVALUATION] = (event, cfg, state)  # shared by the shadow and enforce passes
     return state
 
 
 async def _with_cases(
     event: MessagePosted,
     ctx: RuleContext,
-    key: tuple[Any, ...],
+    cfg: AntispamConfig,
     hits: tuple[Hit, ...],
     firing: tuple[Hit, ...],
     explained: _Explained,
@@ -405,7 +444,7 @@ async def _with_cases(
         explained=explained,
         fired=firing,
     )
-    ctx.state.memory[EVALUATION] = (key, state)  # shared by the shadow and enforce passes
+    ctx.state.memory[EVALUATION] = (event, cfg, state)  # shared by the shadow and enforce passes
     return state
 
 

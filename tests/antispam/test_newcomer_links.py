@@ -134,16 +134,39 @@ CLASSIFIER_LEANING = [
 ]
 
 
+def _leaning_playbook(tmp_path: Path, link_classifier: float | None) -> Path:
+    """playbooks/default.yaml with the newcomer rule's `link_classifier` set (None: as shipped)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "playbooks" / "default.yaml").read_text(encoding="utf-8"))
+    if link_classifier is not None:
+        rule = next(r for r in doc["antispam"]["rules"] if r["name"] == "newcomers")
+        rule["triggers"]["newcomer"]["link_classifier"] = link_classifier
+    path = tmp_path / "leaning.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("text", CLASSIFIER_LEANING)
-async def test_a_newcomers_link_in_a_message_the_classifier_finds_spam_like_goes(shipped, text):
+async def test_a_newcomers_link_in_a_message_the_classifier_finds_spam_like_goes(tmp_path, text):
+    """Switched on (`newcomer: {link_classifier: 0.9997}`), a newcomer's link goes when the
+    classifier leans spam; as shipped (off) the same message stays."""
     from rules.antispam.classifier import SpamClassifier, load_seed_samples
     from tests.antispam.test_sms_classifier import SHIPPED
 
     verdict = SpamClassifier.from_samples(load_seed_samples(), SHIPPED).classify(text)
     assert not verdict.is_spam and verdict.probability >= 0.9997  # leaning, not enough alone
-    handled = await shipped.say("newbie", text)
-    assert removed(shipped, "newbie"), [o.reason for o in handled.outcomes]
-    assert "naive Bayes rates" in enforce_reason(handled)
+    for setting, goes in ((0.9997, True), (None, False)):
+        folder = tmp_path / str(setting)
+        folder.mkdir()
+        harness = await BotHarness.start(folder, playbook=_leaning_playbook(folder, setting))
+        try:
+            handled = await harness.say("newbie", text)
+            assert removed(harness, "newbie") is goes, (setting, enforce_reason(handled))
+            if goes:
+                assert "naive Bayes rates" in enforce_reason(handled)
+        finally:
+            await harness.close()
 
 
 async def test_a_newcomers_ordinary_link_stays_with_the_classifier_judging_it(shipped):
