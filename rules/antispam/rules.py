@@ -345,7 +345,8 @@ async def _load_message_waiting(
 ) -> MessageState:
     info = await ctx.state.member(event.author.user_id)
     before = _messages_before(event, info)
-    classifier = await classifier_for(cfg, ctx) if _classifies(cfg, before) else None
+    classify = before < cfg.plan.classify_before
+    classifier = await classifier_for(cfg, ctx) if classify else None
     state = _judged(event, cfg, ctx, info, before, classifier)
     return await state if type(state) is CoroutineType else state
 
@@ -356,15 +357,8 @@ def _messages_before(event: MessagePosted, info: MemberInfo | None) -> int:
     return max(0, (info.message_count if info else 0) - counted)
 
 
-def _classifies(cfg: AntispamConfig, before: int) -> bool:
-    """Whether the classifier judges a member's message after `before` others."""
-    return cfg.uses_classifier and (
-        cfg.classifier.apply_to == "all" or before < cfg.classifier.first_messages
-    )
-
-
 def _classified_before(cfg: AntispamConfig) -> float:
-    """`_classifies` as a bound: the classifier judges a message after fewer others."""
+    """The classifier judges a member's message after fewer than this many others."""
     if not cfg.uses_classifier:
         return 0
     return math.inf if cfg.classifier.apply_to == "all" else cfg.classifier.first_messages
