@@ -114,10 +114,11 @@ class SimulatedScheduler:
         return set(self._jobs)
 
     def _plan(self, job_id: str, when: datetime | None) -> None:
-        key = None if when is None else when.astimezone(UTC)
-        self._upcoming[job_id] = key
-        if key is not None and when is not None:
-            heapq.heappush(self._heap, (key, self._rank[job_id], job_id, when))
+        if when is None:
+            self._upcoming[job_id] = None
+            return
+        key = self._upcoming[job_id] = when.astimezone(UTC)
+        heapq.heappush(self._heap, (key, self._rank[job_id], job_id, when))
 
     def _plan_unplanned(self) -> None:
         for job_id in self._unplanned:
