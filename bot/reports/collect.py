@@ -64,32 +64,23 @@ async def measure(
     `tiers`: the playbook's tier ladder (see `tier_ladder`)."""
     await store.flush()  # buffered counters belong in the report
     known = await roster(store, ref)  # the members, read once for both periods
-    current = await period_metrics(
-        store,
-        ref,
-        start,
-        end,
-        tz=tz,
-        now=now,
-        community_name=community_name,
-        top=top,
-        tiers=tiers,
-        known=known,
-    )
-    current = await _with_referrals(store, ref, current, tz, now)
-    before_start, before_end = previous_period(start, end)
-    previous = await period_metrics(
-        store,
-        ref,
-        before_start,
-        before_end,
-        tz=tz,
-        now=now,
-        community_name=community_name,
-        top=top,
-        tiers=tiers,
-        known=known,
-    )
+
+    async def one(first: date, last: date) -> PeriodMetrics:
+        return await period_metrics(
+            store,
+            ref,
+            first,
+            last,
+            tz=tz,
+            now=now,
+            community_name=community_name,
+            top=top,
+            tiers=tiers,
+            known=known,
+        )
+
+    current = await _with_referrals(store, ref, await one(start, end), tz, now)
+    previous = await one(*previous_period(start, end))
     return PeriodPair(current, previous if previous.has_data else None)
 
 
